@@ -1,0 +1,263 @@
+"""A stored dataset and the store of all of them (``ws.datasets``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePath
+from typing import IO, TYPE_CHECKING, Any
+
+import pandas as pd
+
+from trainlab import i18n
+from trainlab.datasets.formats import (
+    HEAD_BYTES,
+    CsvLayout,
+    check_head,
+    choose_format,
+    read_csv_layout,
+)
+from trainlab.datasets.scan import ScanResult, scan_file
+from trainlab.errors import NotFoundError, dataset_error
+from trainlab.workspace.files import read_json, write_json
+from trainlab.workspace.ids import is_valid_id, new_id
+
+if TYPE_CHECKING:
+    from trainlab.workspace import Workspace
+
+COPY_CHUNK = 1024 * 1024
+
+
+@dataclass
+class Dataset:
+    """One dataset in a workspace: the stored file, its validation report and profile."""
+
+    id: str
+    name: str
+    format: str
+    size_bytes: int
+    sha256: str
+    rows: int
+    status: str
+    created_at: str
+    schema: dict[str, str]
+    path: Path
+    _summary: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The validation report; messages in the current language (see :mod:`trainlab.i18n`)."""
+        return self.report_in()
+
+    def report_in(self, lang: str | None = None) -> dict[str, Any]:
+        return localize_report(read_json(self.directory / "report.json"), lang)
+
+    def profile(self, label: str | None = None) -> dict[str, Any]:
+        """Per-field statistics; with ``label``, also the class balance of that field."""
+        from trainlab.datasets.stats import class_balance
+
+        stored = read_json(self.directory / "profile.json")
+        values = {name: info.pop("_values", None) for name, info in stored["fields"].items()}
+        if label is not None:
+            if label not in stored["fields"]:
+                from trainlab.datasets.check import column_error
+
+                raise column_error(label, "label", list(stored["fields"]))
+            pairs = values[label]
+            stored["class_balance"] = class_balance(
+                stored["fields"][label], None if pairs is None else dict(map(tuple, pairs)))
+            stored["class_balance"]["field"] = label
+        return stored
+
+    def preview(self, offset: int = 0, limit: int = 20) -> pd.DataFrame:
+        """Valid rows ``offset .. offset+limit`` as a DataFrame indexed by their line in the file.
+
+        Only the block holding those rows is read, however deep ``offset`` is.
+        """
+        from trainlab.datasets.rows import read_rows
+
+        return read_rows(self, offset, limit)
+
+    def check(self, task: str, columns: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Check this dataset against what a training task needs; a report like ``report``."""
+        from trainlab.datasets.check import check_dataset
+
+        return check_dataset(self, task, columns or {})
+
+    @property
+    def layout(self) -> CsvLayout | None:
+        csv = self._summary.get("csv")
+        if not csv:
+            return None
+        return CsvLayout(csv["delimiter"], csv["columns"], csv["header_end"])
+
+    @property
+    def index(self) -> list[dict[str, int]]:
+        return read_json(self.directory / "index.json")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "format": self.format,
+                "size_bytes": self.size_bytes, "sha256": self.sha256, "rows": self.rows,
+                "status": self.status, "created_at": self.created_at, "schema": self.schema,
+                "rows_invalid": self._summary.get("rows_invalid", 0)}
+
+    def _repr_html_(self) -> str:  # a notebook shows a short, readable card
+        return (f"<b>{self.name}</b> <code>{self.id}</code> — {self.format}, {self.rows:,} rows, "
+                f"{self.size_bytes:,} bytes, <b>{self.status}</b>")
+
+
+def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Fill in every entry's ``message`` in ``lang`` from its code and parameters."""
+    for entry in report.get("errors", []):
+        entry["message"] = i18n.render(entry["code"], {"line": entry.get("line"),
+                                                       **entry.get("params", {})}, lang)
+    for entry in report.get("warnings", []):
+        entry["message"] = i18n.render(entry["code"], {"line": entry.get("line"),
+                                                       **entry.get("params", {})}, lang)
+    return report
+
+
+class DatasetStore:
+    """The datasets of one workspace: ``ws.datasets``."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+
+    # -- reading ---------------------------------------------------------------------------
+    def list(self) -> list[Dataset]:
+        rows = self.ws.store.query("SELECT * FROM datasets ORDER BY id")
+        return [self._from_row(r) for r in rows]
+
+    def get(self, dataset_id: str) -> Dataset:
+        rows = self.ws.store.query("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
+        if not rows:
+            raise NotFoundError("dataset_not_found", id=dataset_id)
+        return self._from_row(rows[0])
+
+    def _from_row(self, row: Any) -> Dataset:
+        summary = json.loads(row["summary_json"])
+        directory = self.ws.datasets_dir / row["id"]
+        return Dataset(id=row["id"], name=row["name"], format=row["format"],
+                       size_bytes=row["size_bytes"], sha256=row["sha256"], rows=row["rows"],
+                       status=row["status"], created_at=row["created_at"],
+                       schema=json.loads(row["schema_json"]),
+                       path=directory / f"data.{row['format']}", _summary=summary)
+
+    # -- writing ---------------------------------------------------------------------------
+    def delete(self, dataset_id: str) -> None:
+        if not is_valid_id(dataset_id, "ds") or not self.ws.store.execute(
+                "DELETE FROM datasets WHERE id = ?", (dataset_id,)):
+            raise NotFoundError("dataset_not_found", id=dataset_id)
+        directory = self.ws.datasets_dir / dataset_id
+        if directory.exists():  # move aside first so a reader never sees a half-deleted folder
+            doomed = self.ws.tmp_dir / f"deleted-{dataset_id}"
+            os.replace(directory, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+
+    def add(self, source: str | os.PathLike[str] | IO[bytes], name: str | None = None,
+            format: str | None = None, *, max_bytes: int | None = None,
+            parallel: bool | None = None) -> Dataset:
+        """Store ``source`` (a path or a binary file object), validate and profile it.
+
+        A file that is not its format at all is rejected with a
+        :class:`~trainlab.errors.DatasetError` and nothing is kept. A file with bad rows is
+        kept with ``status='invalid'``; its ``report`` names each bad line.
+        """
+        if isinstance(source, (str, os.PathLike)):
+            source_path = Path(source)
+            name = name or source_path.name
+            fmt = choose_format(name, format)
+            if not source_path.is_file():
+                raise dataset_error("source_not_found", path=str(source), cwd=os.getcwd())
+            with open(source_path, "rb") as handle:
+                return self._add_stream(handle, name, fmt, max_bytes, parallel)
+        name = name or PurePath(getattr(source, "name", "") or "upload").name
+        fmt = choose_format(name, format)
+        return self._add_stream(source, name, fmt, max_bytes, parallel)
+
+    def _add_stream(self, stream: IO[bytes], name: str, fmt: str, max_bytes: int | None,
+                    parallel: bool | None) -> Dataset:
+        limit = self.ws.max_upload_bytes if max_bytes is None else max_bytes
+        dataset_id = new_id("ds")
+        staging = self.ws.tmp_dir / dataset_id
+        staging.mkdir(parents=True)
+        try:
+            data_path = staging / f"data.{fmt}"
+            size, sha256, head = _copy(stream, data_path, limit, name)
+            check_head(head, name, fmt, size)
+            layout = read_csv_layout(head, name) if fmt == "csv" else None
+            result = scan_file(str(data_path), fmt, size, layout, parallel=parallel)
+            _refuse_unreadable(result, name)
+            dataset = self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return dataset
+
+    def _commit(self, dataset_id: str, name: str, fmt: str, size: int, sha256: str,
+                staging: Path, layout: CsvLayout | None, result: ScanResult) -> Dataset:
+        report = result.report
+        status = "valid" if report["ok"] else "invalid"
+        tmp = self.ws.tmp_dir
+        write_json(staging / "report.json", tmp, report)
+        write_json(staging / "profile.json", tmp, result.profile)
+        write_json(staging / "index.json", tmp, result.index)
+        summary: dict[str, Any] = {"rows_total": report["rows_total"],
+                                   "rows_invalid": report["rows_invalid"],
+                                   "error_counts": report["error_counts"]}
+        if layout is not None:
+            summary["csv"] = {"delimiter": layout.delimiter, "columns": layout.columns,
+                              "header_end": layout.header_end}
+        created = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        final = self.ws.datasets_dir / dataset_id
+        os.replace(staging, final)
+        try:
+            self.ws.store.execute(
+                "INSERT INTO datasets (id, name, format, size_bytes, sha256, rows, status, "
+                "created_at, schema_json, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (dataset_id, name, fmt, size, sha256, report["rows_valid"], status, created,
+                 json.dumps(result.schema, ensure_ascii=False), json.dumps(summary)))
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+        return self.get(dataset_id)
+
+
+def _copy(stream: IO[bytes], target: Path, limit: int, name: str) -> tuple[int, str, bytes]:
+    """Stream into ``target``: size and sha256 on the fly, the limit enforced as bytes arrive."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with open(target, "wb") as out:
+        while True:
+            chunk = stream.read(COPY_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise dataset_error("too_large", name=name, limit=limit, size=size)
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return size, digest.hexdigest(), head
+
+
+def _refuse_unreadable(result: ScanResult, name: str) -> None:
+    report = result.report
+    if report["rows_valid"] == 0 and report["rows_total"] == 0:
+        raise dataset_error("no_records", name=name)
+    fatal = result.fatal
+    if fatal is not None and report["rows_valid"] == 0 and report["rows_total"] <= 1:
+        raise dataset_error("json_not_array", name=name, kind=f"document that breaks at line "
+                            f"{fatal.line + 1} ({fatal.detail})")

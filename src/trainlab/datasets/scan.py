@@ -1,0 +1,309 @@
+"""Validate and profile a whole file in one streaming pass, on every core.
+
+The file is cut into blocks of about :data:`BLOCK_BYTES` on record boundaries; blocks are
+parsed (:mod:`.parse`) and summarised (:mod:`.stats`) in worker processes when the file is
+large, and the small per-block summaries are merged here in file order. Memory is bounded by
+the number of blocks in flight, not by the file's size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from trainlab.datasets.formats import BOM, CsvLayout
+from trainlab.datasets.jsonarray import Element, StructureError, iter_elements
+from trainlab.datasets.parse import BlockSpec, Limits, parse_block
+from trainlab.datasets.stats import FieldAcc, block_field_stats, field_profile
+
+BLOCK_BYTES = 4 * 1024 * 1024
+MAX_BLOCK_BYTES = 4 * BLOCK_BYTES  # a quoted CSV field longer than this is taken as unbalanced
+PARALLEL_MIN_BYTES = 24 * 1024 * 1024
+MAX_ERRORS = 1000
+MAX_WARNINGS = 200
+
+
+@dataclass
+class ScanResult:
+    report: dict[str, Any]
+    profile: dict[str, Any]
+    schema: dict[str, str]
+    index: list[dict[str, int]]  # one entry per block: where it is and how many rows precede it
+    fatal: StructureError | None = None
+    field_order: list[str] = field(default_factory=list)
+
+
+# -- planning blocks -------------------------------------------------------------------------
+def plan_jsonl(path: str, start: int, size: int, limits: Limits) -> Iterator[BlockSpec]:
+    with open(path, "rb") as handle:
+        while start < size:
+            end = min(start + BLOCK_BYTES, size)
+            if end < size:
+                handle.seek(end)
+                while True:
+                    chunk = handle.read(64 * 1024)
+                    if not chunk:
+                        end = size
+                        break
+                    cut = chunk.find(b"\n")
+                    if cut >= 0:
+                        end += cut + 1
+                        break
+                    end += len(chunk)
+            yield BlockSpec("jsonl", start, end, path=path, limits=limits)
+            start = end
+
+
+def plan_csv(path: str, layout: CsvLayout, size: int, limits: Limits) -> Iterator[BlockSpec]:
+    """Blocks that end on a newline outside quotes (an even number of quotes before it)."""
+    start = layout.header_end
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        pending = b""
+        while start < size:
+            want = BLOCK_BYTES
+            while len(pending) < want and start + len(pending) < size:
+                chunk = handle.read(want - len(pending))
+                if not chunk:
+                    break
+                pending += chunk
+            at_end = start + len(pending) >= size
+            cut = len(pending) if at_end else _even_quote_cut(pending)
+            while cut < 0 and len(pending) < MAX_BLOCK_BYTES and not at_end:
+                chunk = handle.read(BLOCK_BYTES)  # a long quoted field: look further
+                if not chunk:
+                    break
+                pending += chunk
+                at_end = start + len(pending) >= size
+                cut = len(pending) if at_end else _even_quote_cut(pending)
+            if cut < 0:  # quotes never balance: cut at a line anyway; the parser reports it
+                cut = pending.rfind(b"\n") + 1 or len(pending)
+            yield BlockSpec("csv", start, start + cut, path=path, delimiter=layout.delimiter,
+                            columns=layout.columns, limits=limits)
+            pending = pending[cut:]
+            start += cut
+
+
+def _even_quote_cut(data: bytes) -> int:
+    """Index just past the last newline with an even number of quotes before it, else -1."""
+    total = data.count(b'"')
+    end = len(data)
+    for _ in range(64):
+        newline = data.rfind(b"\n", 0, end)
+        if newline < 0:
+            return -1
+        total -= data.count(b'"', newline + 1, end)
+        if total % 2 == 0:
+            return newline + 1
+        end = newline
+    return -1
+
+
+def plan_json(path: str, limits: Limits, fatal: list[StructureError]) -> Iterator[BlockSpec]:
+    """JSON arrays become JSON Lines blocks whose lines map back to the file's lines."""
+    with open(path, "rb") as handle:
+        start = len(BOM) if handle.read(3) == BOM else 0
+        lines: list[bytes] = []
+        line_map: list[int] = []
+        first_offset = start
+        size = 0
+        last: Element | None = None
+        for item in iter_elements(handle, start):
+            if isinstance(item, StructureError):
+                fatal.append(item)
+                break
+            assert isinstance(item, Element)
+            if not lines:
+                first_offset = item.offset
+            lines.append(item.data)
+            line_map.append(item.line)
+            last = item
+            size += len(item.data) + 1
+            if size >= BLOCK_BYTES:
+                yield _json_block(lines, line_map, first_offset, item, limits)
+                lines, line_map, size = [], [], 0
+        if lines and last is not None:
+            yield _json_block(lines, line_map, first_offset, last, limits)
+
+
+def _json_block(lines: list[bytes], line_map: list[int], first_offset: int,
+                last: Element, limits: Limits) -> BlockSpec:
+    data = b"\n".join(lines) + b"\n"
+    end = last.offset + 1  # re-reading takes the elements that start before this
+    return BlockSpec("jsonl", first_offset, end, data=data, limits=limits, line_map=line_map)
+
+
+# -- per block (runs in a worker) ------------------------------------------------------------
+def scan_block(spec: BlockSpec) -> dict[str, Any]:
+    parsed = parse_block(spec)
+    errors = parsed.errors
+    counts: dict[str, int] = {}
+    for error in errors:
+        counts[error[2]] = counts.get(error[2], 0) + 1
+    return {
+        "start": spec.start,
+        "n_lines": parsed.n_lines,
+        "rows_total": parsed.rows_total,
+        "rows_valid": parsed.table.num_rows,
+        "errors": errors[:MAX_ERRORS],
+        "error_counts": counts,
+        "warnings": parsed.warnings[:MAX_WARNINGS],
+        "blank": (parsed.blank_lines, parsed.first_blank),
+        "long": (parsed.long_lines, parsed.first_long),
+        "fields": block_field_stats(parsed.table, spec.fmt, parsed.mixed),
+        "mapped": spec.line_map is not None,
+    }
+
+
+def _pool_size() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _results(specs: Iterator[BlockSpec], parallel: bool) -> Iterator[tuple[BlockSpec, dict]]:
+    if not parallel:
+        for spec in specs:
+            yield spec, scan_block(spec)
+        return
+    from trainlab.datasets.workers import BlockPool
+
+    with BlockPool(_pool_size()) as pool:
+        yield from pool.imap(specs)
+
+
+# -- the whole file --------------------------------------------------------------------------
+def scan_file(path: str, fmt: str, size: int, layout: CsvLayout | None = None,
+              limits: Limits | None = None, parallel: bool | None = None) -> ScanResult:
+    limits = limits or Limits()
+    fatal: list[StructureError] = []
+    first_line = 0
+    if fmt == "csv":
+        assert layout is not None
+        specs = plan_csv(path, layout, size, limits)
+        with open(path, "rb") as handle:
+            first_line = handle.read(layout.header_end).count(b"\n")
+    elif fmt == "jsonl":
+        with open(path, "rb") as handle:
+            start = len(BOM) if handle.read(3) == BOM else 0
+        specs = plan_jsonl(path, start, size, limits)
+    else:
+        specs = plan_json(path, limits, fatal)
+    if parallel is None:
+        parallel = size >= PARALLEL_MIN_BYTES and _pool_size() > 1
+
+    merged = _Merger(fmt, first_line)
+    for spec, result in _results(specs, parallel):
+        merged.add(spec, result)
+    if layout is not None:
+        merged.columns(layout.columns)
+    return merged.finish(size, fatal[0] if fatal else None,
+                         layout.warnings if layout is not None else [])
+
+
+class _Merger:
+    def __init__(self, fmt: str, first_line: int) -> None:
+        self.fmt = fmt
+        self.line = first_line  # 0-based line where the next block starts
+        self.rows_total = self.rows_valid = 0
+        self.errors: list[dict[str, Any]] = []
+        self.error_counts: dict[str, int] = {}
+        self.warnings: list[dict[str, Any]] = []
+        self.fields: dict[str, FieldAcc] = {}
+        self.blank = [0, -1]
+        self.long = [0, -1]
+        self.index: list[dict[str, int]] = []
+
+    def columns(self, names: list[str]) -> None:
+        for name in names:
+            self.fields.setdefault(name, FieldAcc())
+
+    def add(self, spec: BlockSpec, result: dict[str, Any]) -> None:
+        offset = 0 if result["mapped"] else self.line
+        first = spec.line_map[0] if spec.line_map else offset
+        self.index.append({"start": spec.start, "end": spec.end, "line": first,
+                           "rows_before": self.rows_valid, "rows": result["rows_valid"]})
+        for line, field_name, code, params in result["errors"]:
+            if len(self.errors) < MAX_ERRORS:
+                entry = {"line": line + offset + 1, "code": code, "params": params}
+                if field_name is not None:
+                    entry["field"] = field_name
+                if "end_line" in params:
+                    params["end_line"] = params["end_line"] + offset + 1
+                self.errors.append(entry)
+        for code, n in result["error_counts"].items():
+            self.error_counts[code] = self.error_counts.get(code, 0) + n
+        for line, code, params in result["warnings"]:
+            if len(self.warnings) < MAX_WARNINGS:
+                self.warnings.append({"code": code, "line": line + offset + 1, "params": params})
+        for acc, (count, first) in ((self.blank, result["blank"]), (self.long, result["long"])):
+            if count:
+                if acc[1] < 0:
+                    acc[1] = first + offset
+                acc[0] += count
+        for name, part in result["fields"].items():
+            self.fields.setdefault(name, FieldAcc()).add(part)
+        self.rows_total += result["rows_total"]
+        self.rows_valid += result["rows_valid"]
+        self.line += result["n_lines"]
+
+    def finish(self, size: int, fatal: StructureError | None,
+               header_warnings: list[tuple[str, dict]]) -> ScanResult:
+        warnings: list[dict[str, Any]] = [{"code": c, "params": p} for c, p in header_warnings]
+        if fatal is not None:
+            self.errors.append({"line": fatal.line + 1, "code": "json_structure",
+                                "params": {"column": fatal.column, "detail": fatal.detail}})
+            self.error_counts["json_structure"] = self.error_counts.get("json_structure", 0) + 1
+            self.rows_total += 1
+        rows = self.rows_valid
+        profile_fields: dict[str, Any] = {}
+        schema: dict[str, str] = {}
+        for name, acc in self.fields.items():
+            info = field_profile(acc, rows)
+            profile_fields[name] = info
+            schema[name] = info["type"]
+            if acc.values is not None and len(acc.values) <= 1000:
+                info["_values"] = [[v, n] for v, n in acc.values.items()]
+            warnings.extend(_field_warnings(name, info, rows))
+        for (count, first), code in ((self.blank, "blank_lines"), (self.long, "long_lines")):
+            if count:
+                params = {"count": count, "line": first + 1}
+                if code == "long_lines":
+                    params["limit"] = Limits().long_line_bytes
+                warnings.append({"code": code, "params": params})
+        warnings.extend(self.warnings)
+        self.errors.sort(key=lambda e: e["line"])
+        rows_invalid = self.rows_total - self.rows_valid
+        report = {
+            "ok": rows_invalid == 0 and not self.errors,
+            "rows_total": self.rows_total,
+            "rows_valid": self.rows_valid,
+            "rows_invalid": rows_invalid,
+            "errors": self.errors,
+            "errors_truncated": sum(self.error_counts.values()) > len(self.errors),
+            "error_counts": self.error_counts,
+            "warnings": warnings,
+        }
+        profile = {"rows": rows, "bytes": size, "fields": profile_fields}
+        return ScanResult(report, profile, schema, self.index, fatal, list(self.fields))
+
+
+def _field_warnings(name: str, info: dict[str, Any], rows: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if info["type"] == "null-only" and rows:
+        out.append({"code": "null_only", "field": name, "params": {"field": name}})
+    elif info["null_count"]:
+        out.append({"code": "missing_values", "field": name,
+                    "params": {"field": name, "count": info["null_count"], "rows": rows}})
+    if "kinds" in info:
+        ranked = sorted(info["kinds"].items(), key=lambda kv: -kv[1])
+        kinds = ", ".join(f"{n} {k}" for k, n in ranked)
+        out.append({"code": "mixed_types", "field": name,
+                    "params": {"field": name, "kinds": kinds}})
+    if info.get("empty_strings"):
+        out.append({"code": "empty_strings", "field": name,
+                    "params": {"field": name, "count": info["empty_strings"]}})
+    if info.get("non_finite"):
+        out.append({"code": "non_finite_values", "field": name,
+                    "params": {"field": name, "count": info["non_finite"]}})
+    return out

@@ -1,0 +1,395 @@
+"""Per-field statistics: computed vectorised on each block, merged exactly across blocks.
+
+Row counts, null counts, kinds, min/max/mean/std and lengths are exact at any size. Distinct
+counts and top values are exact while a field has at most :data:`EXACT_DISTINCT` distinct
+values; past that, distinct counts come from a K-minimum-values sketch (about 3% error) and
+top values from the heaviest values of each block (flagged ``approximate``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+EXACT_DISTINCT = 10_000  # distinct values kept exactly per field
+BLOCK_VALUES = 2_000  # a block with more distinct values than this sends a sketch instead
+BLOCK_TOP = 100
+SKETCH_K = 1024
+TOP_SHOWN = 10
+_INT_RE = r"^\s*[-+]?\d+\s*$"
+_FLOAT_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*[-+]?(inf|infinity)\s*$"
+_BOOL_VALUES = pa.array(["true", "false", "True", "False", "TRUE", "FALSE"])
+KIND_ORDER = ("integer", "number", "boolean", "string", "list", "object")
+
+
+def arrow_kind(dtype: pa.DataType) -> str | None:
+    if pa.types.is_null(dtype):
+        return None
+    if pa.types.is_boolean(dtype):
+        return "boolean"
+    if pa.types.is_integer(dtype):
+        return "integer"
+    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "number"
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return "list"
+    if pa.types.is_struct(dtype) or pa.types.is_map(dtype):
+        return "object"
+    return "string"
+
+
+# -- CSV: text to typed columns ------------------------------------------------------------
+def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
+    """Give a CSV column of strings its type: integer, number, boolean or string.
+
+    Returns the typed array and the count of non-null values of each kind. A column whose
+    values are of several kinds stays text; its kinds say how many of each there are.
+    """
+    count = len(array) - array.null_count
+    if count == 0:
+        return pa.nulls(len(array)), {}
+    valid = array.drop_null() if array.null_count else array
+    sample = valid.slice(0, 64)
+    for target, kind in ((pa.int64(), "integer"), (pa.float64(), "number")):
+        try:
+            pc.cast(sample, target)  # a failing cast is slow: try a few values first
+            return pc.cast(array, target), {kind: count}
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    if pc.all(pc.is_in(valid, _BOOL_VALUES)).as_py():
+        return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}
+    ints = pc.sum(pc.match_substring_regex(valid, _INT_RE)).as_py() or 0
+    floats = (pc.sum(pc.match_substring_regex(valid, _FLOAT_RE, ignore_case=True)).as_py()
+              or 0) - ints
+    kinds = {k: v for k, v in (("integer", ints), ("number", floats)) if v}
+    kinds["string"] = count - ints - floats
+    return array, kinds
+
+
+def numeric_part(array: pa.Array) -> pa.Array:
+    """The values of a mixed text column that read as numbers, as float64."""
+    mask = pc.match_substring_regex(array, _FLOAT_RE, ignore_case=True)
+    picked = array.filter(pc.fill_null(mask, False))
+    return pc.cast(picked, pa.float64())
+
+
+# -- one block -----------------------------------------------------------------------------
+def block_field_stats(table: pa.Table, fmt: str,
+                      mixed: dict[str, dict[str, Any]] | None = None) -> dict[str, dict]:
+    """The partial statistics of every column of one block's table of valid records."""
+    out: dict[str, dict] = {}
+    mixed = mixed or {}
+    for name in table.column_names:
+        column = table.column(name).combine_chunks()
+        if name in mixed:
+            out[name] = _python_partial(mixed[name])
+            continue
+        if fmt == "csv" and pa.types.is_string(column.type):
+            typed, kinds = type_text_column(column)
+            part = _arrow_partial(typed, kinds)
+            if "string" in kinds and len(kinds) > 1:  # numbers mixed with text
+                part["num"] = _numeric(numeric_part(column))
+            out[name] = part
+        else:
+            kind = arrow_kind(column.type)
+            count = len(column) - column.null_count
+            out[name] = _arrow_partial(column, {kind: count} if kind and count else {})
+    return out
+
+
+def _arrow_partial(array: pa.Array, kinds: dict[str, int]) -> dict:
+    count = len(array) - array.null_count
+    part: dict[str, Any] = {"count": count, "kinds": kinds, "num": None, "len": None,
+                            "list_len": None, "empty": 0, "values": None, "top": [],
+                            "sketch": None}
+    if count == 0:
+        return part
+    kind = arrow_kind(array.type)
+    if kind in ("integer", "number"):
+        part["num"] = _numeric(array)
+    elif kind == "string":
+        lengths = pc.utf8_length(array)
+        part["len"] = _lengths(lengths)
+        part["empty"] = int(pc.sum(pc.equal(lengths, 0)).as_py() or 0)
+    elif kind == "list":
+        part["list_len"] = _lengths(pc.list_value_length(array))
+    if kind in ("integer", "number", "string", "boolean"):
+        _value_counts(array, part)
+    return part
+
+
+def _numeric(array: pa.Array) -> list | None:
+    values = array.drop_null() if array.null_count else array
+    if len(values) == 0:
+        return None
+    data = values.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    finite = np.isfinite(data)
+    nonfinite = int(len(data) - finite.sum())
+    if nonfinite:
+        data = data[finite]
+    if len(data) == 0:
+        return [0, math.inf, -math.inf, 0.0, 0.0, nonfinite]
+    mean = float(data.mean())
+    m2 = float(((data - mean) ** 2).sum())
+    return [len(data), float(data.min()), float(data.max()), mean, m2, nonfinite]
+
+
+def _lengths(lengths: pa.Array) -> list:
+    bounds = pc.min_max(lengths).as_py()
+    n = len(lengths) - lengths.null_count
+    return [n, bounds["min"], bounds["max"], int(pc.sum(lengths).as_py() or 0)]
+
+
+def _value_counts(array: pa.Array, part: dict) -> None:
+    counts = pc.value_counts(array.drop_null() if array.null_count else array)
+    values, freq = counts.field("values"), counts.field("counts")
+    if len(counts) <= BLOCK_VALUES:
+        part["values"] = dict(zip(values.to_pylist(), freq.to_pylist()))
+        return
+    top = np.argsort(-freq.to_numpy(), kind="stable")[:BLOCK_TOP]
+    part["top"] = list(zip(values.take(top).to_pylist(), freq.take(top).to_pylist()))
+    part["sketch"] = _smallest(hash_values(values))
+
+
+def hash_values(values: pa.Array | list) -> np.ndarray:
+    """32-bit hashes of values, the same in every process (unlike Python's ``hash``)."""
+    if isinstance(values, pa.Array) and (pa.types.is_integer(values.type)
+                                         or pa.types.is_floating(values.type)
+                                         or pa.types.is_boolean(values.type)):
+        raw = values.to_numpy(zero_copy_only=False)
+        bits = (raw.astype(np.float64) if raw.dtype != np.int64 else raw).view(np.uint64)
+        return _splitmix32(bits)
+    if isinstance(values, pa.Array) and pa.types.is_string(values.type):
+        raw = values.cast(pa.binary()).to_pylist()
+        return np.fromiter(map(zlib.crc32, raw), np.uint32, len(raw))
+    items = values.to_pylist() if isinstance(values, pa.Array) else values
+    return np.fromiter(map(_crc, items), np.uint32, len(items))
+
+
+def _crc(value: Any) -> int:
+    if isinstance(value, str):
+        return zlib.crc32(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        return int(_splitmix32(np.asarray([value], np.float64 if isinstance(value, float)
+                                         and not float(value).is_integer() else np.int64)
+                               .view(np.uint64))[0])
+    return zlib.crc32(repr(value).encode())
+
+
+def _splitmix32(bits: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = bits.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(32)).astype(np.uint32)
+
+
+def _smallest(hashes: np.ndarray) -> np.ndarray:
+    unique = np.unique(hashes)
+    return unique[:SKETCH_K]
+
+
+def _python_partial(stats: dict[str, Any]) -> dict:
+    numbers, lengths, list_lengths = stats["numbers"], stats["lengths"], stats["list_lengths"]
+    kinds = stats["kinds"]
+    part: dict[str, Any] = {"count": sum(kinds.values()), "kinds": kinds, "num": None,
+                            "len": None, "list_len": None, "empty": stats["empty"],
+                            "values": None, "top": [], "sketch": None}
+    if numbers:
+        part["num"] = _numeric(pa.array(numbers, pa.float64()))
+    if lengths:
+        part["len"] = [len(lengths), min(lengths), max(lengths), sum(lengths)]
+    if list_lengths:
+        part["list_len"] = [len(list_lengths), min(list_lengths), max(list_lengths),
+                            sum(list_lengths)]
+    values: dict[Any, int] = {}
+    for (_, value), n in stats["values"].items():
+        values[value] = values.get(value, 0) + n
+    if len(values) <= BLOCK_VALUES:
+        part["values"] = values
+    else:
+        ranked = sorted(values.items(), key=lambda kv: -kv[1])
+        part["top"] = ranked[:BLOCK_TOP]
+        part["sketch"] = _smallest(hash_values(list(values)))
+    return part
+
+
+# -- merging across blocks -------------------------------------------------------------------
+@dataclass
+class FieldAcc:
+    """Everything known about one field so far."""
+
+    count: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    num: list | None = None
+    len: list | None = None
+    list_len: list | None = None
+    empty: int = 0
+    values: dict[Any, int] | None = field(default_factory=dict)  # None once approximate
+    top: dict[Any, int] = field(default_factory=dict)
+    sketch: np.ndarray | None = None
+
+    def add(self, part: dict) -> None:
+        self.count += part["count"]
+        for kind, n in part["kinds"].items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+        self.num = _merge_num(self.num, part["num"])
+        self.len = _merge_len(self.len, part["len"])
+        self.list_len = _merge_len(self.list_len, part["list_len"])
+        self.empty += part["empty"]
+        if self.values is not None and part["values"] is not None:
+            for value, n in part["values"].items():
+                self.values[value] = self.values.get(value, 0) + n
+            if len(self.values) > EXACT_DISTINCT:
+                self._go_approximate()
+            return
+        if self.values is not None:
+            self._go_approximate()
+        pairs = part["values"].items() if part["values"] is not None else part["top"]
+        for value, n in pairs:
+            self.top[value] = self.top.get(value, 0) + n
+        if len(self.top) > 4 * BLOCK_TOP:
+            ranked = sorted(self.top.items(), key=lambda kv: -kv[1])[: 2 * BLOCK_TOP]
+            self.top = dict(ranked)
+        sketch = part["sketch"] if part["sketch"] is not None else (
+            _smallest(hash_values(list(part["values"]))) if part["values"] else None)
+        self._add_sketch(sketch)
+
+    def _go_approximate(self) -> None:
+        values, self.values = self.values or {}, None
+        self.top = dict(sorted(values.items(), key=lambda kv: -kv[1])[: 2 * BLOCK_TOP])
+        if values:
+            self._add_sketch(_smallest(hash_values(list(values))))
+
+    def _add_sketch(self, sketch: np.ndarray | None) -> None:
+        if sketch is None or not len(sketch):
+            return
+        merged = sketch if self.sketch is None else np.concatenate((self.sketch, sketch))
+        self.sketch = _smallest(merged)
+
+    def distinct(self) -> tuple[int, bool]:
+        if self.values is not None:
+            return len(self.values), True
+        sketch = self.sketch if self.sketch is not None else np.empty(0, np.uint32)
+        if len(sketch) < SKETCH_K:
+            return len(sketch), False
+        kth = (float(sketch[SKETCH_K - 1]) + 1.0) / 2.0**32
+        return round((SKETCH_K - 1) / kth), False
+
+
+def _merge_num(a: list | None, b: list | None) -> list | None:
+    if a is None or b is None:
+        return a if b is None else list(b)
+    n = a[0] + b[0]
+    if n == 0:
+        return [0, math.inf, -math.inf, 0.0, 0.0, a[5] + b[5]]
+    delta = b[3] - a[3]
+    mean = a[3] + delta * b[0] / n
+    m2 = a[4] + b[4] + delta * delta * a[0] * b[0] / n
+    return [n, min(a[1], b[1]), max(a[2], b[2]), mean, m2, a[5] + b[5]]
+
+
+def _merge_len(a: list | None, b: list | None) -> list | None:
+    if a is None or b is None:
+        return a if b is None else list(b)
+    return [a[0] + b[0], min(a[1], b[1]), max(a[2], b[2]), a[3] + b[3]]
+
+
+# -- the profile -----------------------------------------------------------------------------
+CATEGORY_MAX_DISTINCT = 1000
+CATEGORY_MAX_MEAN_LENGTH = 50
+TEXT_MIN_MEAN_LENGTH = 30
+_SPACE = re.compile(r"\s")
+
+
+def field_type(acc: FieldAcc) -> str:
+    """The type of a field from what it holds.
+
+    - no non-null value: ``null-only``;
+    - only integers: ``integer``; integers and other numbers: ``number``; booleans: ``boolean``;
+      arrays: ``list``; objects: ``object``;
+    - strings: ``category`` when values repeat (at most 1,000 distinct, each seen twice on
+      average, mean length up to 50 characters); else ``text`` when the mean length is at
+      least 30 characters; else ``string``;
+    - several kinds: the kind most values have (integers and numbers count together), and the
+      report warns ``mixed_types``.
+    """
+    kinds = dict(acc.kinds)
+    if not kinds:
+        return "null-only"
+    if "integer" in kinds and "number" in kinds:
+        kinds["number"] += kinds.pop("integer")
+    kind = max(kinds.items(), key=lambda kv: (kv[1], -KIND_ORDER.index(kv[0])))[0]
+    if kind != "string":
+        return kind
+    distinct, _ = acc.distinct()
+    mean_length = acc.len[3] / acc.len[0] if acc.len and acc.len[0] else 0.0
+    strings = kinds["string"]
+    if (distinct <= CATEGORY_MAX_DISTINCT and strings >= 2 * distinct
+            and mean_length <= CATEGORY_MAX_MEAN_LENGTH):
+        return "category"
+    if mean_length >= TEXT_MIN_MEAN_LENGTH:
+        return "text"
+    return "string"
+
+
+def field_profile(acc: FieldAcc, rows: int) -> dict[str, Any]:
+    distinct, exact = acc.distinct()
+    type_ = field_type(acc)
+    profile: dict[str, Any] = {
+        "type": type_,
+        "nullable": acc.count < rows,
+        "count": acc.count,
+        "null_count": rows - acc.count,
+        "distinct": distinct,
+        "distinct_exact": exact,
+    }
+    numeric = {"integer", "number"}
+    if len(set(acc.kinds) - numeric) + bool(set(acc.kinds) & numeric) > 1:
+        profile["kinds"] = dict(acc.kinds)
+    if acc.num is not None and acc.num[0]:
+        n, low, high, mean, m2, nonfinite = acc.num
+        profile.update(min=_plain(low), max=_plain(high), mean=mean,
+                       std=math.sqrt(m2 / n) if n else 0.0)
+        if nonfinite:
+            profile["non_finite"] = nonfinite
+    elif acc.num is not None and acc.num[5]:
+        profile["non_finite"] = acc.num[5]
+    if acc.len is not None and acc.len[0]:
+        n, low, high, total = acc.len
+        profile["length"] = {"min": low, "mean": total / n, "max": high}
+        profile["empty_strings"] = acc.empty
+    if acc.list_len is not None and acc.list_len[0]:
+        n, low, high, total = acc.list_len
+        profile["list_length"] = {"min": low, "mean": total / n, "max": high}
+    source = acc.values if acc.values is not None else acc.top
+    if source:
+        ranked = sorted(source.items(), key=lambda kv: (-kv[1], str(kv[0])))[:TOP_SHOWN]
+        profile["top"] = [{"value": value, "count": n} for value, n in ranked]
+        profile["top_exact"] = acc.values is not None
+    return profile
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+
+
+def class_balance(acc_profile: dict[str, Any], values: dict[Any, int] | None) -> dict[str, Any]:
+    """Counts and shares of each class of a label field (exact when values are known)."""
+    if values is None:
+        pairs = [(t["value"], t["count"]) for t in acc_profile.get("top", [])]
+        exact = False
+    else:
+        pairs = sorted(values.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        exact = True
+    total = acc_profile["count"]
+    return {"exact": exact, "classes": [
+        {"value": v, "count": n, "fraction": n / total if total else 0.0} for v, n in pairs]}

@@ -1,0 +1,258 @@
+"""Localized messages for every error, warning and report entry (English and Persian).
+
+A message is looked up by its stable ``code`` and formatted with named parameters.
+The language is chosen, in order, by an explicit ``lang`` argument, ``$TRAINLAB_LANG``,
+then the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``); anything else falls back to English.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+LANGUAGES = ("en", "fa")
+
+# code -> {lang: template}. Templates use str.format with named fields.
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- whole-file problems: the file is rejected and nothing is kept ---
+    "unsupported_format": {
+        "en": "'{name}' has an unsupported file type '{ext}'. Use .jsonl, .json or .csv, "
+        "or pass format='jsonl', 'json' or 'csv'.",
+        "fa": "نوع فایل '{name}' ('{ext}') پشتیبانی نمی‌شود. از ‎.jsonl، ‎.json یا ‎.csv استفاده کنید "
+        "یا format را برابر 'jsonl'، 'json' یا 'csv' بدهید.",
+    },
+    "empty_file": {
+        "en": "'{name}' is empty (0 bytes). Upload a file with a header or records in it.",
+        "fa": "فایل '{name}' خالی است (۰ بایت). فایلی با سرستون یا رکورد بارگذاری کنید.",
+    },
+    "binary_file": {
+        "en": "'{name}' looks like a binary file (a NUL byte at byte {offset}). trainlab reads "
+        "UTF-8 text: JSON Lines, JSON or CSV.",
+        "fa": "فایل '{name}' دودویی به نظر می‌رسد (بایت NUL در بایت {offset}). trainlab فقط متن UTF-8 "
+        "می‌خواند: JSON Lines، JSON یا CSV.",
+    },
+    "not_utf8": {
+        "en": "'{name}' is not UTF-8 text: invalid byte 0x{byte} at line {line}, column {column}. "
+        "Save the file as UTF-8 and upload it again.",
+        "fa": "فایل '{name}' متن UTF-8 نیست: بایت نامعتبر 0x{byte} در سطر {line}، ستون {column}. "
+        "فایل را با کدگذاری UTF-8 ذخیره و دوباره بارگذاری کنید.",
+    },
+    "json_not_array": {
+        "en": "'{name}' holds a JSON {kind}, not an array of records. Put the records in a "
+        "top-level array [{{...}}, {{...}}] or save them as JSON Lines (.jsonl).",
+        "fa": "فایل '{name}' یک {kind} در JSON است، نه آرایه‌ای از رکوردها. رکوردها را در یک آرایهٔ "
+        "[{{...}}, {{...}}] بگذارید یا آن‌ها را به صورت JSON Lines ‏(.jsonl) ذخیره کنید.",
+    },
+    "csv_no_header": {
+        "en": "The first row of '{name}' looks like data, not a header ({cells}). Add a first "
+        "row with the column names.",
+        "fa": "سطر اول '{name}' به داده شبیه است، نه سرستون ({cells}). سطری با نام ستون‌ها به ابتدای "
+        "فایل اضافه کنید.",
+    },
+    "no_records": {
+        "en": "'{name}' holds no records. Add at least one record.",
+        "fa": "فایل '{name}' هیچ رکوردی ندارد. دست‌کم یک رکورد اضافه کنید.",
+    },
+    "too_large": {
+        "en": "'{name}' is larger than the size limit of {limit} bytes (stopped after {size} bytes). "
+        "Raise the limit (max_upload_bytes) or split the file.",
+        "fa": "فایل '{name}' از سقف {limit} بایت بزرگ‌تر است (پس از {size} بایت متوقف شد). "
+        "سقف (max_upload_bytes) را بالا ببرید یا فایل را تقسیم کنید.",
+    },
+    "source_not_found": {
+        "en": "No file at '{path}'. Check the path (it is relative to {cwd}).",
+        "fa": "فایلی در '{path}' نیست. مسیر را بررسی کنید (نسبت به {cwd}).",
+    },
+    "dataset_not_found": {
+        "en": "No dataset with id '{id}' in this workspace. ws.datasets.list() shows the ones there are.",
+        "fa": "مجموعه‌داده‌ای با شناسهٔ '{id}' در این فضای کار نیست. ws.datasets.list() موجودها را نشان می‌دهد.",
+    },
+    "invalid_argument": {
+        "en": "Invalid {name}: {detail}",
+        "fa": "مقدار نامعتبر برای {name}: {detail}",
+    },
+    "unknown_task": {
+        "en": "Unknown task '{task}'. Choose one of: {tasks}.",
+        "fa": "کار ناشناختهٔ '{task}'. یکی از این‌ها را انتخاب کنید: {tasks}.",
+    },
+    "column_not_found": {
+        "en": "Column '{column}' (for '{key}') is not in the dataset.{hint} Columns: {columns}.",
+        "fa": "ستون '{column}' (برای '{key}') در مجموعه‌داده نیست.{hint} ستون‌ها: {columns}.",
+    },
+    "missing_mapping": {
+        "en": "Task '{task}' needs a '{key}' column: pass columns={{'{key}': '<column name>'}}.",
+        "fa": "کار '{task}' به ستون '{key}' نیاز دارد: columns={{'{key}': '<نام ستون>'}} را بدهید.",
+    },
+    "store_busy": {
+        "en": "The workspace database at '{path}' stayed locked for {seconds} s; another process "
+        "is holding it. Try again.",
+        "fa": "پایگاه‌دادهٔ فضای کار در '{path}' به مدت {seconds} ثانیه قفل ماند؛ فرایند دیگری آن را "
+        "نگه داشته است. دوباره تلاش کنید.",
+    },
+    "store_too_new": {
+        "en": "The workspace at '{path}' was written by a newer trainlab (schema {found}, this "
+        "version knows up to {known}). Upgrade trainlab.",
+        "fa": "فضای کار در '{path}' با نسخهٔ جدیدتری از trainlab نوشته شده است (طرح {found}، این "
+        "نسخه تا {known} را می‌شناسد). trainlab را به‌روز کنید.",
+    },
+    # --- per-row problems: the row is invalid, the file is kept ---
+    "invalid_json": {
+        "en": "Line {line}, column {column}: not valid JSON ({detail}).",
+        "fa": "سطر {line}، ستون {column}: JSON معتبر نیست ({detail}).",
+    },
+    "not_an_object": {
+        "en": "Line {line}: expected a JSON object {{...}}, found {kind}.",
+        "fa": "سطر {line}: یک شیء JSON ‏{{...}} انتظار می‌رفت، اما {kind} آمده است.",
+    },
+    "trailing_data": {
+        "en": "Line {line}, column {column}: more than one JSON value on one line; put one "
+        "record per line.",
+        "fa": "سطر {line}، ستون {column}: بیش از یک مقدار JSON در یک سطر؛ هر رکورد را در یک سطر بگذارید.",
+    },
+    "non_finite_number": {
+        "en": "Line {line}: NaN and Infinity are not valid JSON numbers; write null instead.",
+        "fa": "سطر {line}: NaN و Infinity عدد معتبر JSON نیستند؛ به جای آن‌ها null بنویسید.",
+    },
+    "invalid_utf8": {
+        "en": "Line {line}, column {column}: invalid UTF-8 byte 0x{byte}; the file must be UTF-8.",
+        "fa": "سطر {line}، ستون {column}: بایت نامعتبر UTF-8 ‏(0x{byte})؛ فایل باید UTF-8 باشد.",
+    },
+    "line_too_long": {
+        "en": "Line {line} is {size} bytes long, over the {limit}-byte limit for one record.",
+        "fa": "سطر {line} ‏{size} بایت است و از سقف {limit} بایت برای یک رکورد بیشتر است.",
+    },
+    "ragged_row": {
+        "en": "Line {line}: {actual} fields, but the header has {expected}.",
+        "fa": "سطر {line}: ‏{actual} فیلد دارد، اما سرستون {expected} فیلد دارد.",
+    },
+    "bad_quote": {
+        "en": "Line {line}: unbalanced or misplaced quote ({detail}); the record spans lines "
+        "{line}-{end_line}.",
+        "fa": "سطر {line}: گیومهٔ ناجور یا نابه‌جا ({detail})؛ رکورد سطرهای {line} تا {end_line} را در بر دارد.",
+    },
+    "json_structure": {
+        "en": "Line {line}, column {column}: the JSON array breaks here ({detail}); records after "
+        "this point could not be read.",
+        "fa": "سطر {line}، ستون {column}: آرایهٔ JSON در این‌جا می‌شکند ({detail})؛ رکوردهای پس از آن خوانده نشدند.",
+    },
+    # --- task checks ---
+    "missing_value": {
+        "en": "Line {line}: '{column}' is empty, and {task} needs a value there.",
+        "fa": "سطر {line}: '{column}' خالی است، اما {task} در آن‌جا مقدار لازم دارد.",
+    },
+    "empty_text": {
+        "en": "Line {line}: '{column}' is an empty text.",
+        "fa": "سطر {line}: متن '{column}' خالی است.",
+    },
+    "not_numeric": {
+        "en": "Line {line}: '{column}' is {value}, not a number; {task} needs a numeric target.",
+        "fa": "سطر {line}: '{column}' برابر {value} است و عدد نیست؛ {task} هدف عددی لازم دارد.",
+    },
+    "too_few_classes": {
+        "en": "'{column}' has {count} distinct value(s); classification needs at least 2.",
+        "fa": "'{column}' تنها {count} مقدار متمایز دارد؛ دسته‌بندی دست‌کم ۲ مقدار لازم دارد.",
+    },
+    "wrong_column_type": {
+        "en": "'{column}' is of type {type}; {task} needs {expected} for '{key}'.",
+        "fa": "'{column}' از نوع {type} است؛ {task} برای '{key}' به {expected} نیاز دارد.",
+    },
+    # --- warnings ---
+    "mixed_types": {
+        "en": "Field '{field}' mixes types: {kinds}.",
+        "fa": "فیلد '{field}' نوع‌های گوناگون دارد: {kinds}.",
+    },
+    "missing_values": {
+        "en": "Field '{field}' is null or missing in {count} of {rows} rows.",
+        "fa": "فیلد '{field}' در {count} سطر از {rows} سطر تهی یا غایب است.",
+    },
+    "null_only": {
+        "en": "Field '{field}' is null or missing in every row.",
+        "fa": "فیلد '{field}' در همهٔ سطرها تهی یا غایب است.",
+    },
+    "empty_strings": {
+        "en": "Field '{field}' has {count} empty strings.",
+        "fa": "فیلد '{field}' ‏{count} رشتهٔ خالی دارد.",
+    },
+    "duplicate_key": {
+        "en": "Line {line}: a key appears more than once in the object; the last value is used.",
+        "fa": "سطر {line}: یک کلید بیش از یک بار در شیء آمده است؛ آخرین مقدار به کار می‌رود.",
+    },
+    "duplicate_column": {
+        "en": "Column '{field}' appears more than once in the header; the copy is called '{renamed}'.",
+        "fa": "ستون '{field}' بیش از یک بار در سرستون آمده است؛ نسخهٔ تکراری '{renamed}' نامیده شد.",
+    },
+    "empty_column_name": {
+        "en": "Column {index} has no name in the header; it is called '{renamed}'.",
+        "fa": "ستون {index} در سرستون نام ندارد؛ '{renamed}' نامیده شد.",
+    },
+    "long_lines": {
+        "en": "{count} line(s) are longer than {limit} bytes (the first is line {line}).",
+        "fa": "{count} سطر از {limit} بایت بلندترند (نخستین: سطر {line}).",
+    },
+    "blank_lines": {
+        "en": "{count} blank line(s) were skipped (the first is line {line}).",
+        "fa": "{count} سطر خالی نادیده گرفته شد (نخستین: سطر {line}).",
+    },
+    "non_finite_values": {
+        "en": "Field '{field}' has {count} NaN or infinite values.",
+        "fa": "فیلد '{field}' ‏{count} مقدار NaN یا بی‌نهایت دارد.",
+    },
+}
+
+
+def current_language(lang: str | None = None) -> str:
+    """The language to speak: ``lang``, else ``$TRAINLAB_LANG``, else the locale, else English."""
+    candidates = [lang, os.environ.get("TRAINLAB_LANG")]
+    candidates += [os.environ.get(v) for v in ("LC_ALL", "LC_MESSAGES", "LANG")]
+    for value in candidates:
+        if not value:
+            continue
+        code = value.split(".")[0].split("_")[0].split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+        if value is lang:  # an explicit but unknown language falls back to English
+            return "en"
+    return "en"
+
+
+def render(code: str, params: dict[str, Any] | None = None, lang: str | None = None) -> str:
+    """The message for ``code`` in ``lang``, formatted with ``params``.
+
+    An unknown code or a missing parameter never raises: the message degrades to the code
+    and its parameters, so a report can always be shown.
+    """
+    params = params or {}
+    templates = MESSAGES.get(code)
+    if templates is None:
+        return f"{code}: {params}" if params else code
+    template = templates.get(current_language(lang)) or templates["en"]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return templates["en"].format_map(_Lenient(params))
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def best_language(accept_language: str | None) -> str:
+    """Pick ``en`` or ``fa`` from an HTTP ``Accept-Language`` header (q-values honoured)."""
+    if not accept_language:
+        return "en"
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().split("-")[0].lower()
+        quality = 1.0
+        for piece in pieces[1:]:
+            key, _, value = piece.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag in LANGUAGES and quality > 0:
+            ranked.append((-quality, index, tag))
+    return min(ranked)[2] if ranked else "en"

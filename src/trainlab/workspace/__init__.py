@@ -1,0 +1,76 @@
+"""The workspace: one directory holding trainlab's metadata database and files.
+
+```
+<workspace>/trainlab.db          SQLite (WAL): datasets, later jobs and metrics
+<workspace>/datasets/<id>/...    each stored file with its report and profile
+<workspace>/jobs/<id>/...        job files
+<workspace>/tmp/                 partial uploads and writes, renamed into place when complete
+```
+
+:class:`Workspace` is also the front door to the services built on it (``ws.datasets``);
+those are imported when first used, so this package itself depends on nothing above it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from trainlab.workspace.files import sweep_stale
+from trainlab.workspace.ids import is_valid_id, new_id
+from trainlab.workspace.store import SCHEMA_VERSION, Store
+
+if TYPE_CHECKING:
+    from trainlab.datasets import DatasetStore
+
+DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
+
+__all__ = ["SCHEMA_VERSION", "Store", "Workspace", "default_path", "is_valid_id", "new_id"]
+
+
+def default_path() -> Path:
+    """``$TRAINLAB_HOME`` if set, else ``~/.local/share/trainlab``."""
+    env = os.environ.get("TRAINLAB_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".local" / "share" / "trainlab"
+
+
+class Workspace:
+    """A trainlab workspace; created with its layout on first use.
+
+    >>> ws = Workspace("/tmp/my-workspace")        # doctest: +SKIP
+    >>> ds = ws.datasets.add("reviews.csv")         # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        self.path = self.path.resolve()
+        self.max_upload_bytes = int(max_upload_bytes)
+        for sub in ("datasets", "jobs", "tmp"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.path / "trainlab.db")
+        sweep_stale(self.tmp_dir)
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.path / "tmp"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.path / "datasets"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.path / "jobs"
+
+    @cached_property
+    def datasets(self) -> DatasetStore:
+        """The datasets in this workspace (:class:`trainlab.datasets.DatasetStore`)."""
+        from trainlab.datasets import DatasetStore
+
+        return DatasetStore(self)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"

@@ -1,0 +1,76 @@
+"""Atomic file writes: write into ``<workspace>/tmp``, fsync, rename into place."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+def fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a directory be fsynced
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_writer(target: Path, tmp_dir: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temporary file in ``tmp_dir``; on success it replaces ``target`` whole.
+
+    On any exception the temporary file is removed and ``target`` is untouched, so a
+    reader sees either the old file or the new one, never half of one.
+    """
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=f".{target.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(target: Path, tmp_dir: Path, data: Any) -> None:
+    with atomic_writer(target, tmp_dir, "w") as handle:
+        json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def sweep_stale(tmp_dir: Path, older_than_s: float = 24 * 3600) -> int:
+    """Remove leftovers of interrupted writes (files and folders) older than ``older_than_s``."""
+    removed = 0
+    if not tmp_dir.is_dir():
+        return 0
+    cutoff = time.time() - older_than_s
+    for entry in tmp_dir.iterdir():
+        try:
+            if entry.lstat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            continue
+    return removed

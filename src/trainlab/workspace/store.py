@@ -1,0 +1,150 @@
+"""The workspace's SQLite metadata store.
+
+WAL mode and a busy timeout let a kernel and a server (and their workers) read and write the
+same database at once. The schema is versioned with ``PRAGMA user_version`` and only ever
+moves forward, one migration at a time, inside an immediate transaction, so two processes
+opening a new workspace together never apply a migration twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from trainlab.errors import StoreError
+
+BUSY_TIMEOUT_S = 30.0
+
+# Forward-only migrations: index i brings the schema from version i to i + 1.
+# Never edit a released entry; append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('valid', 'invalid')),
+        created_at TEXT NOT NULL,
+        schema_json TEXT NOT NULL,
+        summary_json TEXT NOT NULL
+    );
+    CREATE INDEX datasets_created ON datasets (created_at);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """One SQLite database, one connection per thread and process."""
+
+    def __init__(self, path: Path, migrations: Sequence[str] = MIGRATIONS) -> None:
+        self.path = Path(path)
+        self._migrations = list(migrations)
+        self._local = threading.local()
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------------
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = self._connect()
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+        self._local.conn = None
+
+    def _retry(self, action: Any) -> Any:
+        """Run ``action``, retrying while SQLite says the database is locked.
+
+        The busy timeout covers ordinary lock waits; a few operations (switching to WAL, the
+        first write to a brand-new file) can still answer "locked" at once, so they retry here.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.005
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                message = str(exc)
+                if "locked" not in message and "busy" not in message:
+                    raise
+                if time.monotonic() > deadline:
+                    raise StoreError("store_busy", path=str(self.path),
+                                     seconds=int(BUSY_TIMEOUT_S)) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+
+    # -- schema ------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        conn = self.connection()
+
+        def migrate() -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(self._migrations):
+                    raise StoreError("store_too_new", path=str(self.path), found=version,
+                                     known=len(self._migrations))
+                for index in range(version, len(self._migrations)):
+                    for statement in _statements(self._migrations[index]):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {index + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+        self._retry(migrate)
+
+    @property
+    def version(self) -> int:
+        return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
+
+    # -- queries -----------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._retry(lambda: self.connection().execute(sql, params).fetchall())
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write in its own transaction; returns the number of rows changed."""
+        with self.transaction() as conn:
+            return conn.execute(sql, params).rowcount
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locking) transaction: committed on success, rolled back on error."""
+        conn = self.connection()
+        self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._retry(lambda: conn.execute("COMMIT"))
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import trainlab
+
+
+@pytest.fixture()
+def ws(tmp_path: Path) -> trainlab.Workspace:
+    return trainlab.Workspace(tmp_path / "ws")
+
+
+@pytest.fixture()
+def write(tmp_path: Path):
+    """write(name, text_or_bytes) -> path of a file in a scratch folder."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / "files" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return _write
+
+
+def jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def workspace_files(ws: trainlab.Workspace) -> list[Path]:
+    """Every file under datasets/ and tmp/ (what a rejected upload must not leave behind)."""
+    return [p for p in (*ws.datasets_dir.rglob("*"), *ws.tmp_dir.rglob("*")) if p.is_file()]
