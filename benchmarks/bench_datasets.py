@@ -1,0 +1,152 @@
+"""Validate+profile with trainlab vs a plain pandas load of the same file.
+
+    python benchmarks/bench_datasets.py --mb 500 --format jsonl
+
+Generates a realistic file (Persian and English text, numbers, categories, nulls, lists),
+then runs each contender in its own process, 3 times, and reports the median time and the
+peak resident memory of the whole process tree (trainlab's scan workers included). pandas is
+run with both engines and the faster is reported. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+FA = "این یک جمله فارسی برای آزمایش است و مدل باید آن را یاد بگیرد".split()
+EN = "the quick brown fox jumps over the lazy dog while training a model on data".split()
+LABELS = ["positive", "negative", "neutral"]
+FIELDS = ["id", "text", "label", "score", "count", "tags", "active"]
+
+
+def generate(path: Path, mb: int, fmt: str, seed: int = 0) -> int:
+    rng = random.Random(seed)
+    target, written, i = mb * 1024 * 1024, 0, 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out) if fmt == "csv" else None
+        if writer:
+            writer.writerow(FIELDS)
+        while written < target:
+            words = rng.choices(FA if i % 3 == 0 else EN, k=rng.randint(5, 30))
+            record = {"id": i, "text": " ".join(words), "label": rng.choice(LABELS),
+                      "score": None if i % 17 == 0 else round(rng.random() * 100, 3),
+                      "count": rng.randint(0, 1000), "tags": rng.sample(EN, 2),
+                      "active": i % 2 == 0}
+            if fmt == "jsonl":
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+            else:
+                buffer = io.StringIO()
+                csv.writer(buffer).writerow(["" if record[f] is None else
+                                             "|".join(record[f]) if f == "tags" else record[f]
+                                             for f in FIELDS])
+                line = buffer.getvalue()
+            out.write(line)
+            written += len(line.encode("utf-8"))
+            i += 1
+    return i
+
+
+TRAINLAB = """
+import sys, tempfile, time, trainlab
+ws = trainlab.Workspace(tempfile.mkdtemp())
+t = time.perf_counter()
+ds = ws.datasets.add(sys.argv[1])
+print(time.perf_counter() - t, ds.rows)
+"""
+PANDAS = """
+import sys, time, pandas as pd
+path, engine = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+if path.endswith(".csv"):
+    frame = pd.read_csv(path, engine=engine)
+else:
+    frame = pd.read_json(path, lines=True, **({} if engine == "default" else {"engine": engine}))
+print(time.perf_counter() - t, len(frame))
+"""
+
+
+def tree_rss_mb(pid: int) -> float:
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                stack.extend(int(c) for c in children.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def run(code: str, *args: str) -> tuple[float, float, int]:
+    """Seconds measured inside the child (imports excluded), peak tree RSS, rows."""
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out, _ = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"benchmark child failed: {args}")
+    seconds, rows = out.split()
+    return float(seconds), peak, int(rows)
+
+
+def median_run(code: str, repeat: int, *args: str) -> tuple[float, float, int]:
+    runs = [run(code, *args) for _ in range(repeat)]
+    return (statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[0][2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", default=None, help="where to write the generated file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        path = Path(tmp) / f"bench.{args.format}"
+        generate(path, args.mb, args.format)
+        mb = os.path.getsize(path) / 1024 / 1024
+        ours = median_run(TRAINLAB, args.repeat, str(path))
+        engines = ("c", "pyarrow") if args.format == "csv" else ("default", "pyarrow")
+        theirs = {e: median_run(PANDAS, args.repeat, str(path), e) for e in engines}
+    engine = min(theirs, key=lambda e: theirs[e][0])
+    pandas_s, pandas_peak, pandas_rows = theirs[engine]
+    result = {
+        "bench": "datasets", "format": args.format, "mb": round(mb, 1),
+        "trainlab_s": round(ours[0], 3), "pandas_s": round(pandas_s, 3), "pandas_engine": engine,
+        "speedup": round(pandas_s / ours[0], 3),
+        "trainlab_peak_mb": round(ours[1], 1), "pandas_peak_mb": round(pandas_peak, 1),
+        "trainlab_mb_per_s": round(mb / ours[0], 1), "pandas_mb_per_s": round(mb / pandas_s, 1),
+        "rows": ours[2], "rows_match": ours[2] == pandas_rows,
+        "all_engines_s": {e: round(v[0], 3) for e, v in theirs.items()},
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
