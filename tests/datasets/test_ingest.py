@@ -56,6 +56,22 @@ def test_size_limit_enforced_while_streaming(ws) -> None:
     assert workspace_files(ws) == []
 
 
+def test_binary_refused_before_copying_the_rest(ws) -> None:
+    class Counting(io.BytesIO):
+        read_bytes = 0
+
+        def read(self, size: int = -1) -> bytes:
+            chunk = super().read(size)
+            Counting.read_bytes += len(chunk)
+            return chunk
+
+    source = Counting(b"\x00\x01" * 5_000_000)
+    with pytest.raises(DatasetError) as info:
+        ws.datasets.add(source, name="model.jsonl")
+    assert info.value.code == "binary_file" and Counting.read_bytes <= 2 * 1024 * 1024
+    assert workspace_files(ws) == []
+
+
 def test_unknown_source_and_id(ws) -> None:
     with pytest.raises(DatasetError) as info:
         ws.datasets.add("/nope/missing.csv")

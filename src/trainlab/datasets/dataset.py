@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
@@ -191,7 +192,8 @@ class DatasetStore:
         staging.mkdir(parents=True)
         try:
             data_path = staging / f"data.{fmt}"
-            size, sha256, head = _copy(stream, data_path, limit, name)
+            size, sha256, head = _copy(stream, data_path, limit, name,
+                                       lambda first: check_head(first, name, fmt, len(first) + 1))
             check_head(head, name, fmt, size)
             layout = read_csv_layout(head, name) if fmt == "csv" else None
             result = scan_file(str(data_path), fmt, size, layout, parallel=parallel)
@@ -231,8 +233,13 @@ class DatasetStore:
         return self.get(dataset_id)
 
 
-def _copy(stream: IO[bytes], target: Path, limit: int, name: str) -> tuple[int, str, bytes]:
-    """Stream into ``target``: size and sha256 on the fly, the limit enforced as bytes arrive."""
+def _copy(stream: IO[bytes], target: Path, limit: int, name: str,
+          on_head: Callable[[bytes], None]) -> tuple[int, str, bytes]:
+    """Stream into ``target``: size and sha256 on the fly, the limit enforced as bytes arrive.
+
+    ``on_head`` sees the first :data:`HEAD_BYTES` as soon as they are in, so a file that is
+    not text of its format is refused before the rest of it is copied.
+    """
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -246,6 +253,8 @@ def _copy(stream: IO[bytes], target: Path, limit: int, name: str) -> tuple[int, 
                 raise dataset_error("too_large", name=name, limit=limit, size=size)
             if len(head) < HEAD_BYTES:
                 head += chunk[: HEAD_BYTES - len(head)]
+                if len(head) == HEAD_BYTES:
+                    on_head(head)
             digest.update(chunk)
             out.write(chunk)
         out.flush()
