@@ -6,13 +6,11 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
-
-import pandas as pd
 
 from trainlab import i18n
 from trainlab.datasets.formats import (
@@ -27,7 +25,9 @@ from trainlab.errors import NotFoundError, dataset_error
 from trainlab.workspace.files import read_json, write_json
 from trainlab.workspace.ids import is_valid_id, new_id
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported when a preview is asked for, not by scan workers
+    import pandas as pd
+
     from trainlab.workspace import Workspace
 
 COPY_CHUNK = 1024 * 1024
@@ -192,13 +192,18 @@ class DatasetStore:
         staging.mkdir(parents=True)
         try:
             data_path = staging / f"data.{fmt}"
-            size, sha256, head = _copy(stream, data_path, limit, name,
-                                       lambda first: check_head(first, name, fmt, len(first) + 1))
-            check_head(head, name, fmt, size)
-            layout = read_csv_layout(head, name) if fmt == "csv" else None
-            result = scan_file(str(data_path), fmt, size, layout, parallel=parallel)
+            with _Copy(stream, data_path, limit, name) as copy:
+                head = copy.read_head()
+                check_head(head, name, fmt, copy.size if copy.done else len(head) + 1)
+                layout = read_csv_layout(head, name) if fmt == "csv" else None
+                # Validation reads each block as soon as the copy has written it.
+                result = scan_file(str(data_path), fmt, _known_size(stream), layout,
+                                   parallel=parallel, chunks=copy.chunks())
+                check_head(head, name, fmt, copy.size)
+                copy.finish()
             _refuse_unreadable(result, name)
-            dataset = self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result)
+            dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
+                                   layout, result)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -233,33 +238,68 @@ class DatasetStore:
         return self.get(dataset_id)
 
 
-def _copy(stream: IO[bytes], target: Path, limit: int, name: str,
-          on_head: Callable[[bytes], None]) -> tuple[int, str, bytes]:
-    """Stream into ``target``: size and sha256 on the fly, the limit enforced as bytes arrive.
+class _Copy:
+    """Stream a source into ``target``: size and sha256 on the fly, the limit enforced as bytes
+    arrive. The head is handed out first (so a file that is not text of its format is refused
+    before the rest is copied), then every chunk, each written before it is handed out."""
 
-    ``on_head`` sees the first :data:`HEAD_BYTES` as soon as they are in, so a file that is
-    not text of its format is refused before the rest of it is copied.
-    """
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
-    with open(target, "wb") as out:
-        while True:
-            chunk = stream.read(COPY_CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise dataset_error("too_large", name=name, limit=limit, size=size)
-            if len(head) < HEAD_BYTES:
-                head += chunk[: HEAD_BYTES - len(head)]
-                if len(head) == HEAD_BYTES:
-                    on_head(head)
-            digest.update(chunk)
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    return size, digest.hexdigest(), head
+    def __init__(self, stream: IO[bytes], target: Path, limit: int, name: str) -> None:
+        self.stream, self.limit, self.name = stream, limit, name
+        self.out = open(target, "wb")  # closed by __exit__
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.done = False
+        self.head = b""
+
+    def _read(self) -> bytes:
+        chunk = self.stream.read(COPY_CHUNK)
+        if not chunk:
+            self.done = True
+            return b""
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise dataset_error("too_large", name=self.name, limit=self.limit, size=self.size)
+        self.digest.update(chunk)
+        self.out.write(chunk)
+        return chunk
+
+    def read_head(self) -> bytes:
+        while len(self.head) < HEAD_BYTES and not self.done:
+            self.head += self._read()
+        self.out.flush()
+        return self.head[:HEAD_BYTES]
+
+    def chunks(self) -> Iterator[bytes]:
+        """The whole file, in order: the head first, then the rest as it is copied."""
+        yield self.head
+        while not self.done:
+            chunk = self._read()
+            if chunk:
+                self.out.flush()  # on disk (in the page cache) before anyone reads it
+                yield chunk
+
+    def finish(self) -> None:
+        while not self.done:  # a consumer that stopped early still gets the whole file
+            self._read()
+        self.out.flush()
+        os.fsync(self.out.fileno())
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+    def __enter__(self) -> _Copy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.out.close()
+
+
+def _known_size(stream: IO[bytes]) -> int | None:
+    try:
+        return os.fstat(stream.fileno()).st_size - stream.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _refuse_unreadable(result: ScanResult, name: str) -> None:

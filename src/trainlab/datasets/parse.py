@@ -56,6 +56,7 @@ class BlockSpec:
     columns: list[str] | None = None
     limits: Limits = field(default_factory=Limits)
     line_map: list[int] | None = None  # JSON arrays: record i starts on block line line_map[i]
+    sketch_only: frozenset[str] = frozenset()  # fields with too many distinct values to count
 
     def read(self) -> bytes:
         if self.data is not None:
@@ -132,12 +133,13 @@ def _jsonl_fast(data: bytes, n_lines: int, lengths: np.ndarray, limits: Limits) 
         return None
     if b"NaN" in data or b"Infinity" in data:
         return None  # Arrow accepts these; JSON does not. Let the strict path decide.
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
     table = _arrow_json(data)
     if table is None or table.num_rows != n_lines:  # Arrow reads "{..}{..}" as two rows
+        return None
+    try:  # Arrow does not check UTF-8 while reading JSON; checking its strings is cheap
+        table.validate(full=True)
+        "".join(table.column_names)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     return table
 
@@ -363,10 +365,6 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int, lengths: np.ndarray):
     columns = spec.columns or []
     if n_lines == 0 or lengths.min() == 0 or lengths.max() > spec.limits.max_record_bytes:
         return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
     invalid: list[tuple[int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -377,7 +375,7 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int, lengths: np.ndarray):
         table = pa_csv.read_csv(
             io.BytesIO(data),
             read_options=pa_csv.ReadOptions(use_threads=False, column_names=columns,
-                                            block_size=len(data) + 1),
+                                            block_size=1 << 20),
             parse_options=pa_csv.ParseOptions(delimiter=spec.delimiter, newlines_in_values=True,
                                               invalid_row_handler=on_invalid),
             convert_options=pa_csv.ConvertOptions(
@@ -385,7 +383,7 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int, lengths: np.ndarray):
                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+        return None  # invalid UTF-8 (Arrow checks it for string columns) or worse: go strict
     if table.num_rows + len(invalid) != n_lines or any(n is None for n, _ in invalid):
         return None  # a record spans lines (quoted newline or an unbalanced quote)
     bad_lines = np.asarray([n - 1 for n, _ in invalid], np.int64)

@@ -9,7 +9,7 @@ the number of blocks in flight, not by the file's size.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,54 +36,59 @@ class ScanResult:
 
 
 # -- planning blocks -------------------------------------------------------------------------
-def plan_jsonl(path: str, start: int, size: int, limits: Limits) -> Iterator[BlockSpec]:
+def read_chunks(path: str, size: int = 1 << 20) -> Iterator[bytes]:
     with open(path, "rb") as handle:
-        while start < size:
-            end = min(start + BLOCK_BYTES, size)
-            if end < size:
-                handle.seek(end)
-                while True:
-                    chunk = handle.read(64 * 1024)
-                    if not chunk:
-                        end = size
-                        break
-                    cut = chunk.find(b"\n")
-                    if cut >= 0:
-                        end += cut + 1
-                        break
-                    end += len(chunk)
-            yield BlockSpec("jsonl", start, end, path=path, limits=limits)
-            start = end
+        while chunk := handle.read(size):
+            yield chunk
 
 
-def plan_csv(path: str, layout: CsvLayout, size: int, limits: Limits) -> Iterator[BlockSpec]:
-    """Blocks that end on a newline outside quotes (an even number of quotes before it)."""
-    start = layout.header_end
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        pending = b""
-        while start < size:
-            want = BLOCK_BYTES
-            while len(pending) < want and start + len(pending) < size:
-                chunk = handle.read(want - len(pending))
-                if not chunk:
-                    break
-                pending += chunk
-            at_end = start + len(pending) >= size
-            cut = len(pending) if at_end else _even_quote_cut(pending)
-            while cut < 0 and len(pending) < MAX_BLOCK_BYTES and not at_end:
-                chunk = handle.read(BLOCK_BYTES)  # a long quoted field: look further
-                if not chunk:
-                    break
-                pending += chunk
-                at_end = start + len(pending) >= size
-                cut = len(pending) if at_end else _even_quote_cut(pending)
-            if cut < 0:  # quotes never balance: cut at a line anyway; the parser reports it
-                cut = pending.rfind(b"\n") + 1 or len(pending)
-            yield BlockSpec("csv", start, start + cut, path=path, delimiter=layout.delimiter,
-                            columns=layout.columns, limits=limits)
-            pending = pending[cut:]
-            start += cut
+def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
+                layout: CsvLayout | None, limits: Limits, counter: list[int]) -> Iterator[BlockSpec]:
+    """Cut the byte stream of the file at ``path`` into blocks that end on record boundaries.
+
+    ``chunks`` are the file's bytes in order, each already on disk when it arrives (during an
+    upload they come straight from the copy), so workers can read every block from ``path``.
+    JSON Lines blocks end after a newline; CSV blocks after a newline with an even number of
+    quotes before it. ``counter[0]`` is kept at the number of bytes seen.
+    """
+    pending = bytearray()
+    offset = 0  # file offset of pending[0]
+    skip = start
+
+    def spec(cut: int) -> BlockSpec:
+        if layout is not None:
+            return BlockSpec("csv", offset, offset + cut, path=path, delimiter=layout.delimiter,
+                             columns=layout.columns, limits=limits)
+        return BlockSpec("jsonl", offset, offset + cut, path=path, limits=limits)
+
+    for chunk in chunks:
+        counter[0] += len(chunk)
+        if skip:
+            dropped = min(skip, len(chunk))
+            chunk, skip, offset = chunk[dropped:], skip - dropped, offset + dropped
+        pending += chunk
+        while len(pending) >= BLOCK_BYTES:
+            cut = _cut(pending, fmt)
+            if cut <= 0:
+                break  # a record longer than a block: read on
+            yield spec(cut)
+            del pending[:cut]
+            offset += cut
+    if pending:
+        yield spec(len(pending))
+
+
+def _cut(pending: bytearray, fmt: str) -> int:
+    """Where the block at the start of ``pending`` ends (0: not yet known)."""
+    if fmt != "csv":
+        cut = pending.rfind(b"\n", 0, BLOCK_BYTES) + 1
+        return cut or pending.find(b"\n", BLOCK_BYTES) + 1
+    cut = _even_quote_cut(bytes(pending[:BLOCK_BYTES]))
+    if cut < 0:  # a quoted field runs past the block: look further
+        cut = _even_quote_cut(bytes(pending[:MAX_BLOCK_BYTES]))
+    if cut < 0 and len(pending) >= MAX_BLOCK_BYTES:  # quotes never balance: the parser says so
+        cut = pending.rfind(b"\n", 0, BLOCK_BYTES) + 1
+    return max(cut, 0)
 
 
 def _even_quote_cut(data: bytes) -> int:
@@ -152,7 +157,7 @@ def scan_block(spec: BlockSpec) -> dict[str, Any]:
         "warnings": parsed.warnings[:MAX_WARNINGS],
         "blank": (parsed.blank_lines, parsed.first_blank),
         "long": (parsed.long_lines, parsed.first_long),
-        "fields": block_field_stats(parsed.table, spec.fmt, parsed.mixed),
+        "fields": block_field_stats(parsed.table, spec.fmt, parsed.mixed, spec.sketch_only),
         "mapped": spec.line_map is not None,
     }
 
@@ -161,44 +166,74 @@ def _pool_size() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _results(specs: Iterator[BlockSpec], parallel: bool) -> Iterator[tuple[BlockSpec, dict]]:
-    if not parallel:
+def _results(specs: Iterator[BlockSpec], parallel: bool | None,
+             seen: list[int]) -> Iterator[tuple[BlockSpec, dict]]:
+    """Each block with its result, in file order: here, or in worker processes.
+
+    ``parallel=None`` scans here until :data:`PARALLEL_MIN_BYTES` have been seen, then hands
+    the remaining blocks to workers.
+    """
+    from trainlab.datasets.workers import BlockPool
+
+    if parallel is False or _pool_size() < 2:
         for spec in specs:
             yield spec, scan_block(spec)
         return
-    from trainlab.datasets.workers import BlockPool
-
+    if parallel is None:
+        for spec in specs:
+            yield spec, scan_block(spec)
+            if seen[0] >= PARALLEL_MIN_BYTES:
+                break
+        else:
+            return
     with BlockPool(_pool_size()) as pool:
         yield from pool.imap(specs)
 
 
 # -- the whole file --------------------------------------------------------------------------
-def scan_file(path: str, fmt: str, size: int, layout: CsvLayout | None = None,
-              limits: Limits | None = None, parallel: bool | None = None) -> ScanResult:
+def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | None = None,
+              limits: Limits | None = None, parallel: bool | None = None,
+              chunks: Iterable[bytes] | None = None) -> ScanResult:
+    """Validate and profile the file at ``path``.
+
+    With ``chunks``, the file is still being written: they are its bytes in order, each on disk
+    when it arrives, and scanning keeps pace with the copy. ``size`` (when known) decides
+    whether worker processes are worth starting; with ``parallel=None`` an unknown size starts
+    them once :data:`PARALLEL_MIN_BYTES` have arrived.
+    """
     limits = limits or Limits()
     fatal: list[StructureError] = []
+    seen = [0]
+    source = read_chunks(path) if chunks is None else chunks
     first_line = 0
-    if fmt == "csv":
-        assert layout is not None
-        specs = plan_csv(path, layout, size, limits)
-        with open(path, "rb") as handle:
-            first_line = handle.read(layout.header_end).count(b"\n")
-    elif fmt == "jsonl":
-        with open(path, "rb") as handle:
-            start = len(BOM) if handle.read(3) == BOM else 0
-        specs = plan_jsonl(path, start, size, limits)
+    if fmt == "json":
+        for chunk in source:  # the array's tokenizer reads the finished file
+            seen[0] += len(chunk)
+        specs: Iterator[BlockSpec] = plan_json(path, limits, fatal)
     else:
-        specs = plan_json(path, limits, fatal)
-    if parallel is None:
-        parallel = size >= PARALLEL_MIN_BYTES and _pool_size() > 1
-
+        with open(path, "rb") as handle:
+            head = handle.read(layout.header_end if layout is not None else 3)
+        if layout is not None:
+            start, first_line = layout.header_end, head.count(b"\n")
+        else:
+            start = len(BOM) if head == BOM else 0
+        specs = plan_blocks(source, path, fmt, start, layout, limits, seen)
+    if parallel is None and size is not None:
+        parallel = size >= PARALLEL_MIN_BYTES
     merged = _Merger(fmt, first_line)
-    for spec, result in _results(specs, parallel):
+    for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen):
         merged.add(spec, result)
     if layout is not None:
         merged.columns(layout.columns)
-    return merged.finish(size, fatal[0] if fatal else None,
+    return merged.finish(seen[0], fatal[0] if fatal else None,
                          layout.warnings if layout is not None else [])
+
+
+def _with_hints(specs: Iterator[BlockSpec], many_values: set[str]) -> Iterator[BlockSpec]:
+    """Tell each block what earlier blocks taught: which fields are past exact counting."""
+    for spec in specs:
+        spec.sketch_only = frozenset(many_values)
+        yield spec
 
 
 class _Merger:
@@ -213,6 +248,7 @@ class _Merger:
         self.blank = [0, -1]
         self.long = [0, -1]
         self.index: list[dict[str, int]] = []
+        self.many_values: set[str] = set()  # fields whose blocks send sketches, not values
 
     def columns(self, names: list[str]) -> None:
         for name in names:
@@ -243,6 +279,8 @@ class _Merger:
                 acc[0] += count
         for name, part in result["fields"].items():
             self.fields.setdefault(name, FieldAcc()).add(part)
+            if part["values"] is None and part["count"]:
+                self.many_values.add(name)
         self.rows_total += result["rows_total"]
         self.rows_valid += result["rows_valid"]
         self.line += result["n_lines"]

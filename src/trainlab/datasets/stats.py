@@ -65,6 +65,8 @@ def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
             continue
     if pc.all(pc.is_in(valid, _BOOL_VALUES)).as_py():
         return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}
+    if not pc.any(pc.match_substring_regex(sample, _FLOAT_RE, ignore_case=True)).as_py():
+        return array, {"string": count}  # text from its first values on: no numbers to count
     ints = pc.sum(pc.match_substring_regex(valid, _INT_RE)).as_py() or 0
     floats = (pc.sum(pc.match_substring_regex(valid, _FLOAT_RE, ignore_case=True)).as_py()
               or 0) - ints
@@ -82,8 +84,13 @@ def numeric_part(array: pa.Array) -> pa.Array:
 
 # -- one block -----------------------------------------------------------------------------
 def block_field_stats(table: pa.Table, fmt: str,
-                      mixed: dict[str, dict[str, Any]] | None = None) -> dict[str, dict]:
-    """The partial statistics of every column of one block's table of valid records."""
+                      mixed: dict[str, dict[str, Any]] | None = None,
+                      sketch_only: frozenset[str] = frozenset()) -> dict[str, dict]:
+    """The partial statistics of every column of one block's table of valid records.
+
+    Fields in ``sketch_only`` are known (from earlier blocks) to have too many distinct values
+    to count exactly: for them the block sends only a distinct-count sketch.
+    """
     out: dict[str, dict] = {}
     mixed = mixed or {}
     for name in table.column_names:
@@ -91,20 +98,21 @@ def block_field_stats(table: pa.Table, fmt: str,
         if name in mixed:
             out[name] = _python_partial(mixed[name])
             continue
+        sketch = name in sketch_only
         if fmt == "csv" and pa.types.is_string(column.type):
             typed, kinds = type_text_column(column)
-            part = _arrow_partial(typed, kinds)
+            part = _arrow_partial(typed, kinds, sketch)
             if "string" in kinds and len(kinds) > 1:  # numbers mixed with text
                 part["num"] = _numeric(numeric_part(column))
             out[name] = part
         else:
             kind = arrow_kind(column.type)
             count = len(column) - column.null_count
-            out[name] = _arrow_partial(column, {kind: count} if kind and count else {})
+            out[name] = _arrow_partial(column, {kind: count} if kind and count else {}, sketch)
     return out
 
 
-def _arrow_partial(array: pa.Array, kinds: dict[str, int]) -> dict:
+def _arrow_partial(array: pa.Array, kinds: dict[str, int], sketch_only: bool = False) -> dict:
     count = len(array) - array.null_count
     part: dict[str, Any] = {"count": count, "kinds": kinds, "num": None, "len": None,
                             "list_len": None, "empty": 0, "values": None, "top": [],
@@ -121,7 +129,11 @@ def _arrow_partial(array: pa.Array, kinds: dict[str, int]) -> dict:
     elif kind == "list":
         part["list_len"] = _lengths(pc.list_value_length(array))
     if kind in ("integer", "number", "string", "boolean"):
-        _value_counts(array, part)
+        if sketch_only:
+            part["sketch"] = _smallest(hash_values(array.drop_null() if array.null_count
+                                                   else array))
+        else:
+            _value_counts(array, part)
     return part
 
 
@@ -193,8 +205,11 @@ def _splitmix32(bits: np.ndarray) -> np.ndarray:
 
 
 def _smallest(hashes: np.ndarray) -> np.ndarray:
-    unique = np.unique(hashes)
-    return unique[:SKETCH_K]
+    """The :data:`SKETCH_K` smallest distinct hashes."""
+    if len(hashes) > 4 * SKETCH_K:  # cut before sorting: only the smallest can matter
+        bound = np.partition(hashes, 4 * SKETCH_K)[4 * SKETCH_K]
+        hashes = hashes[hashes <= bound]
+    return np.unique(hashes)[:SKETCH_K]
 
 
 def _python_partial(stats: dict[str, Any]) -> dict:

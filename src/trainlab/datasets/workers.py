@@ -118,7 +118,17 @@ def serve(function: Callable[[Any], Any]) -> None:
         stdout.flush()
 
 
+class _NoPandas:
+    """Workers never need pandas, but pyarrow imports it (0.5 s) the first time it converts a
+    Python list; refusing the import keeps a worker's start-up to pyarrow and numpy."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("scan workers do not use pandas")
+
+
 if __name__ == "__main__":
+    sys.meta_path.insert(0, _NoPandas())
     from trainlab.datasets.scan import scan_block
 
     serve(scan_block)
