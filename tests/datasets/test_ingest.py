@@ -130,6 +130,17 @@ def test_jsonl_bad_rows_named_by_line(ws, write) -> None:
     assert list(ds.preview().index) == [1, 7]
 
 
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("where", ["top", "list", "object"])
+def test_non_finite_numbers_found_anywhere(ws, write, value, where) -> None:
+    bad = {"top": f'{{"x": {value}, "y": [1.5], "z": {{"k": 1.5}}}}',
+           "list": f'{{"x": 1.5, "y": [1.5, {value}], "z": {{"k": 1.5}}}}',
+           "object": f'{{"x": 1.5, "y": [1.5], "z": {{"k": {value}}}}}'}[where]
+    good = '{"x": 2.5, "y": [1.5], "z": {"k": 2.5}, "t": "NaN is fine in a string"}'
+    ds = ws.datasets.add(write("n.jsonl", f"{good}\n{bad}\n{good}\n"))
+    assert codes(ds.report) == [(2, "non_finite_number")]
+
+
 def test_line_of_several_megabytes(ws, write) -> None:
     big = json.dumps({"a": 1, "t": "x" * 3_000_000})
     ds = ws.datasets.add(write("big.jsonl", jsonl([{"a": 0}]) + big + "\n" + jsonl([{"a": 2}])))

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -250,6 +251,7 @@ class _Copy:
         self.size = 0
         self.done = False
         self.head = b""
+        self._synced: threading.Thread | None = None
 
     def _read(self) -> bytes:
         chunk = self.stream.read(COPY_CHUNK)
@@ -277,12 +279,21 @@ class _Copy:
             if chunk:
                 self.out.flush()  # on disk (in the page cache) before anyone reads it
                 yield chunk
+        self._start_sync()  # the last blocks are still being scanned: sync meanwhile
+
+    def _start_sync(self) -> None:
+        if self._synced is None:
+            self.out.flush()
+            self._synced = threading.Thread(target=os.fsync, args=(self.out.fileno(),),
+                                            name="trainlab-fsync")
+            self._synced.start()
 
     def finish(self) -> None:
         while not self.done:  # a consumer that stopped early still gets the whole file
             self._read()
-        self.out.flush()
-        os.fsync(self.out.fileno())
+        self._start_sync()
+        assert self._synced is not None
+        self._synced.join()
 
     @property
     def sha256(self) -> str:
@@ -292,6 +303,8 @@ class _Copy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._synced is not None:
+            self._synced.join()
         self.out.close()
 
 

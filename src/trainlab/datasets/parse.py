@@ -115,33 +115,64 @@ def _note_lengths(parsed: Parsed, lengths: np.ndarray, limits: Limits) -> None:
 
 
 # -- JSON Lines ------------------------------------------------------------------------------
+def _short_lines(data: bytes, limit: int) -> int | None:
+    """The number of lines of ``data`` if none is longer than ``limit`` bytes, else ``None``.
+
+    Cheap: a line of ``limit`` bytes or more would fill a whole aligned window of ``limit/2``
+    bytes, so it is enough that every such window holds a newline.
+    """
+    last = data.rfind(b"\n")
+    if len(data) - last - 1 > limit:
+        return None
+    window = max(1, limit // 2)
+    for start in range(0, last + 1, window):
+        if data.find(b"\n", start, start + window) < 0:
+            return None
+    return data.count(b"\n") + (1 if last != len(data) - 1 else 0)
+
+
 def _parse_jsonl(data: bytes, spec: BlockSpec) -> Parsed:
-    starts, ends = _line_bounds(data)
-    lengths = ends - starts
-    n_lines = len(starts)
     if spec.line_map is None:
-        fast = _jsonl_fast(data, n_lines, lengths, spec.limits)
+        n_lines = _short_lines(data, spec.limits.long_line_bytes)
+        fast = _jsonl_fast(data, n_lines) if n_lines else None
         if fast is not None:
-            parsed = Parsed(fast, np.arange(n_lines, dtype=np.int64), n_lines, n_lines)
-            _note_lengths(parsed, lengths, spec.limits)
-            return parsed
+            return Parsed(fast, np.arange(n_lines, dtype=np.int64), n_lines, n_lines)
+    starts, ends = _line_bounds(data)
     return _jsonl_slow(data, starts, ends, spec)
 
 
-def _jsonl_fast(data: bytes, n_lines: int, lengths: np.ndarray, limits: Limits) -> pa.Table | None:
-    if n_lines == 0 or lengths.min() == 0 or lengths.max() > limits.max_record_bytes:
-        return None
-    if b"NaN" in data or b"Infinity" in data:
-        return None  # Arrow accepts these; JSON does not. Let the strict path decide.
+def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
+    """Arrow's reading of ``data`` when it is provably the strict one, else ``None``.
+
+    The caller has checked that no line is long; a blank line shows as a row count that
+    differs from the line count (Arrow skips it), as does "{...}{...}" on one line.
+    """
     table = _arrow_json(data)
     if table is None or table.num_rows != n_lines:  # Arrow reads "{..}{..}" as two rows
         return None
+    if any(_non_finite(column) for column in table.columns):
+        return None  # Arrow reads NaN and Infinity; JSON has no such numbers
     try:  # Arrow does not check UTF-8 while reading JSON; checking its strings is cheap
         table.validate(full=True)
         "".join(table.column_names)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     return table
+
+
+def _non_finite(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any float in ``values`` (nested ones too) is NaN or infinite."""
+    dtype = values.type
+    if pa.types.is_floating(dtype):
+        finite = pc.all(pc.is_finite(values)).as_py()
+        return finite is False
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return any(_non_finite(chunk.flatten()) for chunk in chunks)
+    if pa.types.is_struct(dtype):
+        return any(_non_finite(chunk.field(i)) for chunk in chunks
+                   for i in range(dtype.num_fields))
+    return False
 
 
 def _arrow_json(data: bytes, schema: pa.Schema | None = None) -> pa.Table | None:
@@ -349,22 +380,19 @@ def _python_stats(values: list[Any]) -> dict[str, Any]:
 # -- CSV -------------------------------------------------------------------------------------
 def _parse_csv(data: bytes, spec: BlockSpec) -> Parsed:
     columns = spec.columns or []
-    starts, ends = _line_bounds(data)
-    lengths = ends - starts
-    n_lines = len(starts)
-    fast = _csv_fast(data, spec, n_lines, lengths)
+    n_lines = _short_lines(data, spec.limits.long_line_bytes)
+    fast = _csv_fast(data, spec, n_lines) if n_lines else None
     if fast is not None:
         table, lines, errors = fast
-        parsed = Parsed(table, lines, n_lines, n_lines, errors=errors)
-        _note_lengths(parsed, lengths, spec.limits)
-        return parsed
+        return Parsed(table, lines, n_lines, n_lines, errors=errors)
+    starts, ends = _line_bounds(data)
     return _csv_slow(data, starts, ends, spec, columns)
 
 
-def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int, lengths: np.ndarray):
+def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
+    """Arrow's reading when it is provably the strict one (the caller has checked that no line
+    is long; a blank line or a record over several lines shows as a count mismatch)."""
     columns = spec.columns or []
-    if n_lines == 0 or lengths.min() == 0 or lengths.max() > spec.limits.max_record_bytes:
-        return None
     invalid: list[tuple[int, int]] = []
 
     def on_invalid(row: Any) -> str:

@@ -186,8 +186,10 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None,
                 break
         else:
             return
-    with BlockPool(_pool_size()) as pool:
-        yield from pool.imap(specs)
+    # This process copies the upload and merges results, and scans blocks whenever the
+    # workers are busy: one worker per core beside this one.
+    with BlockPool(max(1, _pool_size() - 1)) as pool:
+        yield from pool.imap(specs, local=scan_block)
 
 
 # -- the whole file --------------------------------------------------------------------------
