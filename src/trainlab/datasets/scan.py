@@ -1,17 +1,20 @@
 """Validate and profile a whole file in one streaming pass, on every core.
 
-The file is cut into blocks of about :data:`BLOCK_BYTES` on record boundaries; blocks are
-parsed (:mod:`.parse`) and summarised (:mod:`.stats`) in worker processes when the file is
-large, and the small per-block summaries are merged here in file order. Memory is bounded by
-the number of blocks in flight, not by the file's size.
+The file is cut into blocks of about :data:`BLOCK_BYTES` on record boundaries, while it is
+being copied into the workspace. Blocks are parsed (:mod:`.parse`) and summarised
+(:mod:`.stats`) here and, for a large file, in worker processes too (:mod:`.workers`); the
+small per-block summaries are merged here in file order. Memory is bounded by the number of
+blocks in flight, not by the file's size.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import pyarrow as pa
 
 from trainlab.datasets.formats import BOM, CsvLayout
 from trainlab.datasets.jsonarray import Element, StructureError, iter_elements
@@ -32,7 +35,6 @@ class ScanResult:
     schema: dict[str, str]
     index: list[dict[str, int]]  # one entry per block: where it is and how many rows precede it
     fatal: StructureError | None = None
-    field_order: list[str] = field(default_factory=list)
 
 
 # -- planning blocks -------------------------------------------------------------------------
@@ -142,6 +144,13 @@ def _json_block(lines: list[bytes], line_map: list[int], first_offset: int,
 
 # -- per block (runs in a worker) ------------------------------------------------------------
 def scan_block(spec: BlockSpec) -> dict[str, Any]:
+    try:
+        return _scan_block(spec)
+    finally:  # hand back what the block's computations held (Arrow's pools keep it otherwise)
+        pa.default_memory_pool().release_unused()
+
+
+def _scan_block(spec: BlockSpec) -> dict[str, Any]:
     parsed = parse_block(spec)
     errors = parsed.errors
     counts: dict[str, int] = {}
@@ -325,7 +334,7 @@ class _Merger:
             "warnings": warnings,
         }
         profile = {"rows": rows, "bytes": size, "fields": profile_fields}
-        return ScanResult(report, profile, schema, self.index, fatal, list(self.fields))
+        return ScanResult(report, profile, schema, self.index, fatal)
 
 
 def _field_warnings(name: str, info: dict[str, Any], rows: int) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ class BlockPool:
         package_root = str(Path(trainlab.__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        env["ARROW_DEFAULT_MEMORY_POOL"] = "system"  # gives memory back after each block
         self.logs = [tempfile.TemporaryFile() for _ in range(workers)]
         self.procs = [
             subprocess.Popen([sys.executable, "-m", "trainlab.datasets.workers"],
