@@ -96,6 +96,9 @@ class BlockPool:
             raise WorkerError(self._died(worker)) from exc
 
     def _ready(self, worker: int) -> bool:
+        """Whether the worker's next answer has started to arrive (never blocks)."""
+        if os.name == "nt":  # select() takes sockets only there: drain when waiting anyway
+            return False
         stdout = self.procs[worker].stdout
         assert stdout is not None
         return bool(select.select([stdout], [], [], 0)[0])
