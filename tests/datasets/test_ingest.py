@@ -242,3 +242,24 @@ def test_persian_messages(ws, write, monkeypatch) -> None:
     with pytest.raises(DatasetError) as info:
         ws.datasets.add(write("x.txt", "hello"))
     assert "پشتیبانی" in str(info.value) and "supported" in info.value.message("en")
+
+
+def test_csv_blocks_never_split_a_quoted_field(ws, write, monkeypatch) -> None:
+    import csv as csv_module
+
+    from trainlab.datasets import scan
+
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(scan, "MAX_BLOCK_BYTES", 4096)
+    buffer = io.StringIO()
+    writer = csv_module.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "note"])
+    for i in range(400):
+        note = f'line one {i}\nline "two", {i}' if i % 3 == 0 else f"plain {i}"
+        writer.writerow([i, note])
+    ds = ws.datasets.add(write("quoted.csv", buffer.getvalue()))
+    assert ds.status == "valid" and ds.rows == 400 and len(ds.index) > 20
+    frame = ds.preview(0, 400)
+    assert frame["note"].tolist()[:4] == ['line one 0\nline "two", 0', "plain 1", "plain 2",
+                                          'line one 3\nline "two", 3']
+    assert frame.index.tolist()[:4] == [2, 4, 5, 6]  # each quoted note spans two lines

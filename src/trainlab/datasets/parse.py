@@ -111,12 +111,6 @@ def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _note_lengths(parsed: Parsed, lengths: np.ndarray, limits: Limits) -> None:
-    long_idx = np.flatnonzero(lengths > limits.long_line_bytes)
-    parsed.long_lines = len(long_idx)
-    parsed.first_long = int(long_idx[0]) if len(long_idx) else -1
-
-
 # -- JSON Lines ------------------------------------------------------------------------------
 def _short_lines(data: bytes, limit: int) -> int | None:
     """The number of lines of ``data`` if none is longer than ``limit`` bytes, else ``None``.

@@ -82,21 +82,22 @@ def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
 
 def _cut(pending: bytearray, fmt: str) -> int:
     """Where the block at the start of ``pending`` ends (0: not yet known)."""
-    if fmt != "csv":
+    if fmt != "csv" or pending.find(b'"', 0, BLOCK_BYTES) < 0:  # no quotes: any newline
         cut = pending.rfind(b"\n", 0, BLOCK_BYTES) + 1
-        return cut or pending.find(b"\n", BLOCK_BYTES) + 1
-    cut = _even_quote_cut(bytes(pending[:BLOCK_BYTES]))
+        if cut or fmt != "csv":
+            return cut or pending.find(b"\n", BLOCK_BYTES) + 1
+    cut = _even_quote_cut(pending, min(BLOCK_BYTES, len(pending)))
     if cut < 0:  # a quoted field runs past the block: look further
-        cut = _even_quote_cut(bytes(pending[:MAX_BLOCK_BYTES]))
+        cut = _even_quote_cut(pending, min(MAX_BLOCK_BYTES, len(pending)))
     if cut < 0 and len(pending) >= MAX_BLOCK_BYTES:  # quotes never balance: the parser says so
         cut = pending.rfind(b"\n", 0, BLOCK_BYTES) + 1
     return max(cut, 0)
 
 
-def _even_quote_cut(data: bytes) -> int:
-    """Index just past the last newline with an even number of quotes before it, else -1."""
-    total = data.count(b'"')
-    end = len(data)
+def _even_quote_cut(data: bytearray, end: int) -> int:
+    """Index just past the last newline before ``end`` with an even number of quotes before
+    it (looking back at most 64 lines), else -1."""
+    total = data.count(b'"', 0, end)
     for _ in range(64):
         newline = data.rfind(b"\n", 0, end)
         if newline < 0:
