@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pandas is imported when a preview is asked for, not by scan
     from trainlab.workspace import Workspace
 
 COPY_CHUNK = 1024 * 1024
+SYNC_EVERY = 64 * 1024 * 1024
 
 
 @dataclass
@@ -242,7 +243,11 @@ class DatasetStore:
 class _Copy:
     """Stream a source into ``target``: size and sha256 on the fly, the limit enforced as bytes
     arrive. The head is handed out first (so a file that is not text of its format is refused
-    before the rest is copied), then every chunk, each written before it is handed out."""
+    before the rest is copied), then every chunk, each written before it is handed out.
+
+    The file is fsynced in a background thread every :data:`SYNC_EVERY` bytes and once more
+    after the last byte, so the disk keeps pace with the copy instead of holding up the end.
+    """
 
     def __init__(self, stream: IO[bytes], target: Path, limit: int, name: str) -> None:
         self.stream, self.limit, self.name = stream, limit, name
@@ -251,7 +256,9 @@ class _Copy:
         self.size = 0
         self.done = False
         self.head = b""
-        self._synced: threading.Thread | None = None
+        self._sync: threading.Thread | None = None
+        self._unsynced = 0
+        self._final_sync: threading.Thread | None = None
 
     def _read(self) -> bytes:
         chunk = self.stream.read(COPY_CHUNK)
@@ -263,7 +270,18 @@ class _Copy:
             raise dataset_error("too_large", name=self.name, limit=self.limit, size=self.size)
         self.digest.update(chunk)
         self.out.write(chunk)
+        self._unsynced += len(chunk)
+        if self._unsynced >= SYNC_EVERY and not (self._sync and self._sync.is_alive()):
+            self._sync = self._start_sync()
         return chunk
+
+    def _start_sync(self) -> threading.Thread:
+        self.out.flush()
+        self._unsynced = 0
+        thread = threading.Thread(target=os.fsync, args=(self.out.fileno(),),
+                                  name="trainlab-fsync", daemon=True)
+        thread.start()
+        return thread
 
     def read_head(self) -> bytes:
         while len(self.head) < HEAD_BYTES and not self.done:
@@ -279,21 +297,19 @@ class _Copy:
             if chunk:
                 self.out.flush()  # on disk (in the page cache) before anyone reads it
                 yield chunk
-        self._start_sync()  # the last blocks are still being scanned: sync meanwhile
+        self._last_sync()  # the last blocks are still being scanned: sync meanwhile
 
-    def _start_sync(self) -> None:
-        if self._synced is None:
-            self.out.flush()
-            self._synced = threading.Thread(target=os.fsync, args=(self.out.fileno(),),
-                                            name="trainlab-fsync")
-            self._synced.start()
+    def _last_sync(self) -> None:
+        if self._final_sync is None:
+            self._final_sync = self._start_sync()
 
     def finish(self) -> None:
+        """Copy what is left, and return once every byte is on disk."""
         while not self.done:  # a consumer that stopped early still gets the whole file
             self._read()
-        self._start_sync()
-        assert self._synced is not None
-        self._synced.join()
+        self._last_sync()
+        assert self._final_sync is not None
+        self._final_sync.join()
 
     @property
     def sha256(self) -> str:
@@ -303,8 +319,9 @@ class _Copy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._synced is not None:
-            self._synced.join()
+        for thread in (self._sync, self._final_sync):
+            if thread is not None:
+                thread.join()
         self.out.close()
 
 
