@@ -263,3 +263,10 @@ def test_csv_blocks_never_split_a_quoted_field(ws, write, monkeypatch) -> None:
     assert frame["note"].tolist()[:4] == ['line one 0\nline "two", 0', "plain 1", "plain 2",
                                           'line one 3\nline "two", 3']
     assert frame.index.tolist()[:4] == [2, 4, 5, 6]  # each quoted note spans two lines
+
+
+def test_inch_marks_in_unquoted_fields_are_text(ws, write) -> None:
+    rows = "".join(f'{i},monitor {i % 30}" wide,{i % 5}\n' for i in range(3000))
+    ds = ws.datasets.add(write("inches.csv", "id,desc,k\n" + rows + '9,"x"y,1\n'))
+    assert ds.rows == 3000 and codes(ds.report) == [(3002, "bad_quote")]
+    assert ds.preview(0, 1)["desc"].tolist() == ['monitor 0" wide']

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import shutil
@@ -113,18 +114,15 @@ class Dataset:
                 "rows_invalid": self._summary.get("rows_invalid", 0)}
 
     def _repr_html_(self) -> str:  # a notebook shows a short, readable card
-        return (f"<b>{self.name}</b> <code>{self.id}</code> — {self.format}, {self.rows:,} rows, "
-                f"{self.size_bytes:,} bytes, <b>{self.status}</b>")
+        return (f"<b>{html.escape(self.name)}</b> <code>{self.id}</code> — {self.format}, "
+                f"{self.rows:,} rows, {self.size_bytes:,} bytes, <b>{self.status}</b>")
 
 
 def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
     """Fill in every entry's ``message`` in ``lang`` from its code and parameters."""
-    for entry in report.get("errors", []):
-        entry["message"] = i18n.render(entry["code"], {"line": entry.get("line"),
-                                                       **entry.get("params", {})}, lang)
-    for entry in report.get("warnings", []):
-        entry["message"] = i18n.render(entry["code"], {"line": entry.get("line"),
-                                                       **entry.get("params", {})}, lang)
+    for entry in (*report.get("errors", []), *report.get("warnings", [])):
+        params = {"line": entry.get("line"), **entry.get("params", {})}
+        entry["message"] = i18n.render(entry["code"], params, lang)
     return report
 
 

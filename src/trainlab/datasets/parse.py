@@ -420,9 +420,10 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
     if len(suspects):
         # Arrow is lenient with a quote in the middle of a field; the csv module is strict.
         keep = np.ones(len(lines), bool)
+        starts, ends = _line_bounds(data)
         for line in np.intersect1d(suspects, lines).tolist():
-            start, end = _nth_line(data, line)
-            problem = _strict_csv_line(data[start:end].decode("utf-8"), spec.delimiter)
+            text = data[starts[line]:ends[line]].decode("utf-8")
+            problem = _strict_csv_line(text, spec.delimiter)
             if problem is not None:
                 errors.append((line, None, "bad_quote", {"detail": problem, "end_line": line}))
                 keep[np.searchsorted(lines, line)] = False
@@ -433,32 +434,29 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
 
 
 def _misplaced_quote_lines(data: bytes, delimiter: str) -> np.ndarray:
-    """Lines holding a quote with ordinary characters on both sides (``"ab"c``, ``ab"c``)."""
+    """Lines where a quoted field may be closed in the wrong place (``"ab"c``).
+
+    Such a line has a quote with ordinary characters on both sides, and a field that opens
+    with a quote. (A quote inside an unquoted field, as in ``12" wide``, is text to Arrow and
+    to the strict reader alike, so a line with no opening quote needs no second look.)
+    """
     if b'"' not in data:  # memchr: the common unquoted file costs nothing here
         return np.empty(0, np.int64)
     raw = np.frombuffer(data, np.uint8)
     quotes = np.flatnonzero(raw == _QUOTE)
-    if not len(quotes):
-        return quotes
     structural = np.zeros(256, bool)
     structural[[ord(delimiter), _NEWLINE, _CR, _QUOTE]] = True
-    padded = np.concatenate(([_NEWLINE], raw, [_NEWLINE]))
-    before, after = padded[quotes], padded[quotes + 2]
+    opens = np.zeros(256, bool)
+    opens[[ord(delimiter), _NEWLINE]] = True
+    before = np.where(quotes > 0, raw[np.maximum(quotes - 1, 0)], _NEWLINE)
+    after = np.where(quotes < len(raw) - 1, raw[np.minimum(quotes + 1, len(raw) - 1)], _NEWLINE)
     odd = quotes[~structural[before] & ~structural[after]]
     if not len(odd):
         return odd
     newlines = np.flatnonzero(raw == _NEWLINE)
-    return np.unique(np.searchsorted(newlines, odd))
-
-
-def _nth_line(data: bytes, n: int) -> tuple[int, int]:
-    raw = np.frombuffer(data, np.uint8)
-    newlines = np.flatnonzero(raw == _NEWLINE)
-    start = 0 if n == 0 else int(newlines[n - 1]) + 1
-    end = int(newlines[n]) if n < len(newlines) else len(data)
-    if end > start and data[end - 1] == _CR:
-        end -= 1
-    return start, end
+    odd_lines = np.unique(np.searchsorted(newlines, odd))
+    open_lines = np.unique(np.searchsorted(newlines, quotes[opens[before]]))
+    return np.intersect1d(odd_lines, open_lines)
 
 
 def _strict_csv_line(text: str, delimiter: str) -> str | None:
