@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_POOL = pa.system_memory_pool()  # hash tables given back at once, not kept by mimalloc
 EXACT_DISTINCT = 10_000  # distinct values kept exactly per field
 BLOCK_VALUES = 2_000  # a block with more distinct values than this sends a sketch instead
 BLOCK_TOP = 100
@@ -128,12 +129,27 @@ def _arrow_partial(array: pa.Array, kinds: dict[str, int], sketch_only: bool = F
     elif kind == "list":
         part["list_len"] = _lengths(pc.list_value_length(array))
     if kind in ("integer", "number", "string", "boolean"):
-        if sketch_only:
-            part["sketch"] = _smallest(hash_values(array.drop_null() if array.null_count
-                                                   else array))
+        values = array.drop_null() if array.null_count else array
+        if sketch_only or _mostly_distinct(values):
+            part["sketch"] = _smallest(hash_values(values))
         else:
-            _value_counts(array, part)
+            _value_counts(values, part)
     return part
+
+
+SAMPLE = 1000
+SAMPLE_DISTINCT = 900  # of SAMPLE values: the block surely holds over BLOCK_VALUES distinct
+
+
+def _mostly_distinct(values: pa.Array) -> bool:
+    """Whether a large block's first values are nearly all different (ids, free text).
+
+    Then counting every value would end in a sketch anyway: 900 distinct among 1,000 values
+    means several thousand distinct in the block. Skipping the count saves its hash table.
+    """
+    if len(values) < 4 * BLOCK_VALUES:
+        return False
+    return pc.count_distinct(values.slice(0, SAMPLE)).as_py() >= SAMPLE_DISTINCT
 
 
 def _numeric(array: pa.Array) -> list | None:
@@ -158,8 +174,8 @@ def _lengths(lengths: pa.Array) -> list:
     return [n, bounds["min"], bounds["max"], int(pc.sum(lengths).as_py() or 0)]
 
 
-def _value_counts(array: pa.Array, part: dict) -> None:
-    counts = pc.value_counts(array.drop_null() if array.null_count else array)
+def _value_counts(values: pa.Array, part: dict) -> None:
+    counts = pc.value_counts(values, memory_pool=_POOL)
     values, freq = counts.field("values"), counts.field("counts")
     if len(counts) <= BLOCK_VALUES:
         part["values"] = dict(zip(values.to_pylist(), freq.to_pylist()))
