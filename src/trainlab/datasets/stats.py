@@ -2,8 +2,9 @@
 
 Row counts, null counts, kinds, min/max/mean/std and lengths are exact at any size. Distinct
 counts and top values are exact while a field has at most :data:`EXACT_DISTINCT` distinct
-values; past that, distinct counts come from a K-minimum-values sketch (about 3% error) and
-top values from the heaviest values of each block (flagged ``approximate``).
+values; past that (or at once, for a field whose values are nearly all different, like ids
+or free text), distinct counts come from a K-minimum-values sketch (about 3% error) and top
+values from the heaviest values of each block; ``distinct_exact`` and ``top_exact`` say which.
 """
 
 from __future__ import annotations
