@@ -89,6 +89,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "پایگاه‌دادهٔ فضای کار در '{path}' به مدت {seconds} ثانیه قفل ماند؛ فرایند دیگری آن را "
         "نگه داشته است. دوباره تلاش کنید.",
     },
+    "workspace_unusable": {
+        "en": "Cannot use '{path}' as the trainlab workspace ({detail}). Choose a folder you can write to: Workspace('/some/folder') or set TRAINLAB_HOME.",
+        "fa": "نمی‌توان از '{path}' به عنوان فضای کار trainlab استفاده کرد ({detail}). پوشه‌ای را انتخاب کنید که در آن حق نوشتن دارید: Workspace('/some/folder') یا TRAINLAB_HOME را تنظیم کنید.",
+    },
     "store_too_new": {
         "en": "The workspace at '{path}' was written by a newer trainlab (schema {found}, this "
         "version knows up to {known}). Upgrade trainlab.",

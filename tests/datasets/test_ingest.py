@@ -270,3 +270,11 @@ def test_inch_marks_in_unquoted_fields_are_text(ws, write) -> None:
     ds = ws.datasets.add(write("inches.csv", "id,desc,k\n" + rows + '9,"x"y,1\n'))
     assert ds.rows == 3000 and codes(ds.report) == [(3002, "bad_quote")]
     assert ds.preview(0, 1)["desc"].tolist() == ['monitor 0" wide']
+
+
+def test_csv_header_wider_than_the_head(ws, write) -> None:
+    names = [f"feature_with_a_long_name_{i}" for i in range(4000)]  # ~120 KB of header
+    rows = "".join(",".join(str(i + j) for j in range(4000)) + "\n" for i in range(3))
+    ds = ws.datasets.add(write("wide.csv", ",".join(names) + "\n" + rows))
+    assert ds.status == "valid" and ds.rows == 3 and list(ds.schema) == names
+    assert ds.preview(2, 1)[names[-1]].tolist() == [2 + 3999]

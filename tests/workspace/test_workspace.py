@@ -98,3 +98,11 @@ def test_four_processes_add_concurrently(tmp_path: Path) -> None:
     ws = trainlab.Workspace(path)
     assert sorted(d.id for d in ws.datasets.list()) == sorted(ids)
     assert len(ids) == 24 and all(d.rows == 2 for d in ws.datasets.list())
+
+
+def test_unusable_workspace_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError) as info:
+        trainlab.Workspace(blocker / "ws")
+    assert info.value.code == "workspace_unusable" and "TRAINLAB_HOME" in str(info.value)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pandas is imported when a preview is asked for, not by scan
 
 COPY_CHUNK = 1024 * 1024
 SYNC_EVERY = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -195,7 +196,7 @@ class DatasetStore:
             with _Copy(stream, data_path, limit, name) as copy:
                 head = copy.read_head()
                 check_head(head, name, fmt, copy.size if copy.done else len(head) + 1)
-                layout = read_csv_layout(head, name) if fmt == "csv" else None
+                layout = read_csv_layout(copy.read_first_line(), name) if fmt == "csv" else None
                 # Validation reads each block as soon as the copy has written it.
                 result = scan_file(str(data_path), fmt, _known_size(stream), layout,
                                    parallel=parallel, chunks=copy.chunks())
@@ -286,6 +287,13 @@ class _Copy:
             self.head += self._read()
         self.out.flush()
         return self.head[:HEAD_BYTES]
+
+    def read_first_line(self) -> bytes:
+        """At least the whole first line (a CSV header can outgrow the head)."""
+        while b"\n" not in self.head and not self.done and len(self.head) < MAX_HEADER_BYTES:
+            self.head += self._read()
+        self.out.flush()
+        return self.head
 
     def chunks(self) -> Iterator[bytes]:
         """The whole file, in order: the head first, then the rest as it is copied."""

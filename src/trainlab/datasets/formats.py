@@ -109,6 +109,8 @@ def read_csv_layout(head: bytes, name: str) -> CsvLayout:
     # Cut at the last complete line so a partial last line does not skew the guess.
     cut = text.rfind("\n")
     sample = text[: cut + 1] if cut > 0 and len(head) >= HEAD_BYTES else text
+    if len(head) - start > HEAD_BYTES:  # a very wide header: guess from the header alone
+        sample = text[: text.find("\n") + 1] or text
     delimiter = _guess_delimiter(sample)
     reader = csv.reader(io.StringIO(sample), delimiter=delimiter, strict=True)
     try:

@@ -14,10 +14,12 @@ those are imported when first used, so this package itself depends on nothing ab
 from __future__ import annotations
 
 import os
+import sqlite3
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainlab.errors import StoreError
 from trainlab.workspace.files import sweep_stale
 from trainlab.workspace.ids import is_valid_id, new_id
 from trainlab.workspace.store import SCHEMA_VERSION, Store
@@ -48,9 +50,13 @@ class Workspace:
         self.path = Path(path).expanduser() if path is not None else default_path()
         self.path = self.path.resolve()
         self.max_upload_bytes = int(max_upload_bytes)
-        for sub in ("datasets", "jobs", "tmp"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.path / "trainlab.db")
+        try:
+            for sub in ("datasets", "jobs", "tmp"):
+                (self.path / sub).mkdir(parents=True, exist_ok=True)
+            self.store = Store(self.path / "trainlab.db")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError("workspace_unusable", path=str(self.path),
+                             detail=getattr(exc, "strerror", None) or str(exc)) from exc
         sweep_stale(self.tmp_dir)
 
     @property
