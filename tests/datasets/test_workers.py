@@ -81,7 +81,7 @@ def test_unknown_size_stream_switches_to_workers(ws, monkeypatch) -> None:
     lines = text.splitlines(keepends=True)
     lines[2500] = "{oops\n"
     ds = ws.datasets.add(io.BufferedReader(Pipe("".join(lines).encode())), name="pipe.jsonl")
-    assert started == [1]
+    assert len(started) == 1 and started[0] >= 1  # one pool, one worker per extra core
     assert [e["line"] for e in ds.report["errors"]] == [2501]
     assert ds.rows == 2999 and ds.profile()["fields"]["id"]["distinct"] == 2999
 
