@@ -59,7 +59,7 @@ def generate(path: Path, mb: int, fmt: str, seed: int = 0) -> int:
 
 TRAINLAB = """
 import sys, tempfile, time, trainlab
-import trainlab.datasets.dataset  # imports are outside the timing, as for pandas
+import pandas, trainlab.datasets.dataset  # imports outside the timing, as for pandas
 ws = trainlab.Workspace(tempfile.mkdtemp())
 t = time.perf_counter()
 ds = ws.datasets.add(sys.argv[1])
