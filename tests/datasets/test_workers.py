@@ -96,3 +96,11 @@ def test_failed_scan_leaves_nothing(ws, write, monkeypatch) -> None:
     with pytest.raises(RuntimeError):
         ws.datasets.add(write("x.csv", "a,b\n1,2\n"))
     assert workspace_files(ws) == [] and ws.datasets.list() == []
+
+
+def test_arrow_default_pool_restored_after_a_scan(ws, write) -> None:
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    ws.datasets.add(write("p.csv", "a,b\n1,2\n"))
+    assert pa.default_memory_pool().backend_name == before
