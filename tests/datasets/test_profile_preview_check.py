@@ -99,6 +99,7 @@ def test_check_regression_and_tabular_resolution(ws, write) -> None:
     assert [(e["line"], e["code"]) for e in report["errors"]] == [(3, "not_numeric"),
                                                                    (5, "missing_value")]
     assert ds.check("tabular", {"target": "c"})["task"] == "tabular-classification"
+    assert ds.check("tabular", {"target": "c", "features": "x"})["columns"]["features"] == ["x"]
     with pytest.raises(DatasetError) as info:
         ds.check("tabular", {"target": "yy"})
     assert info.value.code == "column_not_found" and "Did you mean 'y'" in str(info.value)

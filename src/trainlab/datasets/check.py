@@ -62,12 +62,22 @@ def required_columns(task: str, columns: dict[str, Any]) -> dict[str, str]:
 
 
 def check_dataset(ds: Dataset, task: str, columns: dict[str, Any]) -> dict[str, Any]:
+    """What ``task`` needs of ``ds`` with this column mapping, as a report.
+
+    A mapping that cannot work (unknown task, missing key, unknown column) raises
+    :class:`~trainlab.errors.DatasetError`. Otherwise the report lists column problems
+    (``line`` is ``None``) and row problems by line; ``ok`` is true only when there are none
+    and the dataset itself has no invalid rows. ``task`` in the report is the resolved one
+    (``tabular`` becomes classification or regression).
+    """
     mapping = required_columns(task, columns)
     names = list(ds.schema)
     for key, column in mapping.items():
         if column not in ds.schema:
             raise column_error(column, key, names)
     features = columns.get("features") or []
+    if isinstance(features, str):
+        features = [features]
     for column in features:
         if column not in ds.schema:
             raise column_error(column, "features", names)
