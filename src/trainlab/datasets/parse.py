@@ -92,6 +92,35 @@ def parse_block(spec: BlockSpec) -> Parsed:
     return _parse_jsonl(data, spec)
 
 
+class _Tally:
+    """Blank and long lines met by a line-by-line reader, and the too-long-record check."""
+
+    def __init__(self, limits: Limits, errors: list) -> None:
+        self.limits, self.errors = limits, errors
+        self.blank = self.long = 0
+        self.first_blank = self.first_long = -1
+
+    def saw_blank(self, where: int) -> None:
+        self.blank += 1
+        self.first_blank = where if self.first_blank < 0 else self.first_blank
+
+    def fits(self, where: int, size: int) -> bool:
+        """Count a long record; refuse (as an error) one over the record limit."""
+        if size > self.limits.long_line_bytes:
+            self.long += 1
+            self.first_long = where if self.first_long < 0 else self.first_long
+        if size > self.limits.max_record_bytes:
+            self.errors.append((where, None, "line_too_long",
+                                {"size": size, "limit": self.limits.max_record_bytes}))
+            return False
+        return True
+
+    def into(self, parsed: Parsed) -> Parsed:
+        parsed.blank_lines, parsed.first_blank = self.blank, self.first_blank
+        parsed.long_lines, parsed.first_long = self.long, self.first_long
+        return parsed
+
+
 # -- line geometry ---------------------------------------------------------------------------
 def _line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive, without ``\\r\\n``) of every line of ``data``."""
@@ -188,29 +217,20 @@ def _arrow_json(data: bytes, schema: pa.Schema | None = None) -> pa.Table | None
 
 
 def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec) -> Parsed:
-    limits = spec.limits
     decode = msgspec.json.Decoder().decode
     good: list[bytes] = []
     good_lines: list[int] = []
     objects: list[dict] = []
     errors: list[tuple[int, str | None, str, dict[str, Any]]] = []
-    blank = long = 0
-    first_blank = first_long = -1
+    tally = _Tally(spec.limits, errors)
     line_of = spec.line_map
     for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
         line = data[start:end]
         where = line_of[index] if line_of is not None else index
         if not line.strip():
-            blank += 1
-            first_blank = where if first_blank < 0 else first_blank
+            tally.saw_blank(where)
             continue
-        size = end - start
-        if size > limits.long_line_bytes:
-            long += 1
-            first_long = where if first_long < 0 else first_long
-        if size > limits.max_record_bytes:
-            errors.append((where, None, "line_too_long",
-                           {"size": size, "limit": limits.max_record_bytes}))
+        if not tally.fits(where, end - start):
             continue
         try:
             value = decode(line)
@@ -231,9 +251,8 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
         good_lines.append(where)
         objects.append(value)
     rows_total = len(good) + len(errors)
-    parsed = Parsed(pa.table({}), np.asarray(good_lines, np.int64), len(starts), rows_total,
-                    errors=errors, blank_lines=blank, first_blank=first_blank, long_lines=long,
-                    first_long=first_long)
+    parsed = tally.into(Parsed(pa.table({}), np.asarray(good_lines, np.int64), len(starts),
+                               rows_total, errors=errors))
     if not good:
         return parsed
     table = _arrow_json(b"\n".join(good))
@@ -469,7 +488,6 @@ def _strict_csv_line(text: str, delimiter: str) -> str | None:
 
 def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec,
               columns: list[str]) -> Parsed:
-    limits = spec.limits
     expected = len(columns)
     text_lines: list[str] = []
     errors: list[tuple[int, str | None, str, dict[str, Any]]] = []
@@ -485,8 +503,7 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
     reader = csv.reader(_LineFeed(text_lines), delimiter=spec.delimiter, strict=True)
     rows: list[list[str]] = []
     good_lines: list[int] = []
-    blank = long = 0
-    first_blank = first_long = -1
+    tally = _Tally(spec.limits, errors)
     bad_utf8 = {e[0] for e in errors}
     previous = 0
     while True:
@@ -505,16 +522,9 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
         if first in bad_utf8:
             continue
         if not row or (len(row) == 1 and not row[0] and first == last):
-            blank += 1
-            first_blank = first if first_blank < 0 else first_blank
+            tally.saw_blank(first)
             continue
-        size = int(ends[last] - starts[first])
-        if size > limits.long_line_bytes:
-            long += 1
-            first_long = first if first_long < 0 else first_long
-        if size > limits.max_record_bytes:
-            errors.append((first, None, "line_too_long",
-                           {"size": size, "limit": limits.max_record_bytes}))
+        if not tally.fits(first, int(ends[last] - starts[first])):
             continue
         if len(row) != expected:
             errors.append((first, None, "ragged_row", {"actual": len(row), "expected": expected}))
@@ -527,9 +537,8 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
                           for name, values in zip(columns, zip(*rows))})
     else:
         table = pa.table({name: pa.array([], pa.string()) for name in columns})
-    return Parsed(table, np.asarray(good_lines, np.int64), n_lines, len(rows) + len(errors),
-                  errors=errors, blank_lines=blank, first_blank=first_blank, long_lines=long,
-                  first_long=first_long)
+    return tally.into(Parsed(table, np.asarray(good_lines, np.int64), n_lines,
+                             len(rows) + len(errors), errors=errors))
 
 
 class _LineFeed:
