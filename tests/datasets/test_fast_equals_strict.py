@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from trainlab.datasets import parse
+from trainlab.datasets import read_csv, read_jsonl
 
 TRICKY_JSON = [
     b'{"a": 1} // c', b"{'a': 1}", b'{"a": 01}', b'{"a": .5}', b'{"a": 1e}', b'{"a": "x\ty"}',
@@ -22,7 +22,7 @@ def test_fast_json_agrees_with_msgspec(line: bytes) -> None:
         strict_ok = isinstance(value, dict)
     except (msgspec.DecodeError, UnicodeDecodeError):
         strict_ok = False
-    assert (parse._jsonl_fast(line + b"\n", 1) is not None) == strict_ok
+    assert (read_jsonl._jsonl_fast(line + b"\n", 1) is not None) == strict_ok
 
 
 MESSY_CSV = (
@@ -45,18 +45,19 @@ MESSY_JSONL = (
 @pytest.mark.parametrize(("name", "text", "fast"), [
     ("m.csv", MESSY_CSV, "_csv_fast"), ("m.jsonl", MESSY_JSONL, "_jsonl_fast")])
 def test_reports_identical_with_fast_path_off(ws, write, monkeypatch, name, text, fast) -> None:
+    reader = read_csv if name.endswith(".csv") else read_jsonl
     path = write(name, text)
-    original, used = getattr(parse, fast), []
+    original, used = getattr(reader, fast), []
 
     def spy(*args, **kwargs):
         result = original(*args, **kwargs)
         used.append(result is not None)
         return result
 
-    monkeypatch.setattr(parse, fast, spy)
+    monkeypatch.setattr(reader, fast, spy)
     with_fast = ws.datasets.add(path)
     assert used == [True] or name.endswith(".jsonl")  # CSV: the fast path really ran
-    monkeypatch.setattr(parse, fast, lambda *args, **kwargs: None)
+    monkeypatch.setattr(reader, fast, lambda *args, **kwargs: None)
     strict = ws.datasets.add(path)
     assert with_fast.report["errors"] == strict.report["errors"]
     assert with_fast.profile() == strict.profile() and with_fast.schema == strict.schema

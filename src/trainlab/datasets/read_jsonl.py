@@ -1,0 +1,252 @@
+"""Reading a block of JSON Lines: Arrow when provably strict, else msgspec line by line."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from trainlab.datasets.block import (
+    POOL,
+    BlockSpec,
+    Parsed,
+    Tally,
+    line_bounds,
+    short_lines,
+    utf8_error,
+)
+
+_MSGSPEC_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def parse_jsonl(data: bytes, spec: BlockSpec) -> Parsed:
+    if spec.line_map is None:
+        n_lines = short_lines(data, spec.limits.long_line_bytes)
+        fast = _jsonl_fast(data, n_lines) if n_lines else None
+        if fast is not None:
+            return Parsed(fast, np.arange(n_lines, dtype=np.int64), n_lines, n_lines)
+    starts, ends = line_bounds(data)
+    return _jsonl_slow(data, starts, ends, spec)
+
+
+def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
+    """Arrow's reading of ``data`` when it is provably the strict one, else ``None``.
+
+    The caller has checked that no line is long; a blank line shows as a row count that
+    differs from the line count (Arrow skips it), as does "{...}{...}" on one line.
+    """
+    table = _arrow_json(data)
+    if table is None or table.num_rows != n_lines:  # Arrow reads "{..}{..}" as two rows
+        return None
+    if any(_non_finite(column) for column in table.columns):
+        return None  # Arrow reads NaN and Infinity; JSON has no such numbers
+    try:  # Arrow does not check UTF-8 while reading JSON; checking its strings is cheap
+        table.validate(full=True)
+        "".join(table.column_names)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    return table
+
+
+def _non_finite(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any float in ``values`` (nested ones too) is NaN or infinite."""
+    dtype = values.type
+    if pa.types.is_floating(dtype):
+        finite = pc.all(pc.is_finite(values)).as_py()
+        return finite is False
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return any(_non_finite(chunk.flatten()) for chunk in chunks)
+    if pa.types.is_struct(dtype):
+        return any(_non_finite(chunk.field(i)) for chunk in chunks
+                   for i in range(dtype.num_fields))
+    return False
+
+
+def _arrow_json(data: bytes, schema: pa.Schema | None = None) -> pa.Table | None:
+    options = pa_json.ParseOptions(explicit_schema=schema) if schema is not None else None
+    read = pa_json.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 16))
+    try:
+        table = pa_json.read_json(io.BytesIO(data), read_options=read, parse_options=options,
+                                  memory_pool=POOL)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    # Arrow turns ISO-8601 strings into timestamps; a dataset's strings stay strings.
+    stamped = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+    if stamped and schema is None:
+        return _arrow_json(data, pa.schema([(name, pa.string()) for name in stamped]))
+    return table
+
+
+def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec) -> Parsed:
+    decode = msgspec.json.Decoder().decode
+    good: list[bytes] = []
+    good_lines: list[int] = []
+    objects: list[dict] = []
+    errors: list[tuple[int, str | None, str, dict[str, Any]]] = []
+    tally = Tally(spec.limits, errors)
+    line_of = spec.line_map
+    for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
+        line = data[start:end]
+        where = line_of[index] if line_of is not None else index
+        if not line.strip():
+            tally.saw_blank(where)
+            continue
+        if not tally.fits(where, end - start):
+            continue
+        try:
+            value = decode(line)
+        except msgspec.DecodeError as exc:
+            code, params = _json_error(line, str(exc))
+            if code == "trailing_data" and line_of is not None:  # inside a JSON array
+                code, params = "invalid_json", {**params, "detail": "a comma is missing "
+                                                "between two elements"}
+            errors.append((where, None, code, params))
+            continue
+        except UnicodeDecodeError:
+            errors.append((where, None, *utf8_error(line)))
+            continue
+        if not isinstance(value, dict):
+            errors.append((where, None, "not_an_object", {"kind": _kind_name(value)}))
+            continue
+        good.append(line)
+        good_lines.append(where)
+        objects.append(value)
+    rows_total = len(good) + len(errors)
+    parsed = tally.into(Parsed(pa.table({}), np.asarray(good_lines, np.int64), len(starts),
+                               rows_total, errors=errors))
+    if not good:
+        return parsed
+    table = _arrow_json(b"\n".join(good))
+    if table is None or table.num_rows != len(good):
+        # Arrow refuses fields of several types and duplicate keys; build the table here.
+        duplicate = _duplicate_key_lines(good, good_lines)
+        parsed.warnings.extend((line, "duplicate_key", {}) for line in duplicate)
+        table, parsed.mixed = _table_from_objects(objects)
+    parsed.table = table
+    return parsed
+
+
+def _json_error(line: bytes, message: str) -> tuple[str, dict[str, Any]]:
+    match = _MSGSPEC_BYTE.search(message)
+    offset = int(match.group(1)) if match else len(line)
+    column = len(line[:offset].decode("utf-8", errors="replace")) + 1
+    if "trailing characters" in message:
+        return "trailing_data", {"column": column}
+    token = line[offset: offset + 9]
+    if token.startswith((b"NaN", b"Infinity")) or (token[:1] == b"-" and token[1:9] == b"Infinity"):
+        return "non_finite_number", {"column": column}
+    detail = message.removeprefix("JSON is malformed: ")
+    detail = _MSGSPEC_BYTE.sub("", detail).strip()
+    if detail == "Input data was truncated":
+        detail = "the record ends too early"
+    return "invalid_json", {"column": column, "detail": detail}
+
+
+def _kind_name(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def _duplicate_key_lines(lines: list[bytes], where: list[int]) -> list[int]:
+    import json
+
+    found: list[int] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict:
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise KeyError
+        return dict(pairs)
+
+    for line, at in zip(lines, where):
+        if line.count(b'"') < 4:
+            continue
+        try:
+            json.loads(line, object_pairs_hook=hook)
+        except KeyError:
+            found.append(at)
+        except ValueError:
+            continue
+    return found
+
+
+def value_kind(value: Any) -> str | None:
+    """The profile kind of one decoded JSON value (``None`` for null)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "object"
+
+
+def _table_from_objects(objects: list[dict]) -> tuple[pa.Table, dict[str, dict[str, Any]]]:
+    names: dict[str, None] = {}
+    for obj in objects:
+        for key in obj:
+            names.setdefault(key, None)
+    columns: dict[str, pa.Array] = {}
+    mixed: dict[str, dict[str, Any]] = {}
+    for name in names:
+        values = [obj.get(name) for obj in objects]
+        kinds = {value_kind(v) for v in values} - {None}
+        if len(kinds) <= 1 and not (kinds & {"list", "object"}):
+            try:
+                columns[name] = pa.array(values)
+                continue
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                pass
+        # Several kinds (or nested values Arrow cannot type): text for display, stats in Python.
+        columns[name] = pa.array(
+            [v if isinstance(v, str) or v is None else msgspec.json.encode(v).decode()
+             for v in values], pa.string())
+        mixed[name] = _python_stats(values)
+    return pa.table(columns), mixed
+
+
+def _python_stats(values: list[Any]) -> dict[str, Any]:
+    """Per-kind counts and numeric/length figures of a column Arrow could not type."""
+    kinds: dict[str, int] = {}
+    numbers: list[float] = []
+    lengths: list[int] = []
+    list_lengths: list[int] = []
+    scalars: dict[Any, int] = {}
+    empty = 0
+    for value in values:
+        kind = value_kind(value)
+        if kind is None:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if kind in ("integer", "number"):
+            numbers.append(value)
+        elif kind == "string":
+            lengths.append(len(value))
+            empty += value == ""
+        elif kind == "list":
+            list_lengths.append(len(value))
+        if kind in ("integer", "number", "string", "boolean"):
+            key = (kind, value)
+            scalars[key] = scalars.get(key, 0) + 1
+    return {"kinds": kinds, "numbers": numbers, "lengths": lengths, "list_lengths": list_lengths,
+            "values": scalars, "empty": empty}
