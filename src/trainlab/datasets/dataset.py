@@ -200,7 +200,6 @@ class DatasetStore:
                 # Validation reads each block as soon as the copy has written it.
                 result = scan_file(str(data_path), fmt, _known_size(stream), layout,
                                    parallel=parallel, chunks=copy.chunks())
-                check_head(head, name, fmt, copy.size)
                 copy.finish()
             _refuse_unreadable(result, name)
             dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
