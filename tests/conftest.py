@@ -33,3 +33,17 @@ def jsonl(records: list[dict]) -> str:
 def workspace_files(ws: trainlab.Workspace) -> list[Path]:
     """Every file under datasets/ and tmp/ (what a rejected upload must not leave behind)."""
     return [p for p in (*ws.datasets_dir.rglob("*"), *ws.tmp_dir.rglob("*")) if p.is_file()]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` run only where CUDA is (benchmarks/gpu_check.sh runs them)."""
+    if not any(item.get_closest_marker("gpu") for item in items):
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device")
+    for item in items:
+        if item.get_closest_marker("gpu"):
+            item.add_marker(skip)

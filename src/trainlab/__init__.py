@@ -3,6 +3,8 @@
 >>> import trainlab
 >>> ws = trainlab.Workspace()                       # doctest: +SKIP
 >>> ds = ws.datasets.add("data.csv")                # doctest: +SKIP
+>>> result = trainlab.fit(ds, columns={"target": "price"})   # doctest: +SKIP
+>>> trainlab.load_model(result.job_id).predict({"rooms": 3})  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -11,4 +13,15 @@ from trainlab.errors import DatasetError, NotFoundError, TrainlabError
 from trainlab.workspace import Workspace
 
 __version__ = "0.1.0"
-__all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__"]
+__all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__", "fit",
+           "load_model"]
+
+_LAZY = {"fit", "load_model", "TrainResult", "Callback"}
+
+
+def __getattr__(name: str):  # torch is imported on first use, not by `import trainlab`
+    if name in _LAZY:
+        from trainlab import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module 'trainlab' has no attribute {name!r}")

@@ -99,6 +99,71 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "فضای کار در '{path}' با نسخهٔ جدیدتری از trainlab نوشته شده است (طرح {found}، این "
         "نسخه تا {known} را می‌شناسد). trainlab را به‌روز کنید.",
     },
+    # --- training ---
+    "cuda_unavailable": {
+        "en": "Device '{device}' was asked for, but this machine has no usable GPU for it. Use device='auto' (falls back to the CPU) or device='cpu'.",
+        "fa": "دستگاه '{device}' خواسته شد، اما این ماشین GPU قابل‌استفاده‌ای برای آن ندارد. device='auto' (که به CPU برمی‌گردد) یا device='cpu' را به کار ببرید.",
+    },
+    "no_such_gpu": {
+        "en": "Device '{device}' does not exist: this machine has {count} GPU(s), numbered from 0.",
+        "fa": "دستگاه '{device}' وجود ندارد: این ماشین {count} GPU دارد که از ۰ شماره‌گذاری شده‌اند.",
+    },
+    "unknown_device": {
+        "en": "Unknown device '{device}' ({detail}). Use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.",
+        "fa": "دستگاه ناشناختهٔ '{device}' ({detail}). 'auto'، 'cpu'، 'cuda'، 'cuda:N' یا 'mps' را به کار ببرید.",
+    },
+    "unknown_parameter": {
+        "en": "Unknown training parameter '{name}'.{hint} Parameters: {known}.",
+        "fa": "پارامتر آموزشی ناشناختهٔ '{name}'.{hint} پارامترها: {known}.",
+    },
+    "parameter_out_of_range": {
+        "en": "Parameter '{name}' = {value!r} is out of range: {expected}.",
+        "fa": "پارامتر '{name}' = {value!r} خارج از بازه است: {expected}.",
+    },
+    "not_trainable": {
+        "en": "Dataset '{name}' cannot be used for {task}: {detail}",
+        "fa": "مجموعه‌دادهٔ '{name}' برای {task} قابل استفاده نیست: {detail}",
+    },
+    "invalid_rows": {
+        "en": "Dataset '{name}' has {count} row(s) that {task} cannot use (first: {first}). Fix them, or pass skip_invalid=True to train on the {valid} usable rows.",
+        "fa": "مجموعه‌دادهٔ '{name}' {count} سطر دارد که {task} نمی‌تواند از آن‌ها استفاده کند (نخستین: {first}). آن‌ها را درست کنید، یا skip_invalid=True بدهید تا روی {valid} سطر قابل‌استفاده آموزش ببیند.",
+    },
+    "too_few_rows": {
+        "en": "Dataset '{name}' has {rows} usable row(s); {task} needs at least {needed} to hold some out for validation.",
+        "fa": "مجموعه‌دادهٔ '{name}' {rows} سطر قابل‌استفاده دارد؛ {task} دست‌کم {needed} سطر لازم دارد تا بخشی را برای اعتبارسنجی کنار بگذارد.",
+    },
+    "no_columns": {
+        "en": "Cannot guess the '{key}' column for {task} in dataset '{name}'. Pass columns={{'{key}': '<column>'}}; columns: {columns}.",
+        "fa": "ستون '{key}' برای {task} در مجموعه‌دادهٔ '{name}' قابل حدس نیست. columns={{'{key}': '<ستون>'}} را بدهید؛ ستون‌ها: {columns}.",
+    },
+    "custom_needs": {
+        "en": "A custom run needs {what}: trainlab.fit(model=my_module, train=..., loss=...).",
+        "fa": "اجرای سفارشی به {what} نیاز دارد: trainlab.fit(model=my_module, train=..., loss=...).",
+    },
+    "checkpoint_not_found": {
+        "en": "No checkpoint at '{path}'. Pass a checkpoint file or the id of a job that saved one.",
+        "fa": "هیچ نقطهٔ بازیابی در '{path}' نیست. یک فایل نقطهٔ بازیابی یا شناسهٔ کاری را بدهید که آن را ذخیره کرده است.",
+    },
+    "model_not_found": {
+        "en": "No trained model at '{path}'. Pass a model folder, its model.json, or the id of a completed job.",
+        "fa": "هیچ مدل آموزش‌دیده‌ای در '{path}' نیست. پوشهٔ مدل، model.json آن یا شناسهٔ یک کار تمام‌شده را بدهید.",
+    },
+    "bad_model_file": {
+        "en": "The model at '{path}' cannot be loaded: {detail}",
+        "fa": "مدل در '{path}' بارگذاری نمی‌شود: {detail}",
+    },
+    "bad_record": {
+        "en": "Record {index}, field '{field}': {detail}",
+        "fa": "رکورد {index}، فیلد '{field}': {detail}",
+    },
+    "wrong_model_kind": {
+        "en": "This is a {task} model; {method}() works only for {needed} models.",
+        "fa": "این یک مدل {task} است؛ {method}() فقط برای مدل‌های {needed} کار می‌کند.",
+    },
+    "custom_model_needed": {
+        "en": "The model at '{path}' is a custom module; load it into your own module: trainlab.load_model(path, model=MyModule(...)).",
+        "fa": "مدل در '{path}' یک ماژول سفارشی است؛ آن را در ماژول خودتان بارگذاری کنید: trainlab.load_model(path, model=MyModule(...)).",
+    },
     # --- per-row problems: the row is invalid, the file is kept ---
     "invalid_json": {
         "en": "Line {line}, column {column}: not valid JSON ({detail}).",

@@ -1,0 +1,231 @@
+"""The trained model as one self-contained folder: ``model.safetensors`` + ``model.json``.
+
+``model.json`` holds the task, the architecture and the preprocessing state (standardisation,
+category and label maps, tokenizer), so :func:`load_model` rebuilds the model and predicts on
+plain records without unpickling anything.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import safetensors.torch
+import torch
+from torch import nn
+
+from trainlab.errors import NotFoundError, TrainlabError, dataset_error
+from trainlab.training import tokenizer
+from trainlab.training.models import build
+from trainlab.training.tasks import Task, batches, get_task
+from trainlab.workspace.files import write_json
+
+FORMAT_VERSION = 1
+
+
+def save_model(directory: Path, model: nn.Module, meta: dict[str, Any], tmp_dir: Path) -> Path:
+    """Weights first, then the JSON that makes the folder a model (readers look for it)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / f".model-{os.getpid()}-{id(model)}.safetensors.part"
+    try:
+        safetensors.torch.save_model(_unwrap(model), str(tmp))  # shared (tied) weights once
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, directory / "model.safetensors")
+    finally:
+        tmp.unlink(missing_ok=True)
+    write_json(directory / "model.json", tmp_dir, {"format_version": FORMAT_VERSION, **meta})
+    return directory
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    model = getattr(model, "_orig_mod", model)  # torch.compile
+    return getattr(model, "module", model)      # DDP
+
+
+def resolve_model_dir(source: Any, workspace: Any = None) -> Path:
+    """A model folder from a folder, its model.json / model.safetensors, a job id or a result."""
+    if hasattr(source, "model_path"):
+        source = source.model_path
+    if source is None:
+        raise NotFoundError("model_not_found", path="None")
+    text = os.fspath(source)
+    path = Path(text).expanduser()
+    if not path.exists() and text.startswith("job_"):
+        from trainlab.workspace import Workspace
+
+        ws = workspace if workspace is not None else Workspace()
+        path = ws.jobs_dir / text / "model"
+    if path.is_file():
+        path = path.parent
+    if not (path / "model.json").is_file():
+        raise NotFoundError("model_not_found", path=str(path))
+    return path
+
+
+def load_model(source: Any, *, model: nn.Module | None = None, device: str = "cpu",
+               workspace: Any = None) -> TrainedModel | nn.Module:
+    """Load a trained model: a model folder, its files, a job id, or a ``TrainResult``.
+
+    Built-in tasks give a :class:`TrainedModel` (``predict``, ``predict_proba``, ``generate``).
+    A custom model is loaded into the module you pass: ``load_model(path, model=MyNet())``.
+    """
+    directory = resolve_model_dir(source, workspace)
+    try:
+        meta = json.loads((directory / "model.json").read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TrainlabError("bad_model_file", path=str(directory), detail=str(exc)) from exc
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise TrainlabError("bad_model_file", path=str(directory),
+                            detail=f"format {meta['format_version']} is newer than this trainlab")
+    weights = directory / "model.safetensors"
+    if meta["task"] == "custom":
+        if model is None:
+            raise TrainlabError("custom_model_needed", path=str(directory))
+        _load_weights(model, weights)
+        return model.eval()
+    module = build(meta["model_kind"], meta["arch"])
+    _load_weights(module, weights)
+    return TrainedModel(meta, module.to(device).eval(), directory)
+
+
+def _load_weights(model: nn.Module, path: Path) -> None:
+    missing, unexpected = safetensors.torch.load_model(_unwrap(model), path, strict=False,
+                                                       device="cpu")
+    if missing or unexpected:
+        raise TrainlabError("bad_model_file", path=str(path),
+                            detail=f"weights do not fit the model (missing {missing[:3]}, "
+                            f"unexpected {unexpected[:3]})")
+
+
+class TrainedModel:
+    """A loaded model that predicts on plain records (dicts, a DataFrame, or texts)."""
+
+    def __init__(self, meta: dict[str, Any], module: nn.Module, directory: Path) -> None:
+        self.meta, self.module, self.path = meta, module, directory
+        self.task_name: str = meta["task"]
+        self.task: Task = get_task(self.task_name)
+        self.task.state = meta["state"]
+        self.metrics: dict[str, Any] = meta.get("metrics") or {}
+        self.device = next(module.parameters()).device
+
+    @property
+    def labels(self) -> list[Any] | None:
+        labels = self.meta["state"].get("labels")
+        return list(labels["values"]) if labels else None
+
+    def _table(self, records: Any) -> tuple[pa.Table, Any]:
+        columns = self.task.input_columns(self.meta["state"]["columns"])
+        index = None
+        if isinstance(records, pd.DataFrame):
+            index = records.index
+            frame = records
+        else:
+            if isinstance(records, str | dict):
+                records = [records]
+            rows = [r if isinstance(r, dict) else {columns[0]: r} for r in records]
+            frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *(
+                k for r in rows for k in r)])))
+        arrays = {}
+        for name in columns:
+            if name not in frame.columns:
+                arrays[name] = pa.nulls(len(frame))
+                continue
+            values = frame[name]
+            try:
+                arrays[name] = pa.array(values, from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                arrays[name] = pa.array(values.map(lambda v: None if v is None else str(v)),
+                                        from_pandas=True)
+        return pa.table(arrays) if arrays else pa.table({"_": pa.nulls(len(frame))}), index
+
+    @torch.no_grad()
+    def _outputs(self, records: Any) -> tuple[torch.Tensor, Any, bool]:
+        if self.task_name == "causal-lm":
+            raise TrainlabError("wrong_model_kind", task=self.task_name, method="predict",
+                                needed="classification or regression")
+        single = isinstance(records, str | dict)
+        table, index = self._table(records)
+        for name in self.task.input_columns(self.meta["state"]["columns"]):
+            if self.task_name == "text-classification" and table.column(name).null_count:
+                bad = int(np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))[0])
+                raise dataset_error("bad_record", index=bad, field=name, detail="the text is missing")
+        data = self.task.encode(table, self.meta["state"], targets=False)
+        outs = [self.task.outputs(self.module, {k: v.to(self.device) for k, v in b.items()}).float()
+                for b in batches(data, 1024)]
+        return torch.cat(outs).cpu(), index, single
+
+    def predict(self, records: Any) -> Any:
+        """Labels (classification) or numbers (regression), one per record.
+
+        A dict or a text gives one value; a list gives a list; a DataFrame gives a Series
+        with the frame's index.
+        """
+        out, index, single = self._outputs(records)
+        if "labels" in self.meta["state"]:
+            values = self.meta["state"]["labels"]["values"]
+            result = [values[i] for i in out.argmax(1).tolist()]
+        else:
+            target = self.meta["state"]["target"]
+            result = (out.squeeze(1).double() * target["std"] + target["mean"]).tolist()
+        if index is not None:
+            return pd.Series(result, index=index, name="prediction")
+        return result[0] if single else result
+
+    def predict_proba(self, records: Any) -> pd.DataFrame:
+        """Class probabilities, one column per label (classification models)."""
+        if "labels" not in self.meta["state"]:
+            raise TrainlabError("wrong_model_kind", task=self.task_name, method="predict_proba",
+                                needed="classification")
+        out, index, _ = self._outputs(records)
+        probs = torch.softmax(out, dim=1).numpy()
+        return pd.DataFrame(probs, columns=self.meta["state"]["labels"]["values"], index=index)
+
+    @torch.no_grad()
+    def generate(self, prompt: str = "", max_new_tokens: int = 200, *, temperature: float = 0.8,
+                 top_k: int | None = 50, seed: int | None = None) -> str:
+        """Continue ``prompt`` (causal-lm models); stops at the end-of-text token."""
+        if self.task_name != "causal-lm":
+            raise TrainlabError("wrong_model_kind", task=self.task_name, method="generate",
+                                needed="causal-lm")
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(seed if seed is not None else torch.seed())
+        ids = [tokenizer.BOS, *tokenizer.encode(prompt)]
+        if "prompt" in self.meta["state"]["columns"]:
+            ids.append(tokenizer.SEP)
+        context = self.meta["arch"]["context"]
+        tokens = torch.tensor([ids], device=self.device)
+        new: list[int] = []
+        for _ in range(max_new_tokens):
+            logits = self.module(tokens[:, -context:])[0, -1].float()
+            logits[tokenizer.PAD] = float("-inf")
+            logits[tokenizer.BOS] = float("-inf")
+            if temperature <= 0:
+                token = int(logits.argmax())
+            else:
+                logits = logits / temperature
+                if top_k:
+                    kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
+                    logits[logits < kth] = float("-inf")
+                token = int(torch.multinomial(torch.softmax(logits, 0), 1, generator=gen))
+            if token == tokenizer.EOS:
+                break
+            new.append(token)
+            tokens = torch.cat([tokens, torch.tensor([[token]], device=self.device)], dim=1)
+        return tokenizer.decode(new)
+
+    def __repr__(self) -> str:
+        return f"TrainedModel(task={self.task_name!r}, path={str(self.path)!r})"
+
+    def _repr_html_(self) -> str:
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in self.metrics.items()
+                          if isinstance(v, float))
+        return (f"<b>{html.escape(self.task_name)}</b> model at <code>{html.escape(str(self.path))}"
+                f"</code><br>{html.escape(shown)}")

@@ -1,0 +1,48 @@
+"""Checkpoints: everything needed to continue a run exactly, written atomically, read without
+unpickling code (``torch.load(weights_only=True)``)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from trainlab.errors import NotFoundError
+from trainlab.workspace.files import atomic_writer
+
+
+def rng_state() -> dict[str, Any]:
+    _mt, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {"torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "numpy": {"keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                      "has_gauss": int(has_gauss), "gauss": float(gauss)},
+            "python": {"version": version, "state": list(internal), "gauss": gauss_next}}
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["gauss"]))
+    p = state["python"]
+    random.setstate((p["version"], tuple(p["state"]), p["gauss"]))
+
+
+def save(path: Path, state: dict[str, Any], tmp_dir: Path) -> Path:
+    with atomic_writer(path, tmp_dir) as handle:
+        torch.save(state, handle)
+    return path
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError("checkpoint_not_found", path=str(path))
+    return torch.load(path, map_location="cpu", weights_only=True)

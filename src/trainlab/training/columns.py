@@ -1,0 +1,89 @@
+"""Default task and column mapping, inferred from a dataset's schema and profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trainlab.datasets.dataset import Dataset
+from trainlab.errors import dataset_error
+from trainlab.training.tasks.tabular import default_features
+
+LABEL_NAMES = ("label", "labels", "target", "y", "class", "category", "sentiment", "outcome")
+TEXT_TYPES = ("text", "string", "category")
+
+
+def _label_column(ds: Dataset, exclude: str | None = None) -> str | None:
+    by_lower = {name.lower(): name for name in ds.schema if name != exclude}
+    for wanted in LABEL_NAMES:
+        if wanted in by_lower:
+            return by_lower[wanted]
+    return None
+
+
+def _text_column(ds: Dataset, exclude: str | None = None) -> str | None:
+    """The column with the longest texts on average."""
+    fields = ds.profile()["fields"]
+    best, best_len = None, 0.0
+    for name, kind in ds.schema.items():
+        if name == exclude or kind not in TEXT_TYPES:
+            continue
+        mean = (fields.get(name, {}).get("length") or {}).get("mean", 0.0)
+        if mean > best_len:
+            best, best_len = name, mean
+    return best
+
+
+def _free_text(ds: Dataset, name: str) -> bool:
+    """Sentences rather than codes: the ``text`` type, or long strings that rarely repeat."""
+    if ds.schema[name] == "text":
+        return True
+    info = ds.profile()["fields"].get(name, {})
+    mean = (info.get("length") or {}).get("mean", 0.0)
+    return mean >= 12 and info.get("distinct", 0) >= 0.3 * max(ds.rows, 1)
+
+
+def infer(ds: Dataset, task: str | None, columns: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """Fill in the task and the mapping keys the user left out; say clearly when we cannot."""
+    columns = dict(columns or {})
+    if isinstance(columns.get("features"), str):
+        columns["features"] = [columns["features"]]
+    if task is None:
+        if "target" in columns:
+            task = "tabular"
+        elif "label" in columns:
+            task = "text-classification"
+        elif "prompt" in columns or "completion" in columns:
+            task = "causal-lm"
+        else:
+            label = _label_column(ds)
+            text = _text_column(ds, exclude=label)
+            text_is_long = text is not None and _free_text(ds, text)
+            if label and text_is_long:
+                task = "text-classification"
+            elif label:
+                task = "tabular"
+            elif text is not None and "text" in columns:
+                task = "causal-lm"
+            elif text_is_long:
+                task = "causal-lm"
+            else:
+                raise dataset_error("no_columns", key="target", task="training", name=ds.name,
+                                    columns=", ".join(ds.schema))
+
+    def need(key: str, value: str | None) -> str:
+        if value is None:
+            raise dataset_error("no_columns", key=key, task=task, name=ds.name,
+                                columns=", ".join(ds.schema))
+        return value
+
+    if task.startswith("tabular"):
+        columns["target"] = columns.get("target") or need("target", _label_column(ds))
+        if not columns.get("features") and columns["target"] in ds.schema:
+            columns["features"] = default_features(ds.schema, columns["target"])
+    elif task == "text-classification":
+        label = columns.get("label") or need("label", _label_column(ds, exclude=columns.get("text")))
+        columns["label"] = label
+        columns["text"] = columns.get("text") or need("text", _text_column(ds, exclude=label))
+    elif task == "causal-lm" and not ("prompt" in columns or "completion" in columns):
+        columns["text"] = columns.get("text") or need("text", _text_column(ds))
+    return task, columns

@@ -1,0 +1,143 @@
+"""Hyperparameters: what a user may pass, their ranges, and the defaults derived from the data.
+
+Every default is filled in before training starts, so the result's ``config`` shows what
+actually ran (``TrainResult.config``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from trainlab.errors import TrainlabError
+
+# per task: batch size, learning rate, a step budget, the longest default run in epochs
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "tabular-classification": {"batch_size": 256, "lr": 3e-3, "steps": 3000, "max_epochs": 200},
+    "tabular-regression": {"batch_size": 256, "lr": 3e-3, "steps": 3000, "max_epochs": 200},
+    "text-classification": {"batch_size": 64, "lr": 1e-3, "steps": 1500, "max_epochs": 30},
+    "causal-lm": {"batch_size": 32, "lr": 1e-3, "steps": 2000, "max_epochs": 50},
+    "custom": {"batch_size": 64, "lr": 1e-3, "steps": 1000, "max_epochs": 20},
+}
+
+
+class ConfigError(TrainlabError):
+    status = 400
+
+
+@dataclass
+class TrainConfig:
+    """The hyperparameters of one run; ``None`` means "derive from the data"."""
+
+    epochs: int | None = None
+    max_steps: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    weight_decay: float = 0.01
+    warmup: float = 0.05          # fraction of the steps spent warming up the learning rate
+    min_lr_ratio: float = 0.1     # cosine decays to lr * min_lr_ratio
+    grad_clip: float | None = 1.0
+    grad_accum: int = 1
+    val_fraction: float = 0.1
+    seed: int = 0
+    early_stopping: int | None = 5  # evaluations without improvement before stopping; None: off
+    eval_every: int | None = None   # steps; None: each epoch (at most every 1000 steps)
+    checkpoint_every: int | None = None  # steps; checkpoints are also kept each epoch and on stop
+    log_every: int = 10             # steps between on_step callbacks
+    device: str = "auto"
+    precision: str = "auto"         # auto | fp32 | bf16 | fp16
+    compile: bool = False
+    skip_invalid: bool = False
+    max_length: int | None = None   # tokens per text (text tasks)
+    arch: dict[str, Any] = field(default_factory=dict)  # architecture overrides, e.g. {"layers": 4}
+
+    @classmethod
+    def from_kwargs(cls, params: dict[str, Any]) -> TrainConfig:
+        known = [f.name for f in fields(cls)]
+        for name in params:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                raise ConfigError("unknown_parameter", name=name,
+                                  hint=f" Did you mean '{close[0]}'?" if close else "",
+                                  known=", ".join(known))
+        config = cls(**params)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        def need(name: str, ok: bool, expected: str) -> None:
+            if not ok:
+                raise ConfigError("parameter_out_of_range", name=name, value=getattr(self, name),
+                                  expected=expected)
+
+        def positive_int(name: str, optional: bool = True) -> None:
+            value = getattr(self, name)
+            if value is None and optional:
+                return
+            need(name, isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+                 "a whole number >= 1" + (" or None" if optional else ""))
+
+        for name in ("epochs", "max_steps", "batch_size", "eval_every", "checkpoint_every",
+                     "max_length"):
+            positive_int(name)
+        for name in ("grad_accum", "log_every"):
+            positive_int(name, optional=False)
+        need("lr", self.lr is None or (_number(self.lr) and 0 < self.lr <= 10), "a number in (0, 10]")
+        need("weight_decay", _number(self.weight_decay) and 0 <= self.weight_decay <= 10,
+             "a number in [0, 10]")
+        need("warmup", _number(self.warmup) and 0 <= self.warmup < 1, "a fraction in [0, 1)")
+        need("min_lr_ratio", _number(self.min_lr_ratio) and 0 <= self.min_lr_ratio <= 1,
+             "a fraction in [0, 1]")
+        need("grad_clip", self.grad_clip is None or (_number(self.grad_clip) and self.grad_clip > 0),
+             "a number > 0 or None")
+        need("val_fraction", _number(self.val_fraction) and 0 < self.val_fraction < 0.9,
+             "a fraction in (0, 0.9)")
+        need("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool), "a whole number")
+        need("early_stopping", self.early_stopping is None or (
+            isinstance(self.early_stopping, int) and self.early_stopping >= 1),
+             "a whole number >= 1 or None")
+        need("precision", self.precision in ("auto", "fp32", "bf16", "fp16"), "auto, fp32, bf16 or fp16")
+        need("arch", isinstance(self.arch, dict), "a dict of architecture settings")
+
+    def resolved(self, task: str, n_train: int) -> TrainConfig:
+        """A copy with every ``None`` default derived from the task and the training rows.
+
+        The step budget: enough epochs to reach the task's budget of optimizer steps (early
+        stopping ends sooner when validation stops improving), never fewer than one epoch.
+        """
+        base = TASK_DEFAULTS[task]
+        out = TrainConfig(**asdict(self))
+        if out.batch_size is None:
+            out.batch_size = int(max(8, min(base["batch_size"], _pow2_floor(max(n_train // 8, 8)))))
+        if out.lr is None:
+            out.lr = base["lr"]
+        per_epoch = steps_per_epoch(n_train, out.batch_size, out.grad_accum)
+        if out.epochs is None:
+            wanted = math.ceil(base["steps"] / per_epoch) if out.max_steps is None else \
+                math.ceil(out.max_steps / per_epoch)
+            out.epochs = int(max(1, min(base["max_epochs"], wanted)))
+        if out.eval_every is None:
+            out.eval_every = int(min(per_epoch, 1000))
+        return out
+
+    def total_steps(self, n_train: int) -> int:
+        assert self.epochs is not None and self.batch_size is not None
+        steps = self.epochs * steps_per_epoch(n_train, self.batch_size, self.grad_accum)
+        return min(steps, self.max_steps) if self.max_steps else steps
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def steps_per_epoch(n_train: int, batch_size: int, grad_accum: int = 1) -> int:
+    return max(1, math.ceil(n_train / (batch_size * grad_accum)))
+
+
+def _pow2_floor(value: int) -> int:
+    return 1 << (max(1, value).bit_length() - 1)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

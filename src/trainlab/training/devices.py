@@ -1,0 +1,90 @@
+"""Choosing the device and the precision a run trains with."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+import torch
+
+from trainlab.errors import TrainlabError
+
+
+class DeviceError(TrainlabError):
+    status = 400
+
+
+def resolve_device(spec: str | torch.device | None = "auto") -> tuple[torch.device, list[str]]:
+    """``auto`` picks CUDA, then MPS, then CPU (and says so); ``cuda:1`` must exist."""
+    notes: list[str] = []
+    text = str(spec or "auto").strip().lower()
+    if text == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device()), notes
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps"), notes
+        notes.append("No GPU found (CUDA or MPS); training on the CPU.")
+        return torch.device("cpu"), notes
+    try:
+        device = torch.device(text)
+    except RuntimeError as exc:
+        raise DeviceError("unknown_device", device=str(spec), detail=str(exc)) from exc
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise DeviceError("cuda_unavailable", device=str(spec))
+        index = 0 if device.index is None else device.index
+        if index >= count:
+            raise DeviceError("no_such_gpu", device=str(spec), count=count)
+        return torch.device("cuda", index), notes
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None)
+                                     and torch.backends.mps.is_available()):
+        raise DeviceError("cuda_unavailable", device=str(spec))
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError("unknown_device", device=str(spec),
+                          detail="use auto, cpu, cuda, cuda:N or mps")
+    return device, notes
+
+
+def resolve_precision(device: torch.device, precision: str = "auto") -> str:
+    """``fp32`` off CUDA; on CUDA ``auto`` is bf16 where supported, else fp16 (with a scaler)."""
+    if precision not in ("auto", "fp32", "bf16", "fp16"):
+        raise DeviceError("invalid_argument", name="precision",
+                          detail=f"{precision!r}; use auto, fp32, bf16 or fp16")
+    if device.type != "cuda":
+        return "fp32" if precision == "auto" else ("fp32" if precision == "fp16" else precision)
+    if precision == "auto":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return precision
+
+
+def autocast(device: torch.device, precision: str) -> Any:
+    if precision == "fp32":
+        return nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def devices() -> list[dict[str, Any]]:
+    """What a person can pick: the CPU and each GPU with its name and free memory."""
+    found: list[dict[str, Any]] = [{"id": "cpu", "name": "CPU", "type": "cpu"}]
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            free, total = torch.cuda.mem_get_info(i)
+            found.append({"id": f"cuda:{i}", "name": torch.cuda.get_device_name(i), "type": "cuda",
+                          "free_bytes": int(free), "total_bytes": int(total)})
+    return found
+
+
+def peak_flops(device: torch.device, precision: str) -> float | None:
+    """Dense peak of the GPU for MFU, from its name; None where unknown."""
+    if device.type != "cuda":
+        return None
+    name = torch.cuda.get_device_name(device)
+    table = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12,
+             "L4": 121e12, "4090": 165e12, "3090": 71e12, "V100": 125e12, "T4": 65e12}
+    for key, flops in table.items():
+        if key in name:
+            return flops if precision != "fp32" else flops / 8
+    return None

@@ -1,0 +1,270 @@
+"""``trainlab.fit``: one call from a dataset (or your own module and data) to a saved model."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainlab.datasets.dataset import Dataset
+from trainlab.errors import TrainlabError
+from trainlab.training import checkpoint as ckpt
+from trainlab.training import loop
+from trainlab.training.artifact import save_model
+from trainlab.training.callbacks import Callback, CallbackList
+from trainlab.training.columns import infer
+from trainlab.training.config import TrainConfig
+from trainlab.training.data import LoaderBatches, TensorBatches
+from trainlab.training.devices import peak_flops, resolve_device, resolve_precision
+from trainlab.training.distributed import Distributed
+from trainlab.training.models import build
+from trainlab.training.prepare import checked, prepare
+from trainlab.training.result import TrainResult
+from trainlab.training.tasks import get_task
+from trainlab.training.tasks.custom import CustomTask
+from trainlab.workspace import Workspace, new_id
+from trainlab.workspace.files import write_json
+
+
+def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | None = None,
+        columns: dict[str, Any] | None = None, *, model: nn.Module | None = None,
+        train: Any = None, val: Any = None, loss: Callable[..., torch.Tensor] | None = None,
+        metrics: dict[str, Callable[..., float]] | None = None,
+        validation: Dataset | str | None = None, workspace: Workspace | str | None = None,
+        callbacks: list[Callback] | None = None,
+        stop: threading.Event | Callable[[], bool] | None = None,
+        resume_from: str | os.PathLike[str] | None = None, **params: Any) -> TrainResult:
+    """Train a model in this process and save it under ``<workspace>/jobs/<job_id>/``.
+
+    Built-in tasks: ``fit(ds, task="text-classification", columns={"text": "review",
+    "label": "stars"})``; ``task`` and ``columns`` are inferred when left out, and
+    hyperparameters (``epochs``, ``batch_size``, ``lr``, ``device``, ... see
+    :class:`~trainlab.training.config.TrainConfig`) are derived from the data unless given.
+    ``dataset`` is a :class:`Dataset`, a dataset id or a file path (added to the workspace).
+
+    Your own module: ``fit(model=net, train=(x, y), val=(x_val, y_val), loss=F.cross_entropy,
+    metrics={"acc": fn})``; ``train`` is a tuple of tensors (sliced, fastest), a torch Dataset
+    or a DataLoader.
+
+    ``stop`` (an Event or a callable) ends the run cleanly at the next step with a checkpoint,
+    as does Ctrl-C / the notebook's interrupt. ``resume_from`` (a checkpoint file or a job id)
+    continues a run exactly where it stopped.
+    """
+    resume = _resume_state(resume_from, workspace)
+    if resume is not None:
+        saved = dict(resume["config"])
+        saved.update({k: v for k, v in params.items() if k in ("epochs", "max_steps", "device")})
+        if any(k not in ("epochs", "max_steps", "device") for k in params):
+            saved.update(params)
+        params = saved
+    config = TrainConfig.from_kwargs(params)
+    dist = Distributed()
+    device, notes = resolve_device(config.device)
+    device = dist.setup(device)
+    precision = resolve_precision(device, config.precision)
+    try:
+        if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
+            return _fit_custom(model, train, val, loss, metrics, config, device, precision, notes,
+                               workspace, callbacks, stop, resume, dist)
+        return _fit_dataset(dataset, task, columns, validation, config, device, precision, notes,
+                            workspace, callbacks, stop, resume, dist)
+    finally:
+        dist.close()
+
+
+def _workspace(workspace: Workspace | str | None, ds: Dataset | None = None) -> Workspace:
+    if isinstance(workspace, Workspace):
+        return workspace
+    if workspace is not None:
+        return Workspace(workspace)
+    if ds is not None:
+        return Workspace(ds.path.parents[2])
+    return Workspace()
+
+
+def _dataset(source: Any, ws: Workspace) -> Dataset:
+    if isinstance(source, Dataset):
+        return source
+    if source is None:
+        raise TrainlabError("invalid_argument", name="dataset",
+                            detail="pass a Dataset, a dataset id or a file path")
+    text = os.fspath(source)
+    if text.startswith("ds_") and not Path(text).exists():
+        return ws.datasets.get(text)
+    return ws.datasets.add(text)
+
+
+def _resume_state(source: Any, workspace: Any) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    text = os.fspath(source)
+    path = Path(text).expanduser()
+    if not path.exists() and text.startswith("job_"):
+        path = _workspace(workspace).jobs_dir / text / "checkpoints" / "last.pt"
+    if path.is_dir():
+        path = path / "checkpoints" / "last.pt" if (path / "checkpoints").is_dir() else path / "last.pt"
+    state = ckpt.load(path)
+    best = path.parent / "best.pt"
+    if best.is_file():
+        state["best_model"] = ckpt.load(best)["model"]
+    return state
+
+
+def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | None,
+                 validation: Any, config: TrainConfig, device: torch.device, precision: str,
+                 notes: list[str], workspace: Any, callbacks: list[Callback] | None, stop: Any,
+                 resume: dict[str, Any] | None, dist: Distributed) -> TrainResult:
+    if resume is not None:
+        source, task_name, columns = resume["dataset_id"], resume["task"], resume["columns"]
+        validation = resume.get("validation_id") or None
+    ws = _workspace(workspace, source if isinstance(source, Dataset) else None)
+    ds = _dataset(source, ws)
+    task_name, columns = infer(ds, task_name, columns)
+    report = checked(ds, task_name, columns, config.skip_invalid)
+    task_name = report["task"]
+    if task_name == "tabular-regression" or task_name == "tabular-classification":
+        columns = {"target": columns["target"], "features": list(columns.get("features") or [])}
+    else:
+        columns = {k: v for k, v in report["columns"].items() if k != "features"}
+    val_ds = None
+    if validation is not None:
+        val_ds = _dataset(validation, ws)
+        checked(val_ds, task_name, columns, config.skip_invalid)
+    task = get_task(task_name)
+    prepared = prepare(ds, task, columns, config, validation=val_ds)
+    task.state = prepared.state
+    config = config.resolved(task_name, prepared.n_train // dist.world)
+    arch = task.arch(prepared.state, config)
+    loop.seed_everything(config.seed)
+    model = build(task.model_kind, arch)
+    source_batches = TensorBatches(prepared.train, config.batch_size or 1, device, config.seed,
+                                   rank=dist.rank, world=dist.world)
+    if prepared.cached:
+        notes.append("Tensors came from the cache beside the dataset (same data and settings).")
+    meta = {"task": task_name, "model_kind": task.model_kind, "arch": arch, "state": prepared.state,
+            "dataset_id": ds.id, "columns": columns}
+    extra = {"task": task_name, "columns": columns, "dataset_id": ds.id,
+             "validation_id": val_ds.id if val_ds is not None else ""}
+    return _run(ws, task, model, source_batches, prepared.val, config, device, precision, notes,
+                callbacks, stop, resume, dist, meta, extra,
+                {"n_train": prepared.n_train, "n_val": prepared.n_val})
+
+
+def _fit_custom(model: nn.Module | None, train: Any, val: Any, loss: Any, metrics: Any,
+                config: TrainConfig, device: torch.device, precision: str, notes: list[str],
+                workspace: Any, callbacks: Any, stop: Any, resume: dict[str, Any] | None,
+                dist: Distributed) -> TrainResult:
+    for what, value in (("model=<your nn.Module>", model), ("train=<data>", train),
+                        ("loss=<callable>", loss)):
+        if value is None:
+            raise TrainlabError("custom_needs", what=what)
+    ws = _workspace(workspace)
+    task = CustomTask(loss, metrics)
+    config = config.resolved("custom", _length(train))
+    source = _batches(train, config, device, dist, shuffle=True)
+    val_source = _batches(val, config, device, dist, shuffle=False, full=True) if val is not None \
+        else None
+    if isinstance(source, TensorBatches):
+        config = config.resolved("custom", source.n // dist.world)
+    meta = {"task": "custom", "model_kind": "custom", "class": type(model).__qualname__,
+            "module": type(model).__module__}
+    return _run(ws, task, model, source, val_source, config, device, precision, notes, callbacks,
+                stop, resume, dist, meta, {"task": "custom"}, {"n_train": _length(train)})
+
+
+def _length(data: Any) -> int:
+    if isinstance(data, tuple | list) and data and isinstance(data[0], torch.Tensor):
+        return len(data[0])
+    try:
+        return len(data.dataset) if hasattr(data, "dataset") else len(data)
+    except TypeError:
+        return 1000
+
+
+def _batches(data: Any, config: TrainConfig, device: torch.device, dist: Distributed, *,
+             shuffle: bool, full: bool = False) -> Any:
+    if isinstance(data, tuple | list) and data and all(isinstance(t, torch.Tensor) for t in data):
+        tensors = {str(i): t for i, t in enumerate(data)}
+        return TensorBatches(tensors, config.batch_size or 64, device, config.seed, shuffle=shuffle,
+                             rank=0 if full else dist.rank, world=1 if full else dist.world)
+    map_style = isinstance(data, torch.utils.data.Dataset) and \
+        not isinstance(data, torch.utils.data.IterableDataset)
+    if map_style:
+        gen = torch.Generator().manual_seed(config.seed)
+        sampler = None
+        if dist.enabled and not full:
+            sampler = torch.utils.data.DistributedSampler(data, dist.world, dist.rank, shuffle=shuffle,
+                                                          seed=config.seed)
+        loader = torch.utils.data.DataLoader(data, batch_size=config.batch_size or 64,
+                                             shuffle=shuffle and sampler is None, sampler=sampler,
+                                             generator=gen, pin_memory=device.type == "cuda")
+        return LoaderBatches(loader, device)
+    return LoaderBatches(data, device)
+
+
+def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfig,
+         device: torch.device, precision: str, notes: list[str], callbacks: Any, stop: Any,
+         resume: dict[str, Any] | None, dist: Distributed, meta: dict[str, Any],
+         extra: dict[str, Any], sizes: dict[str, int]) -> TrainResult:
+    per_epoch = -(-len(source) // config.grad_accum)
+    total = per_epoch * (config.epochs or 1)
+    if config.max_steps:
+        total = min(total, config.max_steps)
+    job_id = dist.broadcast(resume["job_id"] if resume and resume.get("job_id") else new_id("job")
+                            if dist.rank == 0 else None)
+    job_dir = ws.jobs_dir / job_id
+    main = dist.rank == 0
+    params = sum(p.numel() for p in model.parameters())
+    run_config = {"task": meta["task"],
+                  **{k: v for k, v in meta.items() if k in ("columns", "dataset_id")},
+                  **config.to_dict(), "device": str(device), "precision": precision,
+                  "total_steps": total, "parameters": params, "world_size": dist.world, **sizes}
+    if main:
+        (job_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        write_json(job_dir / "config.json", ws.tmp_dir, run_config)
+    cbs = CallbackList(callbacks)
+    if main:
+        cbs.on_start({"job_id": job_id, "task": meta["task"], "config": run_config,
+                      "total_steps": total, "device": str(device), "parameters": params,
+                      "notes": list(notes)})
+    started = time.time()
+    with loop.Stopper(stop) as stopper:
+        outcome = loop.train(task, model, source, val, config, device=device, precision=precision,
+                             total_steps=total, callbacks=cbs, stop=stopper,
+                             checkpoint_dir=job_dir / "checkpoints" if main else None,
+                             tmp_dir=ws.tmp_dir, extra={**extra, "job_id": job_id}, resume=resume,
+                             dist=dist)
+    model_path = None
+    metrics = dict(outcome.best or outcome.last or {})
+    if main:
+        model_path = str(save_model(job_dir / "model", model, {**meta, "metrics": metrics,
+                                                                "config": run_config}, ws.tmp_dir))
+    mfu = None
+    flops = getattr(model, "flops_per_token", None)
+    peak = peak_flops(device, precision)
+    if flops and peak and outcome.tokens_per_s:
+        mfu = outcome.tokens_per_s * flops() / peak
+    if outcome.stop_reason == "early_stopping":
+        notes.append(f"Early stopping after {outcome.step} of {total} steps: "
+                     f"validation {task.main_metric} stopped improving.")
+    result = TrainResult(
+        status=outcome.status, job_id=job_id, model_path=model_path, metrics=metrics,
+        config=run_config, task=meta["task"], device=str(device), precision=precision,
+        steps=outcome.step, epochs=outcome.epoch + 1, history=outcome.history,
+        last_metrics=outcome.last, checkpoint_path=outcome.checkpoint,
+        stop_reason=outcome.stop_reason, train_seconds=outcome.train_seconds,
+        samples_per_s=outcome.samples_per_s,
+        tokens_per_s=outcome.tokens_per_s or None, mfu=mfu,
+        cached_tensors="Tensors came from the cache" in " ".join(notes), notes=notes)
+    result.module = model  # the trained (best) module itself, for use in this process
+    if main:
+        write_json(job_dir / "result.json", ws.tmp_dir,
+                   {**result.to_dict(), "elapsed_s": time.time() - started})
+        cbs.on_end(result)
+    return result

@@ -1,0 +1,149 @@
+"""The built-in architectures: an MLP for tables, a byte-level transformer encoder for text
+classification and a small GPT for causal language modelling.
+
+Attention is ``scaled_dot_product_attention`` (flash/memory-efficient kernels on CUDA) and
+every model is built from a plain JSON-able ``arch`` dict, which the artifact stores, so a
+model can be rebuilt and its safetensors weights loaded without unpickling anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class TabularNet(nn.Module):
+    """Numeric features (standardised, with missing indicators) + embedded categories -> MLP."""
+
+    def __init__(self, n_numeric: int, cardinalities: list[int], n_out: int, hidden: int = 256,
+                 layers: int = 2, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(card, _embedding_dim(card)) for card in cardinalities)
+        width = n_numeric + sum(_embedding_dim(c) for c in cardinalities)
+        blocks: list[nn.Module] = []
+        for _ in range(layers):
+            blocks += [nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout)]
+            width = hidden
+        self.body = nn.Sequential(*blocks)
+        self.head = nn.Linear(width, n_out)
+
+    def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        parts = [x_num] + [emb(x_cat[:, i]) for i, emb in enumerate(self.embeddings)]
+        return self.head(self.body(torch.cat(parts, dim=1)))
+
+
+def _embedding_dim(cardinality: int) -> int:
+    return int(min(32, max(2, round(1.6 * cardinality ** 0.56))))
+
+
+class Attention(nn.Module):
+    def __init__(self, d_model: int, heads: int, dropout: float, causal: bool) -> None:
+        super().__init__()
+        self.heads, self.causal, self.dropout = heads, causal, dropout
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=self.causal,
+                                           dropout_p=self.dropout if self.training else 0.0)
+        return self.out(y.transpose(1, 2).reshape(b, t, d))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block."""
+
+    def __init__(self, d_model: int, heads: int, dropout: float, causal: bool) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attn = Attention(d_model, heads, dropout, causal)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(),
+                                 nn.Linear(4 * d_model, d_model), nn.Dropout(dropout))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        x = x + self.attn(self.norm1(x), mask)
+        return x + self.mlp(self.norm2(x))
+
+
+class TextClassifier(nn.Module):
+    """Bytes -> embeddings -> a strided convolution that merges every ``stride`` bytes into
+    one position (byte n-grams, and ``stride`` times fewer positions for attention) ->
+    transformer encoder -> mean over real positions -> classes."""
+
+    def __init__(self, vocab_size: int, n_classes: int, max_length: int, d_model: int = 128,
+                 heads: int = 4, layers: int = 2, dropout: float = 0.1, pad: int = 256,
+                 stride: int = 4) -> None:
+        super().__init__()
+        self.pad, self.stride = pad, stride
+        self.tokens = nn.Embedding(vocab_size, d_model)
+        self.merge = nn.Conv1d(d_model, d_model, kernel_size=stride, stride=stride)
+        self.positions = nn.Embedding(-(-max_length // stride), d_model)
+        self.blocks = nn.ModuleList(Block(d_model, heads, dropout, False) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, n_classes)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        b, t = tokens.shape
+        if t % self.stride:
+            tokens = F.pad(tokens, (0, self.stride - t % self.stride), value=self.pad)
+        keep = (tokens != self.pad).view(b, -1, self.stride).any(-1)
+        x = self.merge(self.tokens(tokens).transpose(1, 2)).transpose(1, 2)
+        x = x + self.positions.weight[: x.shape[1]]
+        mask = keep[:, None, None, :]  # attend to real positions only
+        for block in self.blocks:
+            x = block(x, mask)
+        x = self.norm(x)
+        weights = keep.unsqueeze(-1).to(x.dtype)
+        pooled = (x * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        return self.head(pooled)
+
+
+class GPT(nn.Module):
+    """A small decoder-only transformer over bytes (nanoGPT's shape, weight-tied head)."""
+
+    def __init__(self, vocab_size: int, context: int = 256, d_model: int = 256, heads: int = 4,
+                 layers: int = 4, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.context = context
+        self.tokens = nn.Embedding(vocab_size, d_model)
+        self.positions = nn.Embedding(context, d_model)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(Block(d_model, heads, dropout, True) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size, bias=False)
+        self.head.weight = self.tokens.weight
+        self.apply(_init_weights)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.drop(self.tokens(tokens) + self.positions.weight[: tokens.shape[1]])
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+    def flops_per_token(self) -> float:
+        """Training FLOPs per token (6N + attention), for MFU."""
+        n = sum(p.numel() for p in self.parameters()) - self.positions.weight.numel()
+        layers = len(self.blocks)
+        d = self.tokens.weight.shape[1]
+        return 6 * n + 12 * layers * d * self.context
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, nn.Linear):
+        nn.init.normal_(module.weight, std=0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Embedding):
+        nn.init.normal_(module.weight, std=0.02)
+
+
+def build(kind: str, arch: dict[str, Any]) -> nn.Module:
+    """Rebuild a built-in model from its stored architecture."""
+    classes = {"tabular": TabularNet, "text-classifier": TextClassifier, "gpt": GPT}
+    return classes[kind](**arch)

@@ -1,0 +1,57 @@
+"""DDP: two processes on the CPU (gloo) train to identical weights; rank 0 alone saves."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import trainlab
+from tests.training.conftest import tabular_rows, write_jsonl
+
+SCRIPT = """
+import hashlib, json, os, sys
+import trainlab
+ws = trainlab.Workspace(sys.argv[1])
+result = trainlab.fit(sys.argv[2], workspace=ws, columns={"target": "label"}, epochs=3,
+                      batch_size=16, seed=3, device="cpu", early_stopping=None)
+digest = hashlib.sha256()
+for name, tensor in sorted(result.module.state_dict().items()):
+    digest.update(name.encode()); digest.update(tensor.numpy().tobytes())
+rank = int(os.environ["RANK"])
+out = {"rank": rank, "status": result.status, "job_id": result.job_id, "digest": digest.hexdigest(),
+       "model_path": result.model_path, "steps": result.steps, "world": result.config["world_size"]}
+with open(os.path.join(sys.argv[3], f"rank{rank}.json"), "w") as f:
+    json.dump(out, f)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_cpu_processes_train_the_same_weights(ws: trainlab.Workspace, tmp_path: Path) -> None:
+    ds = ws.datasets.add(write_jsonl(tmp_path / "t.jsonl", tabular_rows(200)))
+    script = tmp_path / "ddp.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+         f"--master_port={_free_port()}", str(script), str(ws.path), ds.id, str(out)],
+        env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert all(r["status"] == "completed" for r in ranks)
+    assert ranks[0]["job_id"] == ranks[1]["job_id"]
+    assert ranks[0]["steps"] == ranks[1]["steps"] > 0
+    assert ranks[0]["world"] == 2
+    assert ranks[0]["digest"] == ranks[1]["digest"]
+    assert ranks[0]["model_path"] and ranks[1]["model_path"] is None  # rank 0 alone saves
+    assert len(list(ws.jobs_dir.iterdir())) == 1
