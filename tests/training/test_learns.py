@@ -13,7 +13,8 @@ import trainlab
 from tests.training.conftest import TINY_TEXT, write_jsonl
 
 
-def test_tabular_classifier_beats_chance_on_breast_cancer(ws: trainlab.Workspace, tmp_path: Path) -> None:
+def test_tabular_classifier_beats_chance_on_breast_cancer(ws: trainlab.Workspace,
+                                                          tmp_path: Path) -> None:
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer(as_frame=True)

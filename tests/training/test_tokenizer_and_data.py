@@ -1,0 +1,88 @@
+"""The byte tokenizer, windows and masks, splits, caching and devices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import torch
+
+import trainlab
+from trainlab.training import tokenizer
+from trainlab.training.devices import resolve_device, resolve_precision
+from trainlab.training.tasks import split_indices
+from trainlab.training.tasks.text import _prompt_rows, _windows
+from trainlab.training.tokenizer import BOS, EOS, PAD, SEP
+
+
+def test_bytes_round_trip_any_language() -> None:
+    for text in ("hello", "سلام دنیا", "日本語", "emoji 🙂", ""):
+        assert tokenizer.decode(tokenizer.encode(text)) == text
+
+
+def test_encode_matrix_pads_truncates_and_reads_sliced_arrays() -> None:
+    rows = tokenizer.encode_matrix(pa.array(["skip", "ab", None, "abcdefgh"]).slice(1), 5,
+                                   prefix=[BOS], suffix=[EOS])
+    assert rows.tolist() == [[BOS, 97, 98, EOS, PAD], [BOS, EOS, PAD, PAD, PAD],
+                             [BOS, 97, 98, 99, 100]]
+    persian = tokenizer.encode_matrix(["سلام"], 9)
+    assert tokenizer.decode(persian[0]) == "سلام"
+
+
+def test_documents_become_overlapping_windows() -> None:
+    rows = _windows(pa.chunked_array([pa.array(["ab", "c"])]), 4)
+    stream = [BOS, 97, 98, EOS, BOS, 99, EOS]
+    assert rows[:, :].tolist()[0] == stream[:4]
+    assert rows[1].tolist() == stream[3:7]   # one token of overlap: every token is a target once
+
+
+def test_prompt_rows_mark_where_the_completion_starts() -> None:
+    rows, starts = _prompt_rows(pa.chunked_array([pa.array(["1+1="])]),
+                                pa.chunked_array([pa.array(["2"])]), 9)
+    assert rows[0].tolist() == [BOS, 49, 43, 49, 61, SEP, 50, EOS, PAD]
+    assert starts.tolist() == [6]
+
+
+def test_stratified_split_keeps_every_class_in_validation() -> None:
+    groups = np.array(["a"] * 90 + ["b"] * 10)
+    train, val = split_indices(100, 0.2, 0, groups)
+    assert len(val) == 20 and set(groups[val]) == {"a", "b"} and (groups[val] == "b").sum() == 2
+    assert not set(train) & set(val) and len(train) + len(val) == 100
+    again, _ = split_indices(100, 0.2, 0, groups)
+    assert (again == train).all()
+
+
+def test_tensors_are_cached_beside_the_dataset(ws: trainlab.Workspace, tabular_ds) -> None:
+    first = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"}, max_steps=3)
+    second = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"}, max_steps=3)
+    assert not first.cached_tensors and second.cached_tensors
+    assert list((tabular_ds.directory / "cache").glob("*.safetensors"))
+    assert first.history == second.history
+    other = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"}, max_steps=3, seed=5)
+    assert not other.cached_tensors  # a different split is different tensors
+
+
+def test_auto_device_falls_back_to_cpu_and_says_so() -> None:
+    device, notes = resolve_device("auto")
+    if not torch.cuda.is_available():
+        assert device.type in ("cpu", "mps")
+        assert device.type == "mps" or "CPU" in notes[0]
+    assert resolve_precision(torch.device("cpu"), "auto") == "fp32"
+
+
+@pytest.mark.gpu
+def test_cuda_trains_with_mixed_precision(ws: trainlab.Workspace, reviews_ds) -> None:
+    result = trainlab.fit(reviews_ds, workspace=ws, device="cuda", max_steps=50)
+    assert result.device.startswith("cuda") and result.precision in ("bf16", "fp16")
+    assert result.tokens_per_s and result.tokens_per_s > 0
+    assert trainlab.load_model(result.model_path, device="cuda").predict(["great"]) in (["pos"], ["neg"])
+    with pytest.raises(trainlab.TrainlabError) as err:
+        trainlab.fit(reviews_ds, workspace=ws, device=f"cuda:{torch.cuda.device_count()}")
+    assert err.value.code == "no_such_gpu"
+
+
+@pytest.mark.gpu
+def test_cuda_causal_lm_with_compile(ws: trainlab.Workspace, reviews_ds) -> None:
+    result = trainlab.fit(reviews_ds, task="causal-lm", columns={"text": "review"}, workspace=ws,
+                          device="cuda", max_steps=30, compile=True)
+    assert result.status == "completed" and (result.mfu is None or result.mfu > 0)
