@@ -86,3 +86,16 @@ def test_cuda_causal_lm_with_compile(ws: trainlab.Workspace, reviews_ds) -> None
     result = trainlab.fit(reviews_ds, task="causal-lm", columns={"text": "review"}, workspace=ws,
                           device="cuda", max_steps=30, compile=True)
     assert result.status == "completed" and (result.mfu is None or result.mfu > 0)
+
+
+def test_defaults_come_from_the_data_size() -> None:
+    from trainlab.training.config import TrainConfig
+
+    small = TrainConfig().resolved("tabular-classification", 500)
+    # 16 steps an epoch; 188 epochs reach the 3,000-step budget
+    assert small.batch_size == 32 and small.epochs == 188 and small.eval_every == 16
+    big = TrainConfig().resolved("tabular-classification", 10_000_000)
+    assert big.batch_size == 256 and big.epochs == 1 and big.max_steps == 15_000
+    assert big.total_steps(10_000_000) == 15_000 and big.eval_every == 1000
+    mine = TrainConfig(epochs=3).resolved("causal-lm", 10_000_000)
+    assert mine.max_steps is None and mine.epochs == 3

@@ -23,6 +23,9 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+LARGE = 5  # on data whose one epoch exceeds 5 step budgets, train for 5 budgets by default
+
+
 class ConfigError(TrainlabError):
     status = 400
 
@@ -105,7 +108,8 @@ class TrainConfig:
         """A copy with every ``None`` default derived from the task and the training rows.
 
         The step budget: enough epochs to reach the task's budget of optimizer steps (early
-        stopping ends sooner when validation stops improving), never fewer than one epoch.
+        stopping ends sooner when validation stops improving), never fewer than one epoch,
+        unless one epoch is over ``LARGE`` budgets: then the run is that many budgets long.
         """
         base = TASK_DEFAULTS[task]
         out = TrainConfig(**asdict(self))
@@ -114,6 +118,8 @@ class TrainConfig:
         if out.lr is None:
             out.lr = base["lr"]
         per_epoch = steps_per_epoch(n_train, out.batch_size, out.grad_accum)
+        if out.epochs is None and out.max_steps is None and per_epoch > LARGE * base["steps"]:
+            out.epochs, out.max_steps = 1, LARGE * base["steps"]  # large data: part of an epoch
         if out.epochs is None:
             wanted = math.ceil(base["steps"] / per_epoch) if out.max_steps is None else \
                 math.ceil(out.max_steps / per_epoch)

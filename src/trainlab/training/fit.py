@@ -139,7 +139,11 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     task = get_task(task_name)
     prepared = prepare(ds, task, columns, config, validation=val_ds)
     task.state = prepared.state
+    asked = config
     config = config.resolved(task_name, prepared.n_train // dist.world)
+    if asked.max_steps is None and config.max_steps is not None:
+        notes.append(f"Large dataset: training for {config.max_steps} steps, part of one epoch; "
+                     "pass epochs= or max_steps= to train longer.")
     arch = task.arch(prepared.state, config)
     loop.seed_everything(config.seed)
     model = build(task.model_kind, arch)
@@ -225,6 +229,8 @@ def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, conf
                   **{k: v for k, v in meta.items() if k in ("columns", "dataset_id")},
                   **config.to_dict(), "device": str(device), "precision": precision,
                   "total_steps": total, "parameters": params, "world_size": dist.world, **sizes}
+    if "arch" in meta:
+        run_config["architecture"] = meta["arch"]
     if main:
         (job_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         write_json(job_dir / "config.json", ws.tmp_dir, run_config)
