@@ -29,6 +29,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_datasets.py --mb 200 --format jsonl
 	$(BIN)/python benchmarks/bench_datasets.py --mb 200 --format csv
+	$(BIN)/python benchmarks/bench_train.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage

@@ -136,6 +136,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot guess the '{key}' column for {task} in dataset '{name}'. Pass columns={{'{key}': '<column>'}}; columns: {columns}.",
         "fa": "ستون '{key}' برای {task} در مجموعه‌دادهٔ '{name}' قابل حدس نیست. columns={{'{key}': '<ستون>'}} را بدهید؛ ستون‌ها: {columns}.",
     },
+    "out_of_memory": {
+        "en": "Out of memory on {device} with batch_size={batch_size} ({detail}). Pass a smaller batch_size (with grad_accum= to keep the effective batch), a smaller arch=, or precision='bf16'.",
+        "fa": "حافظهٔ {device} با batch_size={batch_size} تمام شد ({detail}). batch_size کوچک‌تری بدهید (با grad_accum= برای نگه داشتن اندازهٔ مؤثر دسته)، arch= کوچک‌تر، یا precision='bf16'.",
+    },
     "custom_needs": {
         "en": "A custom run needs {what}: trainlab.fit(model=my_module, train=..., loss=...).",
         "fa": "اجرای سفارشی به {what} نیاز دارد: trainlab.fit(model=my_module, train=..., loss=...).",

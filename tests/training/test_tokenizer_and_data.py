@@ -99,3 +99,23 @@ def test_defaults_come_from_the_data_size() -> None:
     assert big.total_steps(10_000_000) == 15_000 and big.eval_every == 1000
     mine = TrainConfig(epochs=3).resolved("causal-lm", 10_000_000)
     assert mine.max_steps is None and mine.epochs == 3
+
+
+def test_a_validation_dataset_replaces_the_split(ws: trainlab.Workspace, tabular_ds, tmp_path) -> None:
+    from tests.training.conftest import tabular_rows, write_jsonl
+
+    held_out = ws.datasets.add(write_jsonl(tmp_path / "val.jsonl", tabular_rows(50, seed=9)))
+    result = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"},
+                          validation=held_out.id, max_steps=20)
+    assert result.config["n_val"] == 50 and result.config["n_train"] == tabular_ds.rows
+    assert result.metrics["accuracy"] > 0.5
+
+
+def test_a_path_is_added_to_the_workspace_first(ws: trainlab.Workspace, tmp_path) -> None:
+    from tests.training.conftest import tabular_rows, write_jsonl
+
+    path = write_jsonl(tmp_path / "new.jsonl", tabular_rows(60))
+    result = trainlab.fit(path, workspace=ws, max_steps=5)
+    assert [d.name for d in ws.datasets.list()] == ["new.jsonl"]
+    assert result.config["dataset_id"] == ws.datasets.list()[0].id
+    assert result.config["columns"]["target"] == "label"  # inferred from the name

@@ -57,25 +57,32 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     continues a run exactly where it stopped.
     """
     resume = _resume_state(resume_from, workspace)
-    if resume is not None:
-        saved = dict(resume["config"])
-        saved.update({k: v for k, v in params.items() if k in ("epochs", "max_steps", "device")})
-        if any(k not in ("epochs", "max_steps", "device") for k in params):
-            saved.update(params)
-        params = saved
+    if resume is not None:  # the run's own settings, unless overridden (device=, epochs=, ...)
+        params = {**resume["config"], **params}
     config = TrainConfig.from_kwargs(params)
     dist = Distributed()
     device, notes = resolve_device(config.device)
     device = dist.setup(device)
     precision = resolve_precision(device, config.precision)
     try:
-        if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
-            return _fit_custom(model, train, val, loss, metrics, config, device, precision, notes,
-                               workspace, callbacks, stop, resume, dist)
-        return _fit_dataset(dataset, task, columns, validation, config, device, precision, notes,
-                            workspace, callbacks, stop, resume, dist)
+        return _fit(dataset, task, columns, model, train, val, loss, metrics, validation, config,
+                    device, precision, notes, workspace, callbacks, stop, resume, dist)
+    except torch.OutOfMemoryError as exc:
+        raise TrainlabError("out_of_memory", device=str(device), batch_size=config.batch_size or "auto",
+                            detail=str(exc).splitlines()[0], status=507) from exc
     finally:
         dist.close()
+
+
+def _fit(dataset: Any, task: str | None, columns: Any, model: Any, train: Any, val: Any,
+         loss: Any, metrics: Any, validation: Any, config: TrainConfig, device: torch.device,
+         precision: str, notes: list[str], workspace: Any, callbacks: Any, stop: Any,
+         resume: dict[str, Any] | None, dist: Distributed) -> TrainResult:
+    if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
+        return _fit_custom(model, train, val, loss, metrics, config, device, precision, notes,
+                           workspace, callbacks, stop, resume, dist)
+    return _fit_dataset(dataset, task, columns, validation, config, device, precision, notes,
+                        workspace, callbacks, stop, resume, dist)
 
 
 def _workspace(workspace: Workspace | str | None, ds: Dataset | None = None) -> Workspace:
