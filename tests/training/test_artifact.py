@@ -63,8 +63,9 @@ def test_predict_takes_dicts_frames_and_missing_or_unseen_values(tabular_result)
 
 def test_a_text_where_a_number_belongs_is_a_clear_error(tabular_result) -> None:
     with pytest.raises(DatasetError) as err:
-        tabular_result.load().predict([{"x": "lots", "z": 1.0, "color": "red"}])
+        tabular_result.load().predict([{"x": 1, "z": 1.0}, {"x": "lots", "z": 1.0, "color": "red"}])
     assert err.value.code == "bad_record" and "'x'" in str(err.value)
+    assert err.value.params["index"] == 1 and "'lots'" in str(err.value)
 
 
 def test_loading_never_unpickles(tabular_result, monkeypatch) -> None:

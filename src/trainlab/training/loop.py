@@ -201,7 +201,9 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
                 break
             for i, batch in enumerate(micro):
                 with dist.no_sync(net, i < len(micro) - 1), autocast(device, precision):
-                    loss = task.loss(forward, batch) / len(micro)
+                    loss = task.loss(forward, batch)
+                    if len(micro) > 1:
+                        loss = loss / len(micro)
                 scaler.scale(loss).backward()
                 running += loss.detach()
                 n = source.size(batch)

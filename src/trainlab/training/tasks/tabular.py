@@ -62,8 +62,7 @@ class _Tabular(Task):
             values = _as_float(table.column(spec["name"])) if spec["name"] in table.column_names \
                 else np.full(n, np.nan)
             if values is None:
-                raise dataset_error("bad_record", index="?", field=spec["name"],
-                                    detail="expected numbers, found text")
+                raise _not_a_number(table.column(spec["name"]), spec["name"])
             missing = ~np.isfinite(values)
             parts.append(np.where(missing, 0.0, (values - spec["mean"]) / spec["std"]))
             if spec["indicator"]:
@@ -150,6 +149,16 @@ class TabularRegression(_Tabular):
         loss = F.mse_loss(pred, data["y"]).item()
         restore = lambda t: t.double() * scale["std"] + scale["mean"]  # noqa: E731
         return {"loss": loss, **metrics.regression(restore(pred), restore(data["y"]))}
+
+
+def _not_a_number(column: pa.ChunkedArray, name: str) -> Exception:
+    """Which record holds text where the model was trained on numbers."""
+    values = pd.to_numeric(pd.Series(column.to_numpy(zero_copy_only=False)), errors="coerce")
+    present = pd.Series(column.is_valid().to_numpy(zero_copy_only=False))
+    bad = (values.isna() & present).to_numpy().nonzero()[0]
+    index = int(bad[0]) if len(bad) else 0
+    return dataset_error("bad_record", index=index, field=name,
+                         detail=f"expected a number, found {column[index].as_py()!r}")
 
 
 def _as_float(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
