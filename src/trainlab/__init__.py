@@ -20,6 +20,10 @@ _LAZY = {"fit", "load_model", "TrainResult", "Callback"}
 
 
 def __getattr__(name: str):  # torch is imported on first use, not by `import trainlab`
+    if name == "fit":  # trainlab.fit records each run as a job (runner='foreground')
+        from trainlab.jobs.foreground import fit
+
+        return fit
     if name in _LAZY:
         from trainlab import training
 

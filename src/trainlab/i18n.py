@@ -140,6 +140,42 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Out of memory on {device} with batch_size={batch_size} ({detail}). Pass a smaller batch_size (with grad_accum= to keep the effective batch), a smaller arch=, or precision='bf16'.",
         "fa": "حافظهٔ {device} با batch_size={batch_size} تمام شد ({detail}). batch_size کوچک‌تری بدهید (با grad_accum= برای نگه داشتن اندازهٔ مؤثر دسته)، arch= کوچک‌تر، یا precision='bf16'.",
     },
+    "invalid_spec": {
+        "en": "Invalid job spec at '{field}': {detail}",
+        "fa": "مشخصات کار در '{field}' نامعتبر است: {detail}",
+    },
+    "job_not_found": {
+        "en": "No job with id '{id}' in this workspace. ws.jobs.list() shows the ones there are.",
+        "fa": "کاری با شناسهٔ '{id}' در این فضای کار نیست. ws.jobs.list() موجودها را نشان می‌دهد.",
+    },
+    "job_not_active": {
+        "en": "Job '{id}' is already {state}; there is nothing to stop.",
+        "fa": "کار '{id}' از پیش {state} است؛ چیزی برای متوقف کردن نیست.",
+    },
+    "job_not_resumable": {
+        "en": "Job '{id}' is {state}; only stopped or interrupted jobs can be resumed.",
+        "fa": "کار '{id}' در وضعیت {state} است؛ فقط کارهای متوقف‌شده یا قطع‌شده ادامه می‌یابند.",
+    },
+    "job_running": {
+        "en": "Job '{id}' is {state}; stop it first (ws.jobs.stop('{id}')), then delete it.",
+        "fa": "کار '{id}' در وضعیت {state} است؛ نخست آن را متوقف کنید (ws.jobs.stop('{id}'))، سپس حذفش کنید.",
+    },
+    "custom_resume_here": {
+        "en": "Job '{id}' trained your own module, which only your notebook has; resume it there: trainlab.fit(model=..., train=..., loss=..., resume_from='{id}').",
+        "fa": "کار '{id}' ماژول خود شما را آموزش داده که فقط در نوت‌بوک شما هست؛ آن را همان‌جا ادامه دهید: trainlab.fit(model=..., train=..., loss=..., resume_from='{id}').",
+    },
+    "wait_timeout": {
+        "en": "Job '{id}' is still {state} after {seconds} s.",
+        "fa": "کار '{id}' پس از {seconds} ثانیه هنوز در وضعیت {state} است.",
+    },
+    "no_scheduler": {
+        "en": "Job '{id}' is queued, but no scheduler is running for this workspace, so it will wait. Start one: open JupyterLab with the trainlab extension, or run `python -m trainlab.jobs.scheduler {path}`.",
+        "fa": "کار '{id}' در صف است، اما هیچ زمان‌بندی برای این فضای کار اجرا نمی‌شود، پس منتظر می‌ماند. یکی را راه بیندازید: JupyterLab را با افزونهٔ trainlab باز کنید، یا `python -m trainlab.jobs.scheduler {path}` را اجرا کنید.",
+    },
+    "write_failed": {
+        "en": "Could not write '{path}': {detail}. Free some disk space or choose a workspace you can write to (TRAINLAB_HOME).",
+        "fa": "نوشتن '{path}' ممکن نشد: {detail}. فضای دیسک را آزاد کنید یا فضای کاری را برگزینید که بتوانید در آن بنویسید (TRAINLAB_HOME).",
+    },
     "custom_needs": {
         "en": "A custom run needs {what}: trainlab.fit(model=my_module, train=..., loss=...).",
         "fa": "اجرای سفارشی به {what} نیاز دارد: trainlab.fit(model=my_module, train=..., loss=...).",

@@ -31,17 +31,21 @@ FORMAT_VERSION = 1
 
 def save_model(directory: Path, model: nn.Module, meta: dict[str, Any], tmp_dir: Path) -> Path:
     """Weights first, then the JSON that makes the folder a model (readers look for it)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / f".model-{os.getpid()}-{id(model)}.safetensors.part"
     try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp_dir.mkdir(parents=True, exist_ok=True)
         safetensors.torch.save_model(_unwrap(model), str(tmp))  # shared (tied) weights once
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, directory / "model.safetensors")
+        write_json(directory / "model.json", tmp_dir, {"format_version": FORMAT_VERSION, **meta})
+    except OSError as exc:
+        from trainlab.training.checkpoint import write_failed
+
+        raise write_failed(directory, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
-    write_json(directory / "model.json", tmp_dir, {"format_version": FORMAT_VERSION, **meta})
     return directory
 
 

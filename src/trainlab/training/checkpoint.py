@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from trainlab.errors import NotFoundError
+from trainlab.errors import NotFoundError, TrainlabError
 from trainlab.workspace.files import atomic_writer
 
 
@@ -36,9 +36,18 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def save(path: Path, state: dict[str, Any], tmp_dir: Path) -> Path:
-    with atomic_writer(path, tmp_dir) as handle:
-        torch.save(state, handle)
+    """Write atomically: a reader (or a resume after a crash mid-write) sees the old file or
+    the new one. A full or read-only disk is a clear ``write_failed`` error."""
+    try:
+        with atomic_writer(path, tmp_dir) as handle:
+            torch.save(state, handle)
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
     return path
+
+
+def write_failed(path: Path, exc: OSError) -> TrainlabError:
+    return TrainlabError("write_failed", path=str(path), detail=exc.strerror or str(exc), status=507)
 
 
 def load(path: str | Path) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
         validation: Dataset | str | None = None, workspace: Workspace | str | None = None,
         callbacks: list[Callback] | None = None,
         stop: threading.Event | Callable[[], bool] | None = None,
-        resume_from: str | os.PathLike[str] | None = None, **params: Any) -> TrainResult:
+        resume_from: str | os.PathLike[str] | None = None, job_id: str | None = None,
+        **params: Any) -> TrainResult:
     """Train a model in this process and save it under ``<workspace>/jobs/<job_id>/``.
 
     Built-in tasks: ``fit(ds, task="text-classification", columns={"text": "review",
@@ -54,7 +57,8 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
 
     ``stop`` (an Event or a callable) ends the run cleanly at the next step with a checkpoint,
     as does Ctrl-C / the notebook's interrupt. ``resume_from`` (a checkpoint file or a job id)
-    continues a run exactly where it stopped.
+    continues a run exactly where it stopped. ``job_id`` names the run's folder (the jobs
+    layer passes the id of its record); by default a new id is made.
     """
     resume = _resume_state(resume_from, workspace)
     if resume is not None:  # the run's own settings, unless overridden (device=, epochs=, ...)
@@ -64,9 +68,15 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     device, notes = resolve_device(config.device)
     device = dist.setup(device)
     precision = resolve_precision(device, config.precision)
+    ctx = _Context(workspace, callbacks, stop, resume, dist, job_id, notes, device, precision)
     try:
-        return _fit(dataset, task, columns, model, train, val, loss, metrics, validation, config,
-                    device, precision, notes, workspace, callbacks, stop, resume, dist)
+        if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
+            return _fit_custom(model, train, val, loss, metrics, config, ctx)
+        return _fit_dataset(dataset, task, columns, validation, config, ctx)
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRNOS:  # a full disk or a read-only workspace, found late
+            raise ckpt.write_failed(Path(exc.filename or "."), exc) from exc
+        raise
     except torch.OutOfMemoryError as exc:
         raise TrainlabError("out_of_memory", device=str(device), batch_size=config.batch_size or "auto",
                             detail=str(exc).splitlines()[0], status=507) from exc
@@ -74,15 +84,22 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
         dist.close()
 
 
-def _fit(dataset: Any, task: str | None, columns: Any, model: Any, train: Any, val: Any,
-         loss: Any, metrics: Any, validation: Any, config: TrainConfig, device: torch.device,
-         precision: str, notes: list[str], workspace: Any, callbacks: Any, stop: Any,
-         resume: dict[str, Any] | None, dist: Distributed) -> TrainResult:
-    if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
-        return _fit_custom(model, train, val, loss, metrics, config, device, precision, notes,
-                           workspace, callbacks, stop, resume, dist)
-    return _fit_dataset(dataset, task, columns, validation, config, device, precision, notes,
-                        workspace, callbacks, stop, resume, dist)
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
+
+
+@dataclass
+class _Context:
+    """How a run is set up, beyond its data and hyperparameters."""
+
+    workspace: Any
+    callbacks: list[Callback] | None
+    stop: Any
+    resume: dict[str, Any] | None
+    dist: Distributed
+    job_id: str | None
+    notes: list[str]
+    device: torch.device
+    precision: str
 
 
 def _workspace(workspace: Workspace | str | None, ds: Dataset | None = None) -> Workspace:
@@ -124,13 +141,12 @@ def _resume_state(source: Any, workspace: Any) -> dict[str, Any] | None:
 
 
 def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | None,
-                 validation: Any, config: TrainConfig, device: torch.device, precision: str,
-                 notes: list[str], workspace: Any, callbacks: list[Callback] | None, stop: Any,
-                 resume: dict[str, Any] | None, dist: Distributed) -> TrainResult:
+                 validation: Any, config: TrainConfig, ctx: _Context) -> TrainResult:
+    resume, dist, notes = ctx.resume, ctx.dist, ctx.notes
     if resume is not None:
         source, task_name, columns = resume["dataset_id"], resume["task"], resume["columns"]
         validation = resume.get("validation_id") or None
-    ws = _workspace(workspace, source if isinstance(source, Dataset) else None)
+    ws = _workspace(ctx.workspace, source if isinstance(source, Dataset) else None)
     ds = _dataset(source, ws)
     task_name, columns = infer(ds, task_name, columns)
     report = checked(ds, task_name, columns, config.skip_invalid)
@@ -154,7 +170,7 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     arch = task.arch(prepared.state, config)
     loop.seed_everything(config.seed)
     model = build(task.model_kind, arch)
-    source_batches = TensorBatches(prepared.train, config.batch_size or 1, device, config.seed,
+    source_batches = TensorBatches(prepared.train, config.batch_size or 1, ctx.device, config.seed,
                                    rank=dist.rank, world=dist.world)
     if prepared.cached:
         notes.append("Tensors came from the cache beside the dataset (same data and settings).")
@@ -162,20 +178,18 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
             "dataset_id": ds.id, "columns": columns}
     extra = {"task": task_name, "columns": columns, "dataset_id": ds.id,
              "validation_id": val_ds.id if val_ds is not None else ""}
-    return _run(ws, task, model, source_batches, prepared.val, config, device, precision, notes,
-                callbacks, stop, resume, dist, meta, extra,
+    return _run(ws, task, model, source_batches, prepared.val, config, ctx, meta, extra,
                 {"n_train": prepared.n_train, "n_val": prepared.n_val})
 
 
 def _fit_custom(model: nn.Module | None, train: Any, val: Any, loss: Any, metrics: Any,
-                config: TrainConfig, device: torch.device, precision: str, notes: list[str],
-                workspace: Any, callbacks: Any, stop: Any, resume: dict[str, Any] | None,
-                dist: Distributed) -> TrainResult:
+                config: TrainConfig, ctx: _Context) -> TrainResult:
+    device, dist = ctx.device, ctx.dist
     for what, value in (("model=<your nn.Module>", model), ("train=<data>", train),
                         ("loss=<callable>", loss)):
         if value is None:
             raise TrainlabError("custom_needs", what=what)
-    ws = _workspace(workspace)
+    ws = _workspace(ctx.workspace)
     task = CustomTask(loss, metrics)
     config = config.resolved("custom", _length(train))
     source = _batches(train, config, device, dist, shuffle=True)
@@ -185,8 +199,8 @@ def _fit_custom(model: nn.Module | None, train: Any, val: Any, loss: Any, metric
         config = config.resolved("custom", source.n // dist.world)
     meta = {"task": "custom", "model_kind": "custom", "class": type(model).__qualname__,
             "module": type(model).__module__}
-    return _run(ws, task, model, source, val_source, config, device, precision, notes, callbacks,
-                stop, resume, dist, meta, {"task": "custom"}, {"n_train": _length(train)})
+    return _run(ws, task, model, source, val_source, config, ctx, meta, {"task": "custom"},
+                {"n_train": _length(train)})
 
 
 def _length(data: Any) -> int:
@@ -220,15 +234,16 @@ def _batches(data: Any, config: TrainConfig, device: torch.device, dist: Distrib
 
 
 def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfig,
-         device: torch.device, precision: str, notes: list[str], callbacks: Any, stop: Any,
-         resume: dict[str, Any] | None, dist: Distributed, meta: dict[str, Any],
-         extra: dict[str, Any], sizes: dict[str, int]) -> TrainResult:
+         ctx: _Context, meta: dict[str, Any], extra: dict[str, Any],
+         sizes: dict[str, int]) -> TrainResult:
+    device, precision, notes, resume, dist = ctx.device, ctx.precision, ctx.notes, ctx.resume, ctx.dist
     per_epoch = -(-len(source) // config.grad_accum)
     total = per_epoch * (config.epochs or 1)
     if config.max_steps:
         total = min(total, config.max_steps)
-    job_id = dist.broadcast(resume["job_id"] if resume and resume.get("job_id") else new_id("job")
-                            if dist.rank == 0 else None)
+    if ctx.job_id is None and resume and resume.get("job_id"):
+        ctx.job_id = resume["job_id"]
+    job_id = dist.broadcast((ctx.job_id or new_id("job")) if dist.rank == 0 else None)
     job_dir = ws.jobs_dir / job_id
     main = dist.rank == 0
     params = sum(p.numel() for p in model.parameters())
@@ -241,13 +256,14 @@ def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, conf
     if main:
         (job_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         write_json(job_dir / "config.json", ws.tmp_dir, run_config)
-    cbs = CallbackList(callbacks)
+    cbs = CallbackList(ctx.callbacks)
     if main:
         cbs.on_start({"job_id": job_id, "task": meta["task"], "config": run_config,
                       "total_steps": total, "device": str(device), "parameters": params,
-                      "notes": list(notes)})
+                      "notes": list(notes), "main_metric": task.main_metric, "mode": task.mode,
+                      "start_step": resume["step"] if resume else 0})
     started = time.time()
-    with loop.Stopper(stop) as stopper:
+    with loop.Stopper(ctx.stop) as stopper:
         outcome = loop.train(task, model, source, val, config, device=device, precision=precision,
                              total_steps=total, callbacks=cbs, stop=stopper,
                              checkpoint_dir=job_dir / "checkpoints" if main else None,

@@ -1,13 +1,14 @@
 """The workspace: one directory holding trainlab's metadata database and files.
 
 ```
-<workspace>/trainlab.db          SQLite (WAL): datasets, later jobs and metrics
+<workspace>/trainlab.db          SQLite (WAL): datasets, jobs and their metrics
 <workspace>/datasets/<id>/...    each stored file with its report and profile
 <workspace>/jobs/<id>/...        job files
 <workspace>/tmp/                 partial uploads and writes, renamed into place when complete
 ```
 
-:class:`Workspace` is also the front door to the services built on it (``ws.datasets``);
+:class:`Workspace` is also the front door to the services built on it (``ws.datasets``,
+``ws.jobs``);
 those are imported when first used, so this package itself depends on nothing above it.
 """
 
@@ -26,6 +27,7 @@ from trainlab.workspace.store import SCHEMA_VERSION, Store
 
 if TYPE_CHECKING:
     from trainlab.datasets import DatasetStore
+    from trainlab.jobs import JobStore
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
 
@@ -77,6 +79,13 @@ class Workspace:
         from trainlab.datasets import DatasetStore
 
         return DatasetStore(self)
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        """The training jobs in this workspace (:class:`trainlab.jobs.JobStore`)."""
+        from trainlab.jobs import JobStore
+
+        return JobStore(self)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"

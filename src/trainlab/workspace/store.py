@@ -39,6 +39,56 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX datasets_created ON datasets (created_at);
     """,
+    """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        task TEXT NOT NULL,
+        dataset_id TEXT,
+        columns_json TEXT NOT NULL DEFAULT '{}',
+        params_json TEXT NOT NULL DEFAULT '{}',
+        device TEXT NOT NULL DEFAULT 'auto',
+        status TEXT NOT NULL CHECK (status IN
+            ('queued', 'running', 'completed', 'failed', 'stopped', 'interrupted')),
+        runner TEXT NOT NULL CHECK (runner IN ('foreground', 'worker')),
+        pid INTEGER,
+        host TEXT,
+        gpus TEXT,
+        step INTEGER NOT NULL DEFAULT 0,
+        total_steps INTEGER,
+        epoch INTEGER NOT NULL DEFAULT 0,
+        eta_s REAL,
+        samples_per_s REAL,
+        last_metrics_json TEXT,
+        best_metrics_json TEXT,
+        error_json TEXT,
+        note TEXT,
+        stop_requested INTEGER NOT NULL DEFAULT 0,
+        resume INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        heartbeat_at REAL
+    );
+    CREATE INDEX jobs_status ON jobs (status, id);
+    CREATE TABLE job_metrics (
+        job_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        epoch INTEGER,
+        split TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value REAL,
+        time REAL NOT NULL
+    );
+    CREATE INDEX job_metrics_job_step ON job_metrics (job_id, step);
+    CREATE TABLE schedulers (
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        heartbeat_at REAL NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,28 @@
+"""Jobs: persistent records of training runs, background workers, a scheduler, stop, resume
+and recovery. No Jupyter imports: the server extension owns a :class:`Scheduler`, a kernel
+records its ``trainlab.fit`` runs here, and both see the same jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trainlab.jobs.records import Job
+from trainlab.jobs.service import JobStore
+
+__all__ = ["Job", "JobSpec", "JobStore", "Scheduler", "fit"]
+
+
+def __getattr__(name: str) -> Any:  # the scheduler and the spec pull in more; load on use
+    if name == "Scheduler":
+        from trainlab.jobs.scheduler import Scheduler
+
+        return Scheduler
+    if name == "JobSpec":
+        from trainlab.jobs.spec import JobSpec
+
+        return JobSpec
+    if name == "fit":
+        from trainlab.jobs.foreground import fit
+
+        return fit
+    raise AttributeError(name)

@@ -1,0 +1,49 @@
+"""``trainlab.fit`` in a kernel or a script: training in this process, recorded as a job with
+``runner='foreground'`` (progress, metrics, log), stoppable with ``ws.jobs.stop(id)`` from
+anywhere, like any job."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from trainlab.workspace import Workspace, new_id
+
+
+def _workspace(workspace: Any, dataset: Any) -> Workspace:
+    if isinstance(workspace, Workspace):
+        return workspace
+    if workspace is not None:
+        return Workspace(workspace)
+    path = getattr(dataset, "path", None)
+    if path is not None and getattr(dataset, "id", "").startswith("ds_"):
+        return Workspace(Path(path).parents[2])
+    return Workspace()
+
+
+def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | None = None, *,
+        workspace: Any = None, callbacks: list[Any] | None = None, stop: Any = None,
+        resume_from: Any = None, name: str | None = None, **kwargs: Any) -> Any:
+    """Train in this process and record the run as a job; see :func:`trainlab.training.fit`.
+
+    The job appears in ``ws.jobs.list()`` as soon as training starts (``runner='foreground'``),
+    shows progress, metrics and a log while it runs, and ``ws.jobs.stop(job_id)`` from any
+    process stops it at the next step with a checkpoint. ``name`` labels the job.
+    """
+    from trainlab.jobs import runner
+    from trainlab.training import fit as train
+
+    ws = _workspace(workspace, dataset)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 alone keeps the record
+        return train(dataset, task, columns, workspace=ws, callbacks=callbacks, stop=stop,
+                     resume_from=resume_from, **kwargs)
+    resume_id = None
+    if resume_from is not None:
+        text = os.fspath(resume_from)
+        if text.startswith("job_") and not Path(text).exists():
+            resume_id = text
+    job_id = resume_id or new_id("job")
+    return runner.run(ws, job_id, runner="foreground", user_stop=stop, callbacks=callbacks,
+                      name=name, fit_kwargs={"dataset": dataset, "task": task, "columns": columns,
+                                             "resume_from": resume_from, **kwargs})

@@ -1,0 +1,201 @@
+"""Job records in the workspace store: what a job is, and every state change it goes through.
+
+States: ``queued -> running -> completed | failed | stopped``; ``interrupted`` when the
+process running it died without saying so. Every change is one conditional UPDATE, so two
+processes (a kernel, a server, a worker) never both move the same job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trainlab.workspace import Workspace
+
+STATUSES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
+FINAL = ("completed", "failed", "stopped", "interrupted")
+RESUMABLE = ("stopped", "interrupted")
+HOST = socket.gethostname()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Job:
+    """One training job. ``progress`` has step, total_steps, epoch, fraction, eta_s,
+    samples_per_s; ``paths`` has dir, log, checkpoints and model."""
+
+    id: str
+    name: str
+    task: str
+    dataset_id: str | None
+    columns: dict[str, Any]
+    params: dict[str, Any]
+    device: str
+    status: str
+    runner: str
+    pid: int | None
+    host: str | None
+    gpus: str | None
+    progress: dict[str, Any]
+    metrics: dict[str, Any] | None
+    best_metrics: dict[str, Any] | None
+    error: dict[str, Any] | None
+    note: str | None
+    stop_requested: bool
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    heartbeat_at: float | None
+    paths: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    def _repr_html_(self) -> str:
+        import html
+
+        p = self.progress
+        bar = f"{p['step']}/{p['total_steps'] or '?'}"
+        loss = (self.metrics or {}).get("loss")
+        return (f"<b>{html.escape(self.name)}</b> <code>{self.id}</code> {html.escape(self.task)} — "
+                f"<b>{self.status}</b>, step {bar}" + (f", loss {loss:.4g}" if loss else ""))
+
+
+def _loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def job_from_row(row: Any, jobs_dir: Path) -> Job:
+    total = row["total_steps"]
+    folder = jobs_dir / row["id"]
+    return Job(
+        id=row["id"], name=row["name"], task=row["task"], dataset_id=row["dataset_id"],
+        columns=json.loads(row["columns_json"]), params=json.loads(row["params_json"]),
+        device=row["device"], status=row["status"], runner=row["runner"], pid=row["pid"],
+        host=row["host"], gpus=row["gpus"],
+        progress={"step": row["step"], "total_steps": total, "epoch": row["epoch"],
+                  "fraction": round(row["step"] / total, 4) if total else 0.0,
+                  "eta_s": row["eta_s"], "samples_per_s": row["samples_per_s"]},
+        metrics=_loads(row["last_metrics_json"]), best_metrics=_loads(row["best_metrics_json"]),
+        error=_loads(row["error_json"]), note=row["note"], stop_requested=bool(row["stop_requested"]),
+        created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
+        heartbeat_at=row["heartbeat_at"],
+        paths={"dir": str(folder), "log": str(folder / "log.txt"),
+               "checkpoints": str(folder / "checkpoints"), "model": str(folder / "model")})
+
+
+class Records:
+    """The low-level writes the runtime makes; :class:`~trainlab.jobs.JobStore` is the API."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.store = ws.store
+
+    def insert(self, job_id: str, *, name: str, task: str, dataset_id: str | None,
+               columns: dict[str, Any], params: dict[str, Any], device: str, status: str,
+               runner: str) -> None:
+        started = now_iso() if status == "running" else None
+        pid = os.getpid() if status == "running" else None
+        self.store.execute(
+            "INSERT INTO jobs (id, name, task, dataset_id, columns_json, params_json, device, status,"
+            " runner, pid, host, created_at, started_at, heartbeat_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job_id, name, task, dataset_id, json.dumps(columns), json.dumps(params), device,
+             status, runner, pid, HOST, now_iso(), started, time.time() if pid else None))
+
+    def start(self, job_id: str, *, runner: str, pid: int, gpus: str | None = None,
+              from_status: tuple[str, ...] = ("queued",)) -> bool:
+        marks = ",".join("?" * len(from_status))
+        return self.store.execute(
+            "UPDATE jobs SET status='running', runner=?, pid=?, host=?, gpus=?, started_at=?,"
+            " finished_at=NULL, heartbeat_at=?, stop_requested=0, error_json=NULL"
+            f" WHERE id=? AND status IN ({marks})",
+            (runner, pid, HOST, gpus, now_iso(), time.time(), job_id, *from_status)) == 1
+
+    def set_pid(self, job_id: str, pid: int) -> None:
+        self.store.execute("UPDATE jobs SET pid=?, heartbeat_at=? WHERE id=?",
+                           (pid, time.time(), job_id))
+
+    def describe(self, job_id: str, task: str, dataset_id: str | None, columns: dict[str, Any],
+                 params: dict[str, Any]) -> None:
+        """What the run resolved (task, columns, every hyperparameter) once training starts."""
+        self.store.execute("UPDATE jobs SET task=?, dataset_id=?, columns_json=?, params_json=?"
+                           " WHERE id=?", (task, dataset_id, json.dumps(columns),
+                                           json.dumps(params), job_id))
+
+    def progress(self, job_id: str, step: int, total: int, epoch: int, eta_s: float | None,
+                 samples_per_s: float | None) -> None:
+        self.store.execute(
+            "UPDATE jobs SET step=?, total_steps=?, epoch=?, eta_s=?, samples_per_s=?, heartbeat_at=?"
+            " WHERE id=?", (step, total, epoch, eta_s, samples_per_s, time.time(), job_id))
+
+    def set_metrics(self, job_id: str, last: dict[str, Any] | None,
+                    best: dict[str, Any] | None = None) -> None:
+        """The latest and best validation metrics; ``None`` keeps what is there."""
+        self.store.execute(
+            "UPDATE jobs SET last_metrics_json=COALESCE(?, last_metrics_json),"
+            " best_metrics_json=COALESCE(?, best_metrics_json) WHERE id=?",
+            (json.dumps(last) if last else None, json.dumps(best) if best else None, job_id))
+
+    def append_metrics(self, rows: list[tuple[Any, ...]]) -> None:
+        """(job_id, step, epoch, split, name, value, time) rows, in one transaction."""
+        if rows:
+            with self.store.transaction() as conn:
+                conn.executemany("INSERT INTO job_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def heartbeat(self, job_id: str) -> None:
+        self.store.execute("UPDATE jobs SET heartbeat_at=? WHERE id=? AND status='running'",
+                           (time.time(), job_id))
+
+    def finish(self, job_id: str, status: str, *, error: dict[str, Any] | None = None,
+               note: str | None = None, only_from: tuple[str, ...] = ("running",)) -> bool:
+        marks = ",".join("?" * len(only_from))
+        return self.store.execute(
+            "UPDATE jobs SET status=?, error_json=?, note=COALESCE(?, note), finished_at=?,"
+            f" stop_requested=0 WHERE id=? AND status IN ({marks})",
+            (status, json.dumps(error) if error else None, note, now_iso(), job_id, *only_from)) == 1
+
+    def resume_wanted(self, job_id: str) -> bool:
+        rows = self.store.query("SELECT resume FROM jobs WHERE id=?", (job_id,))
+        return bool(rows and rows[0]["resume"])
+
+    def stop_requested(self, job_id: str) -> bool:
+        rows = self.store.query("SELECT stop_requested FROM jobs WHERE id=?", (job_id,))
+        return bool(rows and rows[0]["stop_requested"])
+
+    def truncate_metrics(self, job_id: str, after_step: int) -> None:
+        """A resumed run repeats the steps after its checkpoint: forget their old values."""
+        self.store.execute("DELETE FROM job_metrics WHERE job_id=? AND step>?", (job_id, after_step))
+
+
+def pid_alive(pid: int | None, host: str | None) -> bool:
+    """Whether ``pid`` runs on this machine; a process on another host counts as alive."""
+    if not pid:
+        return False
+    if host and host != HOST:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not yet reaped) is gone for our purposes
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True

@@ -1,0 +1,284 @@
+"""The scheduler: starts queued jobs in worker processes, hands out GPUs, enforces stops,
+and finds jobs whose process died.
+
+    python -m trainlab.jobs.scheduler [WORKSPACE] [--max-concurrent N] [--gpus 0,1]
+
+It polls the store (every ``poll_s``), so a job queued by any process that opens the
+workspace starts within a second. Each worker runs in its own process group with
+``CUDA_VISIBLE_DEVICES`` set to its GPU; no two jobs share a GPU unless ``jobs_per_gpu`` > 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainlab.jobs.records import HOST, Records, now_iso, pid_alive
+from trainlab.workspace import Workspace, new_id
+
+MONITOR_EVERY_S = 2.0
+
+
+def detect_gpus() -> list[str]:
+    """The GPUs this machine offers: ``CUDA_VISIBLE_DEVICES`` if set, else what torch sees
+    (torch is imported only where an NVIDIA device exists)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [g.strip() for g in visible.split(",") if g.strip() and g.strip() != "-1"]
+    if not (shutil.which("nvidia-smi") or Path("/dev/nvidia0").exists()):
+        return []
+    import torch
+
+    return [str(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+
+
+@dataclass
+class _Worker:
+    job_id: str
+    process: subprocess.Popen[bytes]
+    gpus: list[str]
+    stop_sent_at: float | None = None
+    killed: bool = False
+    reason: str | None = None
+
+
+class Scheduler:
+    """Runs the workspace's queued jobs, at most ``max_concurrent`` at once.
+
+    Defaults: one job per GPU, or one job when there is no GPU. ``stop_grace_s`` is how long a
+    worker has to stop cleanly after SIGTERM before its whole process group is killed.
+    """
+
+    def __init__(self, workspace: Workspace | str | os.PathLike[str], *,
+                 max_concurrent: int | None = None, gpus: list[str | int] | None = None,
+                 jobs_per_gpu: int = 1, stop_grace_s: float = 10.0, poll_s: float = 0.2,
+                 heartbeat_stale_s: float = 30.0, python: str = sys.executable) -> None:
+        self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
+        self.records = Records(self.ws)
+        self.gpus = [str(g) for g in (detect_gpus() if gpus is None else gpus)]
+        self.jobs_per_gpu = max(1, int(jobs_per_gpu))
+        default = len(self.gpus) * self.jobs_per_gpu if self.gpus else 1
+        self.max_concurrent = max(1, int(max_concurrent or default))
+        self.stop_grace_s, self.poll_s = float(stop_grace_s), float(poll_s)
+        self.heartbeat_stale_s, self.python = float(heartbeat_stale_s), python
+        self.id = new_id("sch")
+        self.workers: dict[str, _Worker] = {}
+        self.peak_running = 0
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_monitor = self._last_beat = 0.0
+        self._lock = threading.RLock()
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self) -> Scheduler:
+        """Recover stale jobs, register, and run in a background thread."""
+        self.reconcile()
+        self._beat(force=True)
+        self._thread = threading.Thread(target=self._run, name="trainlab-scheduler", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._halt.wait(self.poll_s):
+            try:
+                self.tick()
+            except Exception as exc:
+                print(f"trainlab scheduler: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop scheduling; running workers get SIGTERM and come back ``interrupted``
+        (checkpointed, resumable); after the grace period they are killed."""
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            for worker in self.workers.values():
+                _signal_group(worker.process, signal.SIGTERM)
+            deadline = time.monotonic() + (self.stop_grace_s if timeout is None else timeout)
+            while self.workers and time.monotonic() < deadline:
+                self._reap(shutdown=True)
+                time.sleep(0.05)
+            for worker in self.workers.values():
+                _signal_group(worker.process, signal.SIGKILL)
+                worker.process.wait()
+            self._reap(shutdown=True)
+        self.ws.store.execute("DELETE FROM schedulers WHERE id=?", (self.id,))
+
+    def __enter__(self) -> Scheduler:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one turn ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        with self._lock:
+            self._beat()
+            self._reap()
+            self._enforce_stops()
+            self._launch()
+            if time.monotonic() - self._last_monitor >= MONITOR_EVERY_S:
+                self._last_monitor = time.monotonic()
+                self.reconcile()
+
+    def _beat(self, force: bool = False) -> None:
+        now = time.time()
+        if force or now - self._last_beat >= 1.0:
+            self._last_beat = now
+            self.ws.store.execute(
+                "INSERT INTO schedulers (id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET heartbeat_at=excluded.heartbeat_at",
+                (self.id, os.getpid(), HOST, now_iso(), now))
+
+    def reconcile(self) -> list[str]:
+        """Every running job whose process is gone or silent becomes ``interrupted``."""
+        found = []
+        now = time.time()
+        for row in self.ws.store.query("SELECT id, pid, host, heartbeat_at, runner FROM jobs"
+                                       " WHERE status='running'"):
+            if row["id"] in self.workers:
+                continue
+            reason = None
+            if row["host"] == HOST and not pid_alive(row["pid"], row["host"]):
+                who = "kernel" if row["runner"] == "foreground" else "worker"
+                reason = f"Its {who} process ({row['pid']}) is gone."
+            elif row["heartbeat_at"] is not None and now - row["heartbeat_at"] > self.heartbeat_stale_s:
+                reason = f"No heartbeat for {now - row['heartbeat_at']:.0f} s."
+            if reason and self.records.finish(row["id"], "interrupted",
+                                              note=reason + " Resume to continue."):
+                found.append(row["id"])
+        return found
+
+    def _gpu_load(self) -> dict[str, int]:
+        load = dict.fromkeys(self.gpus, 0)
+        for worker in self.workers.values():
+            for gpu in worker.gpus:
+                load[gpu] = load.get(gpu, 0) + 1
+        return load
+
+    def _pick_gpus(self, device: str) -> list[str] | None:
+        """The GPU for a job (``[]``: none wanted or none here), or None to wait for one."""
+        if device == "cpu" or not self.gpus:
+            return []
+        load = self._gpu_load()
+        if device.startswith("cuda:"):
+            wanted = device.split(":", 1)[1]
+            return [wanted] if load.get(wanted, 0) < self.jobs_per_gpu else None
+        free = [g for g in self.gpus if load[g] < self.jobs_per_gpu]
+        return [min(free, key=lambda g: load[g])] if free else None
+
+    def _launch(self) -> None:
+        while len(self.workers) < self.max_concurrent:
+            rows = self.ws.store.query("SELECT id, device FROM jobs WHERE status='queued'"
+                                       " ORDER BY id LIMIT 1")
+            if not rows:
+                return
+            job_id, device = rows[0]["id"], rows[0]["device"]
+            gpus = self._pick_gpus(device)
+            if gpus is None:
+                return  # the head of the queue waits for its GPU; the rest wait behind it
+            if not self.records.start(job_id, runner="worker", pid=os.getpid(),
+                                      gpus=",".join(gpus) or None):
+                continue  # another scheduler took it
+            try:
+                process = self._spawn(job_id, gpus, device)
+            except OSError as exc:
+                self.records.finish(job_id, "failed", error={
+                    "code": "worker_start_failed", "message": f"Could not start a worker: {exc}",
+                    "traceback": ""})
+                continue
+            self.records.set_pid(job_id, process.pid)
+            self.workers[job_id] = _Worker(job_id, process, gpus)
+            self.peak_running = max(self.peak_running, len(self.workers))
+
+    def _spawn(self, job_id: str, gpus: list[str], device: str) -> subprocess.Popen[bytes]:
+        env = dict(os.environ)
+        if gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
+            if device.startswith("cuda:"):  # the one GPU it sees is cuda:0
+                self.ws.store.execute("UPDATE jobs SET device='cuda' WHERE id=?", (job_id,))
+        elif self.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU job on a GPU machine stays off the GPUs
+        env["TRAINLAB_HOME"] = str(self.ws.path)
+        folder = self.ws.jobs_dir / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "worker.out", "ab") as out:
+            command = [self.python, "-m", "trainlab.jobs.worker", str(self.ws.path), job_id]
+            return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    start_new_session=True)
+
+    def _enforce_stops(self) -> None:
+        if not self.workers:
+            return
+        wanted = {r["id"] for r in self.ws.store.query(
+            "SELECT id FROM jobs WHERE status='running' AND stop_requested=1")}
+        now = time.monotonic()
+        for worker in self.workers.values():
+            if worker.job_id in wanted and worker.stop_sent_at is None:
+                worker.stop_sent_at = now
+                _signal_group(worker.process, signal.SIGTERM)
+            elif worker.stop_sent_at is not None and not worker.killed and \
+                    now - worker.stop_sent_at > self.stop_grace_s:
+                worker.killed = True
+                _signal_group(worker.process, signal.SIGKILL)
+
+    def _reap(self, shutdown: bool = False) -> None:
+        for job_id, worker in list(self.workers.items()):
+            code = worker.process.poll()
+            if code is None:
+                continue
+            del self.workers[job_id]
+            if worker.stop_sent_at is not None:
+                note = (f"Forced: killed {self.stop_grace_s:g} s after the stop request."
+                        if worker.killed else "Stopped before training began.")
+                self.records.finish(job_id, "stopped", note=note)
+            else:
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+                cause = "The server shut down" if shutdown else f"Its worker process {how}"
+                self.records.finish(job_id, "interrupted",
+                                    note=f"{cause} before the job ended. Resume to continue.")
+
+    @property
+    def running(self) -> list[str]:
+        return list(self.workers)
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run trainlab's job scheduler until interrupted.")
+    parser.add_argument("workspace", nargs="?", default=None)
+    parser.add_argument("--max-concurrent", type=int, default=None)
+    parser.add_argument("--gpus", default=None, help="comma-separated GPU ids (default: all)")
+    parser.add_argument("--stop-grace-seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    gpus: Any = None if args.gpus is None else [g for g in args.gpus.split(",") if g]
+    scheduler = Scheduler(Workspace(args.workspace), max_concurrent=args.max_concurrent, gpus=gpus,
+                          stop_grace_s=args.stop_grace_seconds)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    scheduler.start()
+    print(f"trainlab scheduler on {scheduler.ws.path}: up to {scheduler.max_concurrent} job(s),"
+          f" GPUs: {', '.join(scheduler.gpus) or 'none'}", flush=True)
+    done.wait()
+    scheduler.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

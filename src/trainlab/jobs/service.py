@@ -1,0 +1,156 @@
+"""``ws.jobs``: submit, list, inspect, stop, resume and delete training jobs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from trainlab.errors import NotFoundError, TrainlabError
+from trainlab.jobs.records import FINAL, RESUMABLE, Job, Records, job_from_row, now_iso
+from trainlab.jobs.reporting import read_log, stop_file
+from trainlab.workspace import is_valid_id, new_id
+
+if TYPE_CHECKING:
+    from trainlab.jobs.spec import JobSpec
+    from trainlab.workspace import Workspace
+
+SCHEDULER_ALIVE_S = 5.0  # a scheduler's heartbeat younger than this means it is running
+
+
+class JobConflict(TrainlabError):
+    status = 409
+
+
+class JobStore:
+    """The jobs of one workspace. Any process that opens the workspace may use it; a running
+    :class:`~trainlab.jobs.Scheduler` (in the server, or ``python -m trainlab.jobs.scheduler``)
+    starts the queued ones."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+        self.records = Records(workspace)
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, job_id: str) -> Job:
+        rows = self.ws.store.query("SELECT * FROM jobs WHERE id=?", (job_id,))
+        if not rows:
+            raise NotFoundError("job_not_found", id=job_id)
+        return job_from_row(rows[0], self.ws.jobs_dir)
+
+    def list(self, status: str | list[str] | None = None, limit: int = 100,
+             cursor: str | None = None) -> list[Job]:
+        """Newest first; ``cursor`` is the id of the last job of the previous page."""
+        where, args = [], []
+        if status:
+            wanted = [status] if isinstance(status, str) else list(status)
+            where.append(f"status IN ({','.join('?' * len(wanted))})")
+            args.extend(wanted)
+        if cursor:
+            where.append("id < ?")
+            args.append(cursor)
+        sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self.ws.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, max(1, int(limit))))
+        return [job_from_row(r, self.ws.jobs_dir) for r in rows]
+
+    def metrics(self, job_id: str, since_step: int = 0) -> list[dict[str, Any]]:
+        """The metrics history from ``since_step`` on (one indexed query)."""
+        self.get(job_id)
+        rows = self.ws.store.query(
+            "SELECT step, epoch, split, name, value, time FROM job_metrics"
+            " WHERE job_id=? AND step>=? ORDER BY step, rowid", (job_id, since_step))
+        return [dict(r) for r in rows]
+
+    def logs(self, job_id: str, offset: int = 0) -> dict[str, Any]:
+        """Log text from byte ``offset``, and the offset to ask for next (for tailing)."""
+        job = self.get(job_id)
+        text, next_offset = read_log(self.ws.jobs_dir / job.id / "log.txt", offset)
+        return {"text": text, "offset": next_offset}
+
+    def wait(self, job_id: str, timeout: float | None = None, poll: float = 0.2) -> Job:
+        """Block until the job has finished (completed, failed, stopped or interrupted)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            if job.done:
+                return job
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TrainlabError("wait_timeout", id=job_id, state=job.status, seconds=timeout)
+            time.sleep(poll)
+
+    def scheduler_alive(self) -> bool:
+        rows = self.ws.store.query("SELECT MAX(heartbeat_at) AS beat FROM schedulers")
+        beat = rows[0]["beat"] if rows else None
+        return beat is not None and time.time() - beat < SCHEDULER_ALIVE_S
+
+    # -- writing -----------------------------------------------------------------------------
+    def submit(self, spec: JobSpec | dict[str, Any] | None = None, **fields: Any) -> Job:
+        """Validate ``spec`` (a :class:`JobSpec` or its dict; fields may also be keywords) and
+        queue it. Every check runs now, so a job that is queued can run."""
+        from trainlab.jobs.spec import parse_spec, validate_spec
+
+        parsed = parse_spec(spec, fields)
+        task, columns, params = validate_spec(self.ws, parsed)
+        job_id = new_id("job")
+        self.records.insert(job_id, name=parsed.name or f"{task} on {parsed.dataset_id}", task=task,
+                            dataset_id=parsed.dataset_id, columns=columns, params=params,
+                            device=parsed.device, status="queued", runner="worker")
+        job = self.get(job_id)
+        if not self.scheduler_alive():
+            message = TrainlabError("no_scheduler", id=job_id, path=str(self.ws.path)).message()
+            self.ws.store.execute("UPDATE jobs SET note=? WHERE id=?", (message, job_id))
+            job.note = message
+            warnings.warn(message, stacklevel=2)
+        return job
+
+    def stop(self, job_id: str) -> Job:
+        """Cancel a queued job; ask a running one to stop (it checkpoints within a step)."""
+        job = self.get(job_id)
+        if job.status == "queued" and self.records.finish(
+                job_id, "stopped", note="Cancelled before it started.", only_from=("queued",)):
+            return self.get(job_id)
+        if job.status == "running":
+            self.ws.store.execute("UPDATE jobs SET stop_requested=1 WHERE id=? AND status='running'",
+                                  (job_id,))
+            with contextlib.suppress(OSError):  # the store's flag alone also stops it, a bit later
+                stop_file(self.ws.jobs_dir, job_id).touch()
+            return self.get(job_id)
+        raise JobConflict("job_not_active", id=job_id, state=job.status)
+
+    def resume(self, job_id: str) -> Job:
+        """Queue a stopped or interrupted job again; it continues from its last checkpoint."""
+        job = self.get(job_id)
+        if job.task == "custom":
+            raise JobConflict("custom_resume_here", id=job_id)
+        changed = self.ws.store.execute(
+            "UPDATE jobs SET status='queued', runner='worker', resume=1, stop_requested=0,"
+            " error_json=NULL, finished_at=NULL, pid=NULL, note=? WHERE id=? AND status IN (?, ?)",
+            (f"Resumed at {now_iso()} from step {job.progress['step']}.", job_id, *RESUMABLE))
+        if not changed:
+            raise JobConflict("job_not_resumable", id=job_id, state=job.status)
+        stop_file(self.ws.jobs_dir, job_id).unlink(missing_ok=True)
+        return self.get(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Remove the record, its metrics and its files; a running job must be stopped first."""
+        if not is_valid_id(job_id, "job"):
+            raise NotFoundError("job_not_found", id=job_id)
+        job = self.get(job_id)
+        with self.ws.store.transaction() as conn:
+            gone = conn.execute("DELETE FROM jobs WHERE id=? AND status NOT IN ('running')",
+                                (job_id,)).rowcount
+            if gone:
+                conn.execute("DELETE FROM job_metrics WHERE job_id=?", (job_id,))
+        if not gone:
+            raise JobConflict("job_running", id=job_id, state=job.status)
+        folder = self.ws.jobs_dir / job_id
+        if folder.exists():  # moved aside first: a reader never sees half a folder
+            doomed = self.ws.tmp_dir / f"deleted-{job_id}-{os.getpid()}"
+            os.replace(folder, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+
+
+__all__ = ["FINAL", "JobStore"]

@@ -1,0 +1,68 @@
+"""The job specification, validated once at submission.
+
+A pydantic model, so the REST layer and its OpenAPI document use the very same shape. The
+checks that need the workspace (the dataset exists and suits the task, the columns exist,
+every hyperparameter is in range) run in :func:`validate_spec` before anything is queued.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from trainlab.errors import TrainlabError
+
+BUILT_IN_TASKS = ("tabular", "tabular-classification", "tabular-regression", "text-classification",
+                  "causal-lm")
+
+
+class JobSpec(BaseModel):
+    """What to train: a dataset, a task and its column mapping, and hyperparameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_id: str = Field(description="The dataset to train on (ds_...).")
+    task: str | None = Field(None, description="One of: " + ", ".join(BUILT_IN_TASKS)
+                             + "; inferred from the dataset when left out.")
+    columns: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="Column mapping: target (+ features), text + label, "
+        "text, or prompt + completion; inferred where left out.")
+    params: dict[str, Any] = Field(default_factory=dict,
+                                   description="Hyperparameters: epochs, batch_size, lr, ...")
+    device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
+    name: str | None = Field(None, max_length=200, description="A label for people.")
+
+
+class SpecError(TrainlabError):
+    status = 422
+
+
+def parse_spec(spec: JobSpec | dict[str, Any] | None, fields: dict[str, Any]) -> JobSpec:
+    if isinstance(spec, JobSpec):
+        return spec.model_copy(update=fields) if fields else spec
+    try:
+        return JobSpec.model_validate({**(spec or {}), **fields})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "spec"
+        raise SpecError("invalid_spec", field=where, detail=first["msg"]) from exc
+
+
+def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The resolved task, column mapping and hyperparameters, or the first reason it cannot run."""
+    from trainlab.datasets.check import TASKS
+    from trainlab.errors import dataset_error
+    from trainlab.training.columns import infer
+    from trainlab.training.config import TrainConfig
+    from trainlab.training.prepare import checked
+
+    if spec.task is not None and spec.task not in TASKS:
+        raise dataset_error("unknown_task", task=spec.task, tasks=", ".join(TASKS))
+    if "device" in spec.params:
+        raise SpecError("invalid_spec", field="params.device", detail="set the device with 'device'")
+    config = TrainConfig.from_kwargs({**spec.params, "device": spec.device})
+    ds = ws.datasets.get(spec.dataset_id)
+    task, columns = infer(ds, spec.task, dict(spec.columns))
+    report = checked(ds, task, columns, config.skip_invalid)
+    return report["task"], columns, dict(spec.params)

@@ -1,0 +1,57 @@
+"""The worker process of one background job: ``python -m trainlab.jobs.worker <workspace> <job_id>``.
+
+Started by the scheduler in its own process group, with ``CUDA_VISIBLE_DEVICES`` set to the
+GPUs it was given. SIGTERM asks for a clean stop: the loop checkpoints at the next step. A
+job stopped by SIGTERM without a stop request (the server shutting down) ends ``interrupted``,
+so it can be resumed; with a request it ends ``stopped``.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from trainlab.jobs.records import Records
+from trainlab.jobs.reporting import StopFlag
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print("usage: python -m trainlab.jobs.worker <workspace> <job_id>", file=sys.stderr)
+        return 2
+    from trainlab.workspace import Workspace
+
+    ws = Workspace(argv[1])
+    job_id = argv[2]
+    records = Records(ws)
+    job = ws.jobs.get(job_id)
+    if job.status != "running":
+        print(f"job {job_id} is {job.status}, not running; nothing to do", file=sys.stderr)
+        return 0
+    flag = StopFlag(records, job_id)
+    terminated = {"yes": False}
+
+    def on_term(signum: int, frame: object) -> None:
+        terminated["yes"] = True
+        flag.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    checkpoint = ws.jobs_dir / job_id / "checkpoints" / "last.pt"
+    resume = job_id if records.resume_wanted(job_id) and checkpoint.is_file() else None
+    from trainlab.jobs import runner
+
+    kwargs = {"dataset": job.dataset_id, "task": job.task, "columns": job.columns,
+              "resume_from": resume, "device": job.device, **job.params}
+    try:
+        runner.run(ws, job_id, runner="worker", fit_kwargs=kwargs, flag=flag,
+                   shutting_down=lambda: terminated["yes"] and not records.stop_requested(job_id))
+    except Exception:  # recorded as failed by the runner; the traceback goes to stderr too
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
