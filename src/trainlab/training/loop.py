@@ -223,7 +223,8 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
             done = out.step >= total_steps
             if window_steps >= config.log_every or done or last_of_epoch:
                 loss_value = running.item() / window_steps  # the one device sync per window
-                elapsed = time.perf_counter() - window_start
+                now = time.perf_counter()
+                elapsed = now - window_start
                 train_time += elapsed
                 total_samples += window_samples
                 total_tokens += window_tokens
@@ -234,7 +235,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
                                       scheduler.get_last_lr()[0], rate, eta)
                 running.zero_()
                 window_steps, window_samples, window_tokens = 0, 0, 0
-                window_start = time.perf_counter()
+                window_start = now  # the callbacks' time counts in the next window
             early = False
             if out.step % (config.eval_every or per_epoch) == 0 or last_of_epoch or done:
                 model.eval()
