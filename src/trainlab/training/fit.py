@@ -100,6 +100,7 @@ class _Context:
     notes: list[str]
     device: torch.device
     precision: str
+    cached: bool = False  # the tensors came from the cache beside the dataset
 
 
 def _workspace(workspace: Workspace | str | None, ds: Dataset | None = None) -> Workspace:
@@ -173,6 +174,7 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     source_batches = TensorBatches(prepared.train, config.batch_size or 1, ctx.device, config.seed,
                                    rank=dist.rank, world=dist.world)
     if prepared.cached:
+        ctx.cached = True
         notes.append("Tensors came from the cache beside the dataset (same data and settings).")
     meta = {"task": task_name, "model_kind": task.model_kind, "arch": arch, "state": prepared.state,
             "dataset_id": ds.id, "columns": columns}
@@ -290,7 +292,7 @@ def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, conf
         stop_reason=outcome.stop_reason, train_seconds=outcome.train_seconds,
         samples_per_s=outcome.samples_per_s,
         tokens_per_s=outcome.tokens_per_s or None, mfu=mfu,
-        cached_tensors="Tensors came from the cache" in " ".join(notes), notes=notes)
+        cached_tensors=ctx.cached, notes=notes)
     result.module = model  # the trained (best) module itself, for use in this process
     if main:
         write_json(job_dir / "result.json", ws.tmp_dir,

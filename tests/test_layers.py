@@ -1,0 +1,35 @@
+"""The lower layers run where only torch, numpy, pandas and pyarrow are: no pydantic, no
+Jupyter. A fresh interpreter that cannot import those trains and records a job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('pydantic', 'jupyter_server', 'tornado', 'ipywidgets', 'ipykernel'):
+            raise ImportError('not on a bare GPU machine: ' + name)
+sys.meta_path.insert(0, Block())
+import json, trainlab
+ws = trainlab.Workspace(sys.argv[1])
+path = sys.argv[2]
+with open(path, 'w') as f:
+    for i in range(80):
+        f.write(json.dumps({'x': i % 7, 'label': 'a' if i % 7 > 3 else 'b'}) + '\\n')
+result = trainlab.fit(path, workspace=ws, max_steps=5)
+model = trainlab.load_model(result.job_id, workspace=ws)
+print(result.status, ws.jobs.get(result.job_id).runner, model.predict({'x': 6}))
+"""
+
+
+def test_training_and_foreground_jobs_need_no_pydantic_or_jupyter(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "ws"), str(tmp_path / "d.jsonl")],
+                         capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[:2] == ["completed", "foreground"]
