@@ -2,10 +2,11 @@
 
     python benchmarks/bench_jobs.py [--repeat 7]
 
-- submit_to_first_step_s: a scheduler is running (default settings); a small job is
-  submitted; the time until its record shows step 1 (median). For scale, the same line has
-  the time a fresh Python process takes to import torch, and to import trainlab's training
-  layer (torch included).
+- submit_to_first_step_s: a scheduler is running (default settings: a spare worker waits
+  with torch imported); a small job is submitted; the time until its record shows step 1
+  (median). Also: the same with jobs submitted back to back (the next spare is still warming
+  up), and with ``prewarm=False`` (every job starts a fresh Python process). For scale, the
+  time a fresh Python process takes to import torch, and trainlab's training layer.
 - stop_s: a CPU job is training; ``ws.jobs.stop`` is called; the time until its record says
   ``stopped`` (median).
 - reporting_overhead: the same in-process training (1,000 steps of the tabular MLP) with and
@@ -74,14 +75,22 @@ def main() -> None:
         ds = ws.datasets.add(write_rows(Path(tmp) / "rows.jsonl", 5000))
         spec = {"dataset_id": ds.id, "columns": {"target": "label"}}
 
-        with Scheduler(ws, gpus=[]):
-            first = []
+        def first_steps(pause: float) -> list[float]:
+            times = []
             for _ in range(args.repeat):
+                time.sleep(pause)
                 asked = time.monotonic()
                 job = ws.jobs.submit(spec, params={"max_steps": 3, "log_every": 1})
                 seen = wait_for(lambda job=job: ws.jobs.get(job.id).progress["step"] >= 1)
-                first.append(seen - asked)
+                times.append(seen - asked)
                 ws.jobs.wait(job.id, timeout=120)
+            return times
+
+        with Scheduler(ws, gpus=[], prewarm=False):
+            cold = first_steps(0.0)
+        with Scheduler(ws, gpus=[]):
+            warm = first_steps(8.0)  # time for the spare to finish warming up
+            busy = first_steps(0.0)  # back to back: the new spare is still warming up
             stops = []
             for _ in range(args.repeat):
                 job = ws.jobs.submit(spec, params={"epochs": 1000, "early_stopping": None})
@@ -110,7 +119,9 @@ def main() -> None:
             ratios.append(with_jobs[-1] / ((without[-2] + without[-1]) / 2))
         base = statistics.median(without)
         line = {"bench": "jobs",
-                "submit_to_first_step_s": round(statistics.median(first), 3),
+                "submit_to_first_step_s": round(statistics.median(warm), 3),
+                "submit_to_first_step_back_to_back_s": round(statistics.median(busy), 3),
+                "submit_to_first_step_no_spare_s": round(statistics.median(cold), 3),
                 "stop_s": round(statistics.median(stops), 3),
                 "reporting_overhead": round(statistics.median(ratios) - 1, 4),
                 "import_torch_s": round(import_seconds("torch"), 3),

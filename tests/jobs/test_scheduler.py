@@ -181,3 +181,20 @@ def test_finished_jobs_cannot_be_stopped(ws, ds, status) -> None:
     with pytest.raises(trainlab.TrainlabError) as err:
         ws.jobs.stop(result.job_id)
     assert err.value.code == "job_not_active" and err.value.status == 409
+
+
+def test_a_spare_worker_takes_the_next_job(ws, ds, scheduler) -> None:
+    s = scheduler()
+    spare = wait_until(lambda: s._spare)
+    job = ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=FAST)
+    done = ws.jobs.wait(job.id, timeout=120)
+    assert done.status == "completed" and done.pid == spare.pid  # handed over, not started anew
+    assert "Traceback" not in (ws.jobs_dir / job.id / "worker.out").read_text()
+    wait_until(lambda: s._spare is not None and s._spare.pid != spare.pid)  # and replaced
+
+
+def test_without_prewarm_each_job_gets_a_fresh_worker(ws, ds, scheduler) -> None:
+    s = scheduler(prewarm=False)
+    job = ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=FAST)
+    assert ws.jobs.wait(job.id, timeout=120).status == "completed"
+    assert s._spare is None

@@ -11,6 +11,7 @@ workspace starts within a second. Each worker runs in its own process group with
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -55,13 +56,16 @@ class Scheduler:
     """Runs the workspace's queued jobs, at most ``max_concurrent`` at once.
 
     Defaults: one job per GPU, or one job when there is no GPU. ``stop_grace_s`` is how long a
-    worker has to stop cleanly after SIGTERM before its whole process group is killed.
+    worker has to stop cleanly after SIGTERM before its whole process group is killed. With
+    ``prewarm`` one spare worker waits with torch already imported, so a job starts training
+    in about a second instead of paying for the imports.
     """
 
     def __init__(self, workspace: Workspace | str | os.PathLike[str], *,
                  max_concurrent: int | None = None, gpus: list[str | int] | None = None,
                  jobs_per_gpu: int = 1, stop_grace_s: float = 10.0, poll_s: float = 0.2,
-                 heartbeat_stale_s: float = 30.0, python: str = sys.executable) -> None:
+                 heartbeat_stale_s: float = 30.0, python: str = sys.executable,
+                 prewarm: bool = True) -> None:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.records = Records(self.ws)
         self.gpus = [str(g) for g in (detect_gpus() if gpus is None else gpus)]
@@ -70,6 +74,10 @@ class Scheduler:
         self.max_concurrent = max(1, int(max_concurrent or default))
         self.stop_grace_s, self.poll_s = float(stop_grace_s), float(poll_s)
         self.heartbeat_stale_s, self.python = float(heartbeat_stale_s), python
+        self.prewarm = prewarm
+        self._spare: subprocess.Popen[bytes] | None = None
+        self._spare_out: Path | None = None
+        self._spare_retry_at = 0.0
         self.id = new_id("sch")
         self.workers: dict[str, _Worker] = {}
         self.peak_running = 0
@@ -111,6 +119,7 @@ class Scheduler:
                 _signal_group(worker.process, signal.SIGKILL)
                 worker.process.wait()
             self._reap(shutdown=True)
+            self._drop_spare()
         self.ws.store.execute("DELETE FROM schedulers WHERE id=?", (self.id,))
 
     def __enter__(self) -> Scheduler:
@@ -126,6 +135,9 @@ class Scheduler:
             self._reap()
             self._enforce_stops()
             self._launch()
+            if self.prewarm and (self._spare is None or self._spare.poll() is not None) and \
+                    time.monotonic() >= self._spare_retry_at:
+                self._start_spare()
             if time.monotonic() - self._last_monitor >= MONITOR_EVERY_S:
                 self._last_monitor = time.monotonic()
                 self.reconcile()
@@ -201,20 +213,70 @@ class Scheduler:
             self.peak_running = max(self.peak_running, len(self.workers))
 
     def _spawn(self, job_id: str, gpus: list[str], device: str) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
+        changes: dict[str, str] = {}
         if gpus:
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
+            changes["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
             if device.startswith("cuda:"):  # the one GPU it sees is cuda:0
                 self.ws.store.execute("UPDATE jobs SET device='cuda' WHERE id=?", (job_id,))
         elif self.gpus:
-            env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU job on a GPU machine stays off the GPUs
-        env["TRAINLAB_HOME"] = str(self.ws.path)
+            changes["CUDA_VISIBLE_DEVICES"] = ""  # a CPU job on a GPU machine stays off the GPUs
         folder = self.ws.jobs_dir / job_id
         folder.mkdir(parents=True, exist_ok=True)
+        spare = self._take_spare(job_id, changes, folder / "worker.out")
+        if spare is not None:
+            return spare
         with open(folder / "worker.out", "ab") as out:
             command = [self.python, "-m", "trainlab.jobs.worker", str(self.ws.path), job_id]
-            return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            return subprocess.Popen(command, env={**self._env(), **changes},
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                     start_new_session=True)
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "TRAINLAB_HOME": str(self.ws.path)}
+
+    def _start_spare(self) -> None:
+        if self._spare is not None and self._spare.poll() is not None:
+            self._spare_retry_at = time.monotonic() + 30.0  # it died waiting: do not spin
+            self._drop_spare()
+            return
+        self._drop_spare()
+        self._spare_out = self.ws.tmp_dir / f"spare-{new_id('w')}.out"
+        with open(self._spare_out, "ab") as out:
+            command = [self.python, "-m", "trainlab.jobs.worker", str(self.ws.path), "--spare"]
+            self._spare = subprocess.Popen(command, env=self._env(), stdin=subprocess.PIPE,
+                                           stdout=out, stderr=out, start_new_session=True)
+
+    def _take_spare(self, job_id: str, env: dict[str, str], output: Path
+                    ) -> subprocess.Popen[bytes] | None:
+        """Hand the job to the spare worker, if one is alive; None to start a fresh one."""
+        spare, self._spare = self._spare, None
+        if spare is None or spare.poll() is not None or spare.stdin is None:
+            self._drop_spare(spare)
+            return None
+        order = json.dumps({"job_id": job_id, "env": env, "output": str(output)})
+        try:
+            spare.stdin.write(order.encode() + b"\n")
+            spare.stdin.close()
+        except OSError:  # it died between the check and the write
+            self._drop_spare(spare)
+            return None
+        if self._spare_out is not None:
+            self._spare_out.unlink(missing_ok=True)
+        return spare
+
+    def _drop_spare(self, spare: subprocess.Popen[bytes] | None = None) -> None:
+        if spare is None:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return
+        if spare.poll() is None:
+            _signal_group(spare, signal.SIGKILL)
+            spare.wait()
+        if spare.stdin is not None and not spare.stdin.closed:
+            try:
+                spare.stdin.close()
+            except OSError:
+                pass
 
     def _enforce_stops(self) -> None:
         if not self.workers:

@@ -1,4 +1,5 @@
-"""The worker process of one background job: ``python -m trainlab.jobs.worker <workspace> <job_id>``.
+"""The worker process of one background job: ``python -m trainlab.jobs.worker <workspace> <job_id>``
+(or ``--spare``: warm up first, then take the job the scheduler hands over).
 
 Started by the scheduler in its own process group, with ``CUDA_VISIBLE_DEVICES`` set to the
 GPUs it was given. SIGTERM asks for a clean stop: the loop checkpoints at the next step. A
@@ -8,6 +9,8 @@ so it can be resumed; with a request it ends ``stopped``.
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sys
 
@@ -15,14 +18,40 @@ from trainlab.jobs.records import Records
 from trainlab.jobs.reporting import StopFlag
 
 
+def wait_for_job() -> str | None:
+    """A spare worker: pay for the imports now, then take a job from the scheduler.
+
+    Importing torch and building the first optimizer (which imports torch's compiler stack)
+    take most of a new worker's start; a spare has done both before a job arrives. The job
+    comes as one JSON line on stdin with its id, its environment (``CUDA_VISIBLE_DEVICES``:
+    CUDA is not initialised yet, so it still applies) and where to write output.
+    """
+    import torch
+
+    import trainlab.training  # noqa: F401
+
+    torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))])
+    line = sys.stdin.readline()
+    if not line.strip():
+        return None  # the scheduler went away
+    order = json.loads(line)
+    os.environ.update(order["env"])
+    with open(order["output"], "ab") as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+    return order["job_id"]
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
-        print("usage: python -m trainlab.jobs.worker <workspace> <job_id>", file=sys.stderr)
+        print("usage: python -m trainlab.jobs.worker <workspace> <job_id>|--spare", file=sys.stderr)
         return 2
     from trainlab.workspace import Workspace
 
+    job_id = wait_for_job() if argv[2] == "--spare" else argv[2]
+    if job_id is None:
+        return 0
     ws = Workspace(argv[1])
-    job_id = argv[2]
     records = Records(ws)
     job = ws.jobs.get(job_id)
     if job.status != "running":
