@@ -8,6 +8,7 @@ and label maps, lengths), and ``encode`` applies it to any table, at training ti
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -21,37 +22,46 @@ from trainlab.training.config import TrainConfig
 Tensors = dict[str, torch.Tensor]
 
 
-class Task:
+class Task(ABC):
+    """A built-in task over a dataset. (The custom task, which has no dataset, provides only
+    ``loss``, ``evaluate`` and ``tokens``: the loop needs no more.)"""
+
     name: ClassVar[str]
     model_kind: ClassVar[str]
     main_metric: ClassVar[str]
     mode: ClassVar[str]  # "max" or "min": which way main_metric improves
 
+    @abstractmethod
     def input_columns(self, columns: dict[str, Any]) -> list[str]:
         """The columns ``encode`` reads from a record when predicting."""
-        raise NotImplementedError
 
     def stratify(self, table: pa.Table, columns: dict[str, Any]) -> np.ndarray | None:
         """Class of each row for a stratified split; None for no stratification."""
         return None
 
+    @abstractmethod
     def fit_state(self, table: pa.Table, columns: dict[str, Any], config: TrainConfig) -> dict[str, Any]:
-        raise NotImplementedError
+        """Preprocessing learnt from the training rows (JSON-able: it goes in model.json)."""
 
+    @abstractmethod
     def encode(self, table: pa.Table, state: dict[str, Any], *, targets: bool = True) -> Tensors:
-        raise NotImplementedError
+        """Tensors for ``table`` (with targets when training), vectorised."""
 
+    @abstractmethod
     def arch(self, state: dict[str, Any], config: TrainConfig) -> dict[str, Any]:
-        raise NotImplementedError
+        """The model's constructor arguments, with the user's ``arch`` overrides."""
 
+    @abstractmethod
     def loss(self, model: nn.Module, batch: Tensors) -> torch.Tensor:
-        raise NotImplementedError
+        """The training loss of one batch (a scalar)."""
 
+    @abstractmethod
     def outputs(self, model: nn.Module, batch: Tensors) -> torch.Tensor:
-        raise NotImplementedError
+        """What ``metrics`` and ``predict`` read: logits, predictions or per-row losses."""
 
+    @abstractmethod
     def metrics(self, outputs: torch.Tensor, data: Tensors, state: dict[str, Any]) -> dict[str, float]:
-        raise NotImplementedError
+        """Validation metrics from the outputs over the whole validation set."""
 
     def tokens(self, batch: Tensors) -> int:
         """Tokens in a batch, for tokens/s; 0 where there are none."""
