@@ -79,3 +79,21 @@ def test_custom_runs_stop_and_resume_exactly(ws: trainlab.Workspace) -> None:
     assert resumed.steps == whole.steps == 20
     for name, tensor in whole.module.state_dict().items():
         assert torch.equal(tensor, resumed.module.state_dict()[name]), name
+
+
+def test_compile_true_trains_through_torch_compile(ws: trainlab.Workspace) -> None:
+    calls = {"n": 0}
+    real = torch.compile
+
+    def counting(module, *args, **kwargs):
+        calls["n"] += 1
+        return real(module, *args, **kwargs)
+
+    torch.compile = counting
+    try:
+        result = trainlab.fit(model=Net(), train=_data(256, 0), val=_data(64, 1), loss=F.cross_entropy,
+                              workspace=ws, epochs=1, batch_size=64, compile=True, device="cpu")
+    finally:
+        torch.compile = real
+    assert calls["n"] == 1 and result.status == "completed" and result.steps == 4
+    assert trainlab.load_model(result.model_path, model=Net())  # weights saved from the plain module

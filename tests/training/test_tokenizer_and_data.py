@@ -119,3 +119,26 @@ def test_a_path_is_added_to_the_workspace_first(ws: trainlab.Workspace, tmp_path
     assert [d.name for d in ws.datasets.list()] == ["new.jsonl"]
     assert result.config["dataset_id"] == ws.datasets.list()[0].id
     assert result.config["columns"]["target"] == "label"  # inferred from the name
+
+
+def test_the_task_check_is_remembered_beside_the_dataset(ws: trainlab.Workspace, tabular_ds,
+                                                         monkeypatch) -> None:
+    first = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"}, max_steps=3)
+    assert list((tabular_ds.directory / "cache").glob("check-*.json"))
+    wrong = {"task": "tabular-regression", "columns": {"target": "color"}}
+    with pytest.raises(trainlab.TrainlabError) as err:
+        trainlab.fit(tabular_ds, workspace=ws, **wrong)
+    assert err.value.code == "not_trainable"
+
+    def no_second_pass(*args, **kwargs):
+        raise AssertionError("the dataset was checked again")
+
+    monkeypatch.setattr(type(tabular_ds), "check", no_second_pass)
+    second = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"}, max_steps=3)
+    assert second.history == first.history
+    monkeypatch.setenv("TRAINLAB_LANG", "fa")
+    with pytest.raises(trainlab.TrainlabError) as err:  # a remembered report speaks Persian too
+        trainlab.fit(tabular_ds, workspace=ws, **wrong)
+    message = err.value.message()
+    assert err.value.code == "not_trainable"
+    assert "قابل استفاده نیست" in message and "نیاز دارد" in message

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import safetensors.torch
 import torch
 
-from trainlab.datasets.dataset import Dataset
+from trainlab.datasets.dataset import Dataset, localize_report
 from trainlab.datasets.rows import iter_tables
 from trainlab.errors import dataset_error
 from trainlab.training.config import TrainConfig
@@ -51,10 +51,29 @@ class Prepared:
         return len(next(iter(self.val.values())))
 
 
+def check_report(ds: Dataset, task: str, columns: dict[str, Any]) -> dict[str, Any]:
+    """``ds.check(task, columns)``, remembered beside the dataset: a stored dataset never
+    changes, so the second run (or the worker of a job checked at submit) skips the pass."""
+    key = hashlib.sha256(json.dumps({"v": CACHE_VERSION, "task": task, "columns": columns},
+                                    sort_keys=True).encode()).hexdigest()[:24]
+    path = ds.directory / "cache" / f"check-{key}.json"
+    try:
+        return localize_report(read_json(path))
+    except (OSError, ValueError):
+        pass
+    report = ds.check(task, columns)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        write_json(path, ds.path.parents[2] / "tmp", report)
+    except OSError:
+        pass  # best effort: the check runs again next time
+    return report
+
+
 def checked(ds: Dataset, task: str, columns: dict[str, Any], skip_invalid: bool) -> dict[str, Any]:
     """``ds.check`` turned into errors: a column that cannot work always stops; bad rows stop
     unless ``skip_invalid``."""
-    report = ds.check(task, columns)
+    report = check_report(ds, task, columns)
     column_errors = [e for e in report["errors"] if e["line"] is None]
     if column_errors:
         raise dataset_error("not_trainable", name=ds.name, task=report["task"],
