@@ -136,6 +136,9 @@ def test_the_task_check_is_remembered_beside_the_dataset(ws: trainlab.Workspace,
     monkeypatch.setattr(type(tabular_ds), "check", no_second_pass)
     second = trainlab.fit(tabular_ds, workspace=ws, columns={"target": "label"}, max_steps=3)
     assert second.history == first.history
+    resolved = trainlab.fit(tabular_ds, workspace=ws, task="tabular-classification",
+                            columns={"target": "label"}, max_steps=3)  # as a job's worker asks
+    assert resolved.history == first.history
     monkeypatch.setenv("TRAINLAB_LANG", "fa")
     with pytest.raises(trainlab.TrainlabError) as err:  # a remembered report speaks Persian too
         trainlab.fit(tabular_ds, workspace=ws, **wrong)

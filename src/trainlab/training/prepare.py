@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,17 +55,20 @@ class Prepared:
 def check_report(ds: Dataset, task: str, columns: dict[str, Any]) -> dict[str, Any]:
     """``ds.check(task, columns)``, remembered beside the dataset: a stored dataset never
     changes, so the second run (or the worker of a job checked at submit) skips the pass."""
-    key = hashlib.sha256(json.dumps({"v": CACHE_VERSION, "task": task, "columns": columns},
-                                    sort_keys=True).encode()).hexdigest()[:24]
-    path = ds.directory / "cache" / f"check-{key}.json"
+    def where(name: str) -> Path:
+        key = hashlib.sha256(json.dumps({"v": CACHE_VERSION, "task": name, "columns": columns},
+                                        sort_keys=True).encode()).hexdigest()[:24]
+        return ds.directory / "cache" / f"check-{key}.json"
+
     try:
-        return localize_report(read_json(path))
+        return localize_report(read_json(where(task)))
     except (OSError, ValueError):
         pass
     report = ds.check(task, columns)
-    try:
-        path.parent.mkdir(exist_ok=True)
-        write_json(path, ds.path.parents[2] / "tmp", report)
+    try:  # also under the resolved task ("tabular" -> "tabular-classification"): same report
+        where(task).parent.mkdir(exist_ok=True)
+        for name in dict.fromkeys([task, report["task"]]):
+            write_json(where(name), ds.path.parents[2] / "tmp", report)
     except OSError:
         pass  # best effort: the check runs again next time
     return report
