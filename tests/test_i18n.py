@@ -45,3 +45,13 @@ def test_error_json_body() -> None:
     assert body["code"] == "too_large" and body["details"]["limit"] == 10
     assert "f.csv" in body["message"] and "سقف" in body["message"]
     assert TrainlabError().code == "invalid_argument"
+
+
+def test_words_inside_a_message_follow_its_language() -> None:
+    from trainlab import i18n
+
+    params = {"column": "color", "type": "category", "task": "tabular-regression",
+              "expected": "numeric_column", "key": "target"}
+    assert "needs a numeric column" in i18n.render("wrong_column_type", params, "en")
+    persian = i18n.render("wrong_column_type", params, "fa")
+    assert "یک ستون عددی" in persian and "numeric" not in persian

@@ -309,6 +309,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# Words a message takes as a parameter (stored by name in reports), rendered in its language.
+TERMS: dict[str, dict[str, str]] = {
+    "numeric_column": {"en": "a numeric column", "fa": "یک ستون عددی"},
+    "label_column": {"en": "a label column", "fa": "یک ستون برچسب"},
+    "text_column": {"en": "a text column", "fa": "یک ستون متنی"},
+}
+
+
 def current_language(lang: str | None = None) -> str:
     """The language to speak: ``lang``, else ``$TRAINLAB_LANG``, else the locale, else English."""
     candidates = [lang, os.environ.get("TRAINLAB_LANG")]
@@ -334,7 +342,10 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
     templates = MESSAGES.get(code)
     if templates is None:
         return f"{code}: {params}" if params else code
-    template = templates.get(current_language(lang)) or templates["en"]
+    language = current_language(lang)
+    template = templates.get(language) or templates["en"]
+    params = {k: TERMS[v].get(language, TERMS[v]["en"]) if isinstance(v, str) and v in TERMS else v
+              for k, v in params.items()}
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

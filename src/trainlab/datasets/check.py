@@ -99,16 +99,16 @@ def check_dataset(ds: Dataset, task: str, columns: dict[str, Any]) -> dict[str, 
             errors.append(entry)
 
     # column-level requirements
-    needs: list[tuple[str, str, tuple[str, ...], str]] = []  # key, column, types, wording
+    needs: list[tuple[str, str, tuple[str, ...], str]] = []  # key, column, types, i18n term
     if resolved == "tabular-regression":
-        needs.append(("target", target, NUMERIC, "a numeric column"))
+        needs.append(("target", target, NUMERIC, "numeric_column"))
     elif resolved == "tabular-classification":
-        needs.append(("target", target, CLASS_LABELS + NUMERIC, "a label column"))
+        needs.append(("target", target, CLASS_LABELS + NUMERIC, "label_column"))
     elif resolved == "text-classification":
-        needs.append(("text", mapping["text"], TEXTUAL, "a text column"))
-        needs.append(("label", mapping["label"], CLASS_LABELS + NUMERIC, "a label column"))
+        needs.append(("text", mapping["text"], TEXTUAL, "text_column"))
+        needs.append(("label", mapping["label"], CLASS_LABELS + NUMERIC, "label_column"))
     else:
-        needs.extend((key, col, TEXTUAL, "a text column") for key, col in mapping.items())
+        needs.extend((key, col, TEXTUAL, "text_column") for key, col in mapping.items())
     for key, column, types, wording in needs:
         kind = ds.schema[column]
         if kind not in types:
