@@ -198,3 +198,24 @@ def test_without_prewarm_each_job_gets_a_fresh_worker(ws, ds, scheduler) -> None
     job = ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=FAST)
     assert ws.jobs.wait(job.id, timeout=120).status == "completed"
     assert s._spare is None
+
+
+def test_a_stopped_notebook_run_resumes_in_a_worker(ws, ds, scheduler) -> None:
+    class StopAt(trainlab.Callback):
+        def on_start(self, info):
+            self.job_id = info["job_id"]
+
+        def on_step(self, step, *rest):
+            if step == 10:
+                ws.jobs.stop(self.job_id)
+
+    result = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, max_steps=40,
+                          early_stopping=None, log_every=1, callbacks=[StopAt()])
+    assert result.status == "stopped" and ws.jobs.get(result.job_id).runner == "foreground"
+    scheduler()
+    ws.jobs.resume(result.job_id)
+    done = ws.jobs.wait(result.job_id, timeout=120)
+    assert done.status == "completed" and done.runner == "worker"
+    assert done.progress["step"] == 40
+    steps = [m["step"] for m in ws.jobs.metrics(done.id) if (m["split"], m["name"]) == ("train", "loss")]
+    assert steps == list(range(1, 41))  # one history across the kernel and the worker
