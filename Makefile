@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_datasets.py --mb 200 --format jsonl
 	$(BIN)/python benchmarks/bench_datasets.py --mb 200 --format csv
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_jobs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage
