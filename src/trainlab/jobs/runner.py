@@ -57,7 +57,6 @@ def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
 
     records = Records(ws)
     flag = flag or StopFlag(records, job_id, user_stop)
-    flag.user_flag = user_stop
     folder = ws.jobs_dir / job_id
     existed = folder.exists()
     try:

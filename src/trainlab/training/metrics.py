@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 
 def classification(logits: torch.Tensor, target: torch.Tensor, n_classes: int) -> dict[str, float]:
@@ -19,6 +20,14 @@ def classification(logits: torch.Tensor, target: torch.Tensor, n_classes: int) -
     present = (predicted + actual) > 0
     macro_f1 = f1[present].mean().item() if present.any() else float("nan")
     return {"accuracy": accuracy, "macro_f1": macro_f1}
+
+
+def labelled(logits: torch.Tensor, target: torch.Tensor, n_classes: int) -> dict[str, float]:
+    """Cross-entropy, accuracy and macro-F1 over the rows whose label training knew (>= 0)."""
+    known = target >= 0
+    logits, target = logits[known].float(), target[known]
+    loss = F.cross_entropy(logits, target).item() if len(target) else float("nan")
+    return {"loss": loss, **classification(logits, target, n_classes)}
 
 
 def regression(pred: torch.Tensor, target: torch.Tensor) -> dict[str, float]:

@@ -111,10 +111,7 @@ class TabularClassification(_Tabular):
         return F.cross_entropy(self.outputs(model, batch).float(), batch["y"], ignore_index=-1)
 
     def metrics(self, outputs: torch.Tensor, data: Tensors, state: dict[str, Any]) -> dict[str, float]:
-        y = data["y"]
-        known = y >= 0
-        loss = F.cross_entropy(outputs[known].float(), y[known]).item() if known.any() else float("nan")
-        return {"loss": loss, **metrics.classification(outputs[known], y[known], self.n_out(state))}
+        return metrics.labelled(outputs, data["y"], self.n_out(state))
 
 
 class TabularRegression(_Tabular):

@@ -64,11 +64,7 @@ class TextClassification(Task):
         return F.cross_entropy(self.outputs(model, batch).float(), batch["y"], ignore_index=-1)
 
     def metrics(self, outputs: torch.Tensor, data: Tensors, state: dict[str, Any]) -> dict[str, float]:
-        y = data["y"]
-        known = y >= 0
-        loss = F.cross_entropy(outputs[known].float(), y[known]).item() if known.any() else float("nan")
-        return {"loss": loss, **metrics.classification(outputs[known], y[known],
-                                                       len(state["labels"]["keys"]))}
+        return metrics.labelled(outputs, data["y"], len(state["labels"]["keys"]))
 
     def tokens(self, batch: Tensors) -> int:
         return batch["tokens"].numel()
