@@ -7,7 +7,7 @@
 #
 # Packages the machine lacks (msgspec, safetensors, pytest) are installed from wheels in
 # .wheels/ when that folder exists (a machine with no network), else from the index:
-#   pip download --only-binary=:all: --python-version 3.12 -d .wheels msgspec safetensors pytest
+#   pip download --only-binary=:all: --python-version 3.12 -d .wheels msgspec safetensors pytest pyarrow
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -15,7 +15,7 @@ PY="${PYTHON:-python3}"
 "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else "no CUDA device here")'
 missing=$("$PY" - <<'PYEOF'
 import importlib.util
-print(" ".join(m for m in ("msgspec", "safetensors", "pytest") if importlib.util.find_spec(m) is None))
+print(" ".join(m for m in ("msgspec", "safetensors", "pytest", "pyarrow") if importlib.util.find_spec(m) is None))
 PYEOF
 )
 if [ -n "$missing" ]; then
