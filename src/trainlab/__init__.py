@@ -19,6 +19,14 @@ __all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__ver
 _LAZY = {"fit", "load_model", "TrainResult", "Callback"}
 
 
+def _jupyter_server_extension_points() -> list[dict]:
+    """The ``trainlab`` Jupyter server extension (REST API and job scheduler); enabled on
+    install by ``etc/jupyter/jupyter_server_config.d/trainlab.json``."""
+    from trainlab.server.app import TrainlabApp
+
+    return [{"module": "trainlab.server", "app": TrainlabApp}]
+
+
 def __getattr__(name: str):  # torch is imported on first use, not by `import trainlab`
     if name == "fit":  # trainlab.fit records each run as a job (runner='foreground')
         from trainlab.jobs.foreground import fit

@@ -306,6 +306,75 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Field '{field}' has {count} NaN or infinite values.",
         "fa": "فیلد '{field}' ‏{count} مقدار NaN یا بی‌نهایت دارد.",
     },
+    # --- the REST API ---
+    "bad_request": {
+        "en": "Bad request: {detail}",
+        "fa": "درخواست نادرست: {detail}",
+    },
+    "invalid_request": {
+        "en": "Invalid request body at '{field}': {detail}. GET {base}openapi.json describes every field.",
+        "fa": "بدنهٔ درخواست در '{field}' نامعتبر است: {detail}. ‏GET {base}openapi.json همهٔ فیلدها را شرح می‌دهد.",
+    },
+    "invalid_query": {
+        "en": "Invalid query parameter '{name}': {detail}",
+        "fa": "پارامتر پرس‌وجوی '{name}' نامعتبر است: {detail}",
+    },
+    "not_authenticated": {
+        "en": "Not signed in, or the token is wrong: send 'Authorization: token <token>' (or sign in and send the _xsrf cookie value with POST, PUT and DELETE).",
+        "fa": "وارد نشده‌اید یا توکن نادرست است: 'Authorization: token <token>' بفرستید (یا وارد شوید و مقدار کوکی _xsrf را با POST، PUT و DELETE بفرستید).",
+    },
+    "forbidden": {
+        "en": "Not allowed to {action} {resource}. Ask the server's administrator for access.",
+        "fa": "اجازهٔ {action} روی {resource} را ندارید. از مدیر سرور دسترسی بخواهید.",
+    },
+    "route_not_found": {
+        "en": "No such endpoint: {method} {path}. GET {base}openapi.json lists them all.",
+        "fa": "چنین نقطهٔ پایانی وجود ندارد: {method} {path}. ‏GET {base}openapi.json همه را فهرست می‌کند.",
+    },
+    "method_not_allowed": {
+        "en": "{method} is not allowed on {path}; allowed: {allowed}.",
+        "fa": "{method} روی {path} مجاز نیست؛ مجازها: {allowed}.",
+    },
+    "internal_error": {
+        "en": "Internal error ({kind}). This is a bug in trainlab; the server log has the traceback (reference {ref}).",
+        "fa": "خطای داخلی ({kind}). این یک اشکال در trainlab است؛ ردِ خطا در گزارش سرور هست (مرجع {ref}).",
+    },
+    "upload_not_found": {
+        "en": "No upload with id '{id}' (it finished, was cancelled or expired). Start one with POST datasets/uploads.",
+        "fa": "بارگذاری‌ای با شناسهٔ '{id}' نیست (تمام، لغو یا منقضی شده). با POST datasets/uploads یکی را آغاز کنید.",
+    },
+    "upload_offset_mismatch": {
+        "en": "The upload '{id}' has {offset} bytes; this part starts at byte {start}. Send the part that starts at byte {offset}.",
+        "fa": "بارگذاری '{id}' ‏{offset} بایت دارد؛ این بخش از بایت {start} آغاز می‌شود. بخشی را بفرستید که از بایت {offset} آغاز می‌شود.",
+    },
+    "upload_size_mismatch": {
+        "en": "The upload '{id}' was announced as {expected} bytes but {detail}.",
+        "fa": "بارگذاری '{id}' با اندازهٔ {expected} بایت اعلام شده بود اما {detail}.",
+    },
+    "upload_checksum_mismatch": {
+        "en": "The upload '{id}' arrived with sha256 {actual}, not the announced {expected}; the file was not kept. Upload it again.",
+        "fa": "بارگذاری '{id}' با sha256 برابر {actual} رسید، نه {expected} اعلام‌شده؛ فایل نگه داشته نشد. دوباره بارگذاری کنید.",
+    },
+    "bad_content_range": {
+        "en": "Bad Content-Range header '{value}': use 'bytes START-END/TOTAL' with END < TOTAL and a body of END-START+1 bytes.",
+        "fa": "سرآیند Content-Range نادرست است ('{value}'): 'bytes START-END/TOTAL' با END < TOTAL و بدنه‌ای به طول END-START+1 بایت بفرستید.",
+    },
+    "path_outside_root": {
+        "en": "'{path}' is outside the server's root directory; give a path relative to it, without '..'.",
+        "fa": "'{path}' بیرون از پوشهٔ ریشهٔ سرور است؛ مسیری نسبت به آن و بدون '..' بدهید.",
+    },
+    "format_not_allowed": {
+        "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
+        "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
+    },
+    "too_many_records": {
+        "en": "{count} records in one predict call; send at most {limit} per call.",
+        "fa": "{count} رکورد در یک فراخوانی predict؛ در هر فراخوانی حداکثر {limit} رکورد بفرستید.",
+    },
+    "model_not_ready": {
+        "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
+        "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",
+    },
 }
 
 

@@ -134,8 +134,28 @@ class DatasetStore:
         self.ws = workspace
 
     # -- reading ---------------------------------------------------------------------------
-    def list(self) -> list[Dataset]:
-        rows = self.ws.store.query("SELECT * FROM datasets ORDER BY id")
+    def list(self, status: str | None = None, name: str | None = None, limit: int | None = None,
+             cursor: str | None = None) -> list[Dataset]:
+        """Oldest first with no arguments. Paged (``limit``, ``cursor`` = the last id of the
+        previous page) it is newest first, optionally only one ``status`` or names containing
+        ``name`` (case-insensitive); each page is one indexed query however many there are."""
+        if limit is None and cursor is None and status is None and name is None:
+            rows = self.ws.store.query("SELECT * FROM datasets ORDER BY id")
+            return [self._from_row(r) for r in rows]
+        where, args = [], []
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if name:
+            escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("name LIKE ? ESCAPE '\\'")
+            args.append(f"%{escaped}%")
+        if cursor:
+            where.append("id < ?")
+            args.append(cursor)
+        sql = "SELECT * FROM datasets" + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self.ws.store.query(sql + " ORDER BY id DESC LIMIT ?",
+                                   (*args, max(1, int(limit or 100))))
         return [self._from_row(r) for r in rows]
 
     def get(self, dataset_id: str) -> Dataset:
@@ -184,6 +204,50 @@ class DatasetStore:
         name = name or PurePath(getattr(source, "name", "") or "upload").name
         fmt = choose_format(name, format)
         return self._add_stream(source, name, fmt, max_bytes, parallel)
+
+    def adopt(self, path: Path, name: str, format: str | None = None, *,
+              sha256: str | None = None) -> Dataset:
+        """Validate and store a file that already lies in this workspace's ``tmp/`` (an upload
+        spooled there by the server), moving it into place instead of copying it.
+
+        The file is consumed: on success it is the dataset's file, on any error it is removed.
+        """
+        path = Path(path)
+        fmt = choose_format(name, format)
+        dataset_id = new_id("ds")
+        staging = self.ws.tmp_dir / dataset_id
+        try:
+            if self.ws.tmp_dir.resolve() not in path.resolve().parents:
+                raise dataset_error("invalid_argument", name="path",
+                                    detail="only a file in the workspace's tmp/ can be adopted")
+            staging.mkdir(parents=True)
+            data_path = staging / f"data.{fmt}"
+            os.replace(path, data_path)
+            size = data_path.stat().st_size
+            with open(data_path, "rb") as handle:
+                head = handle.read(HEAD_BYTES)
+                check_head(head, name, fmt, size)
+                layout = None
+                if fmt == "csv":
+                    while b"\n" not in head and len(head) < MAX_HEADER_BYTES:
+                        more = handle.read(COPY_CHUNK)
+                        if not more:
+                            break
+                        head += more
+                    layout = read_csv_layout(head, name)
+            if sha256 is None:
+                digest = hashlib.sha256()
+                with open(data_path, "rb") as handle:
+                    while chunk := handle.read(COPY_CHUNK):
+                        digest.update(chunk)
+                sha256 = digest.hexdigest()
+            result = scan_file(str(data_path), fmt, size, layout)
+            _refuse_unreadable(result, name)
+            return self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            path.unlink(missing_ok=True)
+            raise
 
     def _add_stream(self, stream: IO[bytes], name: str, fmt: str, max_bytes: int | None,
                     parallel: bool | None) -> Dataset:

@@ -61,7 +61,11 @@ def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str
         raise dataset_error("unknown_task", task=spec.task, tasks=", ".join(TASKS))
     if "device" in spec.params:
         raise SpecError("invalid_spec", field="params.device", detail="set the device with 'device'")
-    config = TrainConfig.from_kwargs({**spec.params, "device": spec.device})
+    try:
+        config = TrainConfig.from_kwargs({**spec.params, "device": spec.device})
+    except TrainlabError as exc:  # a well-formed spec that cannot run: 422, like SpecError
+        exc.status = 422
+        raise
     ds = ws.datasets.get(spec.dataset_id)
     task, columns = infer(ds, spec.task, dict(spec.columns))
     report = checked(ds, task, columns, config.skip_invalid)

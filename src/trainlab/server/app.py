@@ -1,0 +1,132 @@
+"""The ``trainlab`` Jupyter server extension: the REST API and the job scheduler.
+
+Configuration (``jupyter_server_config.py`` or the command line)::
+
+    c.TrainlabApp.workspace_dir = "/data/trainlab"     # default: $TRAINLAB_HOME, ~/.local/share/trainlab
+    c.TrainlabApp.max_upload_bytes = 20 * 1024**3
+    c.TrainlabApp.max_concurrent_jobs = 2               # default: one per GPU, or one
+    c.TrainlabApp.gpus = ["0", "1"]                     # default: every visible GPU
+    c.TrainlabApp.stop_grace_seconds = 30
+    c.TrainlabApp.allowed_formats = ["jsonl", "json", "csv"]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
+from tornado.ioloop import PeriodicCallback
+from traitlets import Bool, Float, Integer, List, TraitError, Unicode, validate
+
+from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
+
+ACTIVITY_EVERY_S = 30.0
+FORMATS = ("jsonl", "json", "csv")
+
+
+class TrainlabApp(ExtensionApp):
+    """Serves a trainlab workspace over REST under ``{base_url}trainlab/api/`` and runs its
+    background jobs."""
+
+    name = "trainlab"
+    load_other_extensions = True
+
+    workspace_dir = Unicode(
+        "", config=True,
+        help="The workspace folder. Empty: $TRAINLAB_HOME, else ~/.local/share/trainlab. "
+        "Exported to kernels as TRAINLAB_HOME so notebooks and the server share it.")
+    max_upload_bytes = Integer(DEFAULT_MAX_UPLOAD_BYTES, config=True,
+                               help="Largest dataset accepted, in bytes (413 above it).")
+    max_concurrent_jobs = Integer(0, config=True,
+                                  help="Background jobs run at once; 0: one per GPU, or one.")
+    gpus = List(Unicode(), default_value=None, allow_none=True, config=True,
+                help="GPU indices the scheduler hands out; None: every visible GPU.")
+    stop_grace_seconds = Float(30.0, config=True,
+                               help="After SIGTERM, how long a worker has to checkpoint before "
+                               "it is killed (stop requests and server shutdown).")
+    allowed_formats = List(Unicode(), default_value=list(FORMATS), config=True,
+                           help="Dataset formats accepted by upload and import.")
+    run_scheduler = Bool(True, config=True,
+                         help="Run the job scheduler in this server (turn off when another "
+                         "process runs `python -m trainlab.jobs.scheduler` on the workspace).")
+    prewarm_worker = Bool(True, config=True,
+                          help="Keep one worker with torch imported, so a job starts in ~1 s.")
+    threads = Integer(8, config=True, help="Threads for blocking work (disk, SQLite, parsing).")
+
+    @validate("allowed_formats")
+    def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
+        bad = [f for f in proposal["value"] if f not in FORMATS]
+        if bad:
+            raise TraitError(f"allowed_formats: unknown {bad}; use some of {list(FORMATS)}")
+        return list(proposal["value"])
+
+    # -- set up ------------------------------------------------------------------------------
+    def initialize_settings(self) -> None:
+        path = self.workspace_dir or str(default_path())
+        self.workspace = Workspace(path, max_upload_bytes=self.max_upload_bytes)
+        os.environ["TRAINLAB_HOME"] = str(self.workspace.path)  # kernels inherit it
+        from trainlab.server.service import ModelCache
+        from trainlab.server.uploads import Uploads
+
+        self.executor = ThreadPoolExecutor(max(2, self.threads), thread_name_prefix="trainlab")
+        self.uploads = Uploads(self.workspace)
+        self.models = ModelCache()
+        self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
+        self.scheduler: Any = None
+        self._activity: PeriodicCallback | None = None
+        self.log.info("trainlab: workspace %s", self.workspace.path)
+
+    def initialize_handlers(self) -> None:
+        from trainlab.server.handlers import handlers
+
+        self.handlers.extend(handlers(self))
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if self.run_scheduler:
+            from trainlab.jobs.scheduler import Scheduler
+
+            def start() -> Any:
+                return Scheduler(self.workspace, max_concurrent=self.max_concurrent_jobs or None,
+                                 gpus=self.gpus, stop_grace_s=self.stop_grace_seconds,
+                                 prewarm=self.prewarm_worker).start()  # reconciles stale jobs first
+
+            self.scheduler = await loop.run_in_executor(self.executor, start)
+            self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",
+                          self.scheduler.max_concurrent, ",".join(self.scheduler.gpus) or "none")
+        self._activity = PeriodicCallback(self._bump_activity, ACTIVITY_EVERY_S * 1000)
+        self._activity.start()
+        await self._bump_activity()
+
+    async def _bump_activity(self) -> None:
+        """While jobs run, tell JupyterHub's idle culler this server is busy."""
+        from jupyter_server._tz import utcnow
+
+        rows = await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.workspace.store.query,
+            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued')")
+        if rows[0]["n"] and self.serverapp is not None and self.serverapp.web_app is not None:
+            self.serverapp.web_app.settings["trainlab_last_activity"] = utcnow()
+
+    def scheduler_alive(self) -> bool:
+        return self.scheduler is not None
+
+    async def stop_extension(self) -> None:
+        """Server shutdown: running workers checkpoint and end ``interrupted`` (resumable)."""
+        if self._activity is not None:
+            self._activity.stop()
+        if self.scheduler is not None:
+            scheduler, self.scheduler = self.scheduler, None
+            await asyncio.get_running_loop().run_in_executor(self.executor, scheduler.close)
+        with contextlib.suppress(Exception):
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def api_url(self) -> str:
+        base = self.serverapp.base_url if self.serverapp is not None else "/"
+        return url_path_join(base, "trainlab/api/")

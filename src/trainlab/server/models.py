@@ -1,0 +1,208 @@
+"""The REST API's request and response shapes (pydantic). The handlers validate with them and
+the OpenAPI document is generated from them, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trainlab.jobs.spec import JobSpec
+
+Format = Literal["jsonl", "json", "csv"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors ----------------------------------------------------------------------------------
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable: 'dataset_not_found', 'too_large' ...")
+    message: str = Field(description="For people, in the language of Accept-Language (en, fa).")
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# -- health ----------------------------------------------------------------------------------
+class Gpu(BaseModel):
+    index: int
+    name: str
+    memory_total_bytes: int | None = None
+    memory_free_bytes: int | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    torch_version: str | None
+    cuda_available: bool
+    gpus: list[Gpu]
+    workspace: str
+    disk_free_bytes: int
+    jobs_running: int
+    jobs_queued: int
+    scheduler_alive: bool
+
+
+# -- datasets --------------------------------------------------------------------------------
+class Dataset(BaseModel):
+    id: str
+    name: str
+    format: Format
+    size_bytes: int
+    sha256: str
+    rows: int = Field(description="Valid rows.")
+    rows_invalid: int
+    status: Literal["valid", "invalid"]
+    created_at: str
+    schema_: dict[str, str] = Field(alias="schema", description="Field name -> inferred type.")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class DatasetPage(BaseModel):
+    items: list[Dataset]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+
+
+class ImportRequest(_Strict):
+    path: str = Field(min_length=1, max_length=4096,
+                      description="A file under the server's root directory, relative to it.")
+    name: str | None = Field(None, max_length=255)
+    format: Format | None = None
+
+
+class UploadStart(_Strict):
+    filename: str = Field(min_length=1, max_length=255)
+    size: int = Field(ge=1, description="The file's size in bytes.")
+    sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$",
+                               description="Checked when the last part arrives, when given.")
+    format: Format | None = None
+
+
+class Upload(BaseModel):
+    id: str
+    filename: str
+    size: int
+    offset: int = Field(description="Bytes received so far: the next part starts here.")
+    sha256: str | None
+    format: Format | None
+    created_at: float
+
+
+class Report(BaseModel):
+    ok: bool
+    rows_total: int
+    rows_valid: int
+    rows_invalid: int
+    error_counts: dict[str, int]
+    errors: list[dict[str, Any]] = Field(description="This page: line, field, code, message, params.")
+    errors_total: int = Field(description="Errors listed in the report (the first 1,000 at most).")
+    warnings: list[dict[str, Any]]
+    offset: int
+    limit: int
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Preview(BaseModel):
+    columns: list[str]
+    lines: list[int] = Field(description="Each row's line in the file.")
+    rows: list[dict[str, Any]]
+    offset: int
+    limit: int
+    rows_valid: int
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    fields: dict[str, dict[str, Any]]
+
+
+class CheckRequest(_Strict):
+    task: str = Field(min_length=1, max_length=64)
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+
+
+class CheckReport(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    ok: bool
+    task: str
+
+
+# -- jobs ------------------------------------------------------------------------------------
+class Job(BaseModel):
+    id: str
+    name: str
+    task: str
+    dataset_id: str | None
+    columns: dict[str, Any]
+    params: dict[str, Any]
+    device: str
+    status: Literal["queued", "running", "completed", "failed", "stopped", "interrupted"]
+    runner: Literal["foreground", "worker"]
+    pid: int | None
+    host: str | None
+    gpus: str | None
+    progress: dict[str, Any]
+    metrics: dict[str, Any] | None
+    best_metrics: dict[str, Any] | None
+    error: dict[str, Any] | None
+    note: str | None
+    stop_requested: bool
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    heartbeat_at: float | None
+    paths: dict[str, str]
+
+
+class JobPage(BaseModel):
+    items: list[Job]
+    next_cursor: str | None
+
+
+class MetricPoint(BaseModel):
+    step: int
+    epoch: int | None
+    split: str
+    name: str
+    value: float | None
+    time: float
+
+
+class Metrics(BaseModel):
+    items: list[MetricPoint]
+    next_since_step: int = Field(description="Ask again with ?since_step= this to get only newer points.")
+
+
+class Logs(BaseModel):
+    text: str
+    offset: int = Field(description="Ask again with ?offset= this to tail the log.")
+
+
+class PredictRequest(_Strict):
+    records: list[dict[str, Any]] | list[str] = Field(
+        min_length=1, max_length=1000,
+        description="Rows as objects (tabular: the feature columns; text: the text column), or "
+        "plain strings for a text model.")
+    proba: bool = Field(False, description="Also return each class's probability.")
+
+
+class PredictResponse(BaseModel):
+    predictions: list[Any]
+    probabilities: list[dict[str, float]] | None = None
+    task: str
+    job_id: str
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: Literal[True]
+
+
+__all__ = ["JobSpec"]

@@ -1,0 +1,112 @@
+"""The OpenAPI 3.1 document, generated from the route table and its pydantic models."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from trainlab import __version__
+from trainlab.server import models as m
+from trainlab.server.routes import ROUTES, Op
+
+REF = "#/components/schemas/{model}"
+ERROR_TEXT = {400: "Bad request: a malformed body or query parameter.",
+              403: "Not authenticated, not authorized, or a cookie-authenticated write without "
+                   "the _xsrf token.",
+              404: "No such dataset, job, upload or endpoint.",
+              409: "Conflict with the current state (e.g. deleting a running job, an upload "
+                   "part at the wrong offset: details.offset says where to continue).",
+              413: "Larger than the server's max_upload_bytes.",
+              415: "A file format this server does not accept.",
+              422: "A well-formed request the data cannot satisfy (invalid dataset, unknown "
+                   "field, a job spec that cannot run).",
+              500: "A bug in trainlab; the server log has the traceback.",
+              507: "The workspace's disk is full or not writable."}
+
+
+def _schemas() -> tuple[dict[tuple[type, str], Any], dict[str, Any]]:
+    models = {m.ErrorBody}
+    for op in ROUTES:
+        for model in (op.request, op.response, *op.more.values()):
+            if model is not None:
+                models.add(model)
+    keys = [(model, mode) for model in sorted(models, key=lambda c: c.__name__)
+            for mode in ("validation", "serialization")]
+    refs, top = models_json_schema(keys, ref_template=REF, by_alias=True)
+    return refs, top.get("$defs", {})
+
+
+def _param(p: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": p.kind}
+    if p.enum:
+        schema["enum"] = list(p.enum)
+    if p.minimum is not None:
+        schema["minimum"] = p.minimum
+    if p.maximum is not None:
+        schema["maximum"] = p.maximum
+    if p.kind == "string" and not p.enum:
+        schema["maxLength"] = 1024
+    return {"name": p.name, "in": p.where, "required": p.required, "schema": schema,
+            **({"description": p.description} if p.description else {})}
+
+
+def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
+    path_params = re.findall(r"\{(\w+)\}", op.path)
+    params = [{"name": n, "in": "path", "required": True,
+               "schema": {"type": "string", "maxLength": 64}} for n in path_params]
+    params += [_param(p) for p in op.params]
+    success: dict[str, Any] = {"description": "Success."}
+    if op.response is not None:
+        success["content"] = {op.content: {"schema": refs[(op.response, "serialization")]}}
+    elif op.content == "application/json":
+        success["content"] = {op.content: {"schema": {"type": "object"}}}
+    else:
+        success["content"] = {op.content: {"schema": {"type": "string", "format": "binary"}}}
+    responses: dict[str, Any] = {str(op.status): success}
+    for status, model in op.more.items():
+        responses[str(status)] = {"description": "Success.", "content": {
+            "application/json": {"schema": refs[(model, "serialization")]}}}
+    error = {"application/json": {"schema": refs[(m.ErrorBody, "serialization")]}}
+    for status in sorted({*op.errors, 403, 500}):
+        responses[str(status)] = {"description": ERROR_TEXT[status], "content": error}
+    out: dict[str, Any] = {"summary": op.summary.split(". ")[0].rstrip("."),
+                           "description": op.summary, "operationId": op.fn.__name__,
+                           "tags": [op.path.split("/")[0].split(".")[0]],
+                           "parameters": params, "responses": responses,
+                           "security": [{"token": []}, {"cookie": []}]}
+    if op.request is not None:
+        out["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": refs[(op.request, "validation")]}}}
+    elif op.body is not None:
+        out["requestBody"] = {"required": True, "content": {
+            op.body: {"schema": {"type": "string", "format": "binary"}}}}
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def document(base: str = "/trainlab/api/") -> dict[str, Any]:
+    """The OpenAPI document for the API served under ``base``."""
+    import trainlab.server.handlers  # noqa: F401  (registers the routes)
+
+    refs, schemas = _schemas()
+    paths: dict[str, Any] = {}
+    for op in ROUTES:
+        paths.setdefault("/" + op.path, {})[op.method.lower()] = _operation(op, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "trainlab", "version": __version__,
+                 "description": "Datasets and training jobs of a trainlab workspace. Every "
+                 "endpoint needs a Jupyter token (Authorization: token ...) or a signed-in "
+                 "session with the _xsrf token on writes. Errors are "
+                 '{"error": {"code", "message", "details"}}, the message in the language '
+                 "of Accept-Language (en, fa)."},
+        "servers": [{"url": base.rstrip("/")}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "token": {"type": "apiKey", "in": "header", "name": "Authorization",
+                      "description": "'token <your Jupyter token>'"},
+            "cookie": {"type": "apiKey", "in": "cookie", "name": "_xsrf"}}},
+    }

@@ -1,0 +1,288 @@
+"""What the REST handlers call: blocking work on the workspace, run in the server's thread pool.
+
+Nothing here knows about tornado; each function takes plain values and returns JSON-ready
+data, so it is tested without a server and the handlers stay a few lines each.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import threading
+import time
+import zipfile
+from collections import OrderedDict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from trainlab import i18n
+from trainlab.datasets.dataset import localize_report
+from trainlab.errors import NotFoundError, TrainlabError, dataset_error
+from trainlab.workspace import Workspace, is_valid_id
+from trainlab.workspace.files import read_json
+
+MAX_PAGE = 1000
+_GPU_CACHE: dict[str, Any] = {"at": 0.0, "gpus": []}
+
+
+# -- health ----------------------------------------------------------------------------------
+def gpus() -> list[dict[str, Any]]:
+    """GPUs with their memory, from nvidia-smi (cached 5 s): the server never opens a CUDA
+    context of its own, which would hold GPU memory that training needs."""
+    if time.monotonic() - _GPU_CACHE["at"] < 5.0:
+        return _GPU_CACHE["gpus"]
+    found: list[dict[str, Any]] = []
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            out = subprocess.run(
+                [smi, "--query-gpu=index,name,memory.total,memory.free",
+                 "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=5,
+                check=True).stdout
+            for line in out.strip().splitlines():
+                index, name, total, free = (p.strip() for p in line.split(","))
+                found.append({"index": int(index), "name": name,
+                              "memory_total_bytes": int(float(total)) * 2**20,
+                              "memory_free_bytes": int(float(free)) * 2**20})
+        except (OSError, subprocess.SubprocessError, ValueError):
+            found = []
+    _GPU_CACHE.update(at=time.monotonic(), gpus=found)
+    return found
+
+
+def health(ws: Workspace, scheduler_alive: bool) -> dict[str, Any]:
+    from trainlab import __version__
+
+    try:
+        torch_version: str | None = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = None
+    counts = {r["status"]: r["n"] for r in ws.store.query(
+        "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued') GROUP BY status")}
+    found = gpus()
+    return {"status": "ok", "version": __version__, "torch_version": torch_version,
+            "cuda_available": bool(found), "gpus": found, "workspace": str(ws.path),
+            "disk_free_bytes": shutil.disk_usage(ws.path).free,
+            "jobs_running": counts.get("running", 0), "jobs_queued": counts.get("queued", 0),
+            "scheduler_alive": scheduler_alive}
+
+
+# -- query parameters ------------------------------------------------------------------------
+def page_limit(value: str | None, default: int = 50, most: int = MAX_PAGE) -> int:
+    return int_param("limit", value, default, 1, most)
+
+
+def int_param(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise TrainlabError("invalid_query", name=name, detail=f"'{value[:40]}' is not a whole number") \
+            from None
+    if not low <= number <= high:
+        raise TrainlabError("invalid_query", name=name, detail=f"{number} is not in {low}..{high}")
+    return number
+
+
+def cursor_param(value: str | None, prefix: str) -> str | None:
+    if not value:
+        return None
+    if not is_valid_id(value, prefix):
+        raise TrainlabError("invalid_query", name="cursor",
+                            detail="not a cursor from a previous page's next_cursor")
+    return value
+
+
+def choice_param(name: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    if not value:
+        return None
+    if value not in choices:
+        raise TrainlabError("invalid_query", name=name, detail=f"use one of {', '.join(choices)}")
+    return value
+
+
+# -- datasets --------------------------------------------------------------------------------
+def dataset_page(ws: Workspace, status: str | None, name: str | None, limit: int,
+                 cursor: str | None) -> dict[str, Any]:
+    items = ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor)
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": [d.to_dict() for d in items], "next_cursor": items[-1].id if more else None}
+
+
+def get_dataset(ws: Workspace, dataset_id: str) -> Any:
+    if not is_valid_id(dataset_id, "ds"):
+        raise NotFoundError("dataset_not_found", id=dataset_id[:64])
+    return ws.datasets.get(dataset_id)
+
+
+def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
+                lang: str) -> dict[str, Any]:
+    ds = get_dataset(ws, dataset_id)
+    report = read_json(ds.directory / "report.json")
+    errors = report.get("errors", [])
+    page = {**report, "errors": errors[offset:offset + limit]}
+    localize_report(page, lang)
+    return {**page, "errors_total": len(errors), "offset": offset, "limit": limit}
+
+
+def preview(ws: Workspace, dataset_id: str, offset: int, limit: int) -> dict[str, Any]:
+    ds = get_dataset(ws, dataset_id)
+    frame = ds.preview(offset=offset, limit=limit)
+    rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return {"columns": [str(c) for c in frame.columns], "lines": [int(i) for i in frame.index],
+            "rows": rows, "offset": offset, "limit": limit, "rows_valid": ds.rows}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: NaN/NaT become null, numpy scalars and arrays plain Python."""
+    if value is None:
+        return None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]:
+    return _plain(get_dataset(ws, dataset_id).profile(label=label))
+
+
+def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
+          lang: str) -> dict[str, Any]:
+    return _plain(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
+
+
+def resolve_import(root_dir: str, relative: str) -> Path:
+    """A file under ``root_dir``; anything that leaves it (``..``, an absolute path, a symlink
+    pointing out) is refused."""
+    if "\x00" in relative or os.path.isabs(relative) or relative.startswith("~"):
+        raise TrainlabError("path_outside_root", status=403, path=relative[:200])
+    root = Path(root_dir).resolve()
+    target = (root / relative).resolve()
+    if target != root and root not in target.parents:
+        raise TrainlabError("path_outside_root", status=403, path=relative[:200])
+    if not target.is_file():
+        raise dataset_error("source_not_found", path=relative[:200], cwd="the server's root directory")
+    return target
+
+
+def check_format(name: str, fmt: str | None, allowed: list[str]) -> str:
+    from trainlab.datasets.formats import choose_format
+
+    chosen = choose_format(name, fmt)
+    if chosen not in allowed:
+        raise TrainlabError("format_not_allowed", status=415, fmt=chosen, allowed=", ".join(allowed))
+    return chosen
+
+
+# -- jobs ------------------------------------------------------------------------------------
+def job_page(ws: Workspace, status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+    items = ws.jobs.list(status=status, limit=limit + 1, cursor=cursor)
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": [_plain(j.to_dict()) for j in items],
+            "next_cursor": items[-1].id if more else None}
+
+
+def get_job(ws: Workspace, job_id: str) -> Any:
+    if not is_valid_id(job_id, "job"):
+        raise NotFoundError("job_not_found", id=job_id[:64])
+    return ws.jobs.get(job_id)
+
+
+def metrics(ws: Workspace, job_id: str, since_step: int) -> dict[str, Any]:
+    get_job(ws, job_id)
+    items = [_plain(m) for m in ws.jobs.metrics(job_id, since_step=since_step)]
+    nxt = (max(m["step"] for m in items) + 1) if items else since_step
+    return {"items": items, "next_since_step": nxt}
+
+
+def model_dir(ws: Workspace, job_id: str) -> Path:
+    job = get_job(ws, job_id)
+    directory = ws.jobs_dir / job.id / "model"
+    if not (directory / "model.json").is_file():
+        raise TrainlabError("model_not_ready", status=409, id=job.id, state=job.status)
+    return directory
+
+
+def model_zip(ws: Workspace, job_id: str) -> Path:
+    """The model folder zipped into the workspace's tmp/ (the caller streams and removes it)."""
+    directory = model_dir(ws, job_id)
+    target = ws.tmp_dir / f"{job_id}-model-{threading.get_ident()}-{time.time_ns()}.zip"
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in sorted(directory.iterdir()):
+            if path.is_file():
+                archive.write(path, f"model/{path.name}")
+    return target
+
+
+class ModelCache:
+    """The last few loaded models, so predict does not read weights on every call."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._models: OrderedDict[tuple[str, float], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ws: Workspace, job_id: str) -> Any:
+        from trainlab.training.artifact import load_model
+
+        directory = model_dir(ws, job_id)
+        key = (job_id, (directory / "model.json").stat().st_mtime)
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+        model = load_model(directory)
+        with self._lock:
+            self._models[key] = model
+            while len(self._models) > self.size:
+                self._models.popitem(last=False)
+        return model
+
+
+def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
+            proba: bool) -> dict[str, Any]:
+    job = get_job(ws, job_id)
+    model = cache.get(ws, job_id)
+    if getattr(model, "task_name", None) == "causal-lm":
+        prompts = [r if isinstance(r, str) else str(r.get("prompt", r.get("text", "")))
+                   for r in records]
+        return {"predictions": [model.generate(p, max_new_tokens=100, seed=0) for p in prompts],
+                "probabilities": None, "task": job.task, "job_id": job.id}
+    out: dict[str, Any] = {"predictions": _plain(model.predict(records)), "probabilities": None,
+                           "task": job.task, "job_id": job.id}
+    if proba:
+        frame = model.predict_proba(records)
+        out["probabilities"] = [{str(k): float(v) for k, v in row.items()}
+                                for row in frame.to_dict(orient="records")]
+    return out
+
+
+def error_json(exc: TrainlabError, lang: str) -> dict[str, Any]:
+    body = exc.to_dict(lang)
+    return json.loads(json.dumps(body, default=str))
+
+
+def render(code: str, lang: str, **params: Any) -> str:
+    return i18n.render(code, params, lang)
