@@ -517,7 +517,7 @@ async def _send_file(h: _Base, path: Any, filename: str, content_type: str) -> N
 
 
 @route("GET", "datasets/{dataset_id}/file", DATASETS, "Download the stored file.",
-       errors=E_READ, content="application/octet-stream")
+       errors=E_READ, content=("text/csv", "application/json", "application/x-ndjson"))
 async def dataset_file(h: _Base, dataset_id: str) -> None:
     ds = await h.run(service.get_dataset, h.ws, dataset_id)
     h.set_header("ETag", f'"{ds.sha256}"')

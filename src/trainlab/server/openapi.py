@@ -64,7 +64,8 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
     elif op.content == "application/json":
         success["content"] = {op.content: {"schema": {"type": "object"}}}
     else:
-        success["content"] = {op.content: {"schema": {"type": "string", "format": "binary"}}}
+        success["content"] = {media: {"schema": {"type": "string", "format": "binary"}}
+                              for media in op.media_types}
     responses: dict[str, Any] = {str(op.status): success}
     for status, model in op.more.items():
         responses[str(status)] = {"description": "Success.", "content": {

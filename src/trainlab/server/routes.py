@@ -43,7 +43,11 @@ class Op:
     more: dict[int, type[BaseModel]] = field(default_factory=dict)  # other success responses
     params: tuple[Param, ...] = ()
     errors: tuple[int, ...] = ()
-    content: str = "application/json"  # of the success response
+    content: str | tuple[str, ...] = "application/json"  # of the success response
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.content,) if isinstance(self.content, str) else self.content
     body: str | None = None         # a raw request body's media type (streamed uploads)
 
     @property
