@@ -25,7 +25,8 @@ def trainlab_config() -> dict:
 @pytest.fixture()
 def jp_server_config(workspace_dir: Path, trainlab_config: dict) -> dict:
     return {"ServerApp": {"jpserver_extensions": {"trainlab": True}},
-            "TrainlabApp": {"workspace_dir": str(workspace_dir), **trainlab_config}}
+            "TrainlabApp": {"workspace_dir": str(workspace_dir), "validate_responses": True,
+                            **trainlab_config}}
 
 
 @pytest.fixture()
@@ -89,7 +90,8 @@ def app(jp_serverapp, jp_asyncio_loop):
 # -- a real `jupyter server` process, driven over HTTP as a script would --------------------------
 class LiveServer:
     def __init__(self, url: str, token: str, workspace: Path, process, root: Path) -> None:
-        self.url, self.token, self.workspace, self.process, self.root = url, token, workspace, process, root
+        self.url, self.token, self.workspace = url, token, workspace
+        self.process, self.root = process, root
         self.api = url + "trainlab/api/"
 
     def headers(self, **more: str) -> dict:
@@ -117,7 +119,8 @@ def start_live_server(tmp: Path, *extra: str, env: dict | None = None) -> LiveSe
         [sys.executable, "-m", "jupyter", "server", "--allow-root", "--no-browser",
          f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         f"--TrainlabApp.workspace_dir={workspace}", *extra],
+         f"--TrainlabApp.workspace_dir={workspace}", "--TrainlabApp.validate_responses=True",
+         *extra],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

@@ -10,8 +10,8 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import trainlab
+import trainlab.server.handlers
 from tests.server.test_jobs_api import csv_bytes
-import trainlab.server.handlers  # noqa: F401  (registers the routes)
 from trainlab.server.openapi import document
 from trainlab.server.routes import ROUTES
 

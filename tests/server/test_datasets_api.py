@@ -108,7 +108,8 @@ async def test_preview_profile_check_download_delete(api, workspace_dir):
 async def test_list_pages_with_a_cursor_and_filters(api):
     ids = []
     for i in range(5):
-        code, ds = await upload(api, CSV if i % 2 == 0 else BROKEN, f"f{i}.{'csv' if i % 2 == 0 else 'jsonl'}")
+        name = f"f{i}.csv" if i % 2 == 0 else f"f{i}.jsonl"
+        code, ds = await upload(api, CSV if i % 2 == 0 else BROKEN, name)
         ids.append(ds["id"])
     code, first = await api("GET", "datasets", params={"limit": "2"})
     assert [d["id"] for d in first["items"]] == ids[::-1][:2] and first["next_cursor"] == ids[3]
@@ -118,7 +119,7 @@ async def test_list_pages_with_a_cursor_and_filters(api):
     assert [d["id"] for d in last["items"]] == [ids[0]] and last["next_cursor"] is None
     code, invalid = await api("GET", "datasets", params={"status": "invalid"})
     assert [d["id"] for d in invalid["items"]] == [ids[3], ids[1]]
-    code, named = await api("GET", "datasets", params={"name": "F4"})
+    _, named = await api("GET", "datasets", params={"name": "F4"})
     assert [d["name"] for d in named["items"]] == ["f4.csv"]
     _code, named = await api("GET", "datasets", params={"name": "%"})
     assert named["items"] == []  # LIKE wildcards are matched literally

@@ -61,7 +61,7 @@ async def test_upload_check_submit_follow_download_predict(api, jp_fetch, app):
     names = [name for name, _ in events]
     assert names[0] == "status" and names[-1] == "end", names
     statuses = [data["status"] for name, data in events if name == "status"]
-    assert statuses[-1] == "completed" and "running" in statuses or statuses[0] == "queued"
+    assert (statuses[-1] == "completed" and "running" in statuses) or statuses[0] == "queued"
     assert any(name == "progress" for name in names)
     points = [p for name, data in events if name == "metrics" for p in data]
     assert {p["name"] for p in points} >= {"loss", "accuracy"}
@@ -158,7 +158,7 @@ async def test_a_notebook_job_shows_in_the_api_and_streams_events(api, jp_fetch,
         batch_size=16, log_every=5, eval_every=20, callbacks=[Started()])))
     thread.start()
     await asyncio.get_running_loop().run_in_executor(None, started.wait, 120)
-    code, page = await api("GET", "jobs", params={"status": "running"})
+    _, page = await api("GET", "jobs", params={"status": "running"})
     assert [j["runner"] for j in page["items"]] == ["foreground"]
     events = await follow(jp_fetch, page["items"][0]["id"])
     await asyncio.get_running_loop().run_in_executor(None, thread.join, 120)
@@ -182,7 +182,22 @@ async def test_jobs_list_pages_and_filters(api, app):
     assert [j["id"] for j in rest["items"]] == [ids[1], ids[0]] and rest["next_cursor"] is None
     code, failed = await api("GET", "jobs", params={"status": "failed"})
     assert [j["id"] for j in failed["items"]] == [ids[4], ids[2], ids[0]]
-    code, body = await api("GET", "jobs", params={"status": "sleeping"})
+    code, _ = await api("GET", "jobs", params={"status": "sleeping"})
     assert code == 400
     code, body = await api("GET", f"jobs/{ids[0]}/model")
     assert code == 409 and body["error"]["code"] == "model_not_ready"
+
+
+async def test_running_jobs_keep_the_server_active_for_the_idle_culler(app, jp_serverapp):
+    """JupyterHub culls servers by their last activity: a running job counts as activity."""
+    from trainlab.jobs.records import Records
+
+    settings = jp_serverapp.web_app.settings
+    settings.pop("trainlab_last_activity", None)
+    await app._bump_activity()
+    assert "trainlab_last_activity" not in settings  # nothing runs: no activity claimed
+    Records(app.workspace).insert(trainlab.workspace.new_id("job"), name="j", task="tabular",
+                                  dataset_id=None, columns={}, params={}, device="cpu",
+                                  status="running", runner="worker")
+    await app._bump_activity()
+    assert jp_serverapp.web_app.last_activity() == settings["trainlab_last_activity"]

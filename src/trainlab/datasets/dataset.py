@@ -139,9 +139,10 @@ class DatasetStore:
         """Oldest first with no arguments. Paged (``limit``, ``cursor`` = the last id of the
         previous page) it is newest first, optionally only one ``status`` or names containing
         ``name`` (case-insensitive); each page is one indexed query however many there are."""
+        datasets_dir = str(self.ws.datasets_dir)
         if limit is None and cursor is None and status is None and name is None:
             rows = self.ws.store.query("SELECT * FROM datasets ORDER BY id")
-            return [self._from_row(r) for r in rows]
+            return [self._from_row(r, datasets_dir) for r in rows]
         where, args = [], []
         if status:
             where.append("status = ?")
@@ -156,7 +157,7 @@ class DatasetStore:
         sql = "SELECT * FROM datasets" + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self.ws.store.query(sql + " ORDER BY id DESC LIMIT ?",
                                    (*args, max(1, int(limit or 100))))
-        return [self._from_row(r) for r in rows]
+        return [self._from_row(r, datasets_dir) for r in rows]
 
     def get(self, dataset_id: str) -> Dataset:
         rows = self.ws.store.query("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
@@ -164,14 +165,15 @@ class DatasetStore:
             raise NotFoundError("dataset_not_found", id=dataset_id)
         return self._from_row(rows[0])
 
-    def _from_row(self, row: Any) -> Dataset:
+    def _from_row(self, row: Any, datasets_dir: str | None = None) -> Dataset:
         summary = json.loads(row["summary_json"])
-        directory = self.ws.datasets_dir / row["id"]
+        datasets_dir = datasets_dir or str(self.ws.datasets_dir)
         return Dataset(id=row["id"], name=row["name"], format=row["format"],
                        size_bytes=row["size_bytes"], sha256=row["sha256"], rows=row["rows"],
                        status=row["status"], created_at=row["created_at"],
                        schema=json.loads(row["schema_json"]),
-                       path=directory / f"data.{row['format']}", _summary=summary)
+                       path=Path(f"{datasets_dir}{os.sep}{row['id']}{os.sep}data.{row['format']}"),
+                       _summary=summary)
 
     # -- writing ---------------------------------------------------------------------------
     def delete(self, dataset_id: str) -> None:

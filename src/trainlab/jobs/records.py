@@ -81,7 +81,7 @@ def _loads(text: str | None) -> Any:
 
 def job_from_row(row: Any, jobs_dir: Path) -> Job:
     total = row["total_steps"]
-    folder = jobs_dir / row["id"]
+    folder = f"{jobs_dir}{os.sep}{row['id']}"  # strings, not Path joins: lists build many
     return Job(
         id=row["id"], name=row["name"], task=row["task"], dataset_id=row["dataset_id"],
         columns=json.loads(row["columns_json"]), params=json.loads(row["params_json"]),
@@ -94,8 +94,8 @@ def job_from_row(row: Any, jobs_dir: Path) -> Job:
         error=_loads(row["error_json"]), note=row["note"], stop_requested=bool(row["stop_requested"]),
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
         heartbeat_at=row["heartbeat_at"],
-        paths={"dir": str(folder), "log": str(folder / "log.txt"),
-               "checkpoints": str(folder / "checkpoints"), "model": str(folder / "model")})
+        paths={"dir": folder, "log": f"{folder}{os.sep}log.txt",
+               "checkpoints": f"{folder}{os.sep}checkpoints", "model": f"{folder}{os.sep}model"})
 
 
 class Records:

@@ -54,7 +54,8 @@ class JobStore:
             args.append(cursor)
         sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self.ws.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, max(1, int(limit))))
-        return [job_from_row(r, self.ws.jobs_dir) for r in rows]
+        jobs_dir = self.ws.jobs_dir
+        return [job_from_row(r, jobs_dir) for r in rows]
 
     def metrics(self, job_id: str, since_step: int = 0) -> list[dict[str, Any]]:
         """The metrics history from ``since_step`` on (one indexed query)."""
@@ -87,9 +88,11 @@ class JobStore:
         return beat is not None and time.time() - beat < SCHEDULER_ALIVE_S
 
     # -- writing -----------------------------------------------------------------------------
-    def submit(self, spec: JobSpec | dict[str, Any] | None = None, **fields: Any) -> Job:
+    def submit(self, spec: JobSpec | dict[str, Any] | None = None, *, warn: bool = True,
+               **fields: Any) -> Job:
         """Validate ``spec`` (a :class:`JobSpec` or its dict; fields may also be keywords) and
-        queue it. Every check runs now, so a job that is queued can run."""
+        queue it. Every check runs now, so a job that is queued can run. With no scheduler
+        running, the job's ``note`` says how to start one (and, with ``warn``, a warning too)."""
         from trainlab.jobs.spec import parse_spec, validate_spec
 
         parsed = parse_spec(spec, fields)
@@ -103,7 +106,8 @@ class JobStore:
             message = TrainlabError("no_scheduler", id=job_id, path=str(self.ws.path)).message()
             self.ws.store.execute("UPDATE jobs SET note=? WHERE id=?", (message, job_id))
             job.note = message
-            warnings.warn(message, stacklevel=2)
+            if warn:
+                warnings.warn(message, stacklevel=2)
         return job
 
     def stop(self, job_id: str) -> Job:

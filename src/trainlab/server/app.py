@@ -56,6 +56,9 @@ class TrainlabApp(ExtensionApp):
                          "process runs `python -m trainlab.jobs.scheduler` on the workspace).")
     prewarm_worker = Bool(True, config=True,
                           help="Keep one worker with torch imported, so a job starts in ~1 s.")
+    validate_responses = Bool(False, config=True,
+                              help="Check every answer against its OpenAPI model before sending "
+                              "it (the test suite turns this on; it costs ~1 ms on a list).")
     threads = Integer(8, config=True, help="Threads for blocking work (disk, SQLite, parsing).")
 
     @validate("allowed_formats")

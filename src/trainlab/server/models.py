@@ -177,7 +177,8 @@ class MetricPoint(BaseModel):
 
 class Metrics(BaseModel):
     items: list[MetricPoint]
-    next_since_step: int = Field(description="Ask again with ?since_step= this to get only newer points.")
+    next_since_step: int = Field(
+        description="Ask again with ?since_step= this to get only newer points.")
 
 
 class Logs(BaseModel):

@@ -6,7 +6,7 @@ data, so it is tested without a server and the handlers stay a few lines each.
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import os
 import shutil
@@ -54,17 +54,21 @@ def gpus() -> list[dict[str, Any]]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def torch_version() -> str | None:
+    """Read from the package metadata: the server does not import torch."""
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def health(ws: Workspace, scheduler_alive: bool) -> dict[str, Any]:
     from trainlab import __version__
-
-    try:
-        torch_version: str | None = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        torch_version = None
     counts = {r["status"]: r["n"] for r in ws.store.query(
         "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued') GROUP BY status")}
     found = gpus()
-    return {"status": "ok", "version": __version__, "torch_version": torch_version,
+    return {"status": "ok", "version": __version__, "torch_version": torch_version(),
             "cuda_available": bool(found), "gpus": found, "workspace": str(ws.path),
             "disk_free_bytes": shutil.disk_usage(ws.path).free,
             "jobs_running": counts.get("running", 0), "jobs_queued": counts.get("queued", 0),
@@ -200,8 +204,7 @@ def job_page(ws: Workspace, status: str | None, limit: int, cursor: str | None) 
     items = ws.jobs.list(status=status, limit=limit + 1, cursor=cursor)
     more = len(items) > limit
     items = items[:limit]
-    return {"items": [_plain(j.to_dict()) for j in items],
-            "next_cursor": items[-1].id if more else None}
+    return {"items": [j.to_dict() for j in items], "next_cursor": items[-1].id if more else None}
 
 
 def get_job(ws: Workspace, job_id: str) -> Any:
@@ -277,11 +280,6 @@ def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
         out["probabilities"] = [{str(k): float(v) for k, v in row.items()}
                                 for row in frame.to_dict(orient="records")]
     return out
-
-
-def error_json(exc: TrainlabError, lang: str) -> dict[str, Any]:
-    body = exc.to_dict(lang)
-    return json.loads(json.dumps(body, default=str))
 
 
 def render(code: str, lang: str, **params: Any) -> str:
