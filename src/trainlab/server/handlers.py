@@ -331,7 +331,11 @@ async def _begin_upload(h: _Base) -> _Stream:
     length = h.request.headers.get("Content-Length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise dataset_error("too_large", name=name, limit=limit, size=int(length))
-    h.request.connection.set_max_body_size(limit + 1)  # type: ignore[union-attr]
+    # With a Content-Length (checked above) tornado may hold the body to it. A chunked body's
+    # size shows only as it arrives: tornado's own cap (which answers a bare 400) is set far
+    # above ours, so _Stream.feed answers 413 with its JSON first.
+    h.request.connection.set_max_body_size(  # type: ignore[union-attr]
+        limit + 1 if length is not None else limit + 2**30)
     path = h.ws.tmp_dir / f"{new_id('up')}.{fmt}"
     stream = _Stream(h, None, limit, name)  # type: ignore[arg-type]
     stream.spool = await h.run(Spool, path, hash_it=True, on_drain=stream.wake)

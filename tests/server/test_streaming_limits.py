@@ -1,0 +1,93 @@
+"""The streamed upload decides before reading the body: no token, or a Content-Length over
+the limit, is answered at once (the client need not send the body); a chunked body that
+outgrows the limit is cut off with 413 as the bytes arrive. Nothing is kept either way."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import pytest
+
+from tests.server.test_datasets_api import leftovers
+
+LIMITED = pytest.mark.parametrize("trainlab_config", [{
+    "max_upload_bytes": 100_000, "run_scheduler": False, "prewarm_worker": False}], ids=["limit"])
+
+
+def exchange(port: int, head: str, body_parts: list[bytes], timeout: float = 10) -> tuple[int, dict]:
+    """Send the request head, then the body parts while the server still listens; return the
+    answer's status and JSON (read as soon as it comes, whether or not the body was sent)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head.encode())
+        sock.settimeout(0.5)
+        answer = b""
+        for part in [None, *body_parts]:
+            try:
+                chunk = sock.recv(65536)
+                if chunk:
+                    answer += chunk
+                    break
+            except TimeoutError:
+                pass
+            if part is not None:
+                try:
+                    sock.sendall(part)
+                except OSError:
+                    break
+        sock.settimeout(timeout)
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head_text, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head_text.split(b" ")[1])
+    if b"chunked" in head_text.lower():  # one chunk: size line, data
+        body = body.split(b"\r\n", 1)[1].rsplit(b"\r\n0\r\n", 1)[0]
+    return status, json.loads(body)
+
+
+def head(base: str, token: str | None, length: int | None, filename: str = "big.csv") -> str:
+    lines = [f"POST {base}trainlab/api/datasets?filename={filename} HTTP/1.1", "Host: 127.0.0.1"]
+    if token:
+        lines.append(f"Authorization: token {token}")
+    lines.append(f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked")
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+async def call(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+@LIMITED
+async def test_no_token_is_refused_before_the_body(jp_http_port, jp_base_url, http_server, app,
+                                                   workspace_dir):
+    status, body = await call(exchange, jp_http_port, head(jp_base_url, None, 10**12), [])
+    assert status == 403 and body["error"]["code"] == "not_authenticated"
+    assert leftovers(workspace_dir) == []
+
+
+@LIMITED
+async def test_a_content_length_over_the_limit_is_413_before_the_body(
+        jp_http_port, jp_base_url, http_server, jp_serverapp, app, workspace_dir):
+    token = jp_serverapp.identity_provider.token
+    status, body = await call(exchange, jp_http_port, head(jp_base_url, token, 10**12), [])
+    assert status == 413 and body["error"]["code"] == "too_large"
+    assert body["error"]["details"]["limit"] == 100_000
+    assert leftovers(workspace_dir) == []
+
+
+@LIMITED
+async def test_a_chunked_body_that_outgrows_the_limit_is_cut_off(
+        jp_http_port, jp_base_url, http_server, jp_serverapp, app, workspace_dir):
+    token = jp_serverapp.identity_provider.token
+    line = b"1,2,3\n" * 2000
+    chunk = f"{len(line):x}\r\n".encode() + line + b"\r\n"
+    parts = [f"{6}\r\n".encode() + b"a,b,c\n\r\n"] + [chunk] * 40
+    status, body = await call(exchange, jp_http_port, head(jp_base_url, token, None), parts)
+    assert status == 413 and body["error"]["code"] == "too_large"
+    await asyncio.sleep(0.5)  # the spool is discarded off the loop
+    assert leftovers(workspace_dir) == []
+    assert (await call(lambda: __import__("trainlab").Workspace(workspace_dir).datasets.list())) == []
