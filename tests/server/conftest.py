@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+# pytest-jupyter's fixtures and its async test runner, for the tests in this folder only (as a
+# plugin its autouse fixtures would build a ServerApp around every test of the suite).
+from pytest_jupyter.jupyter_core import *  # noqa: F403
+from pytest_jupyter.jupyter_core import pytest_pyfunc_call  # noqa: F401
+from pytest_jupyter.jupyter_server import *  # noqa: F403
 
 
 @pytest.fixture()
