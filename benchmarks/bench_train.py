@@ -51,10 +51,11 @@ def lm_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), target.reshape(-1))
 
 
-def setup(name: str, device: torch.device) -> dict:
+def setup(name: str, device: torch.device, scale: float = 1.0) -> dict:
     gen = torch.Generator().manual_seed(0)
     if name == "mlp":
         n, batch, steps = 65536, 256, 300 if device.type == "cpu" else 2000
+        steps = int(steps * scale)
         x = torch.randn(n, 64, generator=gen)
         y = torch.randint(0, 10, (n,), generator=gen)
         return {"make": MLP, "data": (x, y), "loss": F.cross_entropy, "batch": batch,
@@ -64,7 +65,7 @@ def setup(name: str, device: torch.device) -> dict:
         arch = {"vocab_size": 260, "context": ctx, "d_model": 128, "heads": 4, "layers": 2} \
             if device.type == "cpu" else {"vocab_size": 260, "context": ctx, "d_model": 512,
                                           "heads": 8, "layers": 6}
-        steps = 40 if device.type == "cpu" else 300
+        steps = int((40 if device.type == "cpu" else 300) * scale)
         tokens = torch.randint(0, 256, (batch * steps, ctx + 1), generator=gen)
         return {"make": lambda: GPT(**arch), "data": (tokens[:, :-1].contiguous(),
                                                       tokens[:, 1:].contiguous()),
@@ -130,7 +131,10 @@ class Count(trainlab.Callback):
         self.calls += 1
 
 
-def trainlab_loop(spec: dict, state: dict, device: torch.device, ws: trainlab.Workspace) -> float:
+def trainlab_loop(spec: dict, state: dict, device: torch.device, ws: trainlab.Workspace,
+                  in_loop: list | None = None) -> float:
+    """Samples/s of the whole call; ``in_loop`` gets trainlab's own figure for the training
+    steps alone (set-up, evaluation, the checkpoint and the saved model left out)."""
     model = spec["make"]()
     model.load_state_dict(state)
     counter = Count()
@@ -142,6 +146,8 @@ def trainlab_loop(spec: dict, state: dict, device: torch.device, ws: trainlab.Wo
     sync(device)
     elapsed = time.perf_counter() - start
     assert result.steps == spec["steps"] and counter.calls > 0 and result.checkpoint_path
+    if in_loop is not None and result.samples_per_s:
+        in_loop.append(result.samples_per_s)
     return spec["steps"] * spec["batch"] / elapsed
 
 
@@ -150,6 +156,9 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--models", default="mlp,transformer")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--steps-scale", type=float, default=1.0,
+                        help="train this many times the default steps (fixed costs weigh less)")
+    parser.add_argument("--no-loader", action="store_true", help="skip the DataLoader figure")
     args = parser.parse_args()
     device = torch.device(args.device)
     if device.type == "cuda":
@@ -157,16 +166,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ws = trainlab.Workspace(Path(tmp) / "ws")
         for name in args.models.split(","):
-            spec = setup(name, device)
+            spec = setup(name, device, args.steps_scale)
             torch.manual_seed(0)
             state = spec["make"]().state_dict()
             plain_loop(spec, state, device)            # warm-up, dropped
             trainlab_loop(spec, state, device, ws)     # warm-up, dropped
-            raw, ours, loader = [], [], []
+            raw, ours, loader, in_loop = [], [], [], []
             for _ in range(args.repeat):
                 raw.append(plain_loop(spec, state, device))
-                ours.append(trainlab_loop(spec, state, device, ws))
-                if name == "mlp":
+                ours.append(trainlab_loop(spec, state, device, ws, in_loop))
+                if name == "mlp" and not args.no_loader:
                     loader.append(plain_loop(spec, state, device, loader=True))
             raw_s, ours_s = statistics.median(raw), statistics.median(ours)
             line = {"bench": "train", "device": str(device), "model": name,
@@ -174,6 +183,9 @@ def main() -> None:
                     "ratio": round(ours_s / raw_s, 3), "batch_size": spec["batch"],
                     "steps": spec["steps"], "repeats": args.repeat,
                     "threads": torch.get_num_threads()}
+            if in_loop:  # the steps alone: what the fixed costs of a call hide
+                line["trainlab_in_loop_samples_per_s"] = round(statistics.median(in_loop), 1)
+                line["in_loop_ratio"] = round(statistics.median(in_loop) / raw_s, 3)
             if loader:
                 line["raw_dataloader_samples_per_s"] = round(statistics.median(loader), 1)
             if spec["tokens"] > 1:

@@ -91,3 +91,34 @@ async def test_a_chunked_body_that_outgrows_the_limit_is_cut_off(
     await asyncio.sleep(0.5)  # the spool is discarded off the loop
     assert leftovers(workspace_dir) == []
     assert (await call(lambda: __import__("trainlab").Workspace(workspace_dir).datasets.list())) == []
+
+
+@pytest.mark.parametrize("size", [1_000, 30_000_000], ids=["small", "large"])
+async def test_a_full_disk_is_507_with_nothing_kept(api, monkeypatch, workspace_dir, size):
+    import errno
+
+    from trainlab.server import uploads
+
+    real_init = uploads.Spool.__init__
+
+    def full_disk(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        real = self.file
+
+        class Full:
+            def write(self, data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            def __getattr__(self, name):
+                return getattr(real, name)
+
+        self.file = Full()
+
+    monkeypatch.setattr(uploads.Spool, "__init__", full_disk)
+    code, body = await api("POST", "datasets", raw=b"a,b\n" + b"1,2\n" * (size // 4),
+                           params={"filename": "t.csv"})
+    assert code == 507 and body["error"]["code"] == "write_failed"
+    assert "No space left" in body["error"]["message"]
+    await asyncio.sleep(0.3)
+    assert leftovers(workspace_dir) == []
+    assert (await api("GET", "datasets"))[1]["items"] == []

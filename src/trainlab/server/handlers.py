@@ -296,14 +296,25 @@ class _Stream:
     async def feed(self, chunk: bytes) -> None:
         self.received += len(chunk)
         if self.received > self.limit:
-            error = dataset_error("too_large", name=self.name, limit=self.limit, size=self.received)
-            self.h.send_error(413, exc_info=(type(error), error, None))
+            self._refuse(dataset_error("too_large", name=self.name, limit=self.limit,
+                                       size=self.received))
             return
-        if not self.spool.feed(chunk):  # the disk is behind: stop reading the socket a while
+        try:
+            below = self.spool.feed(chunk)
+        except TrainlabError as error:  # the disk refused (full, read-only): 507
+            self._refuse(error)
+            return
+        if not below:  # the disk is behind: stop reading the socket a while
             self.drained.clear()
             while self.spool.pending >= HIGH_WATER // 2 and self.spool.error is None:
                 await self.drained.wait()
                 self.drained.clear()
+
+    def _refuse(self, error: TrainlabError) -> None:
+        """Answer now, mid-body; the partial file goes whatever the client does next."""
+        self.h._streaming = None
+        self.cancel()
+        self.h.send_error(error.status, exc_info=(type(error), error, None))
 
     def cancel(self) -> None:
         self.cancelled = True
