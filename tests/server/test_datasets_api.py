@@ -235,3 +235,10 @@ async def test_errors_speak_persian_when_asked(api):
     assert code == 404 and "مجموعه‌داده" in body["error"]["message"]
     code, body = await api("GET", "nowhere", headers={"Accept-Language": "fa"})
     assert code == 404 and body["error"]["code"] == "route_not_found"
+
+
+async def test_a_json_body_over_8_mib_is_413(api):
+    code, ds = await upload(api, CSV)
+    huge = json.dumps({"task": "tabular", "columns": {"target": "x" * (9 * 1024 * 1024)}})
+    code, body = await api("POST", f"datasets/{ds['id']}/check", raw=huge.encode())
+    assert code == 413 and body["error"]["code"] == "too_large"

@@ -71,7 +71,8 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
         responses[str(status)] = {"description": "Success.", "content": {
             "application/json": {"schema": refs[(model, "serialization")]}}}
     error = {"application/json": {"schema": refs[(m.ErrorBody, "serialization")]}}
-    for status in sorted({*op.errors, 403, 500}):
+    always = {403, 500} | ({413} if op.request is not None else set())  # a JSON body over 8 MiB
+    for status in sorted({*op.errors, *always}):
         responses[str(status)] = {"description": ERROR_TEXT[status], "content": error}
     out: dict[str, Any] = {"summary": op.summary.split(". ")[0].rstrip("."),
                            "description": op.summary, "operationId": op.fn.__name__,
