@@ -201,3 +201,25 @@ async def test_running_jobs_keep_the_server_active_for_the_idle_culler(app, jp_s
                                   status="running", runner="worker")
     await app._bump_activity()
     assert jp_serverapp.web_app.last_activity() == settings["trainlab_last_activity"]
+
+
+def test_the_fast_list_encodes_exactly_what_the_decoded_one_does(ws):
+    """GET jobs without response validation passes JSON columns through undecoded: the bytes
+    must be the same as decoding and re-encoding them."""
+    import msgspec
+
+    from trainlab.jobs.records import Records
+    from trainlab.server import service
+
+    records = Records(ws)
+    for i in range(3):
+        job_id = trainlab.workspace.new_id("job")
+        records.insert(job_id, name=f"j{i}", task="tabular", dataset_id=None,
+                       columns={"target": "y", "features": ["a", "ب"]}, params={"lr": 0.01},
+                       device="cpu", status="running", runner="worker")
+        assert records.finish(job_id, "failed", error={"code": "x", "message": "ü", "traceback": "…"})
+    fast = msgspec.json.encode(service.job_page(ws, None, 10, None, raw=True))
+    slow = msgspec.json.encode(service.job_page(ws, None, 10, None, raw=False))
+    assert msgspec.json.decode(fast) == msgspec.json.decode(slow)
+    first = json.loads(fast)["items"][0]
+    assert first["columns"]["features"] == ["a", "ب"] and first["error"]["message"] == "ü"

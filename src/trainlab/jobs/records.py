@@ -79,19 +79,29 @@ def _loads(text: str | None) -> Any:
     return json.loads(text) if text else None
 
 
-def job_from_row(row: Any, jobs_dir: Path) -> Job:
+def raw_json(text: str | None) -> Any:
+    """A JSON column kept as its text (msgspec.Raw), for answers that only re-encode it."""
+    import msgspec
+
+    return msgspec.Raw(text) if text else None
+
+
+def job_from_row(row: Any, jobs_dir: Path, loads: Any = None) -> Job:
+    """A :class:`Job` from its row; ``loads`` decodes the JSON columns (``json.loads``;
+    :func:`raw_json` for a REST list that passes them through unparsed)."""
+    loads = loads or _loads
     total = row["total_steps"]
     folder = f"{jobs_dir}{os.sep}{row['id']}"  # strings, not Path joins: lists build many
     return Job(
         id=row["id"], name=row["name"], task=row["task"], dataset_id=row["dataset_id"],
-        columns=json.loads(row["columns_json"]), params=json.loads(row["params_json"]),
+        columns=loads(row["columns_json"]), params=loads(row["params_json"]),
         device=row["device"], status=row["status"], runner=row["runner"], pid=row["pid"],
         host=row["host"], gpus=row["gpus"],
         progress={"step": row["step"], "total_steps": total, "epoch": row["epoch"],
                   "fraction": round(row["step"] / total, 4) if total else 0.0,
                   "eta_s": row["eta_s"], "samples_per_s": row["samples_per_s"]},
-        metrics=_loads(row["last_metrics_json"]), best_metrics=_loads(row["best_metrics_json"]),
-        error=_loads(row["error_json"]), note=row["note"], stop_requested=bool(row["stop_requested"]),
+        metrics=loads(row["last_metrics_json"]), best_metrics=loads(row["best_metrics_json"]),
+        error=loads(row["error_json"]), note=row["note"], stop_requested=bool(row["stop_requested"]),
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
         heartbeat_at=row["heartbeat_at"],
         paths={"dir": folder, "log": f"{folder}{os.sep}log.txt",

@@ -10,7 +10,15 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from trainlab.errors import NotFoundError, TrainlabError
-from trainlab.jobs.records import FINAL, RESUMABLE, Job, Records, job_from_row, now_iso
+from trainlab.jobs.records import (
+    FINAL,
+    RESUMABLE,
+    Job,
+    Records,
+    job_from_row,
+    now_iso,
+    raw_json,
+)
 from trainlab.jobs.reporting import read_log, stop_file
 from trainlab.workspace import is_valid_id, new_id
 
@@ -42,8 +50,10 @@ class JobStore:
         return job_from_row(rows[0], self.ws.jobs_dir)
 
     def list(self, status: str | list[str] | None = None, limit: int = 100,
-             cursor: str | None = None) -> list[Job]:
-        """Newest first; ``cursor`` is the id of the last job of the previous page."""
+             cursor: str | None = None, *, raw: bool = False) -> list[Job]:
+        """Newest first; ``cursor`` is the id of the last job of the previous page. With
+        ``raw`` the JSON fields (columns, params, metrics, error) stay undecoded
+        (``msgspec.Raw``), for an answer that re-encodes them as they are."""
         where, args = [], []
         if status:
             wanted = [status] if isinstance(status, str) else list(status)
@@ -55,7 +65,8 @@ class JobStore:
         sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self.ws.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, max(1, int(limit))))
         jobs_dir = self.ws.jobs_dir
-        return [job_from_row(r, jobs_dir) for r in rows]
+        loads = raw_json if raw else None
+        return [job_from_row(r, jobs_dir, loads) for r in rows]
 
     def metrics(self, job_id: str, since_step: int = 0) -> list[dict[str, Any]]:
         """The metrics history from ``since_step`` on (one indexed query)."""

@@ -576,7 +576,9 @@ async def list_jobs(h: _Base) -> None:
     status = service.choice_param("status", h.arg("status"), JOB_STATUSES)
     limit = service.page_limit(h.arg("limit"))
     cursor = service.cursor_param(h.arg("cursor"), "job")
-    h.reply(await h.run(service.job_page, h.ws, status, limit, cursor))
+    # Unvalidated answers pass the JSON columns through undecoded (msgspec.Raw): faster.
+    h.reply(await h.run(service.job_page, h.ws, status, limit, cursor,
+                        not h.app.validate_responses))
 
 
 @route("POST", "jobs", JOBS, "Submit a background job; every check runs now.",

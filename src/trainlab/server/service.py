@@ -200,8 +200,9 @@ def check_format(name: str, fmt: str | None, allowed: list[str]) -> str:
 
 
 # -- jobs ------------------------------------------------------------------------------------
-def job_page(ws: Workspace, status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
-    items = ws.jobs.list(status=status, limit=limit + 1, cursor=cursor)
+def job_page(ws: Workspace, status: str | None, limit: int, cursor: str | None,
+             raw: bool = False) -> dict[str, Any]:
+    items = ws.jobs.list(status=status, limit=limit + 1, cursor=cursor, raw=raw)
     more = len(items) > limit
     items = items[:limit]
     return {"items": [j.to_dict() for j in items], "next_cursor": items[-1].id if more else None}
