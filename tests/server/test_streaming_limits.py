@@ -122,3 +122,26 @@ async def test_a_full_disk_is_507_with_nothing_kept(api, monkeypatch, workspace_
     await asyncio.sleep(0.3)
     assert leftovers(workspace_dir) == []
     assert (await api("GET", "datasets"))[1]["items"] == []
+
+
+async def test_a_client_that_disconnects_mid_upload_leaves_nothing(
+        jp_http_port, jp_base_url, http_server, jp_serverapp, app, workspace_dir):
+    token = jp_serverapp.identity_provider.token
+
+    def half_then_hang_up() -> list[str]:
+        with socket.create_connection(("127.0.0.1", jp_http_port), timeout=10) as sock:
+            sock.sendall(head(jp_base_url, token, 20_000_000).encode())
+            sock.sendall(b"a,b\n" + b"1,2\n" * 1_000_000)  # 4 MB of the announced 20 MB
+            for _ in range(100):  # the partial file is there while the request is open
+                if leftovers(workspace_dir):
+                    break
+                __import__("time").sleep(0.05)
+            return leftovers(workspace_dir)
+
+    assert await call(half_then_hang_up)
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if not leftovers(workspace_dir):
+            break
+    assert leftovers(workspace_dir) == []
+    assert (await call(lambda: __import__("trainlab").Workspace(workspace_dir).datasets.list())) == []
