@@ -1,0 +1,118 @@
+"""The dataset and jobs panels, driven as a user drives them: widget values, clicks, and the
+browser's upload messages; assertions on what the panel shows."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+import trainlab
+from tests.conftest import workspace_files
+from trainlab.widgets import DatasetPanel, JobsPanel
+from trainlab.widgets.upload import CHUNK_BYTES, Receiver
+
+
+def send_file(receiver: Receiver, name: str, data: bytes, chunk: int = CHUNK_BYTES,
+              sha256: str | None = "auto") -> dict:
+    """What the browser half does: begin, 1 MiB chunks each after the last ack, end."""
+    reply = receiver.handle_message({"type": "begin", "name": name, "size": len(data)}, [])
+    while reply["type"] == "ack" and reply["offset"] < len(data):
+        part = memoryview(data)[reply["offset"]: reply["offset"] + chunk]
+        reply = receiver.handle_message({"type": "chunk", "offset": reply["offset"]}, [part])
+    if reply["type"] != "ack":
+        return reply
+    digest = hashlib.sha256(data).hexdigest() if sha256 == "auto" else sha256
+    return receiver.handle_message({"type": "end", "sha256": digest}, [])
+
+
+def csv_data(rows: int) -> bytes:
+    return b"x,color,label\n" + b"".join(
+        f"{i * 0.37:.3f},{'rgb'[i % 3]},{'ab'[(i // 3) % 2]}\n".encode() for i in range(rows))
+
+
+def test_a_chunked_upload_arrives_byte_identical_and_is_shown(ws):
+    panel = DatasetPanel(ws)
+    data = csv_data(400_000)  # ~6.5 MB: seven 1 MiB chunks
+    reply = send_file(panel.upload.receiver, "big.csv", data)
+    assert reply["type"] == "done", reply
+    ds = ws.datasets.get(reply["dataset"]["id"])
+    assert ds.path.read_bytes() == data and ds.sha256 == hashlib.sha256(data).hexdigest()
+    assert panel.picker.value == ds.id and "big.csv" in panel.summary.value
+    assert "valid" in panel.summary.value and "400,000" in panel.summary.value
+    assert "<td>3</td><td>0.37</td><td>g</td>" in panel.preview_view.value  # file line 3
+    assert "color" in panel.profile_view.value and "tl-bar" in panel.profile_view.value
+
+
+def test_a_broken_upload_leaves_nothing(ws):
+    receiver = DatasetPanel(ws).upload.receiver
+    data = csv_data(1000)
+    assert send_file(receiver, "t.csv", data, sha256="0" * 64)["code"] == "upload_checksum_mismatch"
+    reply = receiver.handle_message({"type": "begin", "name": "t.csv", "size": len(data)}, [])
+    reply = receiver.handle_message({"type": "chunk", "offset": 5}, [data[:10]])
+    assert reply["type"] == "error"  # a chunk at the wrong offset
+    assert receiver.handle_message({"type": "begin", "name": "x.parquet", "size": 3}, [])[
+        "code"] == "unsupported_format"
+    assert workspace_files(ws) == [] and ws.datasets.list() == []
+
+
+def test_a_broken_dataset_shows_its_errors_paged(ws, tmp_path):
+    lines = ['{"a": 1}'] + ["{broken" if i % 2 else f'{{"a": {i}}}' for i in range(1, 150)]
+    path = tmp_path / "b.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    panel = DatasetPanel(ws, lang="fa")
+    ds = panel.import_path(str(path))
+    assert ds is not None and ds.status == "invalid"
+    assert "invalid" in panel.summary.value and "dir='rtl'" in panel.summary.value
+    assert "invalid_json" in panel.report_view.value and "1–50 / 75" in panel.report_view.value
+    assert panel.previous.disabled and not panel.next.disabled
+    panel.next.click()
+    assert "51–75 / 75" in panel.report_view.value and panel.next.disabled
+    assert "سطر" in panel.report_view.value  # Persian messages
+
+
+def test_importing_a_missing_file_says_so_in_the_panel(ws):
+    panel = DatasetPanel(ws)
+    panel.path.value = "nowhere/none.csv"
+    panel.import_button.click()
+    assert "No file at" in panel.message.value and ws.datasets.list() == []
+
+
+def test_jobs_panel_stops_a_job_and_stops_refreshing_when_none_run(ws, tmp_path):
+    from trainlab.jobs.records import Records
+
+    records = Records(ws)
+    job_id = trainlab.workspace.new_id("job")
+    records.insert(job_id, name="queued one", task="tabular", dataset_id=None, columns={},
+                   params={}, device="cpu", status="queued", runner="worker")
+    panel = JobsPanel(ws, refresh_s=0.05)
+    assert "queued one" in panel.table.value and "queued" in panel.table.value
+    assert panel.refreshing  # a job is queued: the panel keeps itself current
+    panel.selected.value = job_id
+    panel.stop_button.click()  # a queued job is cancelled
+    assert ws.jobs.get(job_id).status == "stopped" and "stopped" in panel.table.value
+    deadline = time.monotonic() + 5
+    while panel.refreshing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not panel.refreshing  # nothing runs: no more refreshing
+    panel.resume_button.click()
+    assert ws.jobs.get(job_id).status == "queued" and panel.refreshing
+    panel.stop_button.click()
+    panel.delete_button.click()
+    assert "No jobs yet" in panel.table.value and panel.message.value == ""
+
+
+def test_jobs_panel_shows_errors_in_the_panel(ws):
+    from trainlab.jobs.records import Records
+
+    job_id = trainlab.workspace.new_id("job")
+    Records(ws).insert(job_id, name="done", task="tabular", dataset_id=None, columns={},
+                       params={}, device="cpu", status="completed", runner="worker")
+    panel = JobsPanel(ws)
+    panel.selected.value = job_id
+    panel.stop_button.click()
+    assert "job_not_active" not in panel.message.value and "tl-bad" in panel.message.value
+    assert not panel.refreshing
