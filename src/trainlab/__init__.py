@@ -14,7 +14,7 @@ from trainlab.workspace import Workspace
 
 __version__ = "0.1.0"
 __all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__", "fit",
-           "load_model"]
+           "load_model", "ui"]
 
 _LAZY = {"fit", "load_model", "TrainResult", "Callback"}
 
@@ -32,6 +32,10 @@ def __getattr__(name: str):  # torch is imported on first use, not by `import tr
         from trainlab.jobs.foreground import fit
 
         return fit
+    if name == "ui":  # the notebook panels (ipywidgets)
+        from trainlab.widgets import ui
+
+        return ui
     if name in _LAZY:
         from trainlab import training
 

@@ -116,3 +116,103 @@ def test_jobs_panel_shows_errors_in_the_panel(ws):
     panel.stop_button.click()
     assert "job_not_active" not in panel.message.value and "tl-bad" in panel.message.value
     assert not panel.refreshing
+
+
+# -- the training panel ----------------------------------------------------------------------------
+from tests.training.conftest import tabular_rows, write_jsonl  # noqa: E402
+from trainlab.widgets import TrainPanel  # noqa: E402
+
+
+@pytest.fixture()
+def table_ds(ws, tmp_path):
+    return ws.datasets.add(write_jsonl(tmp_path / "table.jsonl", tabular_rows(400)))
+
+
+def test_the_panel_infers_the_mapping_checks_it_and_trains_to_the_end(ws, table_ds):
+    panel = TrainPanel(table_ds, workspace=ws)
+    assert panel.task.value == "tabular" and panel.roles["target"].value == "label"
+    assert "✓" in panel.check_view.value and not panel.start.disabled
+    panel.batch_size.value = 32
+    panel.train(max_steps=40, log_every=5, eval_every=10)
+    assert panel.stop.disabled is False  # running: Stop is live, Start is not
+    result = panel.wait(120)
+    assert result is not None and result.status == "completed"
+    assert "completed" in panel.outcome.value and f'load_model("{result.job_id}")' in panel.outcome.value
+    assert "accuracy" in panel.outcome.value and panel.progress.value == panel.progress.max == 40
+    assert "<svg" in panel.chart.value and "train loss" in panel.chart.value
+    assert "step 40" in panel.status.value and not panel.start.disabled and panel.stop.disabled
+    assert ws.jobs.get(result.job_id).status == "completed"
+
+
+def test_stop_ends_stopped_with_a_checkpoint_within_a_second(ws, table_ds):
+    panel = TrainPanel(table_ds, workspace=ws)
+    panel.early_stopping.value = 0
+    panel.batch_size.value = 8
+    panel.train(max_steps=10**6, log_every=5)
+    deadline = time.monotonic() + 60
+    while not panel.state and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert panel.state, "training did not start"
+    asked = time.monotonic()
+    panel.stop.click()
+    result = panel.wait(30)
+    assert time.monotonic() - asked < 1.0
+    assert result.status == "stopped" and result.checkpoint_path
+    assert "stopped" in panel.outcome.value
+
+
+def test_a_broken_mapping_keeps_start_disabled_and_says_why(ws, tmp_path):
+    rows = [{"text": "a" if i % 2 else "", "label": None if i % 3 else "x"} for i in range(60)]
+    ds = ws.datasets.add(write_jsonl(tmp_path / "t.jsonl", rows))
+    panel = TrainPanel(ds, workspace=ws)
+    panel.task.value = "text-classification"
+    panel.roles["text"].value = "text"
+    panel.roles["label"].value = "label"
+    assert panel.start.disabled and panel.background.disabled
+    assert "tl-bad" in panel.check_view.value or "<table" in panel.check_view.value
+    assert panel.train() is None
+
+
+def test_errors_show_in_the_panel_not_as_a_traceback(ws, table_ds):
+    panel = TrainPanel(table_ds, workspace=ws)
+    panel.train(max_steps=5, lr=1e9)  # refused by the settings check
+    panel.wait(30)
+    assert "tl-bad" in panel.outcome.value and "<details>" in panel.outcome.value
+    assert panel.progress.bar_style == "danger" and not panel.start.disabled
+
+
+def test_run_in_background_submits_a_job(ws, table_ds):
+    panel = TrainPanel(table_ds, workspace=ws)
+    panel.background.click()
+    jobs = ws.jobs.list()
+    assert len(jobs) == 1 and jobs[0].status == "queued" and jobs[0].runner == "worker"
+    assert jobs[0].id in panel.outcome.value
+
+
+def test_your_own_module(ws):
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    x = torch.randn(256, 4)
+    y = (x[:, 0] > 0).long()
+    panel = TrainPanel(model=nn.Linear(4, 2), workspace=ws, train=(x, y), val=(x, y),
+                       loss=F.cross_entropy)
+    assert not panel.start.disabled and panel.mapping.layout.display == "none"
+    panel.train(max_steps=20, batch_size=32)
+    assert panel.wait(60).status == "completed"
+
+
+def test_ui_has_three_tabs_and_speaks_persian(ws, table_ds):
+    tabs = trainlab.ui(ws, lang="fa")
+    assert [tabs.get_title(i) for i in range(3)] == ["مجموعه‌داده‌ها", "آموزش", "کارها"]
+    datasets, train, _ = tabs.panels
+    datasets.picker.value = table_ds.id  # picking a dataset hands it to the training panel
+    assert train.picker.value == table_ds.id and train.roles["target"].value == "label"
+
+
+def test_the_chart_sends_a_bounded_number_of_points():
+    from trainlab.widgets.train import CHART_POINTS, chart_svg
+
+    svg = chart_svg({"train loss": [(i, 1 / (i + 1)) for i in range(100_000)]})
+    assert svg.count(",") <= CHART_POINTS + 5 and len(svg) < 20_000
