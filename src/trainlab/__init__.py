@@ -32,6 +32,10 @@ def __getattr__(name: str):  # torch is imported on first use, not by `import tr
         from trainlab.jobs.foreground import fit
 
         return fit
+    if name == "widgets":  # trainlab.widgets.TrainPanel(...) without importing it first
+        import importlib
+
+        return importlib.import_module("trainlab.widgets")
     if name == "ui":  # the notebook panels (ipywidgets)
         from trainlab.widgets import ui
 

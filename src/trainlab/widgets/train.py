@@ -254,8 +254,8 @@ class TrainPanel(w.VBox):
             self.features.options = list(self.dataset.schema)
             try:
                 task, mapping = infer(self.dataset, None, {})
-            except Exception:  # nothing to infer: the person picks
-                task, mapping = "tabular", {}
+            except Exception:  # nothing named like a label: the last column, as in most CSVs
+                task, mapping = "tabular", {"target": list(self.dataset.schema)[-1]}
             self._applying = True
             self.task.value = task
             for role, box in self.roles.items():

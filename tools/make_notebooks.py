@@ -1,0 +1,236 @@
+"""Write the example notebooks in notebooks/ and run them to store their outputs.
+
+    .venv/bin/python tools/make_notebooks.py [NAME ...]
+
+The notebooks are the user documentation and `make test` checks them with nbval, so edit the
+cells here, run this, read the outputs, and commit the .ipynb files.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1] / "notebooks"
+SETUP = '''import os, tempfile
+# In JupyterLab with the trainlab extension, TRAINLAB_HOME is the server's workspace; run
+# alone (as the test suite does), this notebook uses a scratch one.
+os.environ.setdefault("TRAINLAB_HOME", tempfile.mkdtemp(prefix="trainlab-docs-"))
+import trainlab
+ws = trainlab.Workspace()'''
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_markdown_cell(text.strip())
+
+
+def code(text: str) -> nbformat.NotebookNode:
+    """A code cell; one that starts with a "# varies: why" comment is tagged
+    ``nbval-ignore-output`` (a live widget's model id, a figure), and only those."""
+    cell = nbformat.v4.new_code_cell(text.strip())
+    if text.strip().startswith("# varies:"):
+        cell.metadata["tags"] = ["nbval-ignore-output"]
+    return cell
+
+
+NOTEBOOKS: dict[str, list] = {
+    "01-quickstart.ipynb": [
+        md("""# Quickstart: a CSV to a model in a few cells
+
+A small tabular dataset (customers, and whether they left), checked line by line, trained
+with the panel and with `trainlab.fit`, then loaded to predict."""),
+        code(SETUP),
+        md("Make the CSV (in your work it is your file). Every row is a customer; `churned` is what we predict."),
+        code('''import numpy as np, pandas as pd
+rng = np.random.default_rng(0)
+n = 600
+df = pd.DataFrame({
+    "tenure_months": rng.integers(1, 72, n),
+    "monthly_fee": rng.normal(60, 20, n).round(2),
+    "plan": rng.choice(["basic", "plus", "pro"], n),
+    "support_calls": rng.poisson(1.5, n),
+})
+risk = 0.05 * df.support_calls * 10 - df.tenure_months / 24 + (df.plan == "basic") * 1.0
+df["churned"] = np.where(risk + rng.normal(0, 0.5, n) > 0, "yes", "no")
+os.makedirs("data", exist_ok=True)
+df.to_csv("data/churn.csv", index=False)
+df.head()'''),
+        md("Add it to the workspace: it is validated and profiled as it is copied in."),
+        code('''ds = ws.datasets.add("data/churn.csv")
+print(ds.status, ds.rows, "rows")
+ds.schema'''),
+        code('''ds.check("tabular", {"target": "churned"})["ok"]'''),
+        md("""Train with the panel: pick the task and columns (inferred here), press **Start**.
+Progress, the loss chart and the log update while the notebook stays free; **Stop**
+checkpoints and ends the run."""),
+        code('''# varies: a live widget, whose model id differs on every run
+panel = trainlab.widgets.TrainPanel(ds, workspace=ws)
+panel'''),
+        md("No column is called `label` or `target`, so the panel proposed the last column; set it as you would with the dropdown:"),
+        code('''panel.roles["target"].value = "churned"
+panel.task.value, panel.mapping_value(), panel.start.disabled'''),
+        code('''panel.train(max_steps=150, seed=0)   # what Start does, with a short run for the docs
+result = panel.wait()
+print(result.status, {k: round(v, 2) for k, v in result.metrics.items() if k in ("accuracy", "macro_f1")})'''),
+        md("The same in one line, without the panel:"),
+        code('''result = trainlab.fit(ds, columns={"target": "churned"}, max_steps=150, seed=0)
+print(result.status, {k: round(v, 2) for k, v in result.metrics.items() if k in ("accuracy", "macro_f1")})'''),
+        md("Load the saved model and predict new customers:"),
+        code('''model = trainlab.load_model(result.job_id)
+new = pd.DataFrame({"tenure_months": [2, 60], "monthly_fee": [80.0, 40.0],
+                    "plan": ["basic", "pro"], "support_calls": [5, 0]})
+model.predict(new).tolist()'''),
+    ],
+    "02-datasets.ipynb": [
+        md("""# Datasets: what the report says, and fixing a file
+
+trainlab reads JSON Lines, JSON and CSV, and names every bad line with its line number,
+field and a message that says how to fix it."""),
+        code(SETUP),
+        code('''broken = """{"text": "great film", "label": "pos"}
+{"text": "awful", "label": "neg"
+{"text": "fine", "label": "pos"}
+{"text": NaN, "label": "neg"}
+{"text": "loved it", "label": "pos"} {"text": "again", "label": "pos"}
+"""
+with open("reviews-broken.jsonl", "w") as f:
+    f.write(broken)
+ds = ws.datasets.add("reviews-broken.jsonl")
+print(ds.status, "-", ds.rows, "valid rows")
+for e in ds.report["errors"]:
+    print(f"line {e['line']}: {e['code']}: {e['message']}")'''),
+        md("The file is kept (`invalid`), so you can look at it; nothing half-read is stored. Fix the three lines and add it again:"),
+        code('''fixed = broken.replace('"neg"\\n', '"neg"}\\n', 1).replace("NaN", '"meh"').replace('} {"text": "again"', '}\\n{"text": "again"')
+with open("reviews.jsonl", "w") as f:
+    f.write(fixed)
+ds = ws.datasets.add("reviews.jsonl")
+print(ds.status, "-", ds.rows, "rows")'''),
+        code('''ds.preview(limit=3)'''),
+        code('''profile = ds.profile(label="label")
+{name: (info["type"], info["distinct"]) for name, info in profile["fields"].items()}'''),
+        code('''[(c["value"], c["count"]) for c in profile["class_balance"]["classes"]]'''),
+        md("The same in a panel: upload from the browser (any size: it is sent in acknowledged 1 MiB parts), import a file from the server's tree, or pick a dataset."),
+        code('''# varies: a live widget
+trainlab.widgets.DatasetPanel(ws)'''),
+    ],
+    "03-text-persian.ipynb": [
+        md("""# Text classification in Persian and English
+
+trainlab reads text as UTF-8 bytes, so any language works with nothing downloaded. A small
+mixed set of reviews, a sentiment model, predictions on new sentences."""),
+        code(SETUP),
+        code('''import json, random
+rng = random.Random(0)
+good = {"en": ["great", "wonderful", "loved it", "excellent"], "fa": ["عالی", "فوق‌العاده", "دوست داشتم", "زیبا"]}
+bad = {"en": ["terrible", "boring", "a waste", "awful"], "fa": ["افتضاح", "خسته‌کننده", "بد", "وقت تلف کردن"]}
+fill = {"en": ["the film was", "honestly", "I think it was"], "fa": ["فیلم", "واقعا", "به نظرم"]}
+rows = []
+for _ in range(500):
+    lang, label = rng.choice(["en", "fa"]), rng.choice(["pos", "neg"])
+    word = rng.choice((good if label == "pos" else bad)[lang])
+    rows.append({"review": f"{rng.choice(fill[lang])} {word}", "sentiment": label})
+with open("reviews-mixed.jsonl", "w", encoding="utf-8") as f:
+    f.writelines(json.dumps(r, ensure_ascii=False) + "\\n" for r in rows)
+ds = ws.datasets.add("reviews-mixed.jsonl")
+print(ds.status, ds.rows, ds.schema)'''),
+        code('''result = trainlab.fit(ds, task="text-classification", columns={"text": "review", "label": "sentiment"},
+                      max_steps=120, seed=0, arch={"d_model": 64, "heads": 2, "layers": 1})
+print(result.status, "accuracy", round(result.metrics["accuracy"], 2))'''),
+        code('''model = trainlab.load_model(result.job_id)
+model.predict(["فیلم عالی", "honestly awful", "به نظرم خسته‌کننده", "I think it was wonderful"])'''),
+    ],
+    "04-custom-model.ipynb": [
+        md("""# Your own model
+
+Any `nn.Module` and tensors: trainlab runs the loop (AdamW, warmup and cosine, clipping,
+checkpoints), records the run as a job, and stops and resumes it exactly."""),
+        code(SETUP),
+        code('''import threading, torch
+import torch.nn.functional as F
+from torch import nn
+
+torch.manual_seed(0)
+x = torch.randn(2000, 8)
+y = (x[:, 0] * x[:, 1] > 0).long()          # a pattern a linear model cannot learn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.GELU(), nn.Linear(32, 2))
+    def forward(self, x):
+        return self.body(x)
+
+def accuracy(out, target):
+    return (out.argmax(1) == target).float().mean().item()'''),
+        md("Stop after 50 steps (the Stop button of the panel does the same), then resume:"),
+        code('''class StopAt(trainlab.Callback):
+    def __init__(self, event, at): self.event, self.at = event, at
+    def on_step(self, step, *rest):
+        if step >= self.at: self.event.set()
+
+stop = threading.Event()
+first = trainlab.fit(model=Net(), train=(x[:1600], y[:1600]), val=(x[1600:], y[1600:]),
+                     loss=F.cross_entropy, metrics={"accuracy": accuracy}, max_steps=300,
+                     batch_size=64, seed=0, log_every=10, stop=stop, callbacks=[StopAt(stop, 50)])
+print(first.status, "at step", first.steps)'''),
+        code('''second = trainlab.fit(model=Net(), train=(x[:1600], y[:1600]), val=(x[1600:], y[1600:]),
+                      loss=F.cross_entropy, metrics={"accuracy": accuracy}, resume_from=first.job_id)
+print(second.status, "at step", second.steps, "accuracy", round(second.metrics["accuracy"], 2))'''),
+        md("Or in the panel, with your module from the cell above:"),
+        code('''# varies: a live widget
+trainlab.widgets.TrainPanel(model=Net(), train=(x[:1600], y[:1600]), val=(x[1600:], y[1600:]),
+                            loss=F.cross_entropy, workspace=ws)'''),
+    ],
+    "05-background-jobs.ipynb": [
+        md("""# Background jobs
+
+A job runs in its own process, started by a scheduler (the trainlab server extension runs
+one in JupyterLab; here we start one). Its progress, metrics and log are in the workspace,
+for this notebook, the jobs panel and the REST API alike."""),
+        code(SETUP),
+        code('''import numpy as np, pandas as pd
+rng = np.random.default_rng(1)
+n = 500
+df = pd.DataFrame({"rooms": rng.integers(1, 6, n), "area": rng.normal(80, 25, n).round(1)})
+df["price"] = (df.rooms * 30 + df.area * 2 + rng.normal(0, 5, n)).round(1)
+df.to_csv("houses.csv", index=False)
+ds = ws.datasets.add("houses.csv")
+print(ds.status, ds.rows)'''),
+        code('''from trainlab.jobs import Scheduler
+scheduler = Scheduler(ws, prewarm=False).start()     # JupyterLab's server runs this for you
+job = ws.jobs.submit(dataset_id=ds.id, columns={"target": "price"},
+                     params={"max_steps": 200, "eval_every": 20, "seed": 0})
+job.status'''),
+        code('''# varies: a live widget
+trainlab.widgets.JobsPanel(ws)'''),
+        code('''done = ws.jobs.wait(job.id, timeout=300)
+print(done.status, "r2 > 0.9:", done.best_metrics["r2"] > 0.9)'''),
+        md("The metrics history, as a DataFrame and a plot:"),
+        code('''history = pd.DataFrame(ws.jobs.metrics(job.id))
+val = history[(history.split == "val") & (history.name == "loss")]
+print(len(val), "evaluations; last val loss < first:", val.value.iloc[-1] < val.value.iloc[0])'''),
+        code('''# varies: a figure
+ax = history[history.name == "loss"].pivot_table(index="step", columns="split", values="value").plot(logy=True)
+ax.set_ylabel("loss");'''),
+        code('''scheduler.close()'''),
+    ],
+}
+
+
+def main(names: list[str]) -> None:
+    for name, cells in NOTEBOOKS.items():
+        if names and name not in names:
+            continue
+        nb = nbformat.v4.new_notebook(cells=cells)
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(ROOT)}}).execute()
+        nbformat.write(nb, ROOT / name)
+        print("wrote", name)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
