@@ -102,7 +102,9 @@ class LiveServer:
         return {"Authorization": f"token {self.token}", **more}
 
 
-def start_live_server(tmp: Path, *extra: str, env: dict | None = None) -> LiveServer:
+def start_live_server(tmp: Path, *extra: str, env: dict | None = None,
+                      app: str = "server") -> LiveServer:
+    """`jupyter server` (or `jupyter lab`) on a free loopback port, with a token."""
     import os
     import secrets
     import socket
@@ -120,7 +122,7 @@ def start_live_server(tmp: Path, *extra: str, env: dict | None = None) -> LiveSe
     root.mkdir(parents=True, exist_ok=True)
     log = open(tmp / "server.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "server", "--allow-root", "--no-browser",
+        [sys.executable, "-m", "jupyter", app, "--allow-root", "--no-browser",
          f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
          f"--TrainlabApp.workspace_dir={workspace}", "--TrainlabApp.validate_responses=True",
