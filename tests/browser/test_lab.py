@@ -49,3 +49,51 @@ def test_quickstart_runs_in_jupyterlab_and_the_panel_trains(tmp_path):
     finally:
         stop_live_server(server)
     assert (tmp_path / "quickstart.png").stat().st_size > 10_000
+
+
+def test_the_browser_half_of_the_chunked_upload(tmp_path):
+    """A 5 MB file picked in the DatasetPanel's file input goes up in 1 MiB parts and arrives
+    byte-identical, validated, in the workspace."""
+    import hashlib
+
+    import nbformat
+    from playwright.sync_api import expect, sync_playwright
+
+    import trainlab
+
+    server = start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", app="lab")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import trainlab\ntrainlab.widgets.DatasetPanel()")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, server.root / "upload.ipynb")
+    data = b"x,n,color\n" + b"".join(f"{i * 0.5},{i % 97},{'rgb'[i % 3]}\n".encode()
+                                      for i in range(300_000))
+    (tmp_path / "big.csv").write_bytes(data)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=["--no-sandbox", "--disable-dev-shm-usage"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{server.url}lab/tree/upload.ipynb?token={server.token}")
+            expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+            accept = page.locator(".jp-Dialog button.jp-mod-accept")
+            try:
+                accept.wait_for(state="visible", timeout=10_000)
+                accept.click()
+            except Exception:
+                pass
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            picker = page.locator(".trainlab-upload input[type=file]")
+            expect(picker).to_be_attached(timeout=120_000)
+            picker.set_input_files(str(tmp_path / "big.csv"))
+            expect(page.locator(".trainlab-upload", has_text="✓ big.csv")).to_be_visible(
+                timeout=120_000)
+            page.screenshot(path=str(tmp_path / "upload.png"))
+            browser.close()
+    finally:
+        stop_live_server(server)
+    stored = trainlab.Workspace(server.workspace).datasets.list()
+    assert [d.name for d in stored] == ["big.csv"] and stored[0].rows == 300_000
+    assert stored[0].sha256 == hashlib.sha256(data).hexdigest()
+    assert stored[0].path.read_bytes() == data

@@ -206,6 +206,7 @@ def test_your_own_module(ws):
 def test_ui_has_three_tabs_and_speaks_persian(ws, table_ds):
     tabs = trainlab.ui(ws, lang="fa")
     assert [tabs.get_title(i) for i in range(3)] == ["مجموعه‌داده‌ها", "آموزش", "کارها"]
+    assert "trainlab-rtl" in tabs._dom_classes and "direction: rtl" in tabs.panels[0].children[0].value
     datasets, train, _ = tabs.panels
     datasets.picker.value = table_ds.id  # picking a dataset hands it to the training panel
     assert train.picker.value == table_ds.id and train.roles["target"].value == "label"
@@ -216,3 +217,17 @@ def test_the_chart_sends_a_bounded_number_of_points():
 
     svg = chart_svg({"train loss": [(i, 1 / (i + 1)) for i in range(100_000)]})
     assert svg.count(",") <= CHART_POINTS + 5 and len(svg) < 20_000
+
+
+def test_the_import_box_proposes_the_data_files_under_the_notebook(ws, tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_bytes(csv_data(10))
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "b.csv").write_bytes(b"x\n1\n")
+    (tmp_path / "notes.txt").write_text("no")
+    monkeypatch.chdir(tmp_path)
+    panel = DatasetPanel(ws)
+    assert list(panel.path.options) == ["data/a.csv"]
+    panel.path.value = "data/a.csv"
+    panel.import_button.click()
+    assert panel.dataset is not None and panel.dataset.rows == 10

@@ -42,11 +42,14 @@ def ui(workspace: Any = None, *, lang: str | None = None) -> Any:
     for i, key in enumerate(("datasets", "train", "jobs")):
         tabs.set_title(i, label(key, lang))
     tabs.panels = (datasets, train, jobs)
-    if lang == "fa":
+    if lang == "fa":  # right to left: the tabs, the rows of controls, the labels
         tabs.add_class("trainlab-rtl")
-        for panel in (datasets, train, jobs):
-            panel.layout.align_items = "flex-end"
+        datasets.children = (w.HTML(RTL_STYLE), *datasets.children)
     return tabs
+
+
+RTL_STYLE = ("<style>.trainlab-rtl, .trainlab-rtl .widget-hbox, .trainlab-rtl .widget-label, "
+             ".trainlab-rtl .lm-TabBar-content {direction: rtl}</style>")
 
 
 def __getattr__(name: str) -> Any:  # ipywidgets is imported when a panel is first used

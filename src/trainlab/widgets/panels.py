@@ -20,6 +20,23 @@ from trainlab.workspace import Workspace
 PAGE = 50
 
 
+def server_files(root: str = ".", most: int = 500) -> list[str]:
+    """Data files under the notebook's folder (where JupyterLab's file browser puts uploads),
+    for the import box to propose; hidden folders and checkpoints are left out."""
+    import os
+
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(files):
+            if name.lower().endswith((".csv", ".jsonl", ".ndjson", ".json")) and \
+                    not name.startswith("."):
+                found.append(os.path.relpath(os.path.join(folder, name), root))
+                if len(found) >= most:
+                    return found
+    return found
+
+
 def _ws(workspace: Workspace | str | None) -> Workspace:
     return workspace if isinstance(workspace, Workspace) else Workspace(workspace)
 
@@ -49,8 +66,9 @@ class DatasetPanel(w.VBox):
         self.picker = w.Dropdown(description=label("dataset", self.lang),
                                  layout=w.Layout(width="32em"))
         self.upload = chunked_upload(self.ws, on_done=self._added, lang=self.lang)
-        self.path = w.Text(placeholder="data/train.csv", description=label("server_file", self.lang),
-                           style={"description_width": "initial"})
+        self.path = w.Combobox(placeholder="data/train.csv", options=server_files(),
+                               description=label("server_file", self.lang),
+                               ensure_option=False, style={"description_width": "initial"})
         self.import_button = w.Button(description=label("import", self.lang), icon="file-import")
         self.message = w.HTML()
         self.summary = w.HTML()
