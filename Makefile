@@ -27,8 +27,11 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 
+# The notebooks run in a second pytest, without coverage: under pytest-cov nbval's kernels
+# did not start (they waited 60 s for the kernel's first message and failed).
 test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest notebooks $(NOTEBOOK_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_datasets.py --mb 200 --format jsonl

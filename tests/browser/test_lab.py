@@ -52,7 +52,7 @@ def test_quickstart_runs_in_jupyterlab_and_the_panel_trains(tmp_path):
 
 
 def test_the_browser_half_of_the_chunked_upload(tmp_path):
-    """A 5 MB file picked in the DatasetPanel's file input goes up in 1 MiB parts and arrives
+    """A 3.8 MB file (4 parts) picked in the DatasetPanel's file input goes up in 1 MiB parts and arrives
     byte-identical, validated, in the workspace."""
     import hashlib
 
