@@ -18,6 +18,29 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs the system chromium (make test installs it)")
 
 
+def run_all(p, server, notebook: str):
+    """Open ``notebook`` in JupyterLab in headless Chromium and run all its cells from the Run
+    menu; the browser and the page, for the test to look at."""
+    from playwright.sync_api import expect
+
+    browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                args=["--no-sandbox", "--disable-dev-shm-usage"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server.url}lab/tree/{notebook}?token={server.token}")
+    expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
+    accept = page.locator(".jp-Dialog button.jp-mod-accept")  # "Select Kernel": Python 3
+    try:
+        accept.wait_for(state="visible", timeout=10_000)
+        accept.click()
+    except Exception:  # no dialog this time: the kernel was chosen from the metadata
+        pass
+    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first) \
+        .to_be_attached(timeout=60_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    return browser, page
+
+
 def test_quickstart_runs_in_jupyterlab_and_the_panel_trains(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -25,21 +48,7 @@ def test_quickstart_runs_in_jupyterlab_and_the_panel_trains(tmp_path):
     shutil.copy(NOTEBOOKS / "01-quickstart.ipynb", server.root / "01-quickstart.ipynb")
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                        args=["--no-sandbox", "--disable-dev-shm-usage"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{server.url}lab/tree/01-quickstart.ipynb?token={server.token}")
-            expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
-            accept = page.locator(".jp-Dialog button.jp-mod-accept")  # "Select Kernel": Python 3
-            try:
-                accept.wait_for(state="visible", timeout=10_000)
-                accept.click()
-            except Exception:  # no dialog this time: the kernel was chosen from the metadata
-                pass
-            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first) \
-                .to_be_attached(timeout=60_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            browser, page = run_all(p, server, "01-quickstart.ipynb")
             panel_outcome = page.locator(".widget-html-content", has_text="completed").first
             expect(panel_outcome).to_be_visible(timeout=150_000)
             expect(page.locator("svg.trainlab-chart polyline").first).to_be_attached()
@@ -71,19 +80,7 @@ def test_the_browser_half_of_the_chunked_upload(tmp_path):
     (tmp_path / "big.csv").write_bytes(data)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                        args=["--no-sandbox", "--disable-dev-shm-usage"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{server.url}lab/tree/upload.ipynb?token={server.token}")
-            expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=60_000)
-            accept = page.locator(".jp-Dialog button.jp-mod-accept")
-            try:
-                accept.wait_for(state="visible", timeout=10_000)
-                accept.click()
-            except Exception:
-                pass
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            browser, page = run_all(p, server, "upload.ipynb")
             picker = page.locator(".trainlab-upload input[type=file]")
             expect(picker).to_be_attached(timeout=120_000)
             picker.set_input_files(str(tmp_path / "big.csv"))

@@ -228,20 +228,17 @@ class NotFoundHandler(JobsHandler):  # type: ignore[misc, valid-type]
 def handlers(app: Any) -> list[tuple[str, type, dict[str, Any]]]:
     """The extension's handlers; jupyter_server puts its base_url in front of each pattern."""
     out: list[tuple[str, type, dict[str, Any]]] = []
-    for path, ops in paths().items():
+    for ops in paths().values():
         resource = next(iter(ops.values())).resource
         streaming = any(op.body for op in ops.values())
         cls = (DatasetsStreamHandler if streaming else DatasetsHandler) if resource == DATASETS \
             else JobsHandler
-        out.append((url_path_join("/trainlab/api", ops_pattern(path)), cls,
+        pattern = next(iter(ops.values())).pattern
+        out.append((url_path_join("/trainlab/api", pattern), cls,
                     {"ops": ops, "app": app}))
     out.append((url_path_join("/trainlab/api", "(?P<rest>.*)"), NotFoundHandler,
                 {"ops": {}, "app": app}))
     return out
-
-
-def ops_pattern(path: str) -> str:
-    return next(iter(paths()[path].values())).pattern
 
 
 # ================================================================================================
@@ -414,10 +411,7 @@ async def _begin_part(h: _Base) -> _Stream:
     if total != meta["size"]:
         raise TrainlabError("upload_size_mismatch", status=400, id=upload_id, expected=meta["size"],
                             detail=f"Content-Range says {total}")
-    if upload_id in uploads.busy:
-        raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
-                            offset=meta["offset"], start=start, details={"offset": meta["offset"]})
-    if start != meta["offset"]:
+    if upload_id in uploads.busy or start != meta["offset"]:  # busy: another part is arriving
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
     uploads.busy.add(upload_id)
@@ -561,8 +555,7 @@ async def dataset_file(h: _Base, dataset_id: str) -> None:
 @route("DELETE", "datasets/{dataset_id}", DATASETS, "Delete a dataset and its files.",
        response=m.Deleted, errors=E_READ)
 async def delete_dataset(h: _Base, dataset_id: str) -> None:
-    await h.run(service.get_dataset, h.ws, dataset_id)
-    await h.run(h.ws.datasets.delete, dataset_id)
+    await h.run(h.ws.datasets.delete, service.check_id(dataset_id, "ds", "dataset_not_found"))
     h.reply({"id": dataset_id, "deleted": True})
 
 
@@ -600,8 +593,12 @@ async def get_job(h: _Base, job_id: str) -> None:
        "Stop a running job (it checkpoints and ends 'stopped') or cancel a queued one.",
        response=m.Job, errors=(403, 404, 409))
 async def stop_job(h: _Base, job_id: str) -> None:
-    await h.run(service.get_job, h.ws, job_id)
-    job = await h.run(h.ws.jobs.stop, job_id)
+    await _job_action(h, h.ws.jobs.stop, job_id)
+
+
+async def _job_action(h: _Base, action: Any, job_id: str) -> None:
+    """stop / resume: the job as it is after the action (404, 409 from the action itself)."""
+    job = await h.run(action, service.check_id(job_id, "job", "job_not_found"))
     h.reply(service._plain(job.to_dict()))
 
 
@@ -609,16 +606,13 @@ async def stop_job(h: _Base, job_id: str) -> None:
        "Queue a stopped or interrupted job again; it continues from its last checkpoint.",
        response=m.Job, errors=(403, 404, 409))
 async def resume_job(h: _Base, job_id: str) -> None:
-    await h.run(service.get_job, h.ws, job_id)
-    job = await h.run(h.ws.jobs.resume, job_id)
-    h.reply(service._plain(job.to_dict()))
+    await _job_action(h, h.ws.jobs.resume, job_id)
 
 
 @route("DELETE", "jobs/{job_id}", JOBS, "Delete a job and its files (409 while it runs).",
        response=m.Deleted, errors=(403, 404, 409))
 async def delete_job(h: _Base, job_id: str) -> None:
-    await h.run(service.get_job, h.ws, job_id)
-    await h.run(h.ws.jobs.delete, job_id)
+    await h.run(h.ws.jobs.delete, service.check_id(job_id, "job", "job_not_found"))
     h.reply({"id": job_id, "deleted": True})
 
 
@@ -635,8 +629,7 @@ async def job_metrics(h: _Base, job_id: str) -> None:
        params=(Param("offset", "integer", minimum=0, maximum=2**62),))
 async def job_logs(h: _Base, job_id: str) -> None:
     offset = service.int_param("offset", h.arg("offset"), 0, 0, 2**62)
-    await h.run(service.get_job, h.ws, job_id)
-    h.reply(await h.run(h.ws.jobs.logs, job_id, offset))
+    h.reply(await h.run(h.ws.jobs.logs, service.check_id(job_id, "job", "job_not_found"), offset))
 
 
 EVENT_POLL_S = 0.5

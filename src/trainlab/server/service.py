@@ -111,18 +111,27 @@ def choice_param(name: str, value: str | None, choices: tuple[str, ...]) -> str 
 
 
 # -- datasets --------------------------------------------------------------------------------
-def dataset_page(ws: Workspace, status: str | None, name: str | None, limit: int,
-                 cursor: str | None) -> dict[str, Any]:
-    items = ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor)
+def page(items: list[Any], limit: int) -> dict[str, Any]:
+    """A page from ``limit + 1`` items (newest first): the extra one says there is more."""
     more = len(items) > limit
     items = items[:limit]
-    return {"items": [d.to_dict() for d in items], "next_cursor": items[-1].id if more else None}
+    return {"items": [i.to_dict() for i in items], "next_cursor": items[-1].id if more else None}
+
+
+def check_id(value: str, prefix: str, code: str) -> str:
+    """404 for anything that is not an id of this kind, before any I/O."""
+    if not is_valid_id(value, prefix):
+        raise NotFoundError(code, id=value[:64])
+    return value
+
+
+def dataset_page(ws: Workspace, status: str | None, name: str | None, limit: int,
+                 cursor: str | None) -> dict[str, Any]:
+    return page(ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor), limit)
 
 
 def get_dataset(ws: Workspace, dataset_id: str) -> Any:
-    if not is_valid_id(dataset_id, "ds"):
-        raise NotFoundError("dataset_not_found", id=dataset_id[:64])
-    return ws.datasets.get(dataset_id)
+    return ws.datasets.get(check_id(dataset_id, "ds", "dataset_not_found"))
 
 
 def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
@@ -202,16 +211,11 @@ def check_format(name: str, fmt: str | None, allowed: list[str]) -> str:
 # -- jobs ------------------------------------------------------------------------------------
 def job_page(ws: Workspace, status: str | None, limit: int, cursor: str | None,
              raw: bool = False) -> dict[str, Any]:
-    items = ws.jobs.list(status=status, limit=limit + 1, cursor=cursor, raw=raw)
-    more = len(items) > limit
-    items = items[:limit]
-    return {"items": [j.to_dict() for j in items], "next_cursor": items[-1].id if more else None}
+    return page(ws.jobs.list(status=status, limit=limit + 1, cursor=cursor, raw=raw), limit)
 
 
 def get_job(ws: Workspace, job_id: str) -> Any:
-    if not is_valid_id(job_id, "job"):
-        raise NotFoundError("job_not_found", id=job_id[:64])
-    return ws.jobs.get(job_id)
+    return ws.jobs.get(check_id(job_id, "job", "job_not_found"))
 
 
 def metrics(ws: Workspace, job_id: str, since_step: int) -> dict[str, Any]:
