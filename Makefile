@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # torch first and pinned: an unpinned install would pull a multi-GB CUDA build.
 # The browser test drives the system's Chromium (Debian's package), never a downloaded one.
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml hatch_build.py src/trainlab/datasets/csvscan.c
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
@@ -25,7 +25,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools hatch_build.py
 
 # The notebooks run in a second pytest, without coverage: under pytest-cov nbval's kernels
 # did not start (they waited 60 s for the kernel's first message and failed).

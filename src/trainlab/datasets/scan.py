@@ -10,13 +10,17 @@ blocks in flight, not by the file's size.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
+from trainlab.datasets import native
 from trainlab.datasets.formats import BOM, CsvLayout
 from trainlab.datasets.jsonarray import Element, StructureError, iter_elements
 from trainlab.datasets.parse import BlockSpec, Limits, parse_block
@@ -153,6 +157,12 @@ def scan_block(spec: BlockSpec) -> dict[str, Any]:
 
 
 def _scan_block(spec: BlockSpec) -> dict[str, Any]:
+    if spec.fmt == "csv" and native.AVAILABLE:
+        data = spec.read()
+        try:
+            return native.scan_csv_block(data, spec)
+        except native.Declined:
+            spec = dataclasses.replace(spec, data=data)  # the Python paths, without a re-read
     parsed = parse_block(spec)
     errors = parsed.errors
     counts: dict[str, int] = {}
@@ -177,15 +187,19 @@ def _pool_size() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _results(specs: Iterator[BlockSpec], parallel: bool | None,
-             seen: list[int]) -> Iterator[tuple[BlockSpec, dict]]:
-    """Each block with its result, in file order: here, or in worker processes.
+def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
+             native_csv: bool = False) -> Iterator[tuple[BlockSpec, dict]]:
+    """Each block with its result, in file order: here, in threads or in worker processes.
 
-    ``parallel=None`` scans here until :data:`PARALLEL_MIN_BYTES` have been seen, then hands
-    the remaining blocks to workers.
+    CSV with the native scanner goes to threads (the scanner runs without the GIL; no start-up
+    to pay, so any size). Otherwise ``parallel=None`` scans here until
+    :data:`PARALLEL_MIN_BYTES` have been seen, then hands the remaining blocks to workers.
     """
     from trainlab.datasets.workers import BlockPool
 
+    if native_csv and parallel is not False and _pool_size() > 1:
+        yield from _threaded(specs, _pool_size())
+        return
     if parallel is False or _pool_size() < 2:
         for spec in specs:
             yield spec, scan_block(spec)
@@ -201,6 +215,28 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None,
     # workers are busy: one worker per core beside this one.
     with BlockPool(max(1, _pool_size() - 1)) as pool:
         yield from pool.imap(specs, local=scan_block)
+
+
+def _threaded(specs: Iterator[BlockSpec], threads: int) -> Iterator[tuple[BlockSpec, dict]]:
+    """Scan blocks in ``threads`` threads, at most two each in flight, results in order.
+
+    This thread meanwhile plans the next blocks (and, during an upload, copies and hashes the
+    bytes: ``hashlib`` and file writes release the GIL too) and merges the results.
+    """
+    window: deque[tuple[BlockSpec, Future]] = deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix="trainlab-scan") as pool:
+        try:
+            for spec in specs:
+                window.append((spec, pool.submit(scan_block, spec)))
+                while len(window) > 2 * threads or (window and window[0][1].done()):
+                    done, future = window.popleft()
+                    yield done, future.result()
+            while window:
+                done, future = window.popleft()
+                yield done, future.result()
+        finally:
+            for _, future in window:
+                future.cancel()
 
 
 # -- the whole file --------------------------------------------------------------------------
@@ -235,7 +271,9 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
         parallel = size >= PARALLEL_MIN_BYTES
     merged = _Merger(fmt, first_line)
     with _system_allocator():
-        for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen):
+        native_csv = fmt == "csv" and native.AVAILABLE
+        for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen,
+                                     native_csv):
             merged.add(spec, result)
     if layout is not None:
         merged.columns(layout.columns)

@@ -80,7 +80,7 @@ def numeric_part(array: pa.Array) -> pa.Array:
     """The values of a mixed text column that read as numbers, as float64."""
     mask = pc.match_substring_regex(array, _FLOAT_RE, ignore_case=True)
     picked = array.filter(pc.fill_null(mask, False))
-    return pc.cast(picked, pa.float64())
+    return pc.cast(pc.utf8_trim_whitespace(picked), pa.float64())  # " 7" is a number too
 
 
 # -- one block -----------------------------------------------------------------------------
@@ -225,6 +225,7 @@ class FieldAcc:
     values: dict[Any, int] | None = field(default_factory=dict)  # None once approximate
     top: dict[Any, int] = field(default_factory=dict)
     sketch: np.ndarray | None = None
+    pending: list[np.ndarray] = field(default_factory=list)  # block sketches not yet merged
 
     def add(self, part: dict) -> None:
         self.count += part["count"]
@@ -259,14 +260,23 @@ class FieldAcc:
             self._add_sketch(smallest(hash_values(list(values))))
 
     def _add_sketch(self, sketch: np.ndarray | None) -> None:
+        """Keep a block's sketch; they are merged 16 at a time (one sort for 16 blocks)."""
         if sketch is None or not len(sketch):
             return
-        merged = sketch if self.sketch is None else np.concatenate((self.sketch, sketch))
-        self.sketch = smallest(merged)
+        self.pending.append(sketch)
+        if len(self.pending) >= 16:
+            self._merge_sketches()
+
+    def _merge_sketches(self) -> None:
+        if self.pending:
+            parts = self.pending if self.sketch is None else [self.sketch, *self.pending]
+            self.sketch = smallest(np.concatenate(parts))
+            self.pending = []
 
     def distinct(self) -> tuple[int, bool]:
         if self.values is not None:
             return len(self.values), True
+        self._merge_sketches()
         return estimate(self.sketch if self.sketch is not None else np.empty(0, np.uint32))
 
 

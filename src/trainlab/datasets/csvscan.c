@@ -1,0 +1,961 @@
+/* One pass over a block of CSV: validate it strictly and compute every column's statistics.
+ *
+ * This is the native fast path of trainlab.datasets (see native.py, which loads it with
+ * ctypes: no Python headers, so one build serves every Python version). It gives exactly the
+ * answer of the Python paths (Arrow's reader, or the strict csv module, then stats.py), or
+ * it gives up on the block (status FALLBACK) and the Python paths read it instead. It gives
+ * up on anything it does not decide exactly the same way: invalid UTF-8, a misplaced or
+ * unbalanced quote, a lone carriage return, a NUL byte, a long line, a value that may or may
+ * not be a number to Arrow (" 5", "+5", "0x1F", "inf", "1e999", "-0"), and a column that
+ * mixes numbers with text within its first 64 values (stats.py counts those kinds by regex).
+ *
+ * Per column: the kind (null-only, integer, number, boolean, string), the non-null count,
+ * min/max/mean/M2 of numbers, UTF-8 lengths of strings, and either the exact counts of each
+ * distinct value (at most 2,000), or the 100 most frequent values and a K-minimum-values
+ * sketch, or only the sketch (a column whose values are nearly all different). Hashes are
+ * those of sketch.py, so sketches from either path merge.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define SKETCH_K 1024
+#define SKETCH_CAP 4096
+#define BLOCK_VALUES 2000
+#define BLOCK_TOP 100
+#define SAMPLE 1000
+#define SAMPLE_DISTINCT 900
+#define TYPE_SAMPLE 64
+
+enum { OK = 0, FALLBACK = 1, NO_MEMORY = 2 };
+enum { K_NULL = 0, K_INT = 1, K_FLOAT = 2, K_BOOL = 3, K_STR = 4, K_UNSURE = 5 };
+enum { M_NONE = 0, M_VALUES = 1, M_TOP = 2, M_SKETCH = 3 };
+/* Why a block fell back (for tests and for whoever tunes this). */
+enum { W_UTF8 = 1, W_QUOTE, W_CR, W_NUL, W_LONG, W_UNSURE, W_MIXED };
+
+typedef struct {
+    int64_t count;  /* non-null values */
+    int64_t kind;   /* K_NULL (null-only), K_INT, K_FLOAT, K_BOOL or K_STR */
+    int64_t mode;   /* M_* */
+    int64_t num_n;
+    double num_min, num_max, num_mean, num_m2;
+    int64_t len_n, len_min, len_max, len_sum, empty;
+    int64_t n_entries;
+    int64_t n_sketch;
+    int64_t *e_count;
+    int64_t *e_int;   /* integers and booleans (0/1) */
+    double *e_float;
+    int64_t *e_off;   /* strings: offset and length in the result's arena */
+    int64_t *e_len;
+    uint32_t *sketch;
+} Column;
+
+typedef struct {
+    int64_t status;
+    int64_t reason;
+    int64_t reason_line;
+    int64_t n_lines, rows_total, rows_valid;
+    int64_t blank, first_blank;
+    int64_t n_ragged;
+    int64_t *ragged_line;
+    int64_t *ragged_actual;
+    int64_t ncols;
+    Column *cols;
+    char *arena;
+    int64_t arena_len;
+    /* private */
+    int64_t arena_cap, ragged_cap;
+} Result;
+
+/* A value: its offset and length in the block, or (offset >= the block's length) in the buffer
+ * of quoted values whose doubled quotes were made single. */
+typedef struct {
+    uint32_t off;
+    uint32_t n;
+} Span;
+
+typedef struct {
+    const char *data;
+    const char *unescaped;
+    uint32_t n;
+} Source;
+
+static inline const char *span_ptr(const Source *src, Span f) {
+    return f.off < src->n ? src->data + f.off : src->unescaped + (f.off - src->n);
+}
+
+/* -- hashes, as in sketch.py --------------------------------------------------------------- */
+static const uint64_t P = 0x100000001B3ULL;
+static const uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL;
+
+static inline uint32_t splitmix32(uint64_t z) {
+    z += GOLDEN;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z = z ^ (z >> 31);
+    return (uint32_t)(z >> 32);
+}
+
+static inline uint64_t load_word(const unsigned char *s, int64_t m) {
+    uint64_t w = 0;
+    memcpy(&w, s, (size_t)m);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Bytes of w that are UTF-8 continuation bytes (10xxxxxx). */
+static inline int64_t continuations(uint64_t w) {
+    uint64_t c = w & ~(w << 1) & 0x8080808080808080ULL;
+    return (int64_t)(((c >> 7) * 0x0101010101010101ULL) >> 56);
+}
+
+/* sum(word_k * P**k) mod 2**64 over the bytes read as little-endian 64-bit words (the last
+ * padded with zeros), xor the length: sketch.py's string hash. Also counts the characters. */
+static inline uint64_t string_hash(const unsigned char *s, int64_t n, int64_t *chars) {
+    uint64_t h = 0;
+    int64_t cont = 0, k = (n - 1) / 8;
+    if (n > 0) {
+        uint64_t w = load_word(s + 8 * k, n - 8 * k);
+        h = w;
+        cont = continuations(w);
+        for (k--; k >= 0; k--) {  /* Horner, from the last word */
+            memcpy(&w, s + 8 * k, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            w = __builtin_bswap64(w);
+#endif
+            h = h * P + w;
+            cont += continuations(w);
+        }
+    }
+    *chars = n - cont;
+    return h ^ ((uint64_t)n * GOLDEN);
+}
+
+uint64_t poly_hash(const unsigned char *s, int64_t n) {
+    int64_t chars;
+    return string_hash(s, n, &chars);
+}
+
+static inline uint64_t double_bits(double d) {
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+/* -- UTF-8 ---------------------------------------------------------------------------------- */
+/* The byte offset of the first invalid UTF-8 sequence, or -1: one byte at a time. */
+static int64_t utf8_invalid_scalar(const unsigned char *s, int64_t n) {
+    int64_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) { i += 8; continue; }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return i;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= n) return i;
+            unsigned char c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return i;
+            if (c == 0xE0 && c1 < 0xA0) return i;  /* overlong */
+            if (c == 0xED && c1 > 0x9F) return i;  /* surrogate */
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= n) return i;
+            unsigned char c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return i;
+            if (c == 0xF0 && c1 < 0x90) return i;
+            if (c == 0xF4 && c1 > 0x8F) return i;
+            i += 4;
+        } else {
+            return i;
+        }
+    }
+    return -1;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <tmmintrin.h>
+/* Whether s is valid UTF-8, 16 bytes at a time: the lookup algorithm of Keiser and Lemire,
+ * "Validating UTF-8 in less than one instruction per byte" (2021), as in simdjson. */
+__attribute__((target("ssse3"))) static int utf8_valid_ssse3(const unsigned char *s, int64_t n) {
+    enum { TOO_SHORT = 1, TOO_LONG = 2, OVERLONG_3 = 4, TOO_LARGE = 8, SURROGATE = 16,
+           OVERLONG_2 = 32, TOO_LARGE_1000 = 64, OVERLONG_4 = 64, TWO_CONTS = 128,
+           CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS };
+    const __m128i byte_1_high = _mm_setr_epi8(
+        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+        TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
+        TOO_SHORT | OVERLONG_3 | SURROGATE,
+        (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4));
+    const __m128i byte_1_low = _mm_setr_epi8(
+        (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2),
+        (char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000));
+    const __m128i byte_2_high = _mm_setr_epi8(
+        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT);
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    __m128i prev = _mm_setzero_si128(), error = _mm_setzero_si128();
+    int64_t i = 0;
+    for (;;) {
+        __m128i input;
+        if (i + 16 <= n) {
+            input = _mm_loadu_si128((const __m128i *)(s + i));
+        } else {  /* the tail, then a chunk of zeros that shows a sequence cut short */
+            unsigned char tail[16] = {0};
+            if (i < n) memcpy(tail, s + i, (size_t)(n - i));
+            input = _mm_loadu_si128((const __m128i *)tail);
+        }
+        if (!_mm_movemask_epi8(input) && !_mm_movemask_epi8(prev) ) {
+            /* ASCII after ASCII: nothing to check */
+        } else {
+            __m128i prev1 = _mm_alignr_epi8(input, prev, 15);
+            __m128i sc = _mm_and_si128(
+                _mm_and_si128(
+                    _mm_shuffle_epi8(byte_1_high, _mm_and_si128(_mm_srli_epi16(prev1, 4), low4)),
+                    _mm_shuffle_epi8(byte_1_low, _mm_and_si128(prev1, low4))),
+                _mm_shuffle_epi8(byte_2_high, _mm_and_si128(_mm_srli_epi16(input, 4), low4)));
+            __m128i prev2 = _mm_alignr_epi8(input, prev, 14);
+            __m128i prev3 = _mm_alignr_epi8(input, prev, 13);
+            __m128i third = _mm_subs_epu8(prev2, _mm_set1_epi8((char)(0xE0 - 0x80)));
+            __m128i fourth = _mm_subs_epu8(prev3, _mm_set1_epi8((char)(0xF0 - 0x80)));
+            __m128i must23 = _mm_and_si128(_mm_or_si128(third, fourth), _mm_set1_epi8((char)0x80));
+            error = _mm_or_si128(error, _mm_xor_si128(must23, sc));
+        }
+        prev = input;
+        if (i >= n) break;
+        i += 16;
+    }
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(error, _mm_setzero_si128())) == 0xFFFF;
+}
+#endif
+
+/* The byte offset of the first invalid UTF-8 sequence, or -1 (not necessarily the first
+ * offset when the fast check is used and fails: the scalar pass then finds it). */
+static int64_t utf8_invalid_at(const unsigned char *s, int64_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int ssse3 = -1;
+    if (ssse3 < 0) ssse3 = __builtin_cpu_supports("ssse3") ? 1 : 0;
+    if (ssse3) return utf8_valid_ssse3(s, n) ? -1 : utf8_invalid_scalar(s, n);
+#endif
+    return utf8_invalid_scalar(s, n);
+}
+
+/* For tests: the index of the first invalid byte (-1: valid), by the fast and the plain way. */
+int64_t csv_utf8_check(const char *s, int64_t n, int fast) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (fast) return utf8_valid_ssse3((const unsigned char *)s, n) ? -1 : 0;
+#endif
+    (void)fast;
+    return utf8_invalid_scalar((const unsigned char *)s, n);
+}
+
+
+/* -- values --------------------------------------------------------------------------------- */
+static int is_null(const char *s, int64_t n) {
+    switch (n) {
+    case 0: return 1;
+    case 2: return !memcmp(s, "NA", 2);
+    case 3: return !memcmp(s, "N/A", 3) || !memcmp(s, "NaN", 3) || !memcmp(s, "nan", 3);
+    case 4: return !memcmp(s, "NULL", 4) || !memcmp(s, "null", 4) || !memcmp(s, "None", 4);
+    default: return 0;
+    }
+}
+
+static int is_bool(const char *s, int64_t n, int *value) {
+    if (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) {
+        *value = 1;
+        return 1;
+    }
+    if (n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))) {
+        *value = 0;
+        return 1;
+    }
+    return 0;
+}
+
+static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static inline int is_space(unsigned char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int lower_eq(const char *s, int64_t n, const char *word) {
+    int64_t m = 0;
+    while (word[m]) m++;
+    if (n != m) return 0;
+    for (int64_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (c != word[i]) return 0;
+    }
+    return 1;
+}
+
+/* What a non-null CSV value is: K_INT (exactly -?[0-9]{1,18}), K_FLOAT (a plain decimal that
+ * parses to a finite, non-zero or positive-zero double), K_BOOL, K_STR (surely not a number
+ * to Arrow's casts nor to stats.py's regexes), or K_UNSURE (anything number-like that is
+ * neither: spaces around a number, a leading '+', hex, inf/nan words, 19+ digits, ...). */
+static int classify_slow(const char *s, int64_t n, int64_t *ival, double *fval, int *bval);
+
+/* The common shapes first: -?[0-9]+ and -?[0-9]+.[0-9]+ with at most 15 digits in all. */
+static inline int classify(const char *s, int64_t n, int64_t *ival, double *fval, int *bval) {
+    int64_t i = s[0] == '-';
+    uint64_t mant = 0;
+    int64_t int_end = i;
+    while (int_end < n && (unsigned char)(s[int_end] - '0') < 10) {
+        mant = mant * 10 + (uint64_t)(s[int_end] - '0');
+        int_end++;
+    }
+    int64_t int_digits = int_end - i;
+    if (int_digits && int_digits <= 15) {
+        if (int_end == n) {
+            if (i && !mant) return classify_slow(s, n, ival, fval, bval);  /* -0 */
+            *ival = i ? -(int64_t)mant : (int64_t)mant;
+            *fval = (double)*ival;
+            return K_INT;
+        }
+        if (s[int_end] == '.' && int_end + 1 < n) {
+            int64_t k = int_end + 1;
+            while (k < n && (unsigned char)(s[k] - '0') < 10) {
+                mant = mant * 10 + (uint64_t)(s[k] - '0');
+                k++;
+            }
+            int64_t frac = k - int_end - 1;
+            if (k == n && frac && int_digits + frac <= 15 && mant) {
+                double d = (double)mant / POW10[frac];  /* exact / exact: correctly rounded */
+                *fval = i ? -d : d;
+                return K_FLOAT;
+            }
+        }
+    }
+    return classify_slow(s, n, ival, fval, bval);
+}
+
+static int classify_slow(const char *s, int64_t n, int64_t *ival, double *fval, int *bval) {
+    unsigned char c0 = (unsigned char)s[0];
+    if (c0 >= 0x80 || (((c0 | 0x20) >= 'a' && (c0 | 0x20) <= 'z') && (c0 | 0x20) != 'i' &&
+                       (c0 | 0x20) != 'n' && (c0 | 0x20) != 't' && (c0 | 0x20) != 'f'))
+        return K_STR;  /* words: no number, bool, inf or nan starts so */
+    if (is_bool(s, n, bval)) return K_BOOL;
+    int64_t a = 0, b = n;
+    while (a < b && is_space((unsigned char)s[a])) a++;
+    while (b > a && is_space((unsigned char)s[b - 1])) b--;
+    int trimmed = a > 0 || b < n;
+    int64_t i = a;
+    int neg = 0;
+    if (i < b && (s[i] == '-' || s[i] == '+')) { neg = s[i] == '-'; i++; }
+    if (i >= b) return K_STR;  /* "-", "  " */
+    unsigned char c1 = (unsigned char)s[i];
+    if (!((c1 >= '0' && c1 <= '9') || c1 == '.')) {
+        if (lower_eq(s + i, b - i, "inf") || lower_eq(s + i, b - i, "infinity") ||
+            lower_eq(s + i, b - i, "nan"))
+            return K_UNSURE;
+        return K_STR;
+    }
+    if (c1 == '0' && i + 1 < b && (s[i + 1] == 'x' || s[i + 1] == 'X')) return K_UNSURE;
+    int digits = 0;
+    for (int64_t k = i; k < b; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c >= '0' && c <= '9') digits++;
+        else if (!(c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'))
+            return K_STR;  /* "3 apples", "12:30", "1/2", "3f9a": text to Arrow and the regexes */
+    }
+    if (!digits) return K_STR;  /* ".", ".e" */
+    if (trimmed || s[a] == '+') return K_UNSURE;
+    /* plain -?[0-9]+ (.[0-9]*)? ([eE][-+]?[0-9]+)? or -?.[0-9]+ ... */
+    int64_t k = i;
+    uint64_t mant = 0;
+    int sig = 0, int_digits = 0, frac_digits = 0, dropped = 0;
+    while (k < b && s[k] >= '0' && s[k] <= '9') {
+        if (sig < 19) { mant = mant * 10 + (uint64_t)(s[k] - '0'); if (mant) sig++; }
+        else dropped++;
+        int_digits++;
+        k++;
+    }
+    int is_int = k == b && int_digits > 0;
+    if (is_int) {
+        if (int_digits > 18) return K_UNSURE;
+        if (neg && mant == 0) return K_UNSURE;  /* "-0": -0.0 as a number */
+        *ival = neg ? -(int64_t)mant : (int64_t)mant;
+        *fval = (double)*ival;
+        return K_INT;
+    }
+    if (k < b && s[k] == '.') {
+        k++;
+        while (k < b && s[k] >= '0' && s[k] <= '9') {
+            if (sig < 19) { mant = mant * 10 + (uint64_t)(s[k] - '0'); if (mant) sig++; frac_digits++; }
+            k++;
+        }
+        if (int_digits == 0 && k == i + 1) return K_STR;  /* ".e5" */
+    }
+    int64_t exp10 = 0;
+    if (k < b && (s[k] == 'e' || s[k] == 'E')) {
+        k++;
+        int eneg = 0, edigits = 0;
+        if (k < b && (s[k] == '+' || s[k] == '-')) { eneg = s[k] == '-'; k++; }
+        while (k < b && s[k] >= '0' && s[k] <= '9') {
+            if (exp10 < 100000) exp10 = exp10 * 10 + (s[k] - '0');
+            edigits++;
+            k++;
+        }
+        if (!edigits) return K_STR;  /* "5e" */
+        if (eneg) exp10 = -exp10;
+    }
+    if (k != b) return K_STR;  /* "1.2.3", "2020-01-02": outside the regex and Arrow's parsers */
+    double d;
+    int64_t e = exp10 - frac_digits + dropped;
+    if (mant == 0) {
+        if (neg) return K_UNSURE;  /* -0.0 */
+        d = 0.0;
+    } else if (sig <= 15 && e >= -22 && e <= 22) {
+        d = (double)mant;  /* exact, and one correctly rounded operation (Clinger) */
+        d = e < 0 ? d / POW10[-e] : d * POW10[e];
+    } else {
+        char buf[128];
+        int64_t len = b - a;
+        if (len >= (int64_t)sizeof(buf)) return K_UNSURE;
+        memcpy(buf, s + a, (size_t)len);
+        buf[len] = 0;
+        char *end;
+        d = strtod(buf, &end);
+        if (end != buf + len) return K_UNSURE;
+        if (!(d - d == 0)) return K_UNSURE;  /* overflow to infinity */
+        if (d == 0.0) return K_UNSURE;  /* underflow: keep to Arrow */
+        *fval = d;  /* the sign was in buf */
+        return K_FLOAT;
+    }
+    *fval = neg ? -d : d;
+    return K_FLOAT;
+}
+
+/* For tests: classify one value as the scan does (K_* codes; K_NULL for a null value). */
+int csv_classify(const char *s, int64_t n, int64_t *ival, double *fval) {
+    int b = 0;
+    if (is_null(s, n)) return K_NULL;
+    int k = classify(s, n, ival, fval, &b);
+    if (k == K_BOOL) *ival = b;
+    return k;
+}
+
+/* -- K smallest distinct hashes --------------------------------------------------------------- */
+typedef struct {
+    uint32_t *buf;
+    int64_t n;
+    int have_bound;
+    uint32_t bound;
+} Kmv;
+
+/* LSD radix sort, four passes of 8 bits (the buffer is small and this runs often). */
+static void radix_sort_u32(uint32_t *a, uint32_t *tmp, int64_t n) {
+    for (int shift = 0; shift < 32; shift += 8) {
+        int64_t count[257] = {0};
+        for (int64_t i = 0; i < n; i++) count[((a[i] >> shift) & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (int64_t i = 0; i < n; i++) tmp[count[(a[i] >> shift) & 0xff]++] = a[i];
+        memcpy(a, tmp, (size_t)n * 4);
+    }
+}
+
+static void kmv_compact(Kmv *s) {
+    uint32_t tmp[SKETCH_CAP];
+    radix_sort_u32(s->buf, tmp, s->n);
+    int64_t m = 0;
+    for (int64_t i = 0; i < s->n; i++)
+        if (m == 0 || s->buf[m - 1] != s->buf[i]) s->buf[m++] = s->buf[i];
+    if (m > SKETCH_K) m = SKETCH_K;
+    s->n = m;
+    if (m == SKETCH_K) { s->have_bound = 1; s->bound = s->buf[m - 1]; }
+}
+
+static inline void kmv_add(Kmv *s, uint32_t h) {
+    if (s->have_bound && h > s->bound) return;
+    s->buf[s->n++] = h;
+    if (s->n == SKETCH_CAP) kmv_compact(s);
+}
+
+/* -- distinct values ------------------------------------------------------------------------ */
+typedef struct {
+    uint64_t key;   /* integer bits, float bits, 0/1, or the string's polynomial hash */
+    const char *p;  /* strings */
+    int64_t n;
+    int64_t count;
+    int64_t first;
+} Entry;
+
+typedef struct {
+    Entry *e;
+    int64_t n, cap;
+    int32_t *slots;
+    int64_t mask;
+} Table;
+
+static int table_init(Table *t) {
+    t->n = 0;
+    t->cap = 256;
+    t->e = malloc((size_t)t->cap * sizeof(Entry));
+    t->mask = 511;
+    t->slots = malloc((size_t)(t->mask + 1) * sizeof(int32_t));
+    if (!t->e || !t->slots) return 0;
+    memset(t->slots, 0xff, (size_t)(t->mask + 1) * sizeof(int32_t));
+    return 1;
+}
+
+static void table_free(Table *t) {
+    free(t->e);
+    free(t->slots);
+    t->e = NULL;
+    t->slots = NULL;
+}
+
+static inline uint64_t mix64(uint64_t z) {
+    z ^= z >> 33;
+    z *= 0xff51afd7ed558ccdULL;
+    z ^= z >> 33;
+    return z;
+}
+
+static int table_grow(Table *t) {
+    int64_t size = (t->mask + 1) * 2;
+    int32_t *slots = malloc((size_t)size * sizeof(int32_t));
+    if (!slots) return 0;
+    memset(slots, 0xff, (size_t)size * sizeof(int32_t));
+    for (int64_t i = 0; i < t->n; i++) {
+        int64_t at = (int64_t)(mix64(t->e[i].key) & (uint64_t)(size - 1));
+        while (slots[at] >= 0) at = (at + 1) & (size - 1);
+        slots[at] = (int32_t)i;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = size - 1;
+    return 1;
+}
+
+/* Count one value; 0 when out of memory. */
+static int table_add(Table *t, uint64_t key, const char *p, int64_t n, int64_t index) {
+    int64_t at = (int64_t)(mix64(key) & (uint64_t)t->mask);
+    for (;;) {
+        int32_t slot = t->slots[at];
+        if (slot < 0) break;
+        Entry *e = &t->e[slot];
+        if (e->key == key && (!p || (e->n == n && !memcmp(e->p, p, (size_t)n)))) {
+            e->count++;
+            return 1;
+        }
+        at = (at + 1) & t->mask;
+    }
+    if (t->n == t->cap) {
+        Entry *grown = realloc(t->e, (size_t)t->cap * 2 * sizeof(Entry));
+        if (!grown) return 0;
+        t->e = grown;
+        t->cap *= 2;
+    }
+    Entry *e = &t->e[t->n];
+    e->key = key; e->p = p; e->n = n; e->count = 1; e->first = index;
+    t->slots[at] = (int32_t)t->n;
+    t->n++;
+    if (t->n * 2 > t->mask + 1) return table_grow(t);
+    return 1;
+}
+
+static const Entry *sort_base;
+static int cmp_top(const void *a, const void *b) {
+    const Entry *x = &sort_base[*(const int32_t *)a], *y = &sort_base[*(const int32_t *)b];
+    if (x->count != y->count) return x->count > y->count ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* -- the result ------------------------------------------------------------------------------ */
+static int arena_put(Result *r, const char *p, int64_t n, int64_t *off) {
+    if (r->arena_len + n > r->arena_cap) {
+        int64_t cap = r->arena_cap ? r->arena_cap : 1 << 16;
+        while (cap < r->arena_len + n) cap *= 2;
+        char *grown = realloc(r->arena, (size_t)cap);
+        if (!grown) return 0;
+        r->arena = grown;
+        r->arena_cap = cap;
+    }
+    memcpy(r->arena + r->arena_len, p, (size_t)n);
+    *off = r->arena_len;
+    r->arena_len += n;
+    return 1;
+}
+
+void csv_free(Result *r) {
+    if (!r) return;
+    if (r->cols) {
+        for (int64_t j = 0; j < r->ncols; j++) {
+            Column *c = &r->cols[j];
+            free(c->e_count); free(c->e_int); free(c->e_float); free(c->e_off); free(c->e_len);
+            free(c->sketch);
+        }
+        free(r->cols);
+    }
+    free(r->ragged_line);
+    free(r->ragged_actual);
+    free(r->arena);
+    free(r);
+}
+
+static int add_ragged(Result *r, int64_t line, int64_t actual) {
+    if (r->n_ragged == r->ragged_cap) {
+        int64_t cap = r->ragged_cap ? r->ragged_cap * 2 : 64;
+        int64_t *a = realloc(r->ragged_line, (size_t)cap * 8);
+        if (!a) return 0;
+        r->ragged_line = a;
+        int64_t *b = realloc(r->ragged_actual, (size_t)cap * 8);
+        if (!b) return 0;
+        r->ragged_actual = b;
+        r->ragged_cap = cap;
+    }
+    r->ragged_line[r->n_ragged] = line;
+    r->ragged_actual[r->n_ragged] = actual;
+    r->n_ragged++;
+    return 1;
+}
+
+static Result *give_up(Result *r, int reason, int64_t line) {
+    r->status = FALLBACK;
+    r->reason = reason;
+    r->reason_line = line;
+    return r;
+}
+
+/* -- one column's statistics ----------------------------------------------------------------- */
+typedef struct {
+    uint8_t *cls;
+    int64_t *ival;
+    double *fval;
+    int64_t cap;
+} Scratch;
+
+static int column_stats(Result *r, Column *col, const Span *spans, const Source *src,
+                        int64_t rows, int sketch_only, Scratch *sc) {
+    int64_t count = 0, n_int = 0, n_float = 0, n_bool = 0, n_str = 0, sample_numeric = 0;
+    int64_t unsure_late = 0;  /* unsure values past the sample: harmless in a text column */
+    int64_t sure_text = 0;    /* values that are text to every reader */
+    for (int64_t row = 0; row < rows; row++) {
+        const char *p = span_ptr(src, spans[row]);
+        int64_t len = spans[row].n;
+        if (is_null(p, len)) { sc->cls[row] = K_NULL; continue; }
+        if (sure_text && count >= TYPE_SAMPLE) {
+            /* Surely text (a value Arrow cannot cast, and no number among the first values):
+             * later values cannot change that, whatever they look like. */
+            sc->cls[row] = K_STR;
+            count++;
+            n_str++;
+            continue;
+        }
+        int b = 0;
+        int k = classify(p, len, &sc->ival[row], &sc->fval[row], &b);
+        if (k == K_UNSURE) {
+            if (count < TYPE_SAMPLE) return W_UNSURE;
+            unsure_late++;  /* text, if the column is: decided below */
+            k = K_STR;
+        } else if (k == K_STR) {
+            sure_text++;
+        }
+        if (k == K_BOOL) sc->ival[row] = b;
+        sc->cls[row] = (uint8_t)k;
+        if (count < TYPE_SAMPLE && (k == K_INT || k == K_FLOAT)) sample_numeric++;
+        count++;
+        n_int += k == K_INT;
+        n_float += k == K_FLOAT;
+        n_bool += k == K_BOOL;
+        n_str += k == K_STR;
+    }
+    col->count = count;
+    if (count == 0) { col->kind = K_NULL; col->mode = M_NONE; return 0; }
+    int kind;
+    if (unsure_late && !sure_text) return W_UNSURE;  /* numbers or text? only Arrow knows */
+    if (n_int == count) kind = K_INT;
+    else if (n_int + n_float == count) kind = K_FLOAT;
+    else if (n_bool == count) kind = K_BOOL;
+    else if (sample_numeric) return W_MIXED;  /* stats.py counts these kinds by regex */
+    else kind = K_STR;
+    col->kind = kind;
+
+    if (kind == K_INT || kind == K_FLOAT) {
+        long double sum = 0;
+        double lo = 0, hi = 0;
+        int64_t m = 0;
+        for (int64_t row = 0; row < rows; row++) {
+            if (sc->cls[row] == K_NULL) continue;
+            double x = sc->fval[row];
+            if (!m || x < lo) lo = x;
+            if (!m || x > hi) hi = x;
+            sum += x;
+            m++;
+        }
+        double mean = (double)(sum / m);
+        long double m2 = 0;
+        for (int64_t row = 0; row < rows; row++) {
+            if (sc->cls[row] == K_NULL) continue;
+            long double d = sc->fval[row] - mean;
+            m2 += d * d;
+        }
+        col->num_n = m; col->num_min = lo; col->num_max = hi;
+        col->num_mean = mean; col->num_m2 = (double)m2;
+    }
+
+    /* hashes: for the table's keys and the sketch */
+    Table t = {0};
+    Kmv kmv = {0};
+    int counting = !sketch_only;
+    int mode = sketch_only ? M_SKETCH : M_VALUES;
+    if (counting && !table_init(&t)) { table_free(&t); return -1; }
+    kmv.buf = malloc(SKETCH_CAP * sizeof(uint32_t));
+    if (!kmv.buf) { table_free(&t); return -1; }
+    int64_t seen = 0, len_min = 0, len_max = 0, len_sum = 0, empty = 0;
+    for (int64_t row = 0; row < rows; row++) {
+        int c = sc->cls[row];
+        if (c == K_NULL) continue;
+        uint64_t key;
+        const char *p = NULL;
+        int64_t plen = 0;
+        if (kind == K_INT) key = (uint64_t)sc->ival[row];
+        else if (kind == K_FLOAT) key = double_bits(sc->fval[row]);
+        else if (kind == K_BOOL) key = double_bits(sc->ival[row] ? 1.0 : 0.0);
+        else {
+            p = span_ptr(src, spans[row]);
+            plen = spans[row].n;
+            int64_t len;
+            key = string_hash((const unsigned char *)p, plen, &len);
+            if (!seen || len < len_min) len_min = len;
+            if (!seen || len > len_max) len_max = len;
+            len_sum += len;
+            empty += len == 0;
+        }
+        if (counting) {
+            if (!table_add(&t, key, p, plen, seen)) {
+                table_free(&t); free(kmv.buf); return -1;
+            }
+        } else {
+            kmv_add(&kmv, splitmix32(key));
+        }
+        seen++;
+        if (counting && seen == SAMPLE && count >= 4 * BLOCK_VALUES && t.n >= SAMPLE_DISTINCT) {
+            counting = 0;  /* ids, free text: a sketch is all they will get */
+            mode = M_SKETCH;
+            for (int64_t e = 0; e < t.n; e++) kmv_add(&kmv, splitmix32(t.e[e].key));
+        }
+    }
+    if (mode == M_VALUES && t.n > BLOCK_VALUES) {
+        mode = M_TOP;  /* the sketch of the distinct values is the sketch of all of them */
+        for (int64_t e = 0; e < t.n; e++) kmv_add(&kmv, splitmix32(t.e[e].key));
+    }
+    if (kind == K_STR) {
+        col->len_n = count; col->len_min = len_min; col->len_max = len_max;
+        col->len_sum = len_sum; col->empty = empty;
+    }
+    col->mode = mode;
+    if (mode == M_VALUES || mode == M_TOP) {
+        int64_t shown = t.n;
+        int32_t *order = NULL;
+        if (mode == M_TOP) {
+            order = malloc((size_t)t.n * sizeof(int32_t));
+            if (!order) { table_free(&t); free(kmv.buf); return -1; }
+            for (int64_t i = 0; i < t.n; i++) order[i] = (int32_t)i;
+            sort_base = t.e;
+            qsort(order, (size_t)t.n, sizeof(int32_t), cmp_top);
+            shown = BLOCK_TOP;
+        }
+        col->n_entries = shown;
+        col->e_count = malloc((size_t)shown * 8);
+        if (kind == K_STR) { col->e_off = malloc((size_t)shown * 8); col->e_len = malloc((size_t)shown * 8); }
+        else if (kind == K_FLOAT) col->e_float = malloc((size_t)shown * 8);
+        else col->e_int = malloc((size_t)shown * 8);
+        int ok = col->e_count && (kind == K_STR ? col->e_off && col->e_len
+                                                 : kind == K_FLOAT ? col->e_float != NULL
+                                                                   : col->e_int != NULL);
+        for (int64_t i = 0; ok && i < shown; i++) {
+            const Entry *e = &t.e[order ? order[i] : i];
+            col->e_count[i] = e->count;
+            if (kind == K_STR) {
+                col->e_len[i] = e->n;
+                ok = arena_put(r, e->p, e->n, &col->e_off[i]);
+            } else if (kind == K_FLOAT) {
+                memcpy(&col->e_float[i], &e->key, 8);
+            } else if (kind == K_BOOL) {
+                col->e_int[i] = e->key == double_bits(1.0);
+            } else {
+                col->e_int[i] = (int64_t)e->key;
+            }
+        }
+        free(order);
+        if (!ok) { table_free(&t); free(kmv.buf); return -1; }
+    }
+    table_free(&t);
+    if (mode == M_TOP || mode == M_SKETCH) {
+        kmv_compact(&kmv);
+        col->n_sketch = kmv.n;
+        col->sketch = kmv.buf;
+    } else {
+        free(kmv.buf);
+    }
+    return 0;
+}
+
+/* -- finding the next structural byte -------------------------------------------------------- */
+/* The index of the first byte at or after i that is one of a, b, c, d or NUL, else n. Bytes of
+ * ordinary text go 16 at a time where SSE2 is there (every x86-64), one at a time elsewhere. */
+static inline int64_t next_special(const unsigned char *s, int64_t i, int64_t n,
+                                   const unsigned char *table, unsigned char a, unsigned char b,
+                                   unsigned char c, unsigned char d) {
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+    const __m128i vc = _mm_set1_epi8((char)c), vd = _mm_set1_epi8((char)d);
+    const __m128i vz = _mm_setzero_si128();
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
+                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vc),
+                                                             _mm_cmpeq_epi8(x, vd)),
+                                                _mm_cmpeq_epi8(x, vz)));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask) return i + __builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+#else
+    (void)a; (void)b; (void)c; (void)d;
+#endif
+    while (i < n && !table[s[i]]) i++;
+    return i;
+}
+
+/* -- the block ------------------------------------------------------------------------------- */
+/* Scan one block of CSV (records only, no header). sketch_only[j] != 0: column j only needs a
+ * distinct-count sketch. Returns NULL when out of memory; else a Result to read and csv_free. */
+Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
+                 const uint8_t *sketch_only, int64_t long_line) {
+    Result *r = calloc(1, sizeof(Result));
+    if (!r) return NULL;
+    r->ncols = ncols;
+    r->first_blank = -1;
+    if (n >= ((int64_t)1 << 31) || ncols < 1) return give_up(r, W_LONG, -1);
+    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8, -1);
+
+    unsigned char special[256] = {0}, qspecial[256] = {0};
+    special[(unsigned char)delimiter] = special['\n'] = special['\r'] = special[0] = 1;
+    qspecial['"'] = qspecial['\n'] = qspecial['\r'] = qspecial[0] = 1;
+
+    /* Column-major values: a record of ncols values takes at least ncols bytes, so no column
+     * holds more than n / ncols + 1 of them. Pages are only touched as they are filled. */
+    int64_t max_rows = n / ncols + 1;
+    Span *spans = malloc((size_t)(max_rows * ncols) * sizeof(Span));
+    Span *row = malloc((size_t)(ncols + 1) * sizeof(Span));  /* the record being read */
+    char *unescaped = NULL;  /* quoted values with doubled quotes, made whole */
+    int64_t un_len = 0, rows = 0, line = 0, i = 0;
+    const unsigned char *s = (const unsigned char *)data;
+#define DONE() do { free(spans); free(row); free(unescaped); } while (0)
+#define FAIL(reason) do { DONE(); return give_up(r, reason, rec_line); } while (0)
+#define OOM() do { DONE(); csv_free(r); return NULL; } while (0)
+    if (!spans || !row) OOM();
+    while (i < n) {
+        int64_t rec_start = i, rec_line = line, nf = 0;
+        if (s[i] == '\n' || (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')) {
+            r->blank++;
+            if (r->first_blank < 0) r->first_blank = line;
+            i += s[i] == '\r' ? 2 : 1;
+            line++;
+            continue;
+        }
+        for (;;) {  /* one value per turn */
+            int64_t start, len;
+            if (i < n && s[i] == '"') {
+                start = ++i;
+                int escapes = 0;
+                for (;;) {
+                    i = next_special(s, i, n, qspecial, '"', '\n', '\r', '"');
+                    if (i >= n) FAIL(W_QUOTE);  /* unbalanced: the strict reader names the lines */
+                    if (s[i] == '"') {
+                        if (i + 1 < n && s[i + 1] == '"') { escapes = 1; i += 2; continue; }
+                        break;
+                    }
+                    if (s[i] == '\n') { line++; i++; continue; }
+                    FAIL(s[i] == '\r' ? W_CR : W_NUL);
+                }
+                len = i - start;
+                i++;  /* the closing quote */
+                if (i < n && s[i] != (unsigned char)delimiter && s[i] != '\n' &&
+                    !(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n'))
+                    FAIL(W_QUOTE);  /* "ab"c */
+                if (escapes) {
+                    if (!unescaped && !(unescaped = malloc((size_t)n))) OOM();
+                    char *out = unescaped + un_len;
+                    int64_t m = 0;
+                    for (int64_t k = start; k < start + len; k++) {
+                        out[m++] = data[k];
+                        if (data[k] == '"') k++;
+                    }
+                    start = n + un_len;
+                    len = m;
+                    un_len += m;
+                }
+            } else {
+                start = i;
+                i = next_special(s, i, n, special, (unsigned char)delimiter, '\n', '\r', 0);
+                if (i < n && s[i] == 0) FAIL(W_NUL);
+                if (i < n && s[i] == '\r' && !(i + 1 < n && s[i + 1] == '\n')) FAIL(W_CR);
+                len = i - start;
+            }
+            if (nf < ncols) row[nf] = (Span){(uint32_t)start, (uint32_t)len};
+            nf++;
+            if (i >= n) break;
+            if (s[i] == (unsigned char)delimiter) { i++; continue; }
+            i += s[i] == '\r' ? 2 : 1;  /* \n or \r\n */
+            line++;
+            break;
+        }
+        if (i - rec_start > long_line) FAIL(W_LONG);
+        r->rows_total++;
+        if (nf != ncols) {
+            if (!add_ragged(r, rec_line, nf)) OOM();
+            continue;
+        }
+        for (int64_t j = 0; j < ncols; j++) spans[j * max_rows + rows] = row[j];
+        rows++;
+    }
+    r->n_lines = line + (n > 0 && s[n - 1] != '\n' ? 1 : 0);
+    r->rows_valid = rows;
+
+    Source src = {data, unescaped, (uint32_t)n};
+    r->cols = calloc((size_t)ncols, sizeof(Column));
+    Scratch sc = {0};
+    sc.cls = malloc((size_t)(rows ? rows : 1));
+    sc.ival = malloc((size_t)(rows ? rows : 1) * 8);
+    sc.fval = malloc((size_t)(rows ? rows : 1) * 8);
+    int why = (!r->cols || !sc.cls || !sc.ival || !sc.fval) ? -1 : 0;
+    for (int64_t j = 0; !why && j < ncols; j++)
+        why = column_stats(r, &r->cols[j], spans + j * max_rows, &src, rows,
+                           sketch_only && sketch_only[j], &sc);
+    free(sc.cls); free(sc.ival); free(sc.fval);
+    if (why < 0) OOM();
+    DONE();
+    if (why) return give_up(r, why, -1);
+    r->status = OK;
+    return r;
+#undef DONE
+#undef FAIL
+#undef OOM
+}

@@ -1,0 +1,189 @@
+"""The native CSV scanner (``csvscan.c``), loaded with ctypes.
+
+One C pass over a block validates it strictly and computes every column's statistics, in the
+same form as :func:`trainlab.datasets.stats.block_field_stats`. It answers exactly what the
+Python paths would, or declines the block (invalid UTF-8, a misplaced quote, a value that may
+or may not be a number, ...) and the Python paths read it. ctypes releases the GIL for the
+call, so blocks are scanned on every core by threads of one process.
+
+The library is built when trainlab is installed (``hatch_build.py``). Without a C compiler
+there is none, :data:`AVAILABLE` is false, and every block takes the Python paths: slower,
+with the same answers. ``TRAINLAB_NATIVE=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainlab.datasets.block import BlockSpec
+
+LIBRARY = Path(__file__).with_name("_csvscan.so")
+_FALLBACK_REASONS = {1: "utf8", 2: "quote", 3: "carriage_return", 4: "nul", 5: "long_line",
+                     6: "unsure_number", 7: "mixed_kinds"}
+INTEGER, NUMBER, BOOLEAN, STRING = 1, 2, 3, 4
+_KINDS = {INTEGER: "integer", NUMBER: "number", BOOLEAN: "boolean", STRING: "string"}
+M_VALUES, M_TOP, M_SKETCH = 1, 2, 3
+_I64, _F64 = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double)
+
+
+class _Column(ctypes.Structure):
+    _fields_ = [
+        ("count", ctypes.c_int64), ("kind", ctypes.c_int64), ("mode", ctypes.c_int64),
+        ("num_n", ctypes.c_int64), ("num_min", ctypes.c_double), ("num_max", ctypes.c_double),
+        ("num_mean", ctypes.c_double), ("num_m2", ctypes.c_double),
+        ("len_n", ctypes.c_int64), ("len_min", ctypes.c_int64), ("len_max", ctypes.c_int64),
+        ("len_sum", ctypes.c_int64), ("empty", ctypes.c_int64),
+        ("n_entries", ctypes.c_int64), ("n_sketch", ctypes.c_int64),
+        ("e_count", _I64), ("e_int", _I64), ("e_float", _F64), ("e_off", _I64), ("e_len", _I64),
+        ("sketch", ctypes.POINTER(ctypes.c_uint32)),
+    ]
+
+
+class _Result(ctypes.Structure):
+    _fields_ = [
+        ("status", ctypes.c_int64), ("reason", ctypes.c_int64), ("reason_line", ctypes.c_int64),
+        ("n_lines", ctypes.c_int64), ("rows_total", ctypes.c_int64),
+        ("rows_valid", ctypes.c_int64), ("blank", ctypes.c_int64),
+        ("first_blank", ctypes.c_int64), ("n_ragged", ctypes.c_int64),
+        ("ragged_line", _I64), ("ragged_actual", _I64), ("ncols", ctypes.c_int64),
+        ("cols", ctypes.POINTER(_Column)), ("arena", ctypes.c_void_p),
+        ("arena_len", ctypes.c_int64),
+    ]
+
+
+def _load() -> ctypes.CDLL | None:
+    if os.environ.get("TRAINLAB_NATIVE", "1") == "0" or not LIBRARY.exists():
+        return None
+    try:
+        lib = ctypes.CDLL(str(LIBRARY))
+    except OSError:
+        return None
+    lib.csv_scan.restype = ctypes.POINTER(_Result)
+    lib.csv_scan.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int64,
+                             ctypes.c_char_p, ctypes.c_int64]
+    lib.csv_free.argtypes = [ctypes.POINTER(_Result)]
+    lib.csv_free.restype = None
+    lib.csv_classify.argtypes = [ctypes.c_char_p, ctypes.c_int64, _I64, _F64]
+    lib.csv_classify.restype = ctypes.c_int
+    lib.csv_utf8_check.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int]
+    lib.csv_utf8_check.restype = ctypes.c_int64
+    lib.poly_hash.argtypes = [ctypes.c_char_p, ctypes.c_int64]
+    lib.poly_hash.restype = ctypes.c_uint64
+    return lib
+
+
+_LIB = _load()
+AVAILABLE = _LIB is not None
+
+
+class Declined(Exception):
+    """The native scanner left this block to the Python paths."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def scan_csv_block(data: bytes, spec: BlockSpec) -> dict[str, Any]:
+    """The block result of :func:`trainlab.datasets.scan.scan_block` for a CSV block.
+
+    Raises :class:`Declined` when the block needs the Python paths.
+    """
+    assert _LIB is not None
+    columns = spec.columns or []
+    sketch_only = bytes(1 if name in spec.sketch_only else 0 for name in columns)
+    pointer = _LIB.csv_scan(data, len(data), ord(spec.delimiter), len(columns), sketch_only,
+                            spec.limits.long_line_bytes)
+    if not pointer:
+        raise MemoryError("the native CSV scanner ran out of memory")
+    try:
+        result = pointer.contents
+        if result.status:
+            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+        arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
+        fields = {name: _partial(result.cols[j], arena) for j, name in enumerate(columns)}
+        n = result.n_ragged
+        lines = np.ctypeslib.as_array(result.ragged_line, (n,)).tolist() if n else []
+        actual = np.ctypeslib.as_array(result.ragged_actual, (n,)).tolist() if n else []
+        errors = [(line, None, "ragged_row", {"actual": a, "expected": len(columns)})
+                  for line, a in zip(lines, actual)]
+        return {
+            "start": spec.start,
+            "n_lines": result.n_lines,
+            "rows_total": result.rows_total,
+            "rows_valid": result.rows_valid,
+            "errors": errors,
+            "error_counts": {"ragged_row": n} if n else {},
+            "warnings": [],
+            "blank": (result.blank, result.first_blank),
+            "long": (0, -1),
+            "fields": fields,
+            "mapped": False,
+        }
+    finally:
+        _LIB.csv_free(pointer)
+
+
+def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
+    part: dict[str, Any] = {"count": col.count, "kinds": {}, "num": None, "len": None,
+                            "list_len": None, "empty": 0, "values": None, "top": [],
+                            "sketch": None}
+    if col.count == 0:
+        return part
+    kind = col.kind
+    part["kinds"] = {_KINDS[kind]: col.count}
+    if kind in (INTEGER, NUMBER):
+        part["num"] = [col.num_n, col.num_min, col.num_max, col.num_mean, col.num_m2, 0]
+    elif kind == STRING:
+        part["len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
+        part["empty"] = col.empty
+    if col.mode in (M_VALUES, M_TOP):
+        n = col.n_entries
+        counts = np.ctypeslib.as_array(col.e_count, (n,)).tolist()
+        if kind == STRING:
+            offsets = np.ctypeslib.as_array(col.e_off, (n,)).tolist()
+            lengths = np.ctypeslib.as_array(col.e_len, (n,)).tolist()
+            values: list = [arena[o:o + m].decode("utf-8") for o, m in zip(offsets, lengths)]
+        elif kind == NUMBER:
+            values = np.ctypeslib.as_array(col.e_float, (n,)).tolist()
+        elif kind == BOOLEAN:
+            values = [bool(v) for v in np.ctypeslib.as_array(col.e_int, (n,)).tolist()]
+        else:
+            values = np.ctypeslib.as_array(col.e_int, (n,)).tolist()
+        if col.mode == M_VALUES:
+            part["values"] = dict(zip(values, counts))
+        else:
+            part["top"] = list(zip(values, counts))
+    if col.mode in (M_TOP, M_SKETCH):
+        part["sketch"] = np.ctypeslib.as_array(col.sketch, (col.n_sketch,)).copy()
+    return part
+
+
+def classify(value: str) -> tuple[str, Any]:
+    """How the scanner reads one CSV value: ``('integer', 5)``, ``('unsure', None)``, ..."""
+    assert _LIB is not None
+    raw = value.encode("utf-8")
+    ival, fval = ctypes.c_int64(0), ctypes.c_double(0.0)
+    code = _LIB.csv_classify(raw, len(raw), ctypes.byref(ival), ctypes.byref(fval))
+    name = {0: "null", 1: "integer", 2: "number", 3: "boolean", 4: "string", 5: "unsure"}[code]
+    return name, {"integer": ival.value, "number": fval.value,
+                  "boolean": bool(ival.value)}.get(name)
+
+
+def string_hash(value: str) -> int:
+    """The 64-bit hash of ``value``'s UTF-8 bytes (as ``sketch._string_hashes``)."""
+    assert _LIB is not None
+    raw = value.encode("utf-8")
+    return int(_LIB.poly_hash(raw, len(raw)))
+
+
+def utf8_first_invalid(data: bytes, fast: bool = True) -> int:
+    """-1 if ``data`` is valid UTF-8. Else the offset of the first bad byte (``fast=False``),
+    or just some offset >= 0 (``fast=True``: the 16-bytes-at-a-time check the scan uses)."""
+    assert _LIB is not None
+    return int(_LIB.csv_utf8_check(data, len(data), 1 if fast else 0))

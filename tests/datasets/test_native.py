@@ -1,0 +1,248 @@
+"""The native CSV scanner (csvscan.c) must say exactly what the Python paths say, or decline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trainlab.datasets import native, scan, sketch
+from trainlab.datasets.read_csv import NULL_VALUES
+from trainlab.datasets.stats import _FLOAT_RE
+from trainlab.errors import DatasetError
+
+pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+
+def test_built_wherever_there_is_a_compiler() -> None:
+    """A broken build must not pass silently as 'no compiler here'."""
+    assert native.AVAILABLE or shutil.which("cc") is None
+
+
+def assert_same(a, b, path: str = "") -> None:
+    """Equal, but floats (means, spreads) to 1e-9: C sums in long double, numpy pairwise."""
+    if isinstance(a, dict):
+        assert list(a) == list(b), path
+        for key in a:
+            assert_same(a[key], b[key], f"{path}/{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (path, a, b)
+    else:
+        assert a == b and type(a) is type(b), (path, a, b)
+
+
+def both_ways(ws, path, monkeypatch):
+    """The dataset (or the refusal's code) with the native scanner, and without it."""
+    out = []
+    for available in (True, False):
+        monkeypatch.setattr(native, "AVAILABLE", available)
+        try:
+            out.append(ws.datasets.add(path))
+        except DatasetError as exc:
+            out.append(exc.code)
+    monkeypatch.setattr(native, "AVAILABLE", True)
+    return out
+
+
+def assert_datasets_same(a, b) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b  # refused alike
+        return
+    assert_same(a.report, b.report)
+    assert_same(a.profile(), b.profile())
+    assert a.schema == b.schema and a.rows == b.rows and a.status == b.status
+    assert a.preview(0, 50).equals(b.preview(0, 50))
+
+
+# -- values ---------------------------------------------------------------------------------
+NUMBERISH = st.text("0123456789.eE+-xX  \tinfINFnatTrRuUeEfFlLsS", min_size=1, max_size=10)
+
+
+def arrow_reading(value: str) -> tuple[object, object, bool]:
+    def cast(target):
+        try:
+            return pc.cast(pa.array([value]), target)[0].as_py()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+    regex = pc.match_substring_regex(pa.array([value]), _FLOAT_RE, ignore_case=True)[0].as_py()
+    return cast(pa.int64()), cast(pa.float64()), regex
+
+
+@given(st.one_of(NUMBERISH, st.floats(allow_nan=False).map(repr),
+                 st.integers(-(10**20), 10**20).map(str), st.text(max_size=8)))
+@settings(max_examples=800, deadline=None)
+def test_values_read_as_arrow_and_the_regexes_read_them(value: str) -> None:
+    kind, parsed = native.classify(value)
+    if value in NULL_VALUES:
+        assert kind == "null"
+        return
+    if kind == "unsure" or not value:
+        return  # the block goes to the Python paths
+    as_int, as_float, regex = arrow_reading(value)
+    if kind == "integer":
+        assert (as_int, as_float, regex) == (parsed, float(parsed), True)
+    elif kind == "number":
+        assert as_int is None and as_float == parsed and regex
+        assert math.copysign(1, parsed) == math.copysign(1, as_float)
+    elif kind == "boolean":
+        assert as_int is None and as_float is None and value.lower() in ("true", "false")
+    else:
+        assert as_int is None and as_float is None and not regex
+
+
+def test_unsure_values_are_the_ones_readers_disagree_on() -> None:
+    for value in [" 5", "5 ", "+5", "0x1F", "inf", "-Infinity", "NAN", "1e999", "-0", "-0.0",
+                  "1234567890123456789"]:
+        assert native.classify(value)[0] == "unsure", value
+    for value in ["2020-01-02", "3 apples", "12:30", "1/2", "3f9a", "-", ".", "5e"]:
+        assert native.classify(value)[0] == "string", value
+
+
+@given(st.lists(st.text(max_size=30), max_size=40))
+def test_string_hashes_match_numpy(values: list[str]) -> None:
+    ours = [native.string_hash(v) for v in values]
+    theirs = sketch._string_hashes(pa.array(values, pa.string())).tolist()
+    assert ours == theirs
+
+
+@given(st.binary(max_size=80) | st.lists(st.sampled_from(
+    [b"a", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80",
+     b"\xf4\x90\x80\x80", b"\xc3", b"\xe2\x82", b"\xef\xbf\xbf", b"x" * 17]), max_size=30).map(b"".join))
+@settings(max_examples=500, deadline=None)
+def test_utf8_check_matches_python(data: bytes) -> None:
+    try:
+        data.decode("utf-8")
+        first = -1
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    assert native.utf8_first_invalid(data, fast=False) == first
+    assert (native.utf8_first_invalid(data, fast=True) == -1) == (first == -1)
+
+
+# -- whole files ----------------------------------------------------------------------------
+CELLS = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3f}"),
+    st.sampled_from(["", "NA", "null", "true", "False", " 7", "+3", "1e5", "inf", "x,y",
+                     'say "hi"', "two\nlines", "سلام", "12\" wide", "a\r\nb"]),
+    st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\x00"),
+            max_size=12),
+)
+
+
+@st.composite
+def csv_files(draw) -> bytes:
+    n_cols = draw(st.integers(1, 4))
+    kinds = [draw(st.sampled_from(["int", "float", "bool", "text", "any"])) for _ in range(n_cols)]
+    pools = {"int": st.integers(-50, 50).map(str), "float": st.floats(-9, 9).map(lambda x: f"{x:.2f}"),
+             "bool": st.sampled_from(["true", "false", "True"]), "text": st.sampled_from(
+                 ["red", "green", "سبز", "a b", "x"]), "any": CELLS}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    writer.writerow([f"c{i}" for i in range(n_cols)])
+    for _ in range(draw(st.integers(0, 60))):
+        cells = [draw(st.one_of(st.just(""), pools[k])) for k in kinds]
+        shape = draw(st.integers(0, 30))
+        if shape == 0:
+            cells = cells[:-1] or ["", ""]  # ragged
+        elif shape == 1:
+            cells = [*cells, "extra"]
+        writer.writerow(cells)
+        if shape == 2:
+            out.write("\n")  # a blank line
+    text = out.getvalue()
+    if draw(st.booleans()):
+        text = text.rstrip("\n")  # no newline at the end
+    return text.encode("utf-8")
+
+
+@SETTINGS
+@given(data=csv_files(), block=st.sampled_from([64, 200, 1 << 22]))
+def test_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> None:
+    monkeypatch.setattr(scan, "BLOCK_BYTES", block)
+    monkeypatch.setattr(scan, "MAX_BLOCK_BYTES", 4 * block)
+    path = write("gen.csv", data)
+    a, b = both_ways(ws, path, monkeypatch)
+    assert_datasets_same(a, b)
+
+
+def test_messy_blocks_are_declined_and_read_the_same(ws, write, monkeypatch) -> None:
+    lines = ["id,text,n", "1,plain,1", '2,"ab"c,2', "3,x,3", "4,\xff,4", "5, 5,5", "6,y,+6"]
+    path = write("m.csv", "\n".join(lines).encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+    reasons: list[str] = []
+    original = native.scan_csv_block
+
+    def spy(data, spec):
+        try:
+            return original(data, spec)
+        except native.Declined as exc:
+            reasons.append(exc.reason)
+            raise
+
+    monkeypatch.setattr(native, "scan_csv_block", spy)
+    a, b = both_ways(ws, path, monkeypatch)
+    assert reasons == ["utf8"]
+    assert_datasets_same(a, b)
+    assert [e["code"] for e in a.report["errors"]] == ["bad_quote", "invalid_utf8"]
+
+
+def many_rows(n: int, seed: int = 0) -> bytes:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "text", "label", "score", "code", "flag"])
+    for i in range(n):
+        writer.writerow([i, " ".join(rng.choices(["the", "fox", "سلام", "دنیا", "jumps"], k=6)),
+                         rng.choice(["pos", "neg"]), "" if i % 7 == 0 else f"{rng.random():.4f}",
+                         f"c{rng.randrange(3000)}", rng.choice(["true", "false"])])
+    return out.getvalue().encode("utf-8")
+
+
+def test_many_blocks_all_native_with_sketches_and_top_values(ws, write, monkeypatch) -> None:
+    """Ids and text go to sketches, 3,000 codes to top values: the same profile either way,
+    and no block needed the Python paths."""
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 1 << 20)
+    path = write("big.csv", many_rows(60_000))
+    calls: list[int] = []
+    original = scan.parse_block
+    monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
+    a = ws.datasets.add(path)
+    assert calls == [] and len(a.index) >= 4
+    monkeypatch.setattr(native, "AVAILABLE", False)
+    b = ws.datasets.add(path)
+    assert_datasets_same(a, b)
+    fields = a.profile()["fields"]
+    assert not fields["id"]["distinct_exact"] and abs(fields["id"]["distinct"] - 60_000) < 6000
+    assert abs(fields["code"]["distinct"] - 3000) < 300 and not fields["code"]["top_exact"]
+    assert fields["label"]["distinct"] == 2 and fields["label"]["distinct_exact"]
+    assert fields["score"]["null_count"] == len(range(0, 60_000, 7))
+
+
+def test_sketch_of_a_block_is_the_k_smallest_distinct_hashes(ws, write) -> None:
+    data = many_rows(20_000, seed=3)
+    from trainlab.datasets.block import BlockSpec
+    from trainlab.datasets.formats import read_csv_layout
+
+    layout = read_csv_layout(data, "x.csv")
+    body = data[layout.header_end:]
+    spec = BlockSpec("csv", 0, len(body), data=body, columns=layout.columns)
+    result = native.scan_csv_block(body, spec)
+    ids = pa.array([str(i) for i in range(20_000)]).cast(pa.int64())
+    expected = sketch.smallest(sketch.hash_values(ids))
+    assert np.array_equal(result["fields"]["id"]["sketch"], expected)
