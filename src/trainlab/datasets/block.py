@@ -38,10 +38,13 @@ class BlockSpec:
     limits: Limits = field(default_factory=Limits)
     line_map: list[int] | None = None  # JSON arrays: record i starts on block line line_map[i]
     sketch_only: frozenset[str] = frozenset()  # fields with too many distinct values to count
+    view: memoryview | None = field(default=None, repr=False)  # the block in a mapped file
 
     def read(self) -> bytes:
         if self.data is not None:
             return self.data
+        if self.view is not None:
+            return bytes(self.view)
         assert self.path is not None
         with open(self.path, "rb") as handle:
             handle.seek(self.start)

@@ -578,9 +578,9 @@ static int table_add(Table *t, uint64_t key, const char *p, int64_t n, int64_t i
     return 1;
 }
 
-static const Entry *sort_base;
+/* Most frequent first, then first seen first (numpy's stable argsort of -count). */
 static int cmp_top(const void *a, const void *b) {
-    const Entry *x = &sort_base[*(const int32_t *)a], *y = &sort_base[*(const int32_t *)b];
+    const Entry *x = (const Entry *)a, *y = (const Entry *)b;
     if (x->count != y->count) return x->count > y->count ? -1 : 1;
     return (x->first > y->first) - (x->first < y->first);
 }
@@ -771,13 +771,8 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
     col->mode = mode;
     if (mode == M_VALUES || mode == M_TOP) {
         int64_t shown = t.n;
-        int32_t *order = NULL;
-        if (mode == M_TOP) {
-            order = malloc((size_t)t.n * sizeof(int32_t));
-            if (!order) { table_free(&t); free(kmv.buf); return -1; }
-            for (int64_t i = 0; i < t.n; i++) order[i] = (int32_t)i;
-            sort_base = t.e;
-            qsort(order, (size_t)t.n, sizeof(int32_t), cmp_top);
+        if (mode == M_TOP) {  /* the table is not probed again: sort its entries in place */
+            qsort(t.e, (size_t)t.n, sizeof(Entry), cmp_top);
             shown = BLOCK_TOP;
         }
         col->n_entries = shown;
@@ -789,7 +784,7 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
                                                  : kind == K_FLOAT ? col->e_float != NULL
                                                                    : col->e_int != NULL);
         for (int64_t i = 0; ok && i < shown; i++) {
-            const Entry *e = &t.e[order ? order[i] : i];
+            const Entry *e = &t.e[i];
             col->e_count[i] = e->count;
             if (kind == K_STR) {
                 col->e_len[i] = e->n;
@@ -802,7 +797,6 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
                 col->e_int[i] = (int64_t)e->key;
             }
         }
-        free(order);
         if (!ok) { table_free(&t); free(kmv.buf); return -1; }
     }
     table_free(&t);
@@ -843,6 +837,20 @@ static inline int64_t next_special(const unsigned char *s, int64_t i, int64_t n,
     return i;
 }
 
+static int64_t count_newlines(const unsigned char *s, int64_t n) {
+    int64_t count = 0, i = 0;
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        unsigned mask = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(s + i)), nl));
+        while (mask) { mask &= mask - 1; count++; }
+    }
+#endif
+    for (; i < n; i++) count += s[i] == '\n';
+    return count;
+}
+
 /* -- the block ------------------------------------------------------------------------------- */
 /* Scan one block of CSV (records only, no header). sketch_only[j] != 0: column j only needs a
  * distinct-count sketch. Returns NULL when out of memory; else a Result to read and csv_free. */
@@ -859,14 +867,14 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     special[(unsigned char)delimiter] = special['\n'] = special['\r'] = special[0] = 1;
     qspecial['"'] = qspecial['\n'] = qspecial['\r'] = qspecial[0] = 1;
 
-    /* Column-major values: a record of ncols values takes at least ncols bytes, so no column
-     * holds more than n / ncols + 1 of them. Pages are only touched as they are filled. */
-    int64_t max_rows = n / ncols + 1;
+    /* Column-major values: every record but the last ends with a newline, and so does every
+     * row of it (sized exactly, the memory is reused from block to block by malloc). */
+    const unsigned char *s = (const unsigned char *)data;
+    int64_t max_rows = count_newlines(s, n) + 1;
     Span *spans = malloc((size_t)(max_rows * ncols) * sizeof(Span));
     Span *row = malloc((size_t)(ncols + 1) * sizeof(Span));  /* the record being read */
     char *unescaped = NULL;  /* quoted values with doubled quotes, made whole */
     int64_t un_len = 0, rows = 0, line = 0, i = 0;
-    const unsigned char *s = (const unsigned char *)data;
 #define DONE() do { free(spans); free(row); free(unescaped); } while (0)
 #define FAIL(reason) do { DONE(); return give_up(r, reason, rec_line); } while (0)
 #define OOM() do { DONE(); csv_free(r); return NULL; } while (0)

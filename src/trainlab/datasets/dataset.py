@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
+import mmap
 import os
+import queue
 import shutil
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +37,7 @@ if TYPE_CHECKING:  # pandas is imported when a preview is asked for, not by scan
     from trainlab.workspace import Workspace
 
 COPY_CHUNK = 1024 * 1024
+MAPPED_CHUNK = 4 * 1024 * 1024  # a copy_file_range call
 SYNC_EVERY = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 
@@ -265,7 +270,7 @@ class DatasetStore:
                 layout = read_csv_layout(copy.read_first_line(), name) if fmt == "csv" else None
                 # Validation reads each block as soon as the copy has written it.
                 result = scan_file(str(data_path), fmt, _known_size(stream), layout,
-                                   parallel=parallel, chunks=copy.chunks())
+                                   parallel=parallel, chunks=copy.chunks(), mapped=copy.mapped)
                 copy.finish()
             _refuse_unreadable(result, name)
             dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
@@ -315,7 +320,7 @@ class _Copy:
 
     def __init__(self, stream: IO[bytes], target: Path, limit: int, name: str) -> None:
         self.stream, self.limit, self.name = stream, limit, name
-        self.out = open(target, "wb")  # closed by __exit__
+        self.out = open(target, "w+b")  # closed by __exit__
         self.digest = hashlib.sha256()
         self.size = 0
         self.done = False
@@ -323,8 +328,29 @@ class _Copy:
         self._sync: threading.Thread | None = None
         self._unsynced = 0
         self._final_sync: threading.Thread | None = None
+        #: The copy, mapped read-only, when the source is a regular file: the bytes are then
+        #: copied by the kernel and hashed and scanned through the mapping, never copied into
+        #: this process (see :meth:`_read_mapped`).
+        self.mapped: mmap.mmap | None = None
+        self._total = _regular_file_size(stream)
+        if self._total:
+            if self._total > limit:
+                raise dataset_error("too_large", name=name, limit=limit, size=self._total)
+            self._source_start = stream.tell()
+            os.ftruncate(self.out.fileno(), self._total)
+            self.mapped = mmap.mmap(self.out.fileno(), self._total, access=mmap.ACCESS_READ)
+            self._map_view = memoryview(self.mapped)
+            # sha256 is one long sequential pass: a thread of its own keeps it off the copy's
+            # path (hashlib releases the GIL); it hashes each copied range in order.
+            self._to_hash: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
+            self._hasher = threading.Thread(target=self._hash_ranges, name="trainlab-sha256",
+                                            daemon=True)
+            self._hasher.start()
 
-    def _read(self) -> bytes:
+    def _read(self) -> bytes | memoryview:
+        """The next chunk: bytes, or a view of the mapped copy (valid while the copy is open)."""
+        if self.mapped is not None:
+            return self._read_mapped()
         chunk = self.stream.read(COPY_CHUNK)
         if not chunk:
             self.done = True
@@ -339,6 +365,36 @@ class _Copy:
             self._sync = self._start_sync()
         return chunk
 
+    def _read_mapped(self) -> memoryview | bytes:
+        left = self._total - self.size
+        n = _copy_range(self.stream.fileno(), self.out.fileno(), self._source_start + self.size,
+                        self.size, min(MAPPED_CHUNK, left)) if left > 0 else 0
+        if n == 0:
+            if left > 0:  # the source shrank while it was copied: keep what was read
+                self._stop_hashing()
+                self._map_view.release()
+                self.mapped.close()  # type: ignore[union-attr]
+                self.mapped = None
+                self.out.truncate(self.size)
+            self.done = True
+            return b""
+        chunk = self._map_view[self.size:self.size + n]
+        self.size += n
+        self._to_hash.put(chunk)
+        self._unsynced += n
+        if self._unsynced >= SYNC_EVERY and not (self._sync and self._sync.is_alive()):
+            self._sync = self._start_sync()
+        return chunk
+
+    def _hash_ranges(self) -> None:
+        while (chunk := self._to_hash.get()) is not None:
+            self.digest.update(chunk)
+
+    def _stop_hashing(self) -> None:
+        if self.mapped is not None and self._hasher.is_alive():
+            self._to_hash.put(None)
+            self._hasher.join()
+
     def _start_sync(self) -> threading.Thread:
         self.out.flush()
         self._unsynced = 0
@@ -349,14 +405,14 @@ class _Copy:
 
     def read_head(self) -> bytes:
         while len(self.head) < HEAD_BYTES and not self.done:
-            self.head += self._read()
+            self.head += bytes(self._read())
         self.out.flush()
         return self.head[:HEAD_BYTES]
 
     def read_first_line(self) -> bytes:
         """At least the whole first line (a CSV header can outgrow the head)."""
         while b"\n" not in self.head and not self.done and len(self.head) < MAX_HEADER_BYTES:
-            self.head += self._read()
+            self.head += bytes(self._read())
         self.out.flush()
         return self.head
 
@@ -381,6 +437,7 @@ class _Copy:
         self._last_sync()
         assert self._final_sync is not None
         self._final_sync.join()
+        self._stop_hashing()
 
     @property
     def sha256(self) -> str:
@@ -393,7 +450,40 @@ class _Copy:
         for thread in (self._sync, self._final_sync):
             if thread is not None:
                 thread.join()
+        if self.mapped is not None:
+            self._stop_hashing()
+            try:
+                self._map_view.release()
+                self.mapped.close()
+            except BufferError:  # a view is still held somewhere: closed when collected
+                pass
         self.out.close()
+
+
+def _regular_file_size(stream: IO[bytes]) -> int:
+    """Bytes left in ``stream`` if it is a regular file (0 if not, or if it is empty)."""
+    try:
+        info = os.fstat(stream.fileno())
+        position = stream.tell()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return 0
+    return max(info.st_size - position, 0) if stat.S_ISREG(info.st_mode) else 0
+
+
+def _copy_range(source: int, target: int, source_at: int, target_at: int, count: int) -> int:
+    """Copy ``count`` bytes file to file in the kernel (``copy_file_range``), else by hand."""
+    global _KERNEL_COPY
+    if _KERNEL_COPY:
+        try:
+            return os.copy_file_range(source, target, count, source_at, target_at)
+        except (AttributeError, OSError):  # not Linux, or not between these file systems
+            _KERNEL_COPY = False
+    data = os.pread(source, count, source_at)
+    os.pwrite(target, data, target_at)
+    return len(data)
+
+
+_KERNEL_COPY = True
 
 
 def _known_size(stream: IO[bytes]) -> int | None:

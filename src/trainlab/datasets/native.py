@@ -64,7 +64,7 @@ def _load() -> ctypes.CDLL | None:
     except OSError:
         return None
     lib.csv_scan.restype = ctypes.POINTER(_Result)
-    lib.csv_scan.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int64,
+    lib.csv_scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int64,
                              ctypes.c_char_p, ctypes.c_int64]
     lib.csv_free.argtypes = [ctypes.POINTER(_Result)]
     lib.csv_free.restype = None
@@ -89,16 +89,18 @@ class Declined(Exception):
         self.reason = reason
 
 
-def scan_csv_block(data: bytes, spec: BlockSpec) -> dict[str, Any]:
-    """The block result of :func:`trainlab.datasets.scan.scan_block` for a CSV block.
+def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
+    """The block result of :func:`trainlab.datasets.scan.scan_block` for a CSV block (its bytes,
+    or a view of them in a mapped file).
 
     Raises :class:`Declined` when the block needs the Python paths.
     """
     assert _LIB is not None
     columns = spec.columns or []
     sketch_only = bytes(1 if name in spec.sketch_only else 0 for name in columns)
-    pointer = _LIB.csv_scan(data, len(data), ord(spec.delimiter), len(columns), sketch_only,
-                            spec.limits.long_line_bytes)
+    raw = np.frombuffer(data, np.uint8)  # no copy; holds the buffer during the call
+    pointer = _LIB.csv_scan(raw.ctypes.data, len(raw), ord(spec.delimiter), len(columns),
+                            sketch_only, spec.limits.long_line_bytes)
     if not pointer:
         raise MemoryError("the native CSV scanner ran out of memory")
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import mmap
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from trainlab.datasets import native
@@ -50,7 +52,8 @@ def read_chunks(path: str, size: int = 1 << 20) -> Iterator[bytes]:
 
 
 def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
-                layout: CsvLayout | None, limits: Limits, counter: list[int]) -> Iterator[BlockSpec]:
+                layout: CsvLayout | None, limits: Limits, counter: list[int],
+                mapped: mmap.mmap | None = None) -> Iterator[BlockSpec]:
     """Cut the byte stream of the file at ``path`` into blocks that end on record boundaries.
 
     ``chunks`` are the file's bytes in order, each already on disk when it arrives (during an
@@ -63,10 +66,28 @@ def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
     skip = start
 
     def spec(cut: int) -> BlockSpec:
+        view = memoryview(mapped)[offset:offset + cut] if mapped is not None else None
         if layout is not None:
             return BlockSpec("csv", offset, offset + cut, path=path, delimiter=layout.delimiter,
-                             columns=layout.columns, limits=limits)
-        return BlockSpec("jsonl", offset, offset + cut, path=path, limits=limits)
+                             columns=layout.columns, limits=limits, view=view)
+        return BlockSpec("jsonl", offset, offset + cut, path=path, limits=limits, view=view)
+
+    if mapped is not None:  # the bytes are all in the mapping: look for cuts there, copy none
+        offset = start
+        window = _Window(mapped, offset, 0)
+        for chunk in chunks:
+            counter[0] += len(chunk)
+            window.end += len(chunk)
+            while window.end - offset >= BLOCK_BYTES:
+                window.offset = offset
+                cut = _cut(window, fmt)
+                if cut <= 0:
+                    break
+                yield spec(cut)
+                offset += cut
+        if window.end > offset:
+            yield spec(window.end - offset)
+        return
 
     for chunk in chunks:
         counter[0] += len(chunk)
@@ -85,7 +106,36 @@ def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
         yield spec(len(pending))
 
 
-def _cut(pending: bytearray, fmt: str) -> int:
+class _Window:
+    """The bytes of a mapped file from ``offset`` to ``end``, with the few ``bytearray`` methods
+    :func:`_cut` uses (positions relative to ``offset``), without copying them."""
+
+    def __init__(self, mapped: mmap.mmap, offset: int, end: int) -> None:
+        self.mapped, self.offset, self.end = mapped, offset, end
+
+    def __len__(self) -> int:
+        return self.end - self.offset
+
+    def _bounds(self, begin: int, stop: int | None) -> tuple[int, int]:
+        stop = len(self) if stop is None else min(stop, len(self))
+        return self.offset + begin, self.offset + stop
+
+    def find(self, sub: bytes, begin: int = 0, stop: int | None = None) -> int:
+        at = self.mapped.find(sub, *self._bounds(begin, stop))
+        return at - self.offset if at >= 0 else -1
+
+    def rfind(self, sub: bytes, begin: int = 0, stop: int | None = None) -> int:
+        at = self.mapped.rfind(sub, *self._bounds(begin, stop))
+        return at - self.offset if at >= 0 else -1
+
+    def count(self, sub: bytes, begin: int = 0, stop: int | None = None) -> int:
+        a, b = self._bounds(begin, stop)
+        if b <= a:
+            return 0
+        return int(np.count_nonzero(np.frombuffer(self.mapped, np.uint8, b - a, a) == sub[0]))
+
+
+def _cut(pending: bytearray | _Window, fmt: str) -> int:
     """Where the block at the start of ``pending`` ends (0: not yet known)."""
     if fmt != "csv" or pending.find(b'"', 0, BLOCK_BYTES) < 0:  # no quotes: any newline
         cut = pending.rfind(b"\n", 0, BLOCK_BYTES) + 1
@@ -99,7 +149,7 @@ def _cut(pending: bytearray, fmt: str) -> int:
     return max(cut, 0)
 
 
-def _even_quote_cut(data: bytearray, end: int) -> int:
+def _even_quote_cut(data: bytearray | _Window, end: int) -> int:
     """Index just past the last newline before ``end`` with an even number of quotes before
     it (looking back at most 64 lines), else -1."""
     total = data.count(b'"', 0, end)
@@ -158,11 +208,11 @@ def scan_block(spec: BlockSpec) -> dict[str, Any]:
 
 def _scan_block(spec: BlockSpec) -> dict[str, Any]:
     if spec.fmt == "csv" and native.AVAILABLE:
-        data = spec.read()
+        data = spec.view if spec.view is not None else spec.read()
         try:
             return native.scan_csv_block(data, spec)
-        except native.Declined:
-            spec = dataclasses.replace(spec, data=data)  # the Python paths, without a re-read
+        except native.Declined:  # the Python paths, without reading the block again
+            spec = dataclasses.replace(spec, data=bytes(data), view=None)
     parsed = parse_block(spec)
     errors = parsed.errors
     counts: dict[str, int] = {}
@@ -200,6 +250,7 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
     if native_csv and parallel is not False and _pool_size() > 1:
         yield from _threaded(specs, _pool_size())
         return
+    specs = (dataclasses.replace(spec, view=None) for spec in specs)  # views do not pickle
     if parallel is False or _pool_size() < 2:
         for spec in specs:
             yield spec, scan_block(spec)
@@ -242,13 +293,15 @@ def _threaded(specs: Iterator[BlockSpec], threads: int) -> Iterator[tuple[BlockS
 # -- the whole file --------------------------------------------------------------------------
 def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | None = None,
               limits: Limits | None = None, parallel: bool | None = None,
-              chunks: Iterable[bytes] | None = None) -> ScanResult:
+              chunks: Iterable[bytes] | None = None,
+              mapped: mmap.mmap | None = None) -> ScanResult:
     """Validate and profile the file at ``path``.
 
     With ``chunks``, the file is still being written: they are its bytes in order, each on disk
     when it arrives, and scanning keeps pace with the copy. ``size`` (when known) decides
     whether worker processes are worth starting; with ``parallel=None`` an unknown size starts
-    them once :data:`PARALLEL_MIN_BYTES` have arrived.
+    them once :data:`PARALLEL_MIN_BYTES` have arrived. ``mapped``, the file mapped in memory
+    (as it is being written), spares copying its bytes: blocks are read through it.
     """
     limits = limits or Limits()
     fatal: list[StructureError] = []
@@ -266,7 +319,7 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
             start, first_line = layout.header_end, head.count(b"\n")
         else:
             start = len(BOM) if head == BOM else 0
-        specs = plan_blocks(source, path, fmt, start, layout, limits, seen)
+        specs = plan_blocks(source, path, fmt, start, layout, limits, seen, mapped)
     if parallel is None and size is not None:
         parallel = size >= PARALLEL_MIN_BYTES
     merged = _Merger(fmt, first_line)
