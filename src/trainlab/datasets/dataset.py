@@ -26,7 +26,7 @@ from trainlab.datasets.formats import (
     choose_format,
     read_csv_layout,
 )
-from trainlab.datasets.scan import ScanResult, scan_file
+from trainlab.datasets.scan import ScanResult, drop_pages, scan_file
 from trainlab.errors import NotFoundError, dataset_error
 from trainlab.workspace.files import read_json, write_json
 from trainlab.workspace.ids import is_valid_id, new_id
@@ -342,7 +342,7 @@ class _Copy:
             self._map_view = memoryview(self.mapped)
             # sha256 is one long sequential pass: a thread of its own keeps it off the copy's
             # path (hashlib releases the GIL); it hashes each copied range in order.
-            self._to_hash: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
+            self._to_hash: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
             self._hasher = threading.Thread(target=self._hash_ranges, name="trainlab-sha256",
                                             daemon=True)
             self._hasher.start()
@@ -379,16 +379,17 @@ class _Copy:
             self.done = True
             return b""
         chunk = self._map_view[self.size:self.size + n]
+        self._to_hash.put((self.size, self.size + n))
         self.size += n
-        self._to_hash.put(chunk)
         self._unsynced += n
         if self._unsynced >= SYNC_EVERY and not (self._sync and self._sync.is_alive()):
             self._sync = self._start_sync()
         return chunk
 
     def _hash_ranges(self) -> None:
-        while (chunk := self._to_hash.get()) is not None:
-            self.digest.update(chunk)
+        while (span := self._to_hash.get()) is not None:
+            self.digest.update(self._map_view[span[0]:span[1]])
+            drop_pages(self.mapped, *span)  # type: ignore[arg-type]
 
     def _stop_hashing(self) -> None:
         if self.mapped is not None and self._hasher.is_alive():

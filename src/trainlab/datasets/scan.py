@@ -328,10 +328,25 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
         for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen,
                                      native_csv):
             merged.add(spec, result)
+            if mapped is not None:
+                drop_pages(mapped, spec.start, spec.end)
     if layout is not None:
         merged.columns(layout.columns)
     return merged.finish(seen[0], fatal[0] if fatal else None,
                          layout.warnings if layout is not None else [])
+
+
+def drop_pages(mapped: mmap.mmap, start: int, end: int) -> None:
+    """Unmap the whole pages of ``mapped`` between ``start`` and ``end`` from this process.
+
+    They stay in the page cache (a later read maps them again, no disk read): this keeps the
+    resident memory of a scan through a mapping bounded by the blocks in flight, not by the
+    file's size.
+    """
+    page = mmap.PAGESIZE
+    first, last = -(-start // page) * page, end // page * page
+    if last > first and not mapped.closed and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 @contextlib.contextmanager
