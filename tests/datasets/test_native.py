@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import random
 import shutil
@@ -246,3 +247,94 @@ def test_sketch_of_a_block_is_the_k_smallest_distinct_hashes(ws, write) -> None:
     ids = pa.array([str(i) for i in range(20_000)]).cast(pa.int64())
     expected = sketch.smallest(sketch.hash_values(ids))
     assert np.array_equal(result["fields"]["id"]["sketch"], expected)
+
+
+# -- JSON Lines -----------------------------------------------------------------------------
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**62), 2**62),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(st.characters(blacklist_categories=["Cs"]), max_size=12),
+    st.sampled_from(["سلام", "a\"b", "back\\slash", "\u00e9\U0001f600", "tab\there", ""]),
+)
+JSON_VALUES = st.one_of(
+    JSON_SCALARS,
+    st.lists(st.integers(-9, 9) | st.floats(-9, 9), max_size=4),
+    st.lists(st.text(max_size=5), max_size=4),
+    st.lists(st.booleans() | st.none(), max_size=3),
+    st.dictionaries(st.sampled_from(["x", "y"]), st.integers(0, 3), max_size=2),  # declined
+)
+
+
+@st.composite
+def jsonl_files(draw) -> bytes:
+    keys = draw(st.lists(st.sampled_from(["a", "b", "text", "n", "تگ", "list"]), min_size=1,
+                         max_size=4, unique=True))
+    kinds = {k: draw(st.sampled_from(["int", "float", "str", "list", "any"])) for k in keys}
+    pools = {"int": st.integers(-99, 99), "float": st.floats(-9, 9, allow_nan=False),
+             "str": st.sampled_from(["red", "green", "سبز", "", "a\"q"]),
+             "list": st.lists(st.sampled_from(["x", "y"]), max_size=3), "any": JSON_VALUES}
+    lines = []
+    for _ in range(draw(st.integers(1, 40))):
+        record = {k: draw(st.one_of(st.none(), pools[kinds[k]])) for k in keys
+                  if draw(st.integers(0, 6))}
+        text = json.dumps(record, ensure_ascii=draw(st.booleans()))
+        shape = draw(st.integers(0, 40))
+        if shape == 0:
+            text = text[:-1]  # malformed
+        elif shape == 1:
+            text = ""  # blank
+        elif shape == 2:
+            text = text + text  # two objects on one line
+        elif shape == 3:
+            text = text.replace("}", ', "n": NaN}') if len(text) > 2 else text
+        lines.append(text)
+    return ("\n".join(lines) + draw(st.sampled_from(["", "\n"]))).encode("utf-8")
+
+
+@SETTINGS
+@given(data=jsonl_files(), block=st.sampled_from([64, 300, 1 << 22]))
+def test_jsonl_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> None:
+    monkeypatch.setattr(scan, "BLOCK_BYTES", block)
+    path = write("gen.jsonl", data)
+    a, b = both_ways(ws, path, monkeypatch)
+    assert_datasets_same(a, b)
+
+
+def test_jsonl_common_shapes_are_all_native(ws, write, monkeypatch) -> None:
+    rng = random.Random(5)
+    lines = []
+    for i in range(30_000):
+        lines.append(json.dumps({
+            "id": i, "text": " ".join(rng.choices(["the", "fox", "سلام", "دنیا", "a\"b"], k=12)),
+            "label": rng.choice(["pos", "neg"]), "score": None if i % 9 == 0 else rng.random(),
+            "tags": rng.sample(["x", "y", "z"], 2), "ok": i % 2 == 0, "n": rng.randrange(5000)},
+            ensure_ascii=i % 2 == 0))
+    path = write("common.jsonl", "\n".join(lines) + "\n")
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 1 << 20)
+    calls: list[int] = []
+    original = scan.parse_block
+    monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
+    a = ws.datasets.add(path, parallel=False)
+    assert calls == [] and len(a.index) >= 3
+    monkeypatch.setattr(native, "AVAILABLE", False)
+    b = ws.datasets.add(path, parallel=False)
+    assert_datasets_same(a, b)
+    fields = a.profile()["fields"]
+    assert fields["tags"]["type"] == "list" and fields["tags"]["list_length"]["max"] == 2
+    assert fields["score"]["null_count"] == len(range(0, 30_000, 9))
+    assert a.schema["text"] == "text" and a.schema["label"] == "category"
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ('{"a": {"b": 1}}', "nested"), ('{"a": [[1]]}', "nested"), ('{"a": 1, "a": 2}', "json"),
+    ('{"a": -0}', "json"), ('{"a": NaN}', "json"), ('{"a": 1}{"a": 2}', "json"), ("[1]", "json"),
+    ('{"a\\u0041": 1}', "escaped_key"), ('{"a": [1, "x"]}', "mixed_kinds"),
+    ('{"a": "\\ud800"}', "json"), ('{"a": 12345678901234567890}', "json"),
+])
+def test_jsonl_shapes_it_leaves_to_python(line: str, reason: str) -> None:
+    from trainlab.datasets.block import BlockSpec
+
+    data = (line + "\n").encode()
+    with pytest.raises(native.Declined) as declined:
+        native.scan_jsonl_block(data, BlockSpec("jsonl", 0, len(data), data=data))
+    assert declined.value.reason == reason

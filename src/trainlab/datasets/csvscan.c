@@ -34,7 +34,9 @@ enum { OK = 0, FALLBACK = 1, NO_MEMORY = 2 };
 enum { K_NULL = 0, K_INT = 1, K_FLOAT = 2, K_BOOL = 3, K_STR = 4, K_UNSURE = 5 };
 enum { M_NONE = 0, M_VALUES = 1, M_TOP = 2, M_SKETCH = 3 };
 /* Why a block fell back (for tests and for whoever tunes this). */
-enum { W_UTF8 = 1, W_QUOTE, W_CR, W_NUL, W_LONG, W_UNSURE, W_MIXED };
+enum { W_UTF8 = 1, W_QUOTE, W_CR, W_NUL, W_LONG, W_UNSURE, W_MIXED, W_JSON, W_NESTED,
+       W_ESCAPE, W_FIELDS };
+enum { K_LIST = 6 };  /* JSON Lines: a column of arrays (their lengths are counted) */
 
 typedef struct {
     int64_t count;  /* non-null values */
@@ -66,6 +68,8 @@ typedef struct {
     Column *cols;
     char *arena;
     int64_t arena_len;
+    int64_t *name_off;  /* JSON Lines: each column's name, in the arena */
+    int64_t *name_len;
     /* private */
     int64_t arena_cap, ragged_cap;
 } Result;
@@ -613,6 +617,8 @@ void csv_free(Result *r) {
     }
     free(r->ragged_line);
     free(r->ragged_actual);
+    free(r->name_off);
+    free(r->name_len);
     free(r->arena);
     free(r);
 }
@@ -649,6 +655,10 @@ typedef struct {
     int64_t cap;
 } Scratch;
 
+static int column_finish(Result *r, Column *col, int kind, const Span *spans, const Source *src,
+                         int64_t rows, int sketch_only, Scratch *sc);
+
+/* One CSV column: the kind of every value (K_UNSURE: decline), then its statistics. */
 static int column_stats(Result *r, Column *col, const Span *spans, const Source *src,
                         int64_t rows, int sketch_only, Scratch *sc) {
     int64_t count = 0, n_int = 0, n_float = 0, n_bool = 0, n_str = 0, sample_numeric = 0;
@@ -693,30 +703,16 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
     else if (n_bool == count) kind = K_BOOL;
     else if (sample_numeric) return W_MIXED;  /* stats.py counts these kinds by regex */
     else kind = K_STR;
-    col->kind = kind;
+    return column_finish(r, col, kind, spans, src, rows, sketch_only, sc);
+}
 
-    if (kind == K_INT || kind == K_FLOAT) {
-        long double sum = 0;
-        double lo = 0, hi = 0;
-        int64_t m = 0;
-        for (int64_t row = 0; row < rows; row++) {
-            if (sc->cls[row] == K_NULL) continue;
-            double x = sc->fval[row];
-            if (!m || x < lo) lo = x;
-            if (!m || x > hi) hi = x;
-            sum += x;
-            m++;
-        }
-        double mean = (double)(sum / m);
-        long double m2 = 0;
-        for (int64_t row = 0; row < rows; row++) {
-            if (sc->cls[row] == K_NULL) continue;
-            long double d = sc->fval[row] - mean;
-            m2 += d * d;
-        }
-        col->num_n = m; col->num_min = lo; col->num_max = hi;
-        col->num_mean = mean; col->num_m2 = (double)m2;
-    }
+/* The statistics of one column whose kind is known: ``sc->cls[row]`` says which rows hold a
+ * value (K_NULL: none), ``sc->ival``/``sc->fval`` hold numbers and booleans, ``spans`` strings.
+ * Shared by CSV and JSON Lines. Returns 0, or -1 when out of memory. */
+static int column_finish(Result *r, Column *col, int kind, const Span *spans, const Source *src,
+                         int64_t rows, int sketch_only, Scratch *sc) {
+    col->kind = kind;
+    int64_t count = col->count;
 
     /* hashes: for the table's keys and the sketch */
     Table t = {0};
@@ -727,15 +723,25 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
     kmv.buf = malloc(SKETCH_CAP * sizeof(uint32_t));
     if (!kmv.buf) { table_free(&t); return -1; }
     int64_t seen = 0, len_min = 0, len_max = 0, len_sum = 0, empty = 0;
+    double lo = 0, hi = 0, sum = 0, carry = 0;  /* Neumaier's compensated sum */
+    int numeric = kind == K_INT || kind == K_FLOAT;
     for (int64_t row = 0; row < rows; row++) {
         int c = sc->cls[row];
         if (c == K_NULL) continue;
         uint64_t key;
         const char *p = NULL;
         int64_t plen = 0;
-        if (kind == K_INT) key = (uint64_t)sc->ival[row];
-        else if (kind == K_FLOAT) key = double_bits(sc->fval[row]);
-        else if (kind == K_BOOL) key = double_bits(sc->ival[row] ? 1.0 : 0.0);
+        if (numeric) {
+            double x = sc->fval[row];
+            if (!seen || x < lo) lo = x;
+            if (!seen || x > hi) hi = x;
+            double t = sum + x;
+            if (t - t == 0)  /* finite; past that, infinity is the answer, as numpy's */
+                carry += __builtin_fabs(sum) >= __builtin_fabs(x) ? (sum - t) + x : (x - t) + sum;
+            sum = t;
+            sc->fval[seen] = x;  /* packed, for the second pass over the deviations */
+            key = kind == K_INT ? (uint64_t)sc->ival[row] : double_bits(x);
+        } else if (kind == K_BOOL) key = double_bits(sc->ival[row] ? 1.0 : 0.0);
         else {
             p = span_ptr(src, spans[row]);
             plen = spans[row].n;
@@ -767,6 +773,16 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
     if (kind == K_STR) {
         col->len_n = count; col->len_min = len_min; col->len_max = len_max;
         col->len_sum = len_sum; col->empty = empty;
+    }
+    if (numeric) {
+        double mean = (sum + carry) / (double)seen, m2 = 0, m2_carry = 0;
+        for (int64_t i = 0; i < seen; i++) {
+            double d = sc->fval[i] - mean, sq = d * d, t = m2 + sq;
+            if (t - t == 0) m2_carry += m2 >= sq ? (m2 - t) + sq : (sq - t) + m2;
+            m2 = t;
+        }
+        col->num_n = seen; col->num_min = lo; col->num_max = hi;
+        col->num_mean = mean; col->num_m2 = m2 + m2_carry;
     }
     col->mode = mode;
     if (mode == M_VALUES || mode == M_TOP) {
@@ -966,4 +982,369 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
 #undef DONE
 #undef FAIL
 #undef OOM
+}
+
+/* == JSON Lines ================================================================================
+ * One record per line, each a JSON object. The scanner takes the common shape: keys without
+ * escapes, values that are strings, numbers, booleans, null, or arrays of those (one kind of
+ * scalar per array, integers and other numbers together). Anything else (nested objects,
+ * arrays of arrays, a repeated key, a field holding several kinds, -0, an integer over 18
+ * digits) and every error (malformed JSON, NaN, two objects on a line, a line that is not an
+ * object) declines the block: the Python paths read it and name each bad line.
+ */
+#define MAX_FIELDS 512
+
+typedef struct {
+    const char *key;
+    int64_t key_len;
+    int64_t last_row;
+    int64_t count, n_int, n_float, n_bool, n_str, n_list;
+    int64_t list_min, list_max, list_sum;
+    uint8_t *cls;
+    int64_t *ival;
+    double *fval;
+    Span *spans;
+} JCol;
+
+typedef struct {
+    const unsigned char *s;
+    int64_t n;
+    char *unescaped;  /* decoded strings with escapes, addressed past the block (Source) */
+    int64_t un_len;
+} JIn;
+
+static inline int64_t json_ws(const unsigned char *s, int64_t i, int64_t end) {
+    while (i < end && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
+    return i;
+}
+
+static int hex4(const unsigned char *s, uint32_t *out) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = s[k];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') v |= (uint32_t)((c | 0x20) - 'a' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A string from the quote at i: its span (decoded into in->unescaped when it has escapes) and
+ * the index after the closing quote; -1 for anything the scanner does not take. */
+static int64_t json_string(JIn *in, int64_t i, int64_t end, Span *out, int allow_escapes) {
+    const unsigned char *s = in->s;
+    int64_t start = ++i;
+    int escapes = 0;
+    for (;;) {
+#ifdef __SSE2__
+        {   /* 16 bytes at a time up to a quote, a backslash or a control character */
+            const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
+            const __m128i below = _mm_set1_epi8(0x1F);
+            while (i + 16 <= end) {
+                __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+                __m128i hit = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, slash)),
+                    _mm_cmpeq_epi8(_mm_max_epu8(x, below), below));
+                int mask = _mm_movemask_epi8(hit);
+                if (mask) { i += __builtin_ctz((unsigned)mask); break; }
+                i += 16;
+            }
+        }
+#endif
+        while (i < end && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20) i++;
+        if (i >= end || s[i] < 0x20) return -1;  /* unterminated, or a raw control character */
+        if (s[i] == '"') break;
+        if (!allow_escapes) return -1;
+        escapes = 1;
+        if (i + 1 >= end) return -1;
+        unsigned char e = s[i + 1];
+        if (e == 'u') {
+            uint32_t cp;
+            if (i + 6 > end || !hex4(s + i + 2, &cp)) return -1;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {  /* a surrogate pair, or decline */
+                uint32_t low;
+                if (i + 12 > end || s[i + 6] != '\\' || s[i + 7] != 'u' || !hex4(s + i + 8, &low) ||
+                    low < 0xDC00 || low > 0xDFFF)
+                    return -1;
+                i += 12;
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return -1;
+            } else {
+                i += 6;
+            }
+        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                   e == 'r' || e == 't') {
+            i += 2;
+        } else {
+            return -1;
+        }
+    }
+    int64_t len = i - start;
+    if (!escapes) {
+        *out = (Span){(uint32_t)start, (uint32_t)len};
+        return i + 1;
+    }
+    char *o = in->unescaped + in->un_len;
+    int64_t m = 0;
+    for (int64_t k = start; k < i;) {
+        if (s[k] != '\\') { o[m++] = (char)s[k++]; continue; }
+        unsigned char e = s[k + 1];
+        if (e != 'u') {
+            o[m++] = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r'
+                   : e == 't' ? '\t' : (char)e;
+            k += 2;
+            continue;
+        }
+        uint32_t cp = 0;
+        hex4(s + k + 2, &cp);
+        k += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t low = 0;
+            hex4(s + k + 2, &low);
+            k += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        if (cp < 0x80) o[m++] = (char)cp;
+        else if (cp < 0x800) { o[m++] = (char)(0xC0 | (cp >> 6)); o[m++] = (char)(0x80 | (cp & 0x3F)); }
+        else if (cp < 0x10000) {
+            o[m++] = (char)(0xE0 | (cp >> 12)); o[m++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            o[m++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            o[m++] = (char)(0xF0 | (cp >> 18)); o[m++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            o[m++] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[m++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    *out = (Span){(uint32_t)(in->n + in->un_len), (uint32_t)m};
+    in->un_len += m;
+    return i + 1;
+}
+
+/* A scalar at i: its kind (K_NULL, K_INT, K_FLOAT, K_BOOL, K_STR; -1: decline) and value. */
+static int json_scalar(JIn *in, int64_t *i_io, int64_t end, int64_t *ival, double *fval,
+                       Span *span) {
+    const unsigned char *s = in->s;
+    int64_t i = *i_io;
+    unsigned char c = s[i];
+    if (c == '"') {
+        int64_t next = json_string(in, i, end, span, 1);
+        if (next < 0) return -1;
+        *i_io = next;
+        return K_STR;
+    }
+    if (c == 't' && i + 4 <= end && !memcmp(s + i, "true", 4)) { *i_io = i + 4; *ival = 1; return K_BOOL; }
+    if (c == 'f' && i + 5 <= end && !memcmp(s + i, "false", 5)) { *i_io = i + 5; *ival = 0; return K_BOOL; }
+    if (c == 'n' && i + 4 <= end && !memcmp(s + i, "null", 4)) { *i_io = i + 4; return K_NULL; }
+    /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? exactly, then read as CSV values are */
+    int64_t k = i;
+    if (k < end && s[k] == '-') k++;
+    if (k >= end || s[k] < '0' || s[k] > '9') return -1;
+    if (s[k] == '0') k++;
+    else while (k < end && s[k] >= '0' && s[k] <= '9') k++;
+    if (k < end && s[k] == '.') {
+        k++;
+        if (k >= end || s[k] < '0' || s[k] > '9') return -1;
+        while (k < end && s[k] >= '0' && s[k] <= '9') k++;
+    }
+    if (k < end && (s[k] == 'e' || s[k] == 'E')) {
+        k++;
+        if (k < end && (s[k] == '+' || s[k] == '-')) k++;
+        if (k >= end || s[k] < '0' || s[k] > '9') return -1;
+        while (k < end && s[k] >= '0' && s[k] <= '9') k++;
+    }
+    int b;
+    int kind = classify((const char *)s + i, k - i, ival, fval, &b);
+    if (kind != K_INT && kind != K_FLOAT) return -1;  /* -0, 19+ digits, 1e999 */
+    *i_io = k;
+    return kind;
+}
+
+static int jcol_arrays(JCol *c, int64_t max_rows) {
+    c->cls = calloc((size_t)max_rows, 1);  /* K_NULL: absent until set */
+    c->ival = malloc((size_t)max_rows * 8);
+    c->fval = malloc((size_t)max_rows * 8);
+    c->spans = malloc((size_t)max_rows * sizeof(Span));
+    return c->cls && c->ival && c->fval && c->spans;
+}
+
+/* Scan one block of JSON Lines. sketch_names/sketch_lens: the fields that only need a
+ * distinct-count sketch (n_sketch of them). Returns NULL when out of memory. */
+Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
+                   const int64_t *sketch_lens, int64_t n_sketch, int64_t long_line) {
+    Result *r = calloc(1, sizeof(Result));
+    if (!r) return NULL;
+    r->first_blank = -1;
+    if (n >= ((int64_t)1 << 31)) return give_up(r, W_LONG, -1);
+    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8, -1);
+    const unsigned char *s = (const unsigned char *)data;
+    int64_t max_rows = count_newlines(s, n) + 1;
+    JCol *cols = calloc(MAX_FIELDS, sizeof(JCol));
+    JIn in = {s, n, NULL, 0};
+    int64_t ncols = 0, rows = 0, line = 0, i = 0, hint = 0;
+    int why = 0;
+    in.unescaped = malloc((size_t)n + 1);  /* decoded strings; pages touched only if used */
+    if (!cols || !in.unescaped) { free(cols); free(in.unescaped); csv_free(r); return NULL; }
+    for (; i < n && !why; line++) {
+        const unsigned char *nl = memchr(s + i, '\n', (size_t)(n - i));
+        int64_t end = nl ? nl - s : n, next = nl ? end + 1 : n;
+        if (end - i > long_line) { why = W_LONG; break; }
+        int64_t k = json_ws(s, i, end);
+        if (k == end) {  /* a blank line */
+            r->blank++;
+            if (r->first_blank < 0) r->first_blank = line;
+            i = next;
+            continue;
+        }
+        if (s[k] != '{') { why = W_JSON; break; }
+        k = json_ws(s, k + 1, end);
+        if (k < end && s[k] == '}') {
+            k++;
+        } else {
+            for (;;) {
+                if (k >= end || s[k] != '"') { why = W_JSON; break; }
+                Span key;
+                int64_t after = json_string(&in, k, end, &key, 0);
+                if (after < 0) { why = W_ESCAPE; break; }
+                const char *kp = data + key.off;
+                /* the field: usually the one after the last, in the same order every line */
+                int64_t f = -1;
+                for (int64_t t = 0; t < ncols; t++) {
+                    int64_t c = (hint + t) % ncols;
+                    if (cols[c].key_len == key.n && !memcmp(cols[c].key, kp, key.n)) { f = c; break; }
+                }
+                if (f < 0) {
+                    if (ncols == MAX_FIELDS) { why = W_FIELDS; break; }
+                    f = ncols++;
+                    cols[f].key = kp;
+                    cols[f].key_len = key.n;
+                    cols[f].last_row = -1;
+                    if (!jcol_arrays(&cols[f], max_rows)) { why = -1; break; }
+                }
+                JCol *c = &cols[f];
+                hint = f + 1;
+                if (c->last_row == rows) { why = W_JSON; break; }  /* a repeated key */
+                c->last_row = rows;
+                k = json_ws(s, after, end);
+                if (k >= end || s[k] != ':') { why = W_JSON; break; }
+                k = json_ws(s, k + 1, end);
+                if (k >= end) { why = W_JSON; break; }
+                if (s[k] == '[') {
+                    int64_t items = 0;
+                    int elem = K_NULL;
+                    k = json_ws(s, k + 1, end);
+                    if (k < end && s[k] == ']') {
+                        k++;
+                    } else {
+                        for (;;) {
+                            if (k >= end || s[k] == '[' || s[k] == '{') { why = W_NESTED; break; }
+                            int64_t iv; double fv; Span sp;
+                            int kind = json_scalar(&in, &k, end, &iv, &fv, &sp);
+                            if (kind < 0) { why = W_JSON; break; }
+                            int num = kind == K_INT || kind == K_FLOAT;
+                            int prev_num = elem == K_INT || elem == K_FLOAT;
+                            if (kind != K_NULL && elem != K_NULL && kind != elem && !(num && prev_num)) {
+                                why = W_MIXED;  /* Arrow types an array by one kind */
+                                break;
+                            }
+                            if (kind != K_NULL) elem = kind;
+                            items++;
+                            k = json_ws(s, k, end);
+                            if (k < end && s[k] == ',') { k = json_ws(s, k + 1, end); continue; }
+                            if (k < end && s[k] == ']') { k++; break; }
+                            why = W_JSON;
+                            break;
+                        }
+                        if (why) break;
+                    }
+                    c->cls[rows] = K_LIST;
+                    c->ival[rows] = items;
+                    c->n_list++;
+                    c->count++;
+                } else if (s[k] == '{') {
+                    why = W_NESTED;
+                    break;
+                } else {
+                    int64_t iv = 0; double fv = 0; Span sp = {0, 0};
+                    int kind = json_scalar(&in, &k, end, &iv, &fv, &sp);
+                    if (kind < 0) { why = W_JSON; break; }
+                    if (kind != K_NULL) {
+                        c->cls[rows] = (uint8_t)kind;
+                        c->ival[rows] = iv;
+                        c->fval[rows] = kind == K_INT ? (double)iv : fv;
+                        c->spans[rows] = sp;
+                        c->count++;
+                        c->n_int += kind == K_INT;
+                        c->n_float += kind == K_FLOAT;
+                        c->n_bool += kind == K_BOOL;
+                        c->n_str += kind == K_STR;
+                    }
+                }
+                k = json_ws(s, k, end);
+                if (k < end && s[k] == ',') { k = json_ws(s, k + 1, end); continue; }
+                if (k < end && s[k] == '}') { k++; break; }
+                why = W_JSON;
+                break;
+            }
+            if (why) break;
+        }
+        if (json_ws(s, k, end) != end) { why = W_JSON; break; }  /* {..}{..}, or trailing data */
+        rows++;
+        i = next;
+    }
+    r->n_lines = line;
+    r->rows_total = r->rows_valid = rows;
+    r->ncols = ncols;
+    if (!why) {
+        r->cols = calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
+        r->name_off = malloc((size_t)(ncols ? ncols : 1) * 8);
+        r->name_len = malloc((size_t)(ncols ? ncols : 1) * 8);
+        if (!r->cols || !r->name_off || !r->name_len) why = -1;
+    }
+    Source src = {data, in.unescaped, (uint32_t)n};
+    for (int64_t f = 0; f < ncols && !why; f++) {
+        JCol *c = &cols[f];
+        Column *col = &r->cols[f];
+        r->name_len[f] = c->key_len;
+        if (!arena_put(r, c->key, c->key_len, &r->name_off[f])) { why = -1; break; }
+        int sketch_only = 0;
+        for (int64_t t = 0; t < n_sketch; t++)
+            if (sketch_lens[t] == c->key_len && !memcmp(sketch_names[t], c->key, (size_t)c->key_len))
+                sketch_only = 1;
+        col->count = c->count;
+        if (c->count == 0) { col->kind = K_NULL; continue; }
+        if (c->n_list) {
+            if (c->n_list != c->count) { why = W_MIXED; break; }
+            col->kind = K_LIST;
+            int64_t m = 0;
+            for (int64_t row = 0; row < rows; row++) {
+                if (c->cls[row] != K_LIST) continue;
+                int64_t len = c->ival[row];
+                if (!m || len < col->len_min) col->len_min = len;
+                if (!m || len > col->len_max) col->len_max = len;
+                col->len_sum += len;
+                m++;
+            }
+            col->len_n = m;
+            continue;
+        }
+        int kind;
+        if (c->n_int == c->count) kind = K_INT;
+        else if (c->n_int + c->n_float == c->count) kind = K_FLOAT;
+        else if (c->n_bool == c->count) kind = K_BOOL;
+        else if (c->n_str == c->count) kind = K_STR;
+        else { why = W_MIXED; break; }  /* several kinds: the Python paths count each */
+        Scratch sc = {c->cls, c->ival, c->fval, 0};
+        int failed = column_finish(r, col, kind, c->spans, &src, rows, sketch_only, &sc);
+        if (failed) why = -1;
+    }
+    for (int64_t f = 0; f < ncols; f++) {
+        free(cols[f].cls); free(cols[f].ival); free(cols[f].fval); free(cols[f].spans);
+    }
+    free(cols);
+    free(in.unescaped);
+    if (why < 0) { csv_free(r); return NULL; }
+    if (why) return give_up(r, why, line);
+    r->status = OK;
+    return r;
 }

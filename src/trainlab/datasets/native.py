@@ -24,9 +24,11 @@ from trainlab.datasets.block import BlockSpec
 
 LIBRARY = Path(__file__).with_name("_csvscan.so")
 _FALLBACK_REASONS = {1: "utf8", 2: "quote", 3: "carriage_return", 4: "nul", 5: "long_line",
-                     6: "unsure_number", 7: "mixed_kinds"}
-INTEGER, NUMBER, BOOLEAN, STRING = 1, 2, 3, 4
-_KINDS = {INTEGER: "integer", NUMBER: "number", BOOLEAN: "boolean", STRING: "string"}
+                     6: "unsure_number", 7: "mixed_kinds", 8: "json", 9: "nested",
+                     10: "escaped_key", 11: "too_many_fields"}
+INTEGER, NUMBER, BOOLEAN, STRING, LIST = 1, 2, 3, 4, 6
+_KINDS = {INTEGER: "integer", NUMBER: "number", BOOLEAN: "boolean", STRING: "string",
+          LIST: "list"}
 M_VALUES, M_TOP, M_SKETCH = 1, 2, 3
 _I64, _F64 = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double)
 
@@ -52,7 +54,7 @@ class _Result(ctypes.Structure):
         ("first_blank", ctypes.c_int64), ("n_ragged", ctypes.c_int64),
         ("ragged_line", _I64), ("ragged_actual", _I64), ("ncols", ctypes.c_int64),
         ("cols", ctypes.POINTER(_Column)), ("arena", ctypes.c_void_p),
-        ("arena_len", ctypes.c_int64),
+        ("arena_len", ctypes.c_int64), ("name_off", _I64), ("name_len", _I64),
     ]
 
 
@@ -66,6 +68,9 @@ def _load() -> ctypes.CDLL | None:
     lib.csv_scan.restype = ctypes.POINTER(_Result)
     lib.csv_scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int64,
                              ctypes.c_char_p, ctypes.c_int64]
+    lib.jsonl_scan.restype = ctypes.POINTER(_Result)
+    lib.jsonl_scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_char_p),
+                               _I64, ctypes.c_int64, ctypes.c_int64]
     lib.csv_free.argtypes = [ctypes.POINTER(_Result)]
     lib.csv_free.restype = None
     lib.csv_classify.argtypes = [ctypes.c_char_p, ctypes.c_int64, _I64, _F64]
@@ -131,6 +136,40 @@ def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
         _LIB.csv_free(pointer)
 
 
+def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
+    """The block result of :func:`trainlab.datasets.scan.scan_block` for a JSON Lines block.
+
+    Raises :class:`Declined` when the block needs the Python paths (any error, nested objects,
+    a field of several kinds, ...).
+    """
+    assert _LIB is not None
+    raw = np.frombuffer(data, np.uint8)
+    names = [name.encode("utf-8") for name in spec.sketch_only]
+    c_names = (ctypes.c_char_p * max(len(names), 1))(*names)
+    c_lens = (ctypes.c_int64 * max(len(names), 1))(*(len(n) for n in names))
+    pointer = _LIB.jsonl_scan(raw.ctypes.data, len(raw), c_names, c_lens, len(names),
+                              spec.limits.long_line_bytes)
+    if not pointer:
+        raise MemoryError("the native JSON Lines scanner ran out of memory")
+    try:
+        result = pointer.contents
+        if result.status:
+            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+        arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
+        fields = {}
+        for j in range(result.ncols):
+            offset, length = result.name_off[j], result.name_len[j]
+            fields[arena[offset:offset + length].decode("utf-8")] = _partial(result.cols[j], arena)
+        return {
+            "start": spec.start, "n_lines": result.n_lines, "rows_total": result.rows_total,
+            "rows_valid": result.rows_valid, "errors": [], "error_counts": {}, "warnings": [],
+            "blank": (result.blank, result.first_blank), "long": (0, -1), "fields": fields,
+            "mapped": False,
+        }
+    finally:
+        _LIB.csv_free(pointer)
+
+
 def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
     part: dict[str, Any] = {"count": col.count, "kinds": {}, "num": None, "len": None,
                             "list_len": None, "empty": 0, "values": None, "top": [],
@@ -144,6 +183,9 @@ def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
     elif kind == STRING:
         part["len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
         part["empty"] = col.empty
+    elif kind == LIST:
+        part["list_len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
+        return part
     if col.mode in (M_VALUES, M_TOP):
         n = col.n_entries
         counts = np.ctypeslib.as_array(col.e_count, (n,)).tolist()

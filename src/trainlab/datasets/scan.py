@@ -1,10 +1,11 @@
 """Validate and profile a whole file in one streaming pass, on every core.
 
 The file is cut into blocks of about :data:`BLOCK_BYTES` on record boundaries, while it is
-being copied into the workspace. Blocks are parsed (:mod:`.parse`) and summarised
-(:mod:`.stats`) here and, for a large file, in worker processes too (:mod:`.workers`); the
-small per-block summaries are merged here in file order. Memory is bounded by the number of
-blocks in flight, not by the file's size.
+being copied into the workspace. A CSV block goes to the native scanner (:mod:`.native`) in
+threads; any other block, or one the scanner declines, is parsed (:mod:`.parse`) and
+summarised (:mod:`.stats`) here and, for a large file, in worker processes too
+(:mod:`.workers`). The small per-block summaries are merged here in file order. Memory is
+bounded by the number of blocks in flight, not by the file's size.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ MAX_BLOCK_BYTES = 4 * BLOCK_BYTES  # a quoted CSV field longer than this is take
 PARALLEL_MIN_BYTES = 24 * 1024 * 1024
 MAX_ERRORS = 1000
 MAX_WARNINGS = 200
+NATIVE_THREADED = ("csv", "jsonl")  # formats scanned in threads when the native scanner is there
 
 
 @dataclass
@@ -207,10 +209,12 @@ def scan_block(spec: BlockSpec) -> dict[str, Any]:
 
 
 def _scan_block(spec: BlockSpec) -> dict[str, Any]:
-    if spec.fmt == "csv" and native.AVAILABLE:
+    if native.AVAILABLE and spec.line_map is None:
         data = spec.view if spec.view is not None else spec.read()
         try:
-            return native.scan_csv_block(data, spec)
+            if spec.fmt == "csv":
+                return native.scan_csv_block(data, spec)
+            return native.scan_jsonl_block(data, spec)
         except native.Declined:  # the Python paths, without reading the block again
             spec = dataclasses.replace(spec, data=bytes(data), view=None)
     parsed = parse_block(spec)
@@ -249,7 +253,9 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
 
     if native_csv and parallel is not False and _pool_size() > 1:
         yield from _threaded(specs, _pool_size())
-        return
+        # Here only if most blocks had errors: read line by line, they hold the GIL, so the
+        # rest goes to worker processes.
+        parallel = True
     specs = (dataclasses.replace(spec, view=None) for spec in specs)  # views do not pickle
     if parallel is False or _pool_size() < 2:
         for spec in specs:
@@ -268,20 +274,31 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
         yield from pool.imap(specs, local=scan_block)
 
 
+SLOW_SWITCH = (8, 0.5)  # after this many blocks, this share with errors: go to processes
+
+
 def _threaded(specs: Iterator[BlockSpec], threads: int) -> Iterator[tuple[BlockSpec, dict]]:
     """Scan blocks in ``threads`` threads, at most two each in flight, results in order.
 
     This thread meanwhile plans the next blocks (and, during an upload, copies and hashes the
-    bytes: ``hashlib`` and file writes release the GIL too) and merges the results.
+    bytes: ``hashlib`` and file writes release the GIL too) and merges the results. Returns
+    early, leaving the rest of ``specs``, when most blocks have errors: the native scanner
+    declines those, and the strict line-by-line readers that name each bad line hold the GIL.
     """
     window: deque[tuple[BlockSpec, Future]] = deque()
+    done_blocks = slow = 0
     with ThreadPoolExecutor(threads, thread_name_prefix="trainlab-scan") as pool:
         try:
             for spec in specs:
                 window.append((spec, pool.submit(scan_block, spec)))
                 while len(window) > 2 * threads or (window and window[0][1].done()):
                     done, future = window.popleft()
-                    yield done, future.result()
+                    result = future.result()
+                    done_blocks += 1
+                    slow += bool(result["error_counts"])
+                    yield done, result
+                if done_blocks >= SLOW_SWITCH[0] and slow > SLOW_SWITCH[1] * done_blocks:
+                    break
             while window:
                 done, future = window.popleft()
                 yield done, future.result()
@@ -324,7 +341,7 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
         parallel = size >= PARALLEL_MIN_BYTES
     merged = _Merger(fmt, first_line)
     with _system_allocator():
-        native_csv = fmt == "csv" and native.AVAILABLE
+        native_csv = fmt in NATIVE_THREADED and native.AVAILABLE
         for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen,
                                      native_csv):
             merged.add(spec, result)

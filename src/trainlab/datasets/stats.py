@@ -164,8 +164,9 @@ def _numeric(array: pa.Array) -> list | None:
         data = data[finite]
     if len(data) == 0:
         return [0, math.inf, -math.inf, 0.0, 0.0, nonfinite]
-    mean = float(data.mean())
-    m2 = float(((data - mean) ** 2).sum())
+    with np.errstate(over="ignore"):  # values near 1e308: an infinite spread, said as such
+        mean = float(data.mean())
+        m2 = float(((data - mean) ** 2).sum())
     return [len(data), float(data.min()), float(data.max()), mean, m2, nonfinite]
 
 
@@ -192,8 +193,8 @@ def _python_partial(stats: dict[str, Any]) -> dict:
     part: dict[str, Any] = {"count": sum(kinds.values()), "kinds": kinds, "num": None,
                             "len": None, "list_len": None, "empty": stats["empty"],
                             "values": None, "top": [], "sketch": None}
-    if numbers:
-        part["num"] = _numeric(pa.array(numbers, pa.float64()))
+    if numbers:  # as floats: an integer past 2**53 is one too (Arrow refuses to convert it)
+        part["num"] = _numeric(pa.array(np.asarray(numbers, np.float64)))
     if lengths:
         part["len"] = [len(lengths), min(lengths), max(lengths), sum(lengths)]
     if list_lengths:
@@ -202,6 +203,8 @@ def _python_partial(stats: dict[str, Any]) -> dict:
     values: dict[Any, int] = {}
     for (_, value), n in stats["values"].items():
         values[value] = values.get(value, 0) + n
+    if not set(kinds) & {"integer", "number", "string", "boolean"}:
+        return part  # arrays and objects only: nothing counted, as when Arrow types them
     if len(values) <= BLOCK_VALUES:
         part["values"] = values
     else:
