@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainlab.datasets import native, scan, sketch
+from trainlab.datasets import native, scan, sketch, workers
 from trainlab.datasets.read_csv import NULL_VALUES
 from trainlab.datasets.stats import _FLOAT_RE
 from trainlab.errors import DatasetError
@@ -223,6 +223,7 @@ def test_many_blocks_all_native_with_sketches_and_top_values(ws, write, monkeypa
     calls: list[int] = []
     original = scan.parse_block
     monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
+    monkeypatch.setattr(workers, "BlockPool", None)  # threads only: no process is started
     a = ws.datasets.add(path)
     assert calls == [] and len(a.index) >= 4
     monkeypatch.setattr(native, "AVAILABLE", False)
@@ -338,3 +339,21 @@ def test_jsonl_shapes_it_leaves_to_python(line: str, reason: str) -> None:
     with pytest.raises(native.Declined) as declined:
         native.scan_jsonl_block(data, BlockSpec("jsonl", 0, len(data), data=data))
     assert declined.value.reason == reason
+
+
+def test_blocks_mostly_with_errors_move_from_threads_to_processes(ws, write, monkeypatch) -> None:
+    """Clean blocks stay in threads; when most blocks have bad lines (read line by line, which
+    holds the GIL), the rest of the file goes to worker processes, with the same report."""
+    monkeypatch.setattr(scan, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    started: list[int] = []
+    original = workers.BlockPool.__init__
+    monkeypatch.setattr(workers.BlockPool, "__init__",
+                        lambda self, n: started.append(n) or original(self, n))
+    clean = "".join(json.dumps({"i": i, "t": f"row {i}"}) + "\n" for i in range(2000))
+    a = ws.datasets.add(write("clean.jsonl", clean))
+    assert started == [] and a.status == "valid"
+    bad = "".join(("{oops\n" if i % 50 == 7 else json.dumps({"i": i}) + "\n") for i in range(50_000))
+    b = ws.datasets.add(write("bad.jsonl", bad))
+    assert started and b.report["error_counts"] == {"invalid_json": 1000}
+    assert [e["line"] for e in b.report["errors"][:2]] == [8, 58]

@@ -51,8 +51,10 @@ def test_dead_worker_is_reported(tmp_path) -> None:
 
 
 def test_unknown_size_stream_switches_to_workers(ws, monkeypatch) -> None:
-    from trainlab.datasets import scan
+    """Without the native scanner (no C compiler), a large stream goes to worker processes."""
+    from trainlab.datasets import native, scan
 
+    monkeypatch.setattr(native, "AVAILABLE", False)
     monkeypatch.setattr(scan, "BLOCK_BYTES", 8192)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 32768)
     started: list[int] = []

@@ -15,7 +15,7 @@ import dataclasses
 import mmap
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -252,9 +252,10 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
     from trainlab.datasets.workers import BlockPool
 
     if native_csv and parallel is not False and _pool_size() > 1:
-        yield from _threaded(specs, _pool_size())
-        # Here only if most blocks had errors: read line by line, they hold the GIL, so the
-        # rest goes to worker processes.
+        if (yield from _threaded(specs, _pool_size())):
+            return
+        # Most blocks had errors: read line by line, they hold the GIL, so the rest goes to
+        # worker processes.
         parallel = True
     specs = (dataclasses.replace(spec, view=None) for spec in specs)  # views do not pickle
     if parallel is False or _pool_size() < 2:
@@ -274,16 +275,18 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
         yield from pool.imap(specs, local=scan_block)
 
 
+WINDOW = 6  # blocks in flight per thread: a slow block does not leave the other thread idle
 SLOW_SWITCH = (8, 0.5)  # after this many blocks, this share with errors: go to processes
 
 
-def _threaded(specs: Iterator[BlockSpec], threads: int) -> Iterator[tuple[BlockSpec, dict]]:
+def _threaded(specs: Iterator[BlockSpec],
+              threads: int) -> Generator[tuple[BlockSpec, dict], None, bool]:
     """Scan blocks in ``threads`` threads, at most two each in flight, results in order.
 
     This thread meanwhile plans the next blocks (and, during an upload, copies and hashes the
     bytes: ``hashlib`` and file writes release the GIL too) and merges the results. Returns
-    early, leaving the rest of ``specs``, when most blocks have errors: the native scanner
-    declines those, and the strict line-by-line readers that name each bad line hold the GIL.
+    early (returning ``False``, the rest of ``specs`` left) when most blocks have errors: the
+    native scanner declines those, and the strict readers that name each bad line hold the GIL.
     """
     window: deque[tuple[BlockSpec, Future]] = deque()
     done_blocks = slow = 0
@@ -291,17 +294,21 @@ def _threaded(specs: Iterator[BlockSpec], threads: int) -> Iterator[tuple[BlockS
         try:
             for spec in specs:
                 window.append((spec, pool.submit(scan_block, spec)))
-                while len(window) > 2 * threads or (window and window[0][1].done()):
+                while len(window) > WINDOW * threads or (window and window[0][1].done()):
                     done, future = window.popleft()
                     result = future.result()
                     done_blocks += 1
                     slow += bool(result["error_counts"])
                     yield done, result
                 if done_blocks >= SLOW_SWITCH[0] and slow > SLOW_SWITCH[1] * done_blocks:
+                    finished = False
                     break
+            else:
+                finished = True
             while window:
                 done, future = window.popleft()
                 yield done, future.result()
+            return finished
         finally:
             for _, future in window:
                 future.cancel()
