@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # torch first and pinned: an unpinned install would pull a multi-GB CUDA build.
 # The browser test drives the system's Chromium (Debian's package), never a downloaded one.
-$(STAMP): $(BIN)/python pyproject.toml hatch_build.py src/trainlab/datasets/csvscan.c
+$(STAMP): $(BIN)/python pyproject.toml hatch_build.py src/trainlab/datasets/scanner.c
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \

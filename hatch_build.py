@@ -1,9 +1,9 @@
-"""Build the native CSV scanner (src/trainlab/datasets/csvscan.c) when trainlab is installed.
+"""Build the native scanner (src/trainlab/datasets/scanner.c) when trainlab is installed.
 
 A plain shared library with no Python headers, loaded with ctypes (trainlab.datasets.native):
 one build serves every Python version. Without a C compiler, or if the build fails, the
-install goes on without it and trainlab reads CSV with its Python paths (same answers,
-slower); the warning says so. ``TRAINLAB_NO_NATIVE=1`` skips the build.
+install goes on without it and trainlab reads CSV and JSON Lines with its Python paths
+(same answers, slower); the warning says so. ``TRAINLAB_NO_NATIVE=1`` skips the build.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("src/trainlab/datasets/csvscan.c")
-LIBRARY = SOURCE.with_name("_csvscan.so")
+SOURCE = Path("src/trainlab/datasets/scanner.c")
+LIBRARY = SOURCE.with_name("_scanner.so")
 
 
 class NativeScannerHook(BuildHookInterface):
@@ -43,11 +43,11 @@ class NativeScannerHook(BuildHookInterface):
             return
         os.replace(partial, library)
         if version != "editable":  # an editable install loads it from src/ where it lies
-            build_data["force_include"][str(library)] = "trainlab/datasets/_csvscan.so"
+            build_data["force_include"][str(library)] = "trainlab/datasets/_scanner.so"
             build_data["pure_python"] = False
             build_data["infer_tag"] = True
 
     @staticmethod
     def _warn(why: str) -> None:
-        print(f"trainlab: the native CSV scanner was not built ({why}); CSV files will be "
-              "validated by the slower Python paths.", file=sys.stderr)
+        print(f"trainlab: the native scanner was not built ({why}); CSV and JSON Lines files "
+              "will be validated by the slower Python paths.", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The native CSV scanner (csvscan.c) must say exactly what the Python paths say, or decline."""
+"""The native CSV scanner (scanner.c) must say exactly what the Python paths say, or decline."""
 
 from __future__ import annotations
 

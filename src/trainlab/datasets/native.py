@@ -1,10 +1,10 @@
-"""The native CSV scanner (``csvscan.c``), loaded with ctypes.
+"""The native CSV and JSON Lines scanner (``scanner.c``), loaded with ctypes.
 
 One C pass over a block validates it strictly and computes every column's statistics, in the
 same form as :func:`trainlab.datasets.stats.block_field_stats`. It answers exactly what the
-Python paths would, or declines the block (invalid UTF-8, a misplaced quote, a value that may
-or may not be a number, ...) and the Python paths read it. ctypes releases the GIL for the
-call, so blocks are scanned on every core by threads of one process.
+Python paths would, or declines the block (any bad row, invalid UTF-8, a CSV value that may or
+may not be a number, nested JSON objects, ...) and the Python paths read it. ctypes releases
+the GIL for the call, so blocks are scanned on every core by threads of one process.
 
 The library is built when trainlab is installed (``hatch_build.py``). Without a C compiler
 there is none, :data:`AVAILABLE` is false, and every block takes the Python paths: slower,
@@ -22,7 +22,7 @@ import numpy as np
 
 from trainlab.datasets.block import BlockSpec
 
-LIBRARY = Path(__file__).with_name("_csvscan.so")
+LIBRARY = Path(__file__).with_name("_scanner.so")
 _FALLBACK_REASONS = {1: "utf8", 2: "quote", 3: "carriage_return", 4: "nul", 5: "long_line",
                      6: "unsure_number", 7: "mixed_kinds", 8: "json", 9: "nested",
                      10: "escaped_key", 11: "too_many_fields"}

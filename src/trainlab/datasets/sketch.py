@@ -72,7 +72,7 @@ def _string_hashes(array: pa.Array) -> np.ndarray:
     words (the last one padded with zeros), mixed with its length.
 
     One multiplication per 8 bytes, here vectorised over a run of strings (each word read at
-    any byte offset through a strided view) and in C (``csvscan.c``) alike.
+    any byte offset through a strided view) and in C (``scanner.c``) alike.
     """
     n = len(array)
     out = np.zeros(n, np.uint64)

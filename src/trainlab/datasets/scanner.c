@@ -1,19 +1,21 @@
-/* One pass over a block of CSV: validate it strictly and compute every column's statistics.
+/* One pass over a block of CSV or JSON Lines: validate it strictly and compute every column's
+ * statistics.
  *
  * This is the native fast path of trainlab.datasets (see native.py, which loads it with
  * ctypes: no Python headers, so one build serves every Python version). It gives exactly the
- * answer of the Python paths (Arrow's reader, or the strict csv module, then stats.py), or
- * it gives up on the block (status FALLBACK) and the Python paths read it instead. It gives
- * up on anything it does not decide exactly the same way: invalid UTF-8, a misplaced or
- * unbalanced quote, a lone carriage return, a NUL byte, a long line, a value that may or may
- * not be a number to Arrow (" 5", "+5", "0x1F", "inf", "1e999", "-0"), and a column that
- * mixes numbers with text within its first 64 values (stats.py counts those kinds by regex).
+ * answer of the Python paths (Arrow's readers, or the strict csv module and msgspec, then
+ * stats.py), or it gives up on the block (status FALLBACK) and the Python paths read it
+ * instead, naming every bad line. It gives up on anything it does not decide exactly the same
+ * way. CSV: invalid UTF-8, a misplaced or unbalanced quote, a lone carriage return, a NUL
+ * byte, a long line, a value that may or may not be a number to Arrow (" 5", "+5", "0x1F",
+ * "inf", "1e999", "-0"), and a column that mixes numbers with text within its first 64 values
+ * (stats.py counts those kinds by regex). JSON Lines: see jsonl_scan below.
  *
- * Per column: the kind (null-only, integer, number, boolean, string), the non-null count,
- * min/max/mean/M2 of numbers, UTF-8 lengths of strings, and either the exact counts of each
- * distinct value (at most 2,000), or the 100 most frequent values and a K-minimum-values
- * sketch, or only the sketch (a column whose values are nearly all different). Hashes are
- * those of sketch.py, so sketches from either path merge.
+ * Per column: the kind (null-only, integer, number, boolean, string, list), the non-null
+ * count, min/max/mean/M2 of numbers, UTF-8 lengths of strings (or lengths of arrays), and
+ * either the exact counts of each distinct value (at most 2,000), or the 100 most frequent
+ * values and a K-minimum-values sketch, or only the sketch (a column whose values are nearly
+ * all different). Hashes are those of sketch.py, so sketches from either path merge.
  */
 #include <stdint.h>
 #include <stdlib.h>
