@@ -357,3 +357,29 @@ def test_blocks_mostly_with_errors_move_from_threads_to_processes(ws, write, mon
     b = ws.datasets.add(write("bad.jsonl", bad))
     assert started and b.report["error_counts"] == {"invalid_json": 1000}
     assert [e["line"] for e in b.report["errors"][:2]] == [8, 58]
+
+
+def test_a_source_that_shrinks_while_copied_is_stored_as_read(ws, write, monkeypatch) -> None:
+    """The copy of a file given by path is made by the kernel into a mapped file; if the
+    source ends early, what was read is what is stored, hashed and scanned."""
+    import hashlib
+
+    from trainlab.datasets import dataset as dataset_module
+
+    monkeypatch.setattr(dataset_module, "MAPPED_CHUNK", 1 << 16)
+    path = write("grow.csv", many_rows(20_000))
+    original = dataset_module._copy_range
+    copied: list[int] = []
+
+    def short(source, target, source_at, target_at, count):
+        if sum(copied) >= 1 << 18:
+            return 0  # as if the file had been truncated here
+        copied.append(original(source, target, source_at, target_at, count))
+        return copied[-1]
+
+    monkeypatch.setattr(dataset_module, "_copy_range", short)
+    ds = ws.datasets.add(path)
+    stored = ds.path.read_bytes()
+    assert len(stored) == ds.size_bytes == 1 << 18
+    assert hashlib.sha256(stored).hexdigest() == ds.sha256
+    assert stored == path.read_bytes()[: 1 << 18]

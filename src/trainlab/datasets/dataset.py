@@ -320,6 +320,9 @@ class _Copy:
 
     def __init__(self, stream: IO[bytes], target: Path, limit: int, name: str) -> None:
         self.stream, self.limit, self.name = stream, limit, name
+        self._total = _regular_file_size(stream)
+        if self._total > limit:
+            raise dataset_error("too_large", name=name, limit=limit, size=self._total)
         self.out = open(target, "w+b")  # closed by __exit__
         self.digest = hashlib.sha256()
         self.size = 0
@@ -332,10 +335,7 @@ class _Copy:
         #: copied by the kernel and hashed and scanned through the mapping, never copied into
         #: this process (see :meth:`_read_mapped`).
         self.mapped: mmap.mmap | None = None
-        self._total = _regular_file_size(stream)
         if self._total:
-            if self._total > limit:
-                raise dataset_error("too_large", name=name, limit=limit, size=self._total)
             self._source_start = stream.tell()
             os.ftruncate(self.out.fileno(), self._total)
             self.mapped = mmap.mmap(self.out.fileno(), self._total, access=mmap.ACCESS_READ)
@@ -370,12 +370,8 @@ class _Copy:
         n = _copy_range(self.stream.fileno(), self.out.fileno(), self._source_start + self.size,
                         self.size, min(MAPPED_CHUNK, left)) if left > 0 else 0
         if n == 0:
-            if left > 0:  # the source shrank while it was copied: keep what was read
-                self._stop_hashing()
-                self._map_view.release()
-                self.mapped.close()  # type: ignore[union-attr]
-                self.mapped = None
-                self.out.truncate(self.size)
+            if left > 0:  # the source shrank while it was copied: keep what was read (the
+                self.out.truncate(self.size)  # mapping past it is never touched)
             self.done = True
             return b""
         chunk = self._map_view[self.size:self.size + n]

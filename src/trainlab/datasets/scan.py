@@ -1,11 +1,11 @@
 """Validate and profile a whole file in one streaming pass, on every core.
 
 The file is cut into blocks of about :data:`BLOCK_BYTES` on record boundaries, while it is
-being copied into the workspace. A CSV block goes to the native scanner (:mod:`.native`) in
-threads; any other block, or one the scanner declines, is parsed (:mod:`.parse`) and
-summarised (:mod:`.stats`) here and, for a large file, in worker processes too
-(:mod:`.workers`). The small per-block summaries are merged here in file order. Memory is
-bounded by the number of blocks in flight, not by the file's size.
+being copied into the workspace. A CSV or JSON Lines block goes to the native scanner
+(:mod:`.native`) in threads; any other block, or one the scanner declines, is parsed
+(:mod:`.parse`) and summarised (:mod:`.stats`) here and, for a large file, in worker
+processes too (:mod:`.workers`). The small per-block summaries are merged here in file order.
+Memory is bounded by the number of blocks in flight, not by the file's size.
 """
 
 from __future__ import annotations
@@ -242,16 +242,16 @@ def _pool_size() -> int:
 
 
 def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
-             native_csv: bool = False) -> Iterator[tuple[BlockSpec, dict]]:
+             native_threads: bool = False) -> Iterator[tuple[BlockSpec, dict]]:
     """Each block with its result, in file order: here, in threads or in worker processes.
 
-    CSV with the native scanner goes to threads (the scanner runs without the GIL; no start-up
-    to pay, so any size). Otherwise ``parallel=None`` scans here until
+    With the native scanner, CSV and JSON Lines go to threads (the scanner runs without the
+    GIL; no start-up to pay). Otherwise ``parallel=None`` scans here until
     :data:`PARALLEL_MIN_BYTES` have been seen, then hands the remaining blocks to workers.
     """
     from trainlab.datasets.workers import BlockPool
 
-    if native_csv and parallel is not False and _pool_size() > 1:
+    if native_threads and parallel is not False and _pool_size() > 1:
         if (yield from _threaded(specs, _pool_size())):
             return
         # Most blocks had errors: read line by line, they hold the GIL, so the rest goes to
@@ -281,7 +281,7 @@ SLOW_SWITCH = (8, 0.5)  # after this many blocks, this share with errors: go to 
 
 def _threaded(specs: Iterator[BlockSpec],
               threads: int) -> Generator[tuple[BlockSpec, dict], None, bool]:
-    """Scan blocks in ``threads`` threads, at most two each in flight, results in order.
+    """Scan blocks in ``threads`` threads, :data:`WINDOW` each in flight, results in order.
 
     This thread meanwhile plans the next blocks (and, during an upload, copies and hashes the
     bytes: ``hashlib`` and file writes release the GIL too) and merges the results. Returns
@@ -348,9 +348,9 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
         parallel = size >= PARALLEL_MIN_BYTES
     merged = _Merger(fmt, first_line)
     with _system_allocator():
-        native_csv = fmt in NATIVE_THREADED and native.AVAILABLE
+        threads = fmt in NATIVE_THREADED and native.AVAILABLE
         for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen,
-                                     native_csv):
+                                     threads):
             merged.add(spec, result)
             if mapped is not None:
                 drop_pages(mapped, spec.start, spec.end)
