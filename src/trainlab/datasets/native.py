@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from trainlab.datasets.block import BlockSpec
@@ -84,6 +85,7 @@ def _load() -> ctypes.CDLL | None:
 
 _LIB = _load()
 AVAILABLE = _LIB is not None
+_DECODE = msgspec.json.Decoder().decode
 
 
 class Declined(Exception):
@@ -155,19 +157,57 @@ def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any
         result = pointer.contents
         if result.status:
             raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+        errors = _rejected_lines(data, result)  # Declined if one is a record of another shape
         arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
         fields = {}
         for j in range(result.ncols):
             offset, length = result.name_off[j], result.name_len[j]
             fields[arena[offset:offset + length].decode("utf-8")] = _partial(result.cols[j], arena)
+        counts: dict[str, int] = {}
+        for error in errors:
+            counts[error[2]] = counts.get(error[2], 0) + 1
         return {
             "start": spec.start, "n_lines": result.n_lines, "rows_total": result.rows_total,
-            "rows_valid": result.rows_valid, "errors": [], "error_counts": {}, "warnings": [],
-            "blank": (result.blank, result.first_blank), "long": (0, -1), "fields": fields,
-            "mapped": False,
+            "rows_valid": result.rows_valid, "errors": errors, "error_counts": counts,
+            "warnings": [], "blank": (result.blank, result.first_blank), "long": (0, -1),
+            "fields": fields, "mapped": False,
         }
     finally:
         _LIB.csv_free(pointer)
+
+
+def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
+    """The errors of the lines the scanner did not take, as the strict reader words them.
+
+    Each is read with msgspec, as :func:`trainlab.datasets.read_jsonl._jsonl_slow` reads every
+    line: malformed JSON, NaN, two objects on a line, a value that is not an object. A line
+    that is a good record after all (a nested object, a repeated key, ...) sends the whole
+    block to the Python paths.
+    """
+    from trainlab.datasets.read_jsonl import _json_error, _kind_name
+
+    n = result.n_ragged
+    if not n:
+        return []
+    raw = bytes(data)
+    lines = np.ctypeslib.as_array(result.ragged_line, (n,)).tolist()
+    starts = np.ctypeslib.as_array(result.ragged_actual, (n,)).tolist()
+    errors = []
+    for line, start in zip(lines, starts):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        text = raw[start:end - 1] if end > start and raw[end - 1] == 13 else raw[start:end]
+        if not text.strip():
+            raise Declined("blank_line")  # blank to the strict reader, which the scanner is not
+        try:
+            value = _DECODE(text)
+        except msgspec.DecodeError as exc:
+            errors.append((line, None, *_json_error(text, str(exc))))
+            continue
+        if isinstance(value, dict):
+            raise Declined("shape")
+        errors.append((line, None, "not_an_object", {"kind": _kind_name(value)}))
+    return errors
 
 
 def _partial(col: _Column, arena: bytes) -> dict[str, Any]:

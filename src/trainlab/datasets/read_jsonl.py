@@ -41,6 +41,8 @@ def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
     The caller has checked that no line is long; a blank line shows as a row count that
     differs from the line count (Arrow skips it), as does "{...}{...}" on one line.
     """
+    if _may_have_blank_line(data):
+        return None  # Arrow skips it: with a "{..}{..}" line the row count would still match
     table = _arrow_json(data)
     if table is None or table.num_rows != n_lines:  # Arrow reads "{..}{..}" as two rows
         return None
@@ -51,6 +53,19 @@ def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
     except UnicodeDecodeError:
         return None
     return table
+
+
+_SPACE = np.zeros(256, bool)
+_SPACE[[9, 10, 13, 32]] = True
+
+
+def _may_have_blank_line(data: bytes) -> bool:
+    """Whether a line of ``data`` is empty or starts with whitespace (so may be blank)."""
+    if not data or _SPACE[data[0]]:
+        return True
+    raw = np.frombuffer(data, np.uint8)
+    after = np.flatnonzero(raw[:-1] == 10) + 1  # where each line but the first starts
+    return bool(_SPACE[raw[after]].any())
 
 
 def _non_finite(values: pa.Array | pa.ChunkedArray) -> bool:

@@ -1004,7 +1004,6 @@ typedef struct {
     int64_t key_len;
     int64_t last_row;
     int64_t count, n_int, n_float, n_bool, n_str, n_list;
-    int64_t list_min, list_max, list_sum;
     uint8_t *cls;
     int64_t *ival;
     double *fval;
@@ -1187,6 +1186,7 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
     JCol *cols = calloc(MAX_FIELDS, sizeof(JCol));
     JIn in = {s, n, NULL, 0};
     int64_t ncols = 0, rows = 0, line = 0, i = 0, hint = 0;
+    int64_t touched[MAX_FIELDS];  /* the fields the current line has set */
     int why = 0;
     in.unescaped = malloc((size_t)n + 1);  /* decoded strings; pages touched only if used */
     if (!cols || !in.unescaped) { free(cols); free(in.unescaped); csv_free(r); return NULL; }
@@ -1201,7 +1201,8 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
             i = next;
             continue;
         }
-        if (s[k] != '{') { why = W_JSON; break; }
+        int64_t ncols_before = ncols, n_touched = 0;
+        if (s[k] != '{') { why = W_JSON; goto bad_line; }
         k = json_ws(s, k + 1, end);
         if (k < end && s[k] == '}') {
             k++;
@@ -1230,6 +1231,7 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
                 hint = f + 1;
                 if (c->last_row == rows) { why = W_JSON; break; }  /* a repeated key */
                 c->last_row = rows;
+                touched[n_touched++] = f;
                 k = json_ws(s, after, end);
                 if (k >= end || s[k] != ':') { why = W_JSON; break; }
                 k = json_ws(s, k + 1, end);
@@ -1291,14 +1293,43 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
                 why = W_JSON;
                 break;
             }
-            if (why) break;
         }
-        if (json_ws(s, k, end) != end) { why = W_JSON; break; }  /* {..}{..}, or trailing data */
+        if (!why && json_ws(s, k, end) != end) why = W_JSON;  /* {..}{..}, or trailing data */
+    bad_line:
+        if (why > 0 && why != W_FIELDS) {
+            /* Not a record this scanner takes: undo what the line set, and name it for the
+             * caller, who reads it with msgspec (an error there, or the block goes to the
+             * Python paths if it is a record of another shape). */
+            for (int64_t t = 0; t < n_touched; t++) {
+                JCol *c = &cols[touched[t]];
+                int kind = c->cls[rows];
+                c->last_row = -1;
+                if (kind == K_NULL) continue;
+                c->cls[rows] = K_NULL;
+                c->count--;
+                c->n_int -= kind == K_INT;
+                c->n_float -= kind == K_FLOAT;
+                c->n_bool -= kind == K_BOOL;
+                c->n_str -= kind == K_STR;
+                c->n_list -= kind == K_LIST;
+            }
+            for (int64_t f = ncols_before; f < ncols; f++) {  /* fields only this line had */
+                free(cols[f].cls); free(cols[f].ival); free(cols[f].fval); free(cols[f].spans);
+                memset(&cols[f], 0, sizeof(JCol));
+            }
+            ncols = ncols_before;
+            if (!add_ragged(r, line, i)) { why = -1; break; }
+            why = 0;
+            i = next;
+            continue;
+        }
+        if (why) break;
         rows++;
         i = next;
     }
     r->n_lines = line;
-    r->rows_total = r->rows_valid = rows;
+    r->rows_valid = rows;
+    r->rows_total = rows + r->n_ragged;
     r->ncols = ncols;
     if (!why) {
         r->cols = calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
