@@ -1,11 +1,17 @@
 """Validate+profile with trainlab vs a plain pandas load of the same file.
 
     python benchmarks/bench_datasets.py --mb 500 --format jsonl
+    python benchmarks/bench_datasets.py --mb 500 --format jsonl --bad-percent 1
 
 Generates a realistic file (Persian and English text, numbers, categories, nulls, lists),
 then runs each contender in its own process, 3 times, and reports the median time and the
 peak resident memory of the whole process tree (trainlab's scan workers included). pandas is
 run with both engines and the faster is reported. Prints one JSON line.
+
+With ``--bad-percent P``, P% of the lines are corrupted (JSON Lines: a closing brace dropped;
+CSV: an extra field). pandas refuses such a file, so the baseline is then trainlab on the
+clean file in the same run: the line reports the slowdown errors cost and checks that every
+bad line was named.
 """
 
 from __future__ import annotations
@@ -28,6 +34,23 @@ FA = "این یک جمله فارسی برای آزمایش است و مدل ب�
 EN = "the quick brown fox jumps over the lazy dog while training a model on data".split()
 LABELS = ["positive", "negative", "neutral"]
 FIELDS = ["id", "text", "label", "score", "count", "tags", "active"]
+
+
+def corrupt(source: Path, target: Path, fmt: str, percent: float, seed: int = 1) -> int:
+    """Copy ``source`` with ``percent`` % of its records broken; returns how many."""
+    rng = random.Random(seed)
+    broken = 0
+    with open(source, "rb") as src, open(target, "wb") as out:
+        if fmt == "csv":
+            out.write(src.readline())
+        for line in src:
+            if rng.random() * 100 < percent:
+                body = line.rstrip(b"\r\n")
+                ending = line[len(body):]
+                line = (body[:-1] if fmt == "jsonl" else body + b",extra") + ending
+                broken += 1
+            out.write(line)
+    return broken
 
 
 def generate(path: Path, mb: int, fmt: str, seed: int = 0) -> int:
@@ -64,6 +87,14 @@ ws = trainlab.Workspace(tempfile.mkdtemp())
 t = time.perf_counter()
 ds = ws.datasets.add(sys.argv[1])
 print(time.perf_counter() - t, ds.rows)
+"""
+TRAINLAB_ERRORS = """
+import sys, tempfile, time, trainlab
+import pandas, trainlab.datasets.dataset
+ws = trainlab.Workspace(tempfile.mkdtemp())
+t = time.perf_counter()
+ds = ws.datasets.add(sys.argv[1])
+print(time.perf_counter() - t, sum(ds.report["error_counts"].values()))
 """
 PANDAS = """
 import sys, time, pandas as pd
@@ -127,7 +158,12 @@ def main() -> None:
     parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", default=None, help="where to write the generated file")
+    parser.add_argument("--bad-percent", type=float, default=0.0,
+                        help="corrupt this share of the lines; compare with the clean file")
     args = parser.parse_args()
+    if args.bad_percent:
+        errors_run(args)
+        return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         path = Path(tmp) / f"bench.{args.format}"
         generate(path, args.mb, args.format)
@@ -147,6 +183,23 @@ def main() -> None:
         "all_engines_s": {e: round(v[0], 3) for e, v in theirs.items()},
     }
     print(json.dumps(result))
+
+
+def errors_run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        clean, bad = Path(tmp) / f"clean.{args.format}", Path(tmp) / f"bad.{args.format}"
+        generate(clean, args.mb, args.format)
+        broken = corrupt(clean, bad, args.format, args.bad_percent)
+        mb = os.path.getsize(bad) / 1024 / 1024
+        base = median_run(TRAINLAB, args.repeat, str(clean))
+        ours = median_run(TRAINLAB_ERRORS, args.repeat, str(bad))
+    print(json.dumps({
+        "bench": "datasets_errors", "format": args.format, "mb": round(mb, 1),
+        "bad_percent": args.bad_percent, "bad_lines": broken, "errors_reported": ours[2],
+        "all_named": ours[2] == broken, "trainlab_s": round(ours[0], 3),
+        "trainlab_clean_s": round(base[0], 3), "slowdown": round(ours[0] / base[0], 3),
+        "trainlab_mb_per_s": round(mb / ours[0], 1), "trainlab_peak_mb": round(ours[1], 1),
+    }))
 
 
 if __name__ == "__main__":

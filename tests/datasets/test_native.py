@@ -354,20 +354,22 @@ def test_jsonl_bad_lines_are_named_without_leaving_the_scanner(line: str, code: 
 
 
 def test_blocks_mostly_with_errors_move_from_threads_to_processes(ws, write, monkeypatch) -> None:
-    """Clean blocks stay in threads; when most blocks have bad lines (read line by line, which
-    holds the GIL), the rest of the file goes to worker processes, with the same report."""
+    """Blocks the scanner takes stay in threads, bad lines and all; when most blocks go to the
+    strict readers (here: nested objects, and bad lines), which hold the GIL, the rest of the
+    file goes to worker processes, with the same report."""
     monkeypatch.setattr(scan, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     started: list[int] = []
     original = workers.BlockPool.__init__
     monkeypatch.setattr(workers.BlockPool, "__init__",
                         lambda self, n: started.append(n) or original(self, n))
-    clean = "".join(json.dumps({"i": i, "t": f"row {i}"}) + "\n" for i in range(2000))
-    a = ws.datasets.add(write("clean.jsonl", clean))
-    assert started == [] and a.status == "valid"
-    bad = "".join(("{oops\n" if i % 50 == 7 else json.dumps({"i": i}) + "\n") for i in range(50_000))
-    b = ws.datasets.add(write("bad.jsonl", bad))
-    assert started and b.report["error_counts"] == {"invalid_json": 1000}
+    flat = "".join(("{oops\n" if i % 50 == 7 else json.dumps({"i": i}) + "\n") for i in range(20_000))
+    a = ws.datasets.add(write("flat.jsonl", flat))
+    assert started == [] and a.report["error_counts"] == {"invalid_json": 400}
+    nested = "".join(("{oops\n" if i % 50 == 7 else json.dumps({"i": i, "o": {"x": 1}}) + "\n")
+                     for i in range(20_000))
+    b = ws.datasets.add(write("nested.jsonl", nested))
+    assert started and b.report["error_counts"] == {"invalid_json": 400}
     assert [e["line"] for e in b.report["errors"][:2]] == [8, 58]
 
 

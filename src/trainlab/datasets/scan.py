@@ -213,8 +213,8 @@ def _scan_block(spec: BlockSpec) -> dict[str, Any]:
         data = spec.view if spec.view is not None else spec.read()
         try:
             if spec.fmt == "csv":
-                return native.scan_csv_block(data, spec)
-            return native.scan_jsonl_block(data, spec)
+                return {**native.scan_csv_block(data, spec), "native": True}
+            return {**native.scan_jsonl_block(data, spec), "native": True}
         except native.Declined:  # the Python paths, without reading the block again
             spec = dataclasses.replace(spec, data=bytes(data), view=None)
     parsed = parse_block(spec)
@@ -276,7 +276,7 @@ def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
 
 
 WINDOW = 6  # blocks in flight per thread: a slow block does not leave the other thread idle
-SLOW_SWITCH = (8, 0.5)  # after this many blocks, this share with errors: go to processes
+SLOW_SWITCH = (8, 0.5)  # after this many blocks, this share read strictly: go to processes
 
 
 def _threaded(specs: Iterator[BlockSpec],
@@ -285,8 +285,8 @@ def _threaded(specs: Iterator[BlockSpec],
 
     This thread meanwhile plans the next blocks (and, during an upload, copies and hashes the
     bytes: ``hashlib`` and file writes release the GIL too) and merges the results. Returns
-    early (returning ``False``, the rest of ``specs`` left) when most blocks have errors: the
-    native scanner declines those, and the strict readers that name each bad line hold the GIL.
+    early (returning ``False``, the rest of ``specs`` left) when most blocks have errors the
+    native scanner leaves to the strict readers, which hold the GIL.
     """
     window: deque[tuple[BlockSpec, Future]] = deque()
     done_blocks = slow = 0
@@ -298,7 +298,7 @@ def _threaded(specs: Iterator[BlockSpec],
                     done, future = window.popleft()
                     result = future.result()
                     done_blocks += 1
-                    slow += bool(result["error_counts"])
+                    slow += bool(result["error_counts"]) and not result.get("native")
                     yield done, result
                 if done_blocks >= SLOW_SWITCH[0] and slow > SLOW_SWITCH[1] * done_blocks:
                     finished = False
