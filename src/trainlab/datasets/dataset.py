@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import mmap
 import os
@@ -269,7 +268,7 @@ class DatasetStore:
                 check_head(head, name, fmt, copy.size if copy.done else len(head) + 1)
                 layout = read_csv_layout(copy.read_first_line(), name) if fmt == "csv" else None
                 # Validation reads each block as soon as the copy has written it.
-                result = scan_file(str(data_path), fmt, _known_size(stream), layout,
+                result = scan_file(str(data_path), fmt, copy.known_size, layout,
                                    parallel=parallel, chunks=copy.chunks(), mapped=copy.mapped)
                 copy.finish()
             _refuse_unreadable(result, name)
@@ -320,7 +319,9 @@ class _Copy:
 
     def __init__(self, stream: IO[bytes], target: Path, limit: int, name: str) -> None:
         self.stream, self.limit, self.name = stream, limit, name
-        self._total = _regular_file_size(stream)
+        #: The bytes the stream holds, if it is a regular file (else None: a pipe, a socket).
+        self.known_size = _regular_file_size(stream)
+        self._total = self.known_size or 0
         if self._total > limit:
             raise dataset_error("too_large", name=name, limit=limit, size=self._total)
         self.out = open(target, "w+b")  # closed by __exit__
@@ -457,14 +458,14 @@ class _Copy:
         self.out.close()
 
 
-def _regular_file_size(stream: IO[bytes]) -> int:
-    """Bytes left in ``stream`` if it is a regular file (0 if not, or if it is empty)."""
+def _regular_file_size(stream: IO[bytes]) -> int | None:
+    """Bytes left in ``stream`` if it is a regular file, else ``None``."""
     try:
         info = os.fstat(stream.fileno())
         position = stream.tell()
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return 0
-    return max(info.st_size - position, 0) if stat.S_ISREG(info.st_mode) else 0
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+    return max(info.st_size - position, 0) if stat.S_ISREG(info.st_mode) else None
 
 
 def _copy_range(source: int, target: int, source_at: int, target_at: int, count: int) -> int:
@@ -481,13 +482,6 @@ def _copy_range(source: int, target: int, source_at: int, target_at: int, count:
 
 
 _KERNEL_COPY = True
-
-
-def _known_size(stream: IO[bytes]) -> int | None:
-    try:
-        return os.fstat(stream.fileno()).st_size - stream.tell()
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 def _refuse_unreadable(result: ScanResult, name: str) -> None:

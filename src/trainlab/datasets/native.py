@@ -13,8 +13,10 @@ with the same answers. ``TRAINLAB_NATIVE=0`` turns it off.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,74 +108,66 @@ def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
     columns = spec.columns or []
     sketch_only = bytes(1 if name in spec.sketch_only else 0 for name in columns)
     raw = np.frombuffer(data, np.uint8)  # no copy; holds the buffer during the call
-    pointer = _LIB.csv_scan(raw.ctypes.data, len(raw), ord(spec.delimiter), len(columns),
-                            sketch_only, spec.limits.long_line_bytes)
-    if not pointer:
-        raise MemoryError("the native CSV scanner ran out of memory")
-    try:
-        result = pointer.contents
-        if result.status:
-            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
-        arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
+    with _scanned(_LIB.csv_scan(raw.ctypes.data, len(raw), ord(spec.delimiter), len(columns),
+                                sketch_only, spec.limits.long_line_bytes)) as (result, arena):
         fields = {name: _partial(result.cols[j], arena) for j, name in enumerate(columns)}
         n = result.n_ragged
         lines = np.ctypeslib.as_array(result.ragged_line, (n,)).tolist() if n else []
         actual = np.ctypeslib.as_array(result.ragged_actual, (n,)).tolist() if n else []
         errors = [(line, None, "ragged_row", {"actual": a, "expected": len(columns)})
                   for line, a in zip(lines, actual)]
-        return {
-            "start": spec.start,
-            "n_lines": result.n_lines,
-            "rows_total": result.rows_total,
-            "rows_valid": result.rows_valid,
-            "errors": errors,
-            "error_counts": {"ragged_row": n} if n else {},
-            "warnings": [],
-            "blank": (result.blank, result.first_blank),
-            "long": (0, -1),
-            "fields": fields,
-            "mapped": False,
-        }
-    finally:
-        _LIB.csv_free(pointer)
+        return _block_result(spec, result, fields, errors)
 
 
 def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
     """The block result of :func:`trainlab.datasets.scan.scan_block` for a JSON Lines block.
 
-    Raises :class:`Declined` when the block needs the Python paths (any error, nested objects,
-    a field of several kinds, ...).
+    Raises :class:`Declined` when the block needs the Python paths (a record of a shape the
+    scanner does not take, a field of several kinds, ...).
     """
     assert _LIB is not None
     raw = np.frombuffer(data, np.uint8)
     names = [name.encode("utf-8") for name in spec.sketch_only]
     c_names = (ctypes.c_char_p * max(len(names), 1))(*names)
     c_lens = (ctypes.c_int64 * max(len(names), 1))(*(len(n) for n in names))
-    pointer = _LIB.jsonl_scan(raw.ctypes.data, len(raw), c_names, c_lens, len(names),
-                              spec.limits.long_line_bytes)
-    if not pointer:
-        raise MemoryError("the native JSON Lines scanner ran out of memory")
-    try:
-        result = pointer.contents
-        if result.status:
-            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+    with _scanned(_LIB.jsonl_scan(raw.ctypes.data, len(raw), c_names, c_lens, len(names),
+                                  spec.limits.long_line_bytes)) as (result, arena):
         errors = _rejected_lines(data, result)  # Declined if one is a record of another shape
-        arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
         fields = {}
         for j in range(result.ncols):
             offset, length = result.name_off[j], result.name_len[j]
             fields[arena[offset:offset + length].decode("utf-8")] = _partial(result.cols[j], arena)
-        counts: dict[str, int] = {}
-        for error in errors:
-            counts[error[2]] = counts.get(error[2], 0) + 1
-        return {
-            "start": spec.start, "n_lines": result.n_lines, "rows_total": result.rows_total,
-            "rows_valid": result.rows_valid, "errors": errors, "error_counts": counts,
-            "warnings": [], "blank": (result.blank, result.first_blank), "long": (0, -1),
-            "fields": fields, "mapped": False,
-        }
+        return _block_result(spec, result, fields, errors)
+
+
+@contextlib.contextmanager
+def _scanned(pointer: Any) -> Iterator[tuple[_Result, bytes]]:
+    """The scanner's result and its arena of strings, freed afterwards; :class:`Declined` if it
+    left the block to the Python paths."""
+    if not pointer:
+        raise MemoryError("the native scanner ran out of memory")
+    try:
+        result = pointer.contents
+        if result.status:
+            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+        arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
+        yield result, arena
     finally:
-        _LIB.csv_free(pointer)
+        _LIB.csv_free(pointer)  # type: ignore[union-attr]
+
+
+def _block_result(spec: BlockSpec, result: _Result, fields: dict[str, dict],
+                  errors: list[tuple]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for error in errors:
+        counts[error[2]] = counts.get(error[2], 0) + 1
+    return {
+        "start": spec.start, "n_lines": result.n_lines, "rows_total": result.rows_total,
+        "rows_valid": result.rows_valid, "errors": errors, "error_counts": counts,
+        "warnings": [], "blank": (result.blank, result.first_blank), "long": (0, -1),
+        "fields": fields, "mapped": False,
+        "native": True,  # read here, not by the strict readers (scan._threaded counts those)
+    }
 
 
 def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:

@@ -213,8 +213,8 @@ def _scan_block(spec: BlockSpec) -> dict[str, Any]:
         data = spec.view if spec.view is not None else spec.read()
         try:
             if spec.fmt == "csv":
-                return {**native.scan_csv_block(data, spec), "native": True}
-            return {**native.scan_jsonl_block(data, spec), "native": True}
+                return native.scan_csv_block(data, spec)
+            return native.scan_jsonl_block(data, spec)
         except native.Declined:  # the Python paths, without reading the block again
             spec = dataclasses.replace(spec, data=bytes(data), view=None)
     parsed = parse_block(spec)
