@@ -205,6 +205,40 @@ def test_messy_blocks_are_declined_and_read_the_same(ws, write, monkeypatch) -> 
     assert [e["code"] for e in a.report["errors"]] == ["bad_quote", "invalid_utf8"]
 
 
+@pytest.mark.parametrize(("head", "tail", "kind", "declined"), [
+    ("7", "2.5", "number", None),    # guessed integers, then a number: read again as numbers
+    ("2.5", "7", "number", None),    # numbers and integers: numbers, in the same pass
+    ("true", "maybe", "string", None),  # guessed booleans, then a word: read again
+    ("true", "1", "string", None),
+    ("7", "seven", None, "mixed_kinds"),  # numbers, then text: stats.py counts kinds by regex
+    ("7", "+5", None, "unsure_number"),  # a number to Arrow, not to the regexes
+    ("", "x", "string", None),       # nulls first
+])
+def test_a_kind_guessed_from_the_first_values_and_proved_wrong_later(
+        ws, write, monkeypatch, head, tail, kind, declined) -> None:
+    """The scanner guesses a column's kind from its first 64 values and computes its statistics
+    in the same pass; a later value of another kind sends it back over the column."""
+    rows = [f"{i},{head}" for i in range(150)] + [f"150,{tail}"] + [f"{i},{head}" for i in
+                                                                    range(151, 200)]
+    path = write("guess.csv", ("id,v\n" + "\n".join(rows) + "\n").encode())
+    reasons: list[str] = []
+    original = native.scan_csv_block
+
+    def spy(data, spec):
+        try:
+            return original(data, spec)
+        except native.Declined as exc:
+            reasons.append(exc.reason)
+            raise
+
+    monkeypatch.setattr(native, "scan_csv_block", spy)
+    a, b = both_ways(ws, path, monkeypatch)
+    assert reasons == ([declined] if declined else [])
+    assert_datasets_same(a, b)
+    if kind:
+        assert a.profile()["fields"]["v"]["type"] in (kind, "category")
+
+
 def many_rows(n: int, seed: int = 0) -> bytes:
     rng = random.Random(seed)
     out = io.StringIO()

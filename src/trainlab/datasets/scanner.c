@@ -105,46 +105,74 @@ static inline uint32_t splitmix32(uint64_t z) {
     return (uint32_t)(z >> 32);
 }
 
-static inline uint64_t load_word(const unsigned char *s, int64_t m) {
-    uint64_t w = 0;
-    memcpy(&w, s, (size_t)m);
+static inline uint64_t load8(const unsigned char *s) {
+    uint64_t w;
+    memcpy(&w, s, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     w = __builtin_bswap64(w);
 #endif
     return w;
 }
 
-/* Bytes of w that are UTF-8 continuation bytes (10xxxxxx). */
-static inline int64_t continuations(uint64_t w) {
-    uint64_t c = w & ~(w << 1) & 0x8080808080808080ULL;
-    return (int64_t)(((c >> 7) * 0x0101010101010101ULL) >> 56);
+/* Continuation bytes marked in each byte lane (0 or 1), summed lane by lane. */
+static inline uint64_t continuation_lanes(uint64_t w) {
+    return (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
+}
+
+static inline int64_t lanes_total(uint64_t lanes) {  /* each lane at most 255 */
+    uint64_t x = (lanes & 0x00FF00FF00FF00FFULL) + ((lanes >> 8) & 0x00FF00FF00FF00FFULL);
+    return (int64_t)((x * 0x0001000100010001ULL) >> 48);
 }
 
 /* sum(word_k * P**k) mod 2**64 over the bytes read as little-endian 64-bit words (the last
- * padded with zeros), xor the length: sketch.py's string hash. Also counts the characters. */
-static inline uint64_t string_hash(const unsigned char *s, int64_t n, int64_t *chars) {
-    uint64_t h = 0;
-    int64_t cont = 0, k = (n - 1) / 8;
-    if (n > 0) {
-        uint64_t w = load_word(s + 8 * k, n - 8 * k);
-        h = w;
-        cont = continuations(w);
-        for (k--; k >= 0; k--) {  /* Horner, from the last word */
-            memcpy(&w, s + 8 * k, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-            w = __builtin_bswap64(w);
-#endif
-            h = h * P + w;
-            cont += continuations(w);
+ * padded with zeros), xor the length times GOLDEN: sketch.py's string hash. Also counts the
+ * characters. Two words per step (even and odd powers apart), so the multiplications overlap.
+ * ``before``: how many bytes before s may be read (the last word of a short string is read
+ * as the 8 bytes that end it, shifted, when it can be). */
+static inline uint64_t string_hash(const unsigned char *s, int64_t n, int64_t *chars,
+                                   int64_t before) {
+    if (n <= 0) { *chars = 0; return 0; }
+    const uint64_t P2 = P * P;
+    int64_t full = (n - 1) / 8, k = 0, cont = 0;  /* full words, then one of 1 to 8 bytes */
+    uint64_t h0 = 0, h1 = 0, pw = 1;
+    while (k + 2 <= full) {
+        uint64_t lanes = 0;
+        int64_t stop = k + 2 * 127 <= full ? k + 2 * 127 : full - 1;  /* lanes stay < 256 */
+        for (; k < stop; k += 2) {
+            uint64_t a = load8(s + 8 * k), b = load8(s + 8 * k + 8);
+            h0 += a * pw;
+            h1 += b * pw;
+            pw *= P2;
+            lanes += continuation_lanes(a) + continuation_lanes(b);
         }
+        cont += lanes_total(lanes);
     }
+    if (k < full) {
+        uint64_t a = load8(s + 8 * k);
+        h0 += a * pw;
+        pw *= P;
+        cont += lanes_total(continuation_lanes(a));
+    }
+    int64_t m = n - 8 * full;
+    uint64_t last;
+    if (n >= 8 || before >= 8 - n) {
+        last = load8(s + n - 8) >> (8 * (8 - m));
+    } else {
+        last = 0;
+        memcpy(&last, s + 8 * full, (size_t)m);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        last = __builtin_bswap64(last);
+#endif
+    }
+    h0 += last * pw;
+    cont += lanes_total(continuation_lanes(last));
     *chars = n - cont;
-    return h ^ ((uint64_t)n * GOLDEN);
+    return (h0 + P * h1) ^ ((uint64_t)n * GOLDEN);
 }
 
 uint64_t poly_hash(const unsigned char *s, int64_t n) {
     int64_t chars;
-    return string_hash(s, n, &chars);
+    return string_hash(s, n, &chars, 0);
 }
 
 static inline uint64_t double_bits(double d) {
@@ -277,7 +305,8 @@ int64_t csv_utf8_check(const char *s, int64_t n, int fast) {
 
 
 /* -- values --------------------------------------------------------------------------------- */
-static int is_null(const char *s, int64_t n) {
+static inline __attribute__((always_inline)) int is_null(const char *s, int64_t n) {
+    if (n > 4) return 0;
     switch (n) {
     case 0: return 1;
     case 2: return !memcmp(s, "NA", 2);
@@ -509,8 +538,12 @@ typedef struct {
     int64_t first;
 } Entry;
 
+/* Open addressing. What each probe reads (the slots, then the keys and counts) is kept in
+ * small arrays of their own; the entries' counts are filled in by table_settle. */
 typedef struct {
     Entry *e;
+    uint64_t *keys;
+    int64_t *counts;
     int64_t n, cap;
     int32_t *slots;
     int64_t mask;
@@ -520,17 +553,27 @@ static int table_init(Table *t) {
     t->n = 0;
     t->cap = 256;
     t->e = malloc((size_t)t->cap * sizeof(Entry));
+    t->keys = malloc((size_t)t->cap * sizeof(uint64_t));
+    t->counts = malloc((size_t)t->cap * sizeof(int64_t));
     t->mask = 511;
     t->slots = malloc((size_t)(t->mask + 1) * sizeof(int32_t));
-    if (!t->e || !t->slots) return 0;
+    if (!t->e || !t->keys || !t->counts || !t->slots) return 0;
     memset(t->slots, 0xff, (size_t)(t->mask + 1) * sizeof(int32_t));
     return 1;
 }
 
+static void table_settle(Table *t) {
+    for (int64_t i = 0; i < t->n; i++) t->e[i].count = t->counts[i];
+}
+
 static void table_free(Table *t) {
     free(t->e);
+    free(t->keys);
+    free(t->counts);
     free(t->slots);
     t->e = NULL;
+    t->keys = NULL;
+    t->counts = NULL;
     t->slots = NULL;
 }
 
@@ -557,31 +600,54 @@ static int table_grow(Table *t) {
     return 1;
 }
 
-/* Count one value; 0 when out of memory. */
-static int table_add(Table *t, uint64_t key, const char *p, int64_t n, int64_t index) {
-    int64_t at = (int64_t)(mix64(key) & (uint64_t)t->mask);
-    for (;;) {
-        int32_t slot = t->slots[at];
-        if (slot < 0) break;
-        Entry *e = &t->e[slot];
-        if (e->key == key && (!p || (e->n == n && !memcmp(e->p, p, (size_t)n)))) {
-            e->count++;
-            return 1;
-        }
-        at = (at + 1) & t->mask;
+static inline int bytes_equal(const char *a, const char *b, int64_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
     }
+    for (; n > 0; n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
+static __attribute__((noinline)) int table_insert(Table *t, int64_t at, uint64_t key,
+                                                  const char *p, int64_t n, int64_t index) {
     if (t->n == t->cap) {
         Entry *grown = realloc(t->e, (size_t)t->cap * 2 * sizeof(Entry));
-        if (!grown) return 0;
-        t->e = grown;
+        if (grown) t->e = grown;
+        uint64_t *keys = grown ? realloc(t->keys, (size_t)t->cap * 2 * sizeof(uint64_t)) : NULL;
+        if (keys) t->keys = keys;
+        int64_t *counts = keys ? realloc(t->counts, (size_t)t->cap * 2 * sizeof(int64_t)) : NULL;
+        if (!counts) return 0;
+        t->counts = counts;
         t->cap *= 2;
     }
     Entry *e = &t->e[t->n];
     e->key = key; e->p = p; e->n = n; e->count = 1; e->first = index;
+    t->keys[t->n] = key;
+    t->counts[t->n] = 1;
     t->slots[at] = (int32_t)t->n;
     t->n++;
     if (t->n * 2 > t->mask + 1) return table_grow(t);
     return 1;
+}
+
+/* Count one value (p: its bytes, for strings; NULL for others); 0 when out of memory. */
+static inline __attribute__((always_inline)) int table_add(Table *t, uint64_t key, const char *p,
+                                                           int64_t n, int64_t index) {
+    int64_t at = (int64_t)(mix64(key) & (uint64_t)t->mask);
+    for (;;) {
+        int32_t slot = t->slots[at];
+        if (slot < 0) return table_insert(t, at, key, p, n, index);
+        if (t->keys[slot] == key &&
+            (!p || (t->e[slot].n == n && bytes_equal(t->e[slot].p, p, n)))) {
+            t->counts[slot]++;
+            return 1;
+        }
+        at = (at + 1) & t->mask;
+    }
 }
 
 /* Most frequent first, then first seen first (numpy's stable argsort of -count). */
@@ -660,6 +726,8 @@ typedef struct {
 static int column_finish(Result *r, Column *col, int kind, const Span *spans, const Source *src,
                          int64_t rows, int sketch_only, Scratch *sc);
 
+enum { GUESS_WRONG = 1, GUESS_FLOAT = 2 };  /* column_finish without cls: the guess failed */
+
 /* One CSV column: the kind of every value (K_UNSURE: decline), then its statistics. */
 static int column_stats(Result *r, Column *col, const Span *spans, const Source *src,
                         int64_t rows, int sketch_only, Scratch *sc) {
@@ -708,11 +776,62 @@ static int column_stats(Result *r, Column *col, const Span *spans, const Source 
     return column_finish(r, col, kind, spans, src, rows, sketch_only, sc);
 }
 
+/* One CSV column. Its first TYPE_SAMPLE values nearly always say its kind; the statistics
+ * are then computed in the same pass that reads the values (column_finish without cls). If a
+ * later value says otherwise, column_stats reads the column again the general way: the
+ * answer is the same either way. */
+static int column_scan(Result *r, Column *col, const Span *spans, const Source *src,
+                       int64_t rows, int sketch_only, Scratch *sc) {
+    int64_t count = 0, n_int = 0, n_float = 0, n_bool = 0, n_str = 0, row = 0;
+    for (; row < rows && count < TYPE_SAMPLE; row++) {
+        const char *p = span_ptr(src, spans[row]);
+        int64_t len = spans[row].n, iv;
+        double fv;
+        int b;
+        if (is_null(p, len)) continue;
+        int k = classify(p, len, &iv, &fv, &b);
+        if (k == K_UNSURE) return W_UNSURE;  /* as column_stats decides */
+        count++;
+        n_int += k == K_INT;
+        n_float += k == K_FLOAT;
+        n_bool += k == K_BOOL;
+        n_str += k == K_STR;
+    }
+    int kind;
+    if (count == 0 || (n_str && n_int + n_float))
+        kind = -1;  /* null-only, or mixed: column_stats says which */
+    else if (n_str) kind = K_STR;  /* surely text: later values cannot change it */
+    else if (n_bool == count) kind = K_BOOL;
+    else if (n_int == count) kind = K_INT;
+    else if (n_int + n_float == count) kind = K_FLOAT;
+    else kind = -1;
+    if (kind >= 0) {
+        for (; row < rows; row++)
+            count += !is_null(span_ptr(src, spans[row]), spans[row].n);
+        col->count = count;
+        uint8_t *cls = sc->cls;
+        sc->cls = NULL;
+        int got = column_finish(r, col, kind, spans, src, rows, sketch_only, sc);
+        if (got == GUESS_FLOAT)
+            got = column_finish(r, col, K_FLOAT, spans, src, rows, sketch_only, sc);
+        sc->cls = cls;
+        if (got != GUESS_WRONG && got != GUESS_FLOAT) return got;
+        memset(col, 0, sizeof(Column));
+    }
+    return column_stats(r, col, spans, src, rows, sketch_only, sc);
+}
+
 /* The statistics of one column whose kind is known: ``sc->cls[row]`` says which rows hold a
  * value (K_NULL: none), ``sc->ival``/``sc->fval`` hold numbers and booleans, ``spans`` strings.
- * Shared by CSV and JSON Lines. Returns 0, or -1 when out of memory. */
-static int column_finish(Result *r, Column *col, int kind, const Span *spans, const Source *src,
-                         int64_t rows, int sketch_only, Scratch *sc) {
+ * Shared by CSV and JSON Lines. Returns 0, or -1 when out of memory.
+ *
+ * With ``sc->cls`` NULL (CSV), the kind is a guess from the first values and each value is
+ * read here, in the same pass: a null by is_null, a number or boolean by classify. A value
+ * of another kind stops it: GUESS_FLOAT (a number in a guessed integer column), else
+ * GUESS_WRONG; ``col`` is then to be computed again. ``col->count`` must hold the non-nulls. */
+static inline __attribute__((always_inline)) int finish_body(
+        Result *r, Column *col, const int kind, const Span *spans, const Source *src, int64_t rows,
+        int sketch_only, Scratch *sc, const uint8_t *cls) {
     col->kind = kind;
     int64_t count = col->count;
 
@@ -728,13 +847,31 @@ static int column_finish(Result *r, Column *col, int kind, const Span *spans, co
     double lo = 0, hi = 0, sum = 0, carry = 0;  /* Neumaier's compensated sum */
     int numeric = kind == K_INT || kind == K_FLOAT;
     for (int64_t row = 0; row < rows; row++) {
-        int c = sc->cls[row];
-        if (c == K_NULL) continue;
         uint64_t key;
         const char *p = NULL;
         int64_t plen = 0;
+        int64_t iv = 0;
+        int bv = 0;
+        double x = 0;
+        if (cls) {
+            if (cls[row] == K_NULL) continue;
+            iv = sc->ival[row];
+            x = sc->fval[row];
+        } else {
+            p = span_ptr(src, spans[row]);
+            plen = spans[row].n;
+            if (is_null(p, plen)) continue;
+            if (kind != K_STR) {
+                int k = classify(p, plen, &iv, &x, &bv);
+                if (k != kind && !(k == K_INT && kind == K_FLOAT)) {
+                    table_free(&t);
+                    free(kmv.buf);
+                    return k == K_FLOAT && kind == K_INT ? GUESS_FLOAT : GUESS_WRONG;
+                }
+                iv = k == K_BOOL ? bv : iv;
+            }
+        }
         if (numeric) {
-            double x = sc->fval[row];
             if (!seen || x < lo) lo = x;
             if (!seen || x > hi) hi = x;
             double t = sum + x;
@@ -742,18 +879,21 @@ static int column_finish(Result *r, Column *col, int kind, const Span *spans, co
                 carry += __builtin_fabs(sum) >= __builtin_fabs(x) ? (sum - t) + x : (x - t) + sum;
             sum = t;
             sc->fval[seen] = x;  /* packed, for the second pass over the deviations */
-            key = kind == K_INT ? (uint64_t)sc->ival[row] : double_bits(x);
-        } else if (kind == K_BOOL) key = double_bits(sc->ival[row] ? 1.0 : 0.0);
+            key = kind == K_INT ? (uint64_t)iv : double_bits(x);
+        } else if (kind == K_BOOL) key = double_bits(iv ? 1.0 : 0.0);
         else {
             p = span_ptr(src, spans[row]);
             plen = spans[row].n;
             int64_t len;
-            key = string_hash((const unsigned char *)p, plen, &len);
+            uint32_t off = spans[row].off;
+            key = string_hash((const unsigned char *)p, plen, &len,
+                              off < src->n ? off : off - src->n);
             if (!seen || len < len_min) len_min = len;
             if (!seen || len > len_max) len_max = len;
             len_sum += len;
             empty += len == 0;
         }
+        if (kind != K_STR) p = NULL;
         if (counting) {
             if (!table_add(&t, key, p, plen, seen)) {
                 table_free(&t); free(kmv.buf); return -1;
@@ -768,6 +908,7 @@ static int column_finish(Result *r, Column *col, int kind, const Span *spans, co
             for (int64_t e = 0; e < t.n; e++) kmv_add(&kmv, splitmix32(t.e[e].key));
         }
     }
+    table_settle(&t);
     if (mode == M_VALUES && t.n > BLOCK_VALUES) {
         mode = M_TOP;  /* the sketch of the distinct values is the sketch of all of them */
         for (int64_t e = 0; e < t.n; e++) kmv_add(&kmv, splitmix32(t.e[e].key));
@@ -828,6 +969,18 @@ static int column_finish(Result *r, Column *col, int kind, const Span *spans, co
     return 0;
 }
 
+/* One loop per kind, each compiled for it. */
+static int column_finish(Result *r, Column *col, int kind, const Span *spans, const Source *src,
+                         int64_t rows, int sketch_only, Scratch *sc) {
+    if (sc->cls) return finish_body(r, col, kind, spans, src, rows, sketch_only, sc, sc->cls);
+    switch (kind) {
+    case K_STR: return finish_body(r, col, K_STR, spans, src, rows, sketch_only, sc, NULL);
+    case K_INT: return finish_body(r, col, K_INT, spans, src, rows, sketch_only, sc, NULL);
+    case K_FLOAT: return finish_body(r, col, K_FLOAT, spans, src, rows, sketch_only, sc, NULL);
+    default: return finish_body(r, col, K_BOOL, spans, src, rows, sketch_only, sc, NULL);
+    }
+}
+
 /* -- finding the next structural byte -------------------------------------------------------- */
 /* The index of the first byte at or after i that is one of a, b, c, d or NUL, else n. Bytes of
  * ordinary text go 16 at a time where SSE2 is there (every x86-64), one at a time elsewhere. */
@@ -853,6 +1006,53 @@ static inline int64_t next_special(const unsigned char *s, int64_t i, int64_t n,
 #endif
     while (i < n && !table[s[i]]) i++;
     return i;
+}
+
+/* The bytes that end an unquoted CSV value (the delimiter, \n, \r, NUL) as a bit mask, one
+ * 64-byte window at a time: each window is read once, however many values it holds. */
+typedef struct {
+    int64_t base;   /* the window is [base, base + 64) */
+    uint64_t bits;  /* bit k: byte base + k ends a value; bit n - base marks the end */
+} Marks;
+
+static inline uint64_t window_marks(const unsigned char *s, int64_t at, int64_t n,
+                                    const unsigned char *table, unsigned char delimiter) {
+    uint64_t bits = 0;
+#ifdef __SSE2__
+    if (at + 64 <= n) {
+        const __m128i vd = _mm_set1_epi8((char)delimiter), vn = _mm_set1_epi8('\n');
+        const __m128i vr = _mm_set1_epi8('\r'), vz = _mm_setzero_si128();
+        for (int k = 0; k < 4; k++) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(s + at + 16 * k));
+            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vn)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vz)));
+            bits |= (uint64_t)(unsigned)_mm_movemask_epi8(hit) << (16 * k);
+        }
+        return bits;
+    }
+#else
+    (void)delimiter;
+#endif
+    int64_t end = at + 64 < n ? at + 64 : n;
+    for (int64_t k = at; k < end; k++) bits |= (uint64_t)table[s[k]] << (k - at);
+    if (end == n && n - at < 64) bits |= 1ULL << (n - at);
+    return bits;
+}
+
+/* The first byte at or after i that ends an unquoted value, else n. */
+static inline int64_t next_mark(Marks *m, const unsigned char *s, int64_t i, int64_t n,
+                                const unsigned char *table, unsigned char delimiter) {
+    for (;;) {
+        uint64_t off = (uint64_t)(i - m->base);
+        if (off < 64) {
+            uint64_t x = m->bits & (~0ULL << off);
+            if (x) return m->base + __builtin_ctzll(x);
+            i = m->base + 64;
+        }
+        if (i >= n) return n;
+        m->base = i;
+        m->bits = window_marks(s, i, n, table, delimiter);
+    }
 }
 
 static int64_t count_newlines(const unsigned char *s, int64_t n) {
@@ -893,13 +1093,13 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     const unsigned char *s = (const unsigned char *)data;
     int64_t max_rows = count_newlines(s, n) + 1;
     Span *spans = malloc((size_t)(max_rows * ncols) * sizeof(Span));
-    Span *row = malloc((size_t)(ncols + 1) * sizeof(Span));  /* the record being read */
     char *unescaped = NULL;  /* quoted values with doubled quotes, made whole */
     int64_t un_len = 0, rows = 0, line = 0, i = 0;
-#define DONE() do { free(spans); free(row); free(unescaped); } while (0)
+    Marks marks = {-128, 0};
+#define DONE() do { free(spans); free(unescaped); } while (0)
 #define FAIL(reason) do { DONE(); return give_up(r, reason, rec_line); } while (0)
 #define OOM() do { DONE(); csv_free(r); return NULL; } while (0)
-    if (!spans || !row) OOM();
+    if (!spans) OOM();
     while (i < n) {
         int64_t rec_start = i, rec_line = line, nf = 0;
         if (s[i] == '\n' || (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')) {
@@ -943,12 +1143,13 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
                 }
             } else {
                 start = i;
-                i = next_special(s, i, n, special, (unsigned char)delimiter, '\n', '\r', 0);
+                i = next_mark(&marks, s, i, n, special, (unsigned char)delimiter);
                 if (i < n && s[i] == 0) FAIL(W_NUL);
                 if (i < n && s[i] == '\r' && !(i + 1 < n && s[i + 1] == '\n')) FAIL(W_CR);
                 len = i - start;
             }
-            if (nf < ncols) row[nf] = (Span){(uint32_t)start, (uint32_t)len};
+            /* in place: a ragged record's values are written over by the next record */
+            if (nf < ncols) spans[nf * max_rows + rows] = (Span){(uint32_t)start, (uint32_t)len};
             nf++;
             if (i >= n) break;
             if (s[i] == (unsigned char)delimiter) { i++; continue; }
@@ -962,7 +1163,6 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
             if (!add_ragged(r, rec_line, nf)) OOM();
             continue;
         }
-        for (int64_t j = 0; j < ncols; j++) spans[j * max_rows + rows] = row[j];
         rows++;
     }
     r->n_lines = line + (n > 0 && s[n - 1] != '\n' ? 1 : 0);
@@ -976,7 +1176,7 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     sc.fval = malloc((size_t)(rows ? rows : 1) * 8);
     int why = (!r->cols || !sc.cls || !sc.ival || !sc.fval) ? -1 : 0;
     for (int64_t j = 0; !why && j < ncols; j++)
-        why = column_stats(r, &r->cols[j], spans + j * max_rows, &src, rows,
+        why = column_scan(r, &r->cols[j], spans + j * max_rows, &src, rows,
                            sketch_only && sketch_only[j], &sc);
     free(sc.cls); free(sc.ival); free(sc.fval);
     if (why < 0) OOM();
