@@ -80,6 +80,8 @@ def _load() -> ctypes.CDLL | None:
     lib.csv_classify.restype = ctypes.c_int
     lib.csv_utf8_check.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int]
     lib.csv_utf8_check.restype = ctypes.c_int64
+    lib.find_byte.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int]
+    lib.find_byte.restype = ctypes.c_int64
     lib.poly_hash.argtypes = [ctypes.c_char_p, ctypes.c_int64]
     lib.poly_hash.restype = ctypes.c_uint64
     return lib
@@ -138,6 +140,17 @@ def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any
             offset, length = result.name_off[j], result.name_len[j]
             fields[arena[offset:offset + length].decode("utf-8")] = _partial(result.cols[j], arena)
         return _block_result(spec, result, fields, errors)
+
+
+def find_byte(buffer: Any, byte: int, start: int, stop: int) -> int:
+    """``buffer.find(bytes([byte]), start, stop)`` without holding the GIL (``buffer``: bytes,
+    a mapping, anything with the buffer protocol)."""
+    assert _LIB is not None
+    if stop <= start:
+        return -1
+    raw = np.frombuffer(buffer, np.uint8, stop - start, start)
+    at = _LIB.find_byte(raw.ctypes.data, stop - start, byte)
+    return start + at if at >= 0 else -1
 
 
 @contextlib.contextmanager

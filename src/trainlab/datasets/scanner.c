@@ -304,6 +304,14 @@ int64_t csv_utf8_check(const char *s, int64_t n, int fast) {
 }
 
 
+/* For the block planner: the offset of the first byte c in s[0:n], else -1. Through ctypes
+ * (which lets go of the GIL) the first read of a freshly copied block's pages, which is what
+ * this mostly costs, does not hold up the threads that merge results. */
+int64_t find_byte(const char *s, int64_t n, int c) {
+    const char *at = n > 0 ? memchr(s, c, (size_t)n) : NULL;
+    return at ? at - s : -1;
+}
+
 /* -- values --------------------------------------------------------------------------------- */
 static inline __attribute__((always_inline)) int is_null(const char *s, int64_t n) {
     if (n > 4) return 0;
