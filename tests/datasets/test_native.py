@@ -127,15 +127,16 @@ def test_string_hashes_match_numpy(values: list[str]) -> None:
 @given(st.binary(max_size=80) | st.lists(st.sampled_from(
     [b"a", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80",
      b"\xf4\x90\x80\x80", b"\xc3", b"\xe2\x82", b"\xef\xbf\xbf", b"x" * 17]), max_size=30).map(b"".join))
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 def test_utf8_check_matches_python(data: bytes) -> None:
     try:
         data.decode("utf-8")
         first = -1
     except UnicodeDecodeError as exc:
         first = exc.start
-    assert native.utf8_first_invalid(data, fast=False) == first
-    assert (native.utf8_first_invalid(data, fast=True) == -1) == (first == -1)
+    assert native.utf8_first_invalid(data, fast=0) == first
+    for level in (1, 2):  # SSSE3, AVX2
+        assert (native.utf8_first_invalid(data, fast=level) == -1) == (first == -1)
 
 
 # -- whole files ----------------------------------------------------------------------------

@@ -374,7 +374,8 @@ def drop_pages(mapped: mmap.mmap, start: int, end: int) -> None:
     page = mmap.PAGESIZE
     first, last = -(-start // page) * page, end // page * page
     if last > first and not mapped.closed and hasattr(mmap, "MADV_DONTNEED"):
-        mapped.madvise(mmap.MADV_DONTNEED, first, last - first)
+        if not native.drop_pages(mapped, first, last - first):  # the kernel's work, no GIL
+            mapped.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 @contextlib.contextmanager

@@ -220,6 +220,7 @@ static int64_t utf8_invalid_scalar(const unsigned char *s, int64_t n) {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <tmmintrin.h>
+#include <immintrin.h>
 /* Whether s is valid UTF-8, 16 bytes at a time: the lookup algorithm of Keiser and Lemire,
  * "Validating UTF-8 in less than one instruction per byte" (2021), as in simdjson. */
 __attribute__((target("ssse3"))) static int utf8_valid_ssse3(const unsigned char *s, int64_t n) {
@@ -281,22 +282,92 @@ __attribute__((target("ssse3"))) static int utf8_valid_ssse3(const unsigned char
     }
     return _mm_movemask_epi8(_mm_cmpeq_epi8(error, _mm_setzero_si128())) == 0xFFFF;
 }
+/* The same, 32 bytes at a time. */
+#define SETR2(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+#define PREV_N(input, prev, k) \
+    _mm256_alignr_epi8(input, _mm256_permute2x128_si256(prev, input, 0x21), 16 - (k))
+__attribute__((target("avx2"))) static int utf8_valid_avx2(const unsigned char *s, int64_t n) {
+    enum { TOO_SHORT = 1, TOO_LONG = 2, OVERLONG_3 = 4, TOO_LARGE = 8, SURROGATE = 16,
+           OVERLONG_2 = 32, TOO_LARGE_1000 = 64, OVERLONG_4 = 64, TWO_CONTS = 128,
+           CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS };
+    const __m256i byte_1_high = SETR2(
+        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+        TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
+        TOO_SHORT | OVERLONG_3 | SURROGATE,
+        (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4));
+    const __m256i byte_1_low = SETR2(
+        (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2),
+        (char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000));
+    const __m256i byte_2_high = SETR2(
+        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT);
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256i prev = _mm256_setzero_si256(), error = _mm256_setzero_si256();
+    int64_t i = 0;
+    for (;;) {
+        __m256i input;
+        if (i + 32 <= n) {
+            input = _mm256_loadu_si256((const __m256i *)(s + i));
+        } else {  /* the tail, then a chunk of zeros that shows a sequence cut short */
+            unsigned char tail[32] = {0};
+            if (i < n) memcpy(tail, s + i, (size_t)(n - i));
+            input = _mm256_loadu_si256((const __m256i *)tail);
+        }
+        if (!_mm256_movemask_epi8(input) && !_mm256_movemask_epi8(prev) ) {
+            /* ASCII after ASCII: nothing to check */
+        } else {
+            __m256i prev1 = PREV_N(input, prev, 1);
+            __m256i sc = _mm256_and_si256(
+                _mm256_and_si256(
+                    _mm256_shuffle_epi8(byte_1_high, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), low4)),
+                    _mm256_shuffle_epi8(byte_1_low, _mm256_and_si256(prev1, low4))),
+                _mm256_shuffle_epi8(byte_2_high, _mm256_and_si256(_mm256_srli_epi16(input, 4), low4)));
+            __m256i prev2 = PREV_N(input, prev, 2);
+            __m256i prev3 = PREV_N(input, prev, 3);
+            __m256i third = _mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80)));
+            __m256i fourth = _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80)));
+            __m256i must23 = _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8((char)0x80));
+            error = _mm256_or_si256(error, _mm256_xor_si256(must23, sc));
+        }
+        prev = input;
+        if (i >= n) break;
+        i += 32;
+    }
+    return _mm256_movemask_epi8(_mm256_cmpeq_epi8(error, _mm256_setzero_si256())) == -1;
+}
+#undef SETR2
+#undef PREV_N
 #endif
 
 /* The byte offset of the first invalid UTF-8 sequence, or -1 (not necessarily the first
  * offset when the fast check is used and fails: the scalar pass then finds it). */
 static int64_t utf8_invalid_at(const unsigned char *s, int64_t n) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static int ssse3 = -1;
-    if (ssse3 < 0) ssse3 = __builtin_cpu_supports("ssse3") ? 1 : 0;
-    if (ssse3) return utf8_valid_ssse3(s, n) ? -1 : utf8_invalid_scalar(s, n);
+    static int level = -1;  /* 2: AVX2, 1: SSSE3, 0: neither */
+    if (level < 0)
+        level = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+    if (level == 2) return utf8_valid_avx2(s, n) ? -1 : utf8_invalid_scalar(s, n);
+    if (level == 1) return utf8_valid_ssse3(s, n) ? -1 : utf8_invalid_scalar(s, n);
 #endif
     return utf8_invalid_scalar(s, n);
 }
 
-/* For tests: the index of the first invalid byte (-1: valid), by the fast and the plain way. */
+/* For tests: the index of the first invalid byte (-1: valid), the plain way (fast 0), or valid
+ * (-1) or not (0) by SSSE3 (fast 1) or AVX2 (fast 2, where the processor has it). */
 int64_t csv_utf8_check(const char *s, int64_t n, int fast) {
 #if defined(__x86_64__) && defined(__GNUC__)
+    if (fast == 2 && __builtin_cpu_supports("avx2"))
+        return utf8_valid_avx2((const unsigned char *)s, n) ? -1 : 0;
     if (fast) return utf8_valid_ssse3((const unsigned char *)s, n) ? -1 : 0;
 #endif
     (void)fast;
@@ -311,6 +382,14 @@ int64_t find_byte(const char *s, int64_t n, int c) {
     const char *at = n > 0 ? memchr(s, c, (size_t)n) : NULL;
     return at ? at - s : -1;
 }
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+/* madvise(MADV_DONTNEED) on whole pages of a mapping, through ctypes: without the GIL. */
+int drop_pages(char *base, int64_t start, int64_t length) {
+    return madvise(base + start, (size_t)length, MADV_DONTNEED);
+}
+#endif
 
 /* -- values --------------------------------------------------------------------------------- */
 static inline __attribute__((always_inline)) int is_null(const char *s, int64_t n) {
