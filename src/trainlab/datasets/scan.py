@@ -331,6 +331,11 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
     them once :data:`PARALLEL_MIN_BYTES` have arrived. ``mapped``, the file mapped in memory
     (as it is being written), spares copying its bytes: blocks are read through it.
     """
+    if chunks is None and mapped is None and fmt in NATIVE_THREADED and native.AVAILABLE:
+        with _mapped_file(path) as whole:  # a finished file: read in place, as a copy is
+            if whole is not None:
+                return scan_file(path, fmt, size, layout, limits, parallel,
+                                 _mapped_chunks(whole), whole)
     limits = limits or Limits()
     fatal: list[StructureError] = []
     seen = [0]
@@ -362,6 +367,33 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
         merged.columns(layout.columns)
     return merged.finish(seen[0], fatal[0] if fatal else None,
                          layout.warnings if layout is not None else [])
+
+
+@contextlib.contextmanager
+def _mapped_file(path: str) -> Iterator[mmap.mmap | None]:
+    """``path`` mapped read-only (None if it cannot be: empty, not a regular file)."""
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        yield None
+        return
+    try:
+        yield mapped
+    finally:
+        try:
+            mapped.close()
+        except BufferError:  # a block's view is still held somewhere: closed when collected
+            pass
+
+
+def _mapped_chunks(mapped: mmap.mmap, size: int = 4 << 20) -> Iterator[memoryview]:
+    view = memoryview(mapped)
+    try:
+        for at in range(0, len(mapped), size):
+            yield view[at:at + size]
+    finally:
+        view.release()
 
 
 def drop_pages(mapped: mmap.mmap, start: int, end: int) -> None:
