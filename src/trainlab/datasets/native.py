@@ -44,8 +44,9 @@ class _Column(ctypes.Structure):
         ("len_n", ctypes.c_int64), ("len_min", ctypes.c_int64), ("len_max", ctypes.c_int64),
         ("len_sum", ctypes.c_int64), ("empty", ctypes.c_int64),
         ("n_entries", ctypes.c_int64), ("n_sketch", ctypes.c_int64),
-        ("e_count", _I64), ("e_int", _I64), ("e_float", _F64), ("e_off", _I64), ("e_len", _I64),
-        ("sketch", ctypes.POINTER(ctypes.c_uint32)),
+        # addresses (ints): read in one copy each by _array
+        ("e_count", ctypes.c_void_p), ("e_int", ctypes.c_void_p), ("e_float", ctypes.c_void_p),
+        ("e_off", ctypes.c_void_p), ("e_len", ctypes.c_void_p), ("sketch", ctypes.c_void_p),
     ]
 
 
@@ -229,6 +230,14 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
     return errors
 
 
+def _array(address: int, n: int, dtype: type) -> np.ndarray:
+    """A copy of the n values of ``dtype`` the scanner left at ``address``."""
+    if not n:
+        return np.empty(0, dtype)
+    size = np.dtype(dtype).itemsize
+    return np.frombuffer(ctypes.string_at(address, n * size), dtype)
+
+
 def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
     part: dict[str, Any] = {"count": col.count, "kinds": {}, "num": None, "len": None,
                             "list_len": None, "empty": 0, "values": None, "top": [],
@@ -247,23 +256,23 @@ def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
         return part
     if col.mode in (M_VALUES, M_TOP):
         n = col.n_entries
-        counts = np.ctypeslib.as_array(col.e_count, (n,)).tolist()
+        counts = _array(col.e_count, n, np.int64).tolist()
         if kind == STRING:
-            offsets = np.ctypeslib.as_array(col.e_off, (n,)).tolist()
-            lengths = np.ctypeslib.as_array(col.e_len, (n,)).tolist()
+            offsets = _array(col.e_off, n, np.int64).tolist()
+            lengths = _array(col.e_len, n, np.int64).tolist()
             values: list = [arena[o:o + m].decode("utf-8") for o, m in zip(offsets, lengths)]
         elif kind == NUMBER:
-            values = np.ctypeslib.as_array(col.e_float, (n,)).tolist()
+            values = _array(col.e_float, n, np.float64).tolist()
         elif kind == BOOLEAN:
-            values = [bool(v) for v in np.ctypeslib.as_array(col.e_int, (n,)).tolist()]
+            values = [bool(v) for v in _array(col.e_int, n, np.int64).tolist()]
         else:
-            values = np.ctypeslib.as_array(col.e_int, (n,)).tolist()
+            values = _array(col.e_int, n, np.int64).tolist()
         if col.mode == M_VALUES:
             part["values"] = dict(zip(values, counts))
         else:
             part["top"] = list(zip(values, counts))
     if col.mode in (M_TOP, M_SKETCH):
-        part["sketch"] = np.ctypeslib.as_array(col.sketch, (col.n_sketch,)).copy()
+        part["sketch"] = _array(col.sketch, col.n_sketch, np.uint32)
     return part
 
 
