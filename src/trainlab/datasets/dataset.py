@@ -269,7 +269,8 @@ class DatasetStore:
                 layout = read_csv_layout(copy.read_first_line(), name) if fmt == "csv" else None
                 # Validation reads each block as soon as the copy has written it.
                 result = scan_file(str(data_path), fmt, copy.known_size, layout,
-                                   parallel=parallel, chunks=copy.chunks(), mapped=copy.mapped)
+                                   parallel=parallel, chunks=copy.chunks(), mapped=copy.mapped,
+                                   scanned=copy.scanned if copy.mapped is not None else None)
                 copy.finish()
             _refuse_unreadable(result, name)
             dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
@@ -344,6 +345,10 @@ class _Copy:
             # sha256 is one long sequential pass: a thread of its own keeps it off the copy's
             # path (hashlib releases the GIL); it hashes each copied range in order.
             self._to_hash: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
+            # Pages are let go once both hashed and scanned (the hash runs ahead of the scan:
+            # letting go as soon as hashed would make the scan fault each page in again).
+            self._hashed = self._scanned = self._dropped = 0
+            self._drop_lock = threading.Lock()
             self._hasher = threading.Thread(target=self._hash_ranges, name="trainlab-sha256",
                                             daemon=True)
             self._hasher.start()
@@ -386,7 +391,20 @@ class _Copy:
     def _hash_ranges(self) -> None:
         while (span := self._to_hash.get()) is not None:
             self.digest.update(self._map_view[span[0]:span[1]])
-            drop_pages(self.mapped, *span)  # type: ignore[arg-type]
+            self._hashed = span[1]
+            self._drop_done()
+
+    def scanned(self, upto: int) -> None:
+        """The scan is done with the copy's first ``upto`` bytes (scan_file's ``scanned``)."""
+        self._scanned = max(self._scanned, upto)
+        self._drop_done()
+
+    def _drop_done(self) -> None:
+        with self._drop_lock:
+            end = min(self._hashed, self._scanned)
+            if end > self._dropped:
+                drop_pages(self.mapped, self._dropped, end)  # type: ignore[arg-type]
+                self._dropped = end
 
     def _stop_hashing(self) -> None:
         if self.mapped is not None and self._hasher.is_alive():

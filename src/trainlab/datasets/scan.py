@@ -16,7 +16,7 @@ import gc
 import mmap
 import os
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -322,14 +322,17 @@ def _threaded(specs: Iterator[BlockSpec],
 def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | None = None,
               limits: Limits | None = None, parallel: bool | None = None,
               chunks: Iterable[bytes] | None = None,
-              mapped: mmap.mmap | None = None) -> ScanResult:
+              mapped: mmap.mmap | None = None,
+              scanned: Callable[[int], None] | None = None) -> ScanResult:
     """Validate and profile the file at ``path``.
 
     With ``chunks``, the file is still being written: they are its bytes in order, each on disk
     when it arrives, and scanning keeps pace with the copy. ``size`` (when known) decides
     whether worker processes are worth starting; with ``parallel=None`` an unknown size starts
     them once :data:`PARALLEL_MIN_BYTES` have arrived. ``mapped``, the file mapped in memory
-    (as it is being written), spares copying its bytes: blocks are read through it.
+    (as it is being written), spares copying its bytes: blocks are read through it. Its pages
+    are let go as blocks are merged, or, with ``scanned``, that is told the offset up to which
+    the file has been scanned (the copy lets them go once hashed, too).
     """
     if chunks is None and mapped is None and fmt in NATIVE_THREADED and native.AVAILABLE:
         with _mapped_file(path) as whole:  # a finished file: read in place, as a copy is
@@ -361,7 +364,9 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
         for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen,
                                      threads):
             merged.add(spec, result)
-            if mapped is not None:
+            if scanned is not None:
+                scanned(spec.end)
+            elif mapped is not None:
                 drop_pages(mapped, spec.start, spec.end)
     if layout is not None:
         merged.columns(layout.columns)
