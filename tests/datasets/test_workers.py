@@ -106,3 +106,34 @@ def test_arrow_default_pool_restored_after_a_scan(ws, write) -> None:
     before = pa.default_memory_pool().backend_name
     ws.datasets.add(write("p.csv", "a,b\n1,2\n"))
     assert pa.default_memory_pool().backend_name == before
+
+
+def test_garbage_collector_paused_during_a_scan_and_restored(ws, write, monkeypatch) -> None:
+    """The cyclic collector is off while blocks are scanned (it held the GIL the merge needs),
+    and back on afterwards, also when the scan fails; left off if it was off before."""
+    import gc
+
+    from trainlab.datasets import scan
+
+    seen: list[bool] = []
+    original = scan._Merger.add
+    monkeypatch.setattr(scan._Merger, "add",
+                        lambda self, *a: seen.append(gc.isenabled()) or original(self, *a))
+    assert gc.isenabled()
+    ws.datasets.add(write("g.csv", "a,b\n1,2\n"))
+    assert seen and not any(seen) and gc.isenabled()
+
+    def broken(self, *args):
+        raise RuntimeError("merge failed")
+
+    monkeypatch.setattr(scan._Merger, "add", broken)
+    with pytest.raises(RuntimeError):
+        ws.datasets.add(write("h.csv", "a,b\n1,2\n"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(scan._Merger, "add", original)
+        ws.datasets.add(write("i.csv", "a,b\n1,2\n"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

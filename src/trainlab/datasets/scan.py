@@ -326,6 +326,8 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
               scanned: Callable[[int], None] | None = None) -> ScanResult:
     """Validate and profile the file at ``path``.
 
+    Without ``chunks``, the file is finished (an upload adopted into the workspace): where the
+    native scanner reads its format, it is mapped read-only and read in place, as a copy is.
     With ``chunks``, the file is still being written: they are its bytes in order, each on disk
     when it arrives, and scanning keeps pace with the copy. ``size`` (when known) decides
     whether worker processes are worth starting; with ``parallel=None`` an unknown size starts
