@@ -88,13 +88,17 @@ def generate(path: Path, mb: int, fmt: str, seed: int = 0) -> int:
     return i
 
 
+# Each child makes its workspace in the run's temporary folder (argv[2]) and removes it.
 TRAINLAB = """
-import sys, tempfile, time, trainlab
+import shutil, sys, tempfile, time, trainlab
 import pandas, trainlab.datasets.dataset  # imports outside the timing, as for pandas
-ws = trainlab.Workspace(tempfile.mkdtemp())
-t = time.perf_counter()
-ds = ws.datasets.add(sys.argv[1])
-print(time.perf_counter() - t, ds.rows)
+ws = trainlab.Workspace(tempfile.mkdtemp(dir=sys.argv[2]))
+try:
+    t = time.perf_counter()
+    ds = ws.datasets.add(sys.argv[1])
+    print(time.perf_counter() - t, ds.rows)
+finally:
+    shutil.rmtree(ws.path, ignore_errors=True)
 """
 # What an upload (REST or the widget) waits for once its bytes are in: they were hashed as they
 # arrived, so the file is validated and profiled where it lies (Datasets.adopt). Placing it in
@@ -102,28 +106,34 @@ print(time.perf_counter() - t, ds.rows)
 VALIDATE = """
 import hashlib, os, shutil, sys, tempfile, time, trainlab
 import pandas, trainlab.datasets.dataset
-ws = trainlab.Workspace(tempfile.mkdtemp())
-name = os.path.basename(sys.argv[1])
-received = ws.tmp_dir / ("upload-" + name)
+ws = trainlab.Workspace(tempfile.mkdtemp(dir=sys.argv[2]))
 try:
-    os.link(sys.argv[1], received)
-except OSError:
-    shutil.copyfile(sys.argv[1], received)
-digest = hashlib.sha256()
-with open(received, "rb") as handle:
-    while chunk := handle.read(1 << 20):
-        digest.update(chunk)
-t = time.perf_counter()
-ds = ws.datasets.adopt(received, name, sha256=digest.hexdigest())
-print(time.perf_counter() - t, ds.rows)
+    name = os.path.basename(sys.argv[1])
+    received = ws.tmp_dir / ("upload-" + name)
+    try:
+        os.link(sys.argv[1], received)
+    except OSError:
+        shutil.copyfile(sys.argv[1], received)
+    digest = hashlib.sha256()
+    with open(received, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    t = time.perf_counter()
+    ds = ws.datasets.adopt(received, name, sha256=digest.hexdigest())
+    print(time.perf_counter() - t, ds.rows)
+finally:
+    shutil.rmtree(ws.path, ignore_errors=True)
 """
 TRAINLAB_ERRORS = """
-import sys, tempfile, time, trainlab
+import shutil, sys, tempfile, time, trainlab
 import pandas, trainlab.datasets.dataset
-ws = trainlab.Workspace(tempfile.mkdtemp())
-t = time.perf_counter()
-ds = ws.datasets.add(sys.argv[1])
-print(time.perf_counter() - t, sum(ds.report["error_counts"].values()))
+ws = trainlab.Workspace(tempfile.mkdtemp(dir=sys.argv[2]))
+try:
+    t = time.perf_counter()
+    ds = ws.datasets.add(sys.argv[1])
+    print(time.perf_counter() - t, sum(ds.report["error_counts"].values()))
+finally:
+    shutil.rmtree(ws.path, ignore_errors=True)
 """
 PANDAS = """
 import sys, time, pandas as pd
@@ -197,8 +207,8 @@ def main() -> None:
         path = Path(tmp) / f"bench.{args.format}"
         generate(path, args.mb, args.format)
         mb = os.path.getsize(path) / 1024 / 1024
-        ours = median_run(TRAINLAB, args.repeat, str(path))
-        checked = median_run(VALIDATE, args.repeat, str(path))
+        ours = median_run(TRAINLAB, args.repeat, str(path), tmp)
+        checked = median_run(VALIDATE, args.repeat, str(path), tmp)
         engines = ("c", "pyarrow") if args.format == "csv" else ("default", "pyarrow")
         theirs = {e: median_run(PANDAS, args.repeat, str(path), e) for e in engines}
     engine = min(theirs, key=lambda e: theirs[e][0])
@@ -223,8 +233,8 @@ def errors_run(args: argparse.Namespace) -> None:
         generate(clean, args.mb, args.format)
         broken = corrupt(clean, bad, args.format, args.bad_percent)
         mb = os.path.getsize(bad) / 1024 / 1024
-        base = median_run(TRAINLAB, args.repeat, str(clean))
-        ours = median_run(TRAINLAB_ERRORS, args.repeat, str(bad))
+        base = median_run(TRAINLAB, args.repeat, str(clean), tmp)
+        ours = median_run(TRAINLAB_ERRORS, args.repeat, str(bad), tmp)
     print(json.dumps({
         "bench": "datasets_errors", "format": args.format, "mb": round(mb, 1),
         "bad_percent": args.bad_percent, "bad_lines": broken, "errors_reported": ours[2],

@@ -278,3 +278,29 @@ def test_csv_header_wider_than_the_head(ws, write) -> None:
     ds = ws.datasets.add(write("wide.csv", ",".join(names) + "\n" + rows))
     assert ds.status == "valid" and ds.rows == 3 and list(ds.schema) == names
     assert ds.preview(2, 1)[names[-1]].tolist() == [2 + 3999]
+
+
+@pytest.mark.parametrize(("code", "kept"), [("ENOSPC", False), ("EXDEV", True)])
+def test_kernel_copy_failures(ws, write, monkeypatch, code, kept) -> None:
+    """A full disk fails the add (nothing left behind) and the next add still copies in the
+    kernel; a copy the kernel cannot do between these file systems is done by hand."""
+    import errno
+    import os
+
+    from trainlab.datasets import dataset as dataset_module
+
+    def refuse(*args):
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)))
+
+    monkeypatch.setattr(dataset_module, "_KERNEL_COPY", True)
+    monkeypatch.setattr(dataset_module.os, "copy_file_range", refuse)
+    path = write("k.csv", "a,b\n1,2\n3,4\n")
+    if kept:
+        assert ws.datasets.add(path).rows == 2
+        assert dataset_module._KERNEL_COPY is False
+    else:
+        with pytest.raises(OSError) as info:
+            ws.datasets.add(path)
+        assert info.value.errno == errno.ENOSPC
+        assert workspace_files(ws) == [] and ws.datasets.list() == []
+        assert dataset_module._KERNEL_COPY is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import json
@@ -492,14 +493,20 @@ def _copy_range(source: int, target: int, source_at: int, target_at: int, count:
     if _KERNEL_COPY:
         try:
             return os.copy_file_range(source, target, count, source_at, target_at)
-        except (AttributeError, OSError):  # not Linux, or not between these file systems
+        except AttributeError:  # not Linux
             _KERNEL_COPY = False
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise  # a full disk, an I/O error: the copy fails either way
+            _KERNEL_COPY = False  # not between these file systems: by hand from now on
     data = os.pread(source, count, source_at)
     os.pwrite(target, data, target_at)
     return len(data)
 
 
 _KERNEL_COPY = True
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF,
+                   errno.EPERM}
 
 
 def _refuse_unreadable(result: ScanResult, name: str) -> None:
