@@ -56,13 +56,15 @@ def read_chunks(path: str, size: int = 1 << 20) -> Iterator[bytes]:
 
 def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
                 layout: CsvLayout | None, limits: Limits, counter: list[int],
-                mapped: mmap.mmap | None = None) -> Iterator[BlockSpec]:
+                mapped: mmap.mmap | None = None, let_go: bool = False) -> Iterator[BlockSpec]:
     """Cut the byte stream of the file at ``path`` into blocks that end on record boundaries.
 
     ``chunks`` are the file's bytes in order, each already on disk when it arrives (during an
     upload they come straight from the copy), so workers can read every block from ``path``.
     JSON Lines blocks end after a newline; CSV blocks after a newline with an even number of
-    quotes before it. ``counter[0]`` is kept at the number of bytes seen.
+    quotes before it. ``counter[0]`` is kept at the number of bytes seen. With ``let_go``, a
+    block's pages in ``mapped`` (read to find its end) are let go at once: the blocks planned
+    ahead of the scan then hold no memory (its thread maps them again, from the page cache).
     """
     pending = bytearray()
     offset = 0  # file offset of pending[0]
@@ -86,6 +88,8 @@ def plan_blocks(chunks: Iterable[bytes], path: str, fmt: str, start: int,
                 cut = _cut(window, fmt)
                 if cut <= 0:
                     break
+                if let_go:
+                    drop_pages(mapped, offset, offset + cut)
                 yield spec(cut)
                 offset += cut
         if window.end > offset:
@@ -339,8 +343,15 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
     if chunks is None and mapped is None and fmt in NATIVE_THREADED and native.AVAILABLE:
         with _mapped_file(path) as whole:  # a finished file: read in place, as a copy is
             if whole is not None:
-                return scan_file(path, fmt, size, layout, limits, parallel,
-                                 _mapped_chunks(whole), whole)
+                return _scan(path, fmt, size, layout, limits, parallel, _mapped_chunks(whole),
+                             whole, None, let_go=True)
+    return _scan(path, fmt, size, layout, limits, parallel, chunks, mapped, scanned)
+
+
+def _scan(path: str, fmt: str, size: int | None, layout: CsvLayout | None,
+          limits: Limits | None, parallel: bool | None, chunks: Iterable[bytes] | None,
+          mapped: mmap.mmap | None, scanned: Callable[[int], None] | None,
+          let_go: bool = False) -> ScanResult:
     limits = limits or Limits()
     fatal: list[StructureError] = []
     seen = [0]
@@ -357,7 +368,7 @@ def scan_file(path: str, fmt: str, size: int | None = None, layout: CsvLayout | 
             start, first_line = layout.header_end, head.count(b"\n")
         else:
             start = len(BOM) if head == BOM else 0
-        specs = plan_blocks(source, path, fmt, start, layout, limits, seen, mapped)
+        specs = plan_blocks(source, path, fmt, start, layout, limits, seen, mapped, let_go)
     if parallel is None and size is not None:
         parallel = size >= PARALLEL_MIN_BYTES
     merged = _Merger(fmt, first_line)
