@@ -186,9 +186,8 @@ def test_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> N
     assert_datasets_same(a, b)
 
 
-def test_messy_blocks_are_declined_and_read_the_same(ws, write, monkeypatch) -> None:
-    lines = ["id,text,n", "1,plain,1", '2,"ab"c,2', "3,x,3", "4,\xff,4", "5, 5,5", "6,y,+6"]
-    path = write("m.csv", "\n".join(lines).encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+def declined_reasons(monkeypatch) -> list[str]:
+    """The reasons the CSV scanner gives for the blocks it declines, as they are scanned."""
     reasons: list[str] = []
     original = native.scan_csv_block
 
@@ -200,6 +199,13 @@ def test_messy_blocks_are_declined_and_read_the_same(ws, write, monkeypatch) -> 
             raise
 
     monkeypatch.setattr(native, "scan_csv_block", spy)
+    return reasons
+
+
+def test_messy_blocks_are_declined_and_read_the_same(ws, write, monkeypatch) -> None:
+    lines = ["id,text,n", "1,plain,1", '2,"ab"c,2', "3,x,3", "4,\xff,4", "5, 5,5", "6,y,+6"]
+    path = write("m.csv", "\n".join(lines).encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+    reasons = declined_reasons(monkeypatch)
     a, b = both_ways(ws, path, monkeypatch)
     assert reasons == ["utf8"]
     assert_datasets_same(a, b)
@@ -222,17 +228,7 @@ def test_a_kind_guessed_from_the_first_values_and_proved_wrong_later(
     rows = [f"{i},{head}" for i in range(150)] + [f"150,{tail}"] + [f"{i},{head}" for i in
                                                                     range(151, 200)]
     path = write("guess.csv", ("id,v\n" + "\n".join(rows) + "\n").encode())
-    reasons: list[str] = []
-    original = native.scan_csv_block
-
-    def spy(data, spec):
-        try:
-            return original(data, spec)
-        except native.Declined as exc:
-            reasons.append(exc.reason)
-            raise
-
-    monkeypatch.setattr(native, "scan_csv_block", spy)
+    reasons = declined_reasons(monkeypatch)
     a, b = both_ways(ws, path, monkeypatch)
     assert reasons == ([declined] if declined else [])
     assert_datasets_same(a, b)

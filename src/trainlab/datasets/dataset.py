@@ -271,7 +271,7 @@ class DatasetStore:
                 # Validation reads each block as soon as the copy has written it.
                 result = scan_file(str(data_path), fmt, copy.known_size, layout,
                                    parallel=parallel, chunks=copy.chunks(), mapped=copy.mapped,
-                                   scanned=copy.scanned if copy.mapped is not None else None)
+                                   scanned=copy.scanned)
                 copy.finish()
             _refuse_unreadable(result, name)
             dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
@@ -397,8 +397,9 @@ class _Copy:
 
     def scanned(self, upto: int) -> None:
         """The scan is done with the copy's first ``upto`` bytes (scan_file's ``scanned``)."""
-        self._scanned = max(self._scanned, upto)
-        self._drop_done()
+        if self.mapped is not None:  # else nothing is mapped to let go
+            self._scanned = max(self._scanned, upto)
+            self._drop_done()
 
     def _drop_done(self) -> None:
         with self._drop_lock:

@@ -2,9 +2,10 @@
 
 One C pass over a block validates it strictly and computes every column's statistics, in the
 same form as :func:`trainlab.datasets.stats.block_field_stats`. It answers exactly what the
-Python paths would, or declines the block (any bad row, invalid UTF-8, a CSV value that may or
-may not be a number, nested JSON objects, ...) and the Python paths read it. ctypes releases
-the GIL for the call, so blocks are scanned on every core by threads of one process.
+Python paths would (naming ragged CSV rows and bad JSON lines itself), or declines the block
+(invalid UTF-8, a misplaced quote, a CSV value that may or may not be a number, a JSON record
+of another shape, ...) and the Python paths read it. ctypes releases the GIL for the call,
+so blocks are scanned on every core by threads of one process.
 
 The library is built when trainlab is installed (``hatch_build.py``). Without a C compiler
 there is none, :data:`AVAILABLE` is false, and every block takes the Python paths: slower,
@@ -56,9 +57,11 @@ class _Result(ctypes.Structure):
         ("n_lines", ctypes.c_int64), ("rows_total", ctypes.c_int64),
         ("rows_valid", ctypes.c_int64), ("blank", ctypes.c_int64),
         ("first_blank", ctypes.c_int64), ("n_ragged", ctypes.c_int64),
-        ("ragged_line", _I64), ("ragged_actual", _I64), ("ncols", ctypes.c_int64),
+        ("ragged_line", ctypes.c_void_p), ("ragged_actual", ctypes.c_void_p),
+        ("ncols", ctypes.c_int64),
         ("cols", ctypes.POINTER(_Column)), ("arena", ctypes.c_void_p),
-        ("arena_len", ctypes.c_int64), ("name_off", _I64), ("name_len", _I64),
+        ("arena_len", ctypes.c_int64),
+        ("name_off", ctypes.c_void_p), ("name_len", ctypes.c_void_p),
     ]
 
 
@@ -118,8 +121,8 @@ def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
                                 sketch_only, spec.limits.long_line_bytes)) as (result, arena):
         fields = {name: _partial(result.cols[j], arena) for j, name in enumerate(columns)}
         n = result.n_ragged
-        lines = np.ctypeslib.as_array(result.ragged_line, (n,)).tolist() if n else []
-        actual = np.ctypeslib.as_array(result.ragged_actual, (n,)).tolist() if n else []
+        lines = _array(result.ragged_line, n, np.int64).tolist()
+        actual = _array(result.ragged_actual, n, np.int64).tolist()
         errors = [(line, None, "ragged_row", {"actual": a, "expected": len(columns)})
                   for line, a in zip(lines, actual)]
         return _block_result(spec, result, fields, errors)
@@ -139,10 +142,10 @@ def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any
     with _scanned(_LIB.jsonl_scan(raw.ctypes.data, len(raw), c_names, c_lens, len(names),
                                   spec.limits.long_line_bytes)) as (result, arena):
         errors = _rejected_lines(data, result)  # Declined if one is a record of another shape
-        fields = {}
-        for j in range(result.ncols):
-            offset, length = result.name_off[j], result.name_len[j]
-            fields[arena[offset:offset + length].decode("utf-8")] = _partial(result.cols[j], arena)
+        offsets = _array(result.name_off, result.ncols, np.int64).tolist()
+        lengths = _array(result.name_len, result.ncols, np.int64).tolist()
+        fields = {arena[o:o + m].decode("utf-8"): _partial(result.cols[j], arena)
+                  for j, (o, m) in enumerate(zip(offsets, lengths))}
         return _block_result(spec, result, fields, errors)
 
 
@@ -210,8 +213,8 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
     if not n:
         return []
     raw = bytes(data)
-    lines = np.ctypeslib.as_array(result.ragged_line, (n,)).tolist()
-    starts = np.ctypeslib.as_array(result.ragged_actual, (n,)).tolist()
+    lines = _array(result.ragged_line, n, np.int64).tolist()
+    starts = _array(result.ragged_actual, n, np.int64).tolist()
     errors = []
     for line, start in zip(lines, starts):
         end = raw.find(b"\n", start)

@@ -221,33 +221,39 @@ static int64_t utf8_invalid_scalar(const unsigned char *s, int64_t n) {
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <tmmintrin.h>
 #include <immintrin.h>
-/* Whether s is valid UTF-8, 16 bytes at a time: the lookup algorithm of Keiser and Lemire,
- * "Validating UTF-8 in less than one instruction per byte" (2021), as in simdjson. */
+/* The lookup algorithm of Keiser and Lemire, "Validating UTF-8 in less than one instruction
+ * per byte" (2021), as in simdjson: the error classes, and the three 16-entry tables (by the
+ * previous byte's high and low nibble, and this byte's high nibble) both widths share. */
+enum { TOO_SHORT = 1, TOO_LONG = 2, OVERLONG_3 = 4, TOO_LARGE = 8, SURROGATE = 16,
+       OVERLONG_2 = 32, TOO_LARGE_1000 = 64, OVERLONG_4 = 64, TWO_CONTS = 128,
+       CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS };
+#define UTF8_BYTE_1_HIGH \
+    TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, \
+    TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT, \
+    TOO_SHORT | OVERLONG_3 | SURROGATE, \
+    (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4)
+#define UTF8_BYTE_1_LOW \
+    (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2), \
+    (char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE), \
+    (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), \
+    (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), \
+    (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), \
+    (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), \
+    (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE), \
+    (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000)
+#define UTF8_BYTE_2_HIGH \
+    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, \
+    (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4), \
+    (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE), \
+    (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE), \
+    (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE), \
+    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT
+
+/* Whether s is valid UTF-8, 16 bytes at a time. */
 __attribute__((target("ssse3"))) static int utf8_valid_ssse3(const unsigned char *s, int64_t n) {
-    enum { TOO_SHORT = 1, TOO_LONG = 2, OVERLONG_3 = 4, TOO_LARGE = 8, SURROGATE = 16,
-           OVERLONG_2 = 32, TOO_LARGE_1000 = 64, OVERLONG_4 = 64, TWO_CONTS = 128,
-           CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS };
-    const __m128i byte_1_high = _mm_setr_epi8(
-        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
-        TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
-        TOO_SHORT | OVERLONG_3 | SURROGATE,
-        (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4));
-    const __m128i byte_1_low = _mm_setr_epi8(
-        (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2),
-        (char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000));
-    const __m128i byte_2_high = _mm_setr_epi8(
-        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
-        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT);
+    const __m128i byte_1_high = _mm_setr_epi8(UTF8_BYTE_1_HIGH);
+    const __m128i byte_1_low = _mm_setr_epi8(UTF8_BYTE_1_LOW);
+    const __m128i byte_2_high = _mm_setr_epi8(UTF8_BYTE_2_HIGH);
     const __m128i low4 = _mm_set1_epi8(0x0F);
     __m128i prev = _mm_setzero_si128(), error = _mm_setzero_si128();
     int64_t i = 0;
@@ -283,34 +289,12 @@ __attribute__((target("ssse3"))) static int utf8_valid_ssse3(const unsigned char
     return _mm_movemask_epi8(_mm_cmpeq_epi8(error, _mm_setzero_si128())) == 0xFFFF;
 }
 /* The same, 32 bytes at a time. */
-#define SETR2(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
 #define PREV_N(input, prev, k) \
     _mm256_alignr_epi8(input, _mm256_permute2x128_si256(prev, input, 0x21), 16 - (k))
 __attribute__((target("avx2"))) static int utf8_valid_avx2(const unsigned char *s, int64_t n) {
-    enum { TOO_SHORT = 1, TOO_LONG = 2, OVERLONG_3 = 4, TOO_LARGE = 8, SURROGATE = 16,
-           OVERLONG_2 = 32, TOO_LARGE_1000 = 64, OVERLONG_4 = 64, TWO_CONTS = 128,
-           CARRY = TOO_SHORT | TOO_LONG | TWO_CONTS };
-    const __m256i byte_1_high = SETR2(
-        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
-        TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,
-        TOO_SHORT | OVERLONG_3 | SURROGATE,
-        (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4));
-    const __m256i byte_1_low = SETR2(
-        (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2),
-        (char)CARRY, (char)CARRY, (char)(CARRY | TOO_LARGE),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000));
-    const __m256i byte_2_high = SETR2(
-        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
-        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT);
+    const __m256i byte_1_high = _mm256_setr_epi8(UTF8_BYTE_1_HIGH, UTF8_BYTE_1_HIGH);
+    const __m256i byte_1_low = _mm256_setr_epi8(UTF8_BYTE_1_LOW, UTF8_BYTE_1_LOW);
+    const __m256i byte_2_high = _mm256_setr_epi8(UTF8_BYTE_2_HIGH, UTF8_BYTE_2_HIGH);
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256i prev = _mm256_setzero_si256(), error = _mm256_setzero_si256();
     int64_t i = 0;
@@ -345,7 +329,6 @@ __attribute__((target("avx2"))) static int utf8_valid_avx2(const unsigned char *
     }
     return _mm256_movemask_epi8(_mm256_cmpeq_epi8(error, _mm256_setzero_si256())) == -1;
 }
-#undef SETR2
 #undef PREV_N
 #endif
 
