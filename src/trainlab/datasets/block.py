@@ -16,6 +16,10 @@ import pyarrow as pa
 # block is done, where Arrow's default (mimalloc) keeps ~70 MB more per process.
 POOL = pa.system_memory_pool()
 NEWLINE, CR, QUOTE = 10, 13, 34
+# What Arrow raises when it cannot read or cast some values (ArrowInvalid: bad values;
+# ArrowNotImplementedError: a conversion it has no kernel for, e.g. a list column to int64).
+# Every caller then takes its general path: the strict reader, or the values kept as they are.
+ARROW_REFUSED = (pa.ArrowInvalid, pa.ArrowNotImplementedError)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from trainlab.datasets.block import (
+    ARROW_REFUSED,
     CR,
     NEWLINE,
     POOL,
@@ -60,7 +61,7 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
                 column_types={c: pa.string() for c in columns}, null_values=NULL_VALUES,
                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except ARROW_REFUSED:
         return None  # invalid UTF-8 (Arrow checks it for string columns) or worse: go strict
     if table.num_rows + len(invalid) != n_lines or any(n is None for n, _ in invalid):
         return None  # a record spans lines (quoted newline or an unbalanced quote)

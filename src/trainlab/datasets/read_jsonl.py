@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from trainlab.datasets.block import (
+    ARROW_REFUSED,
     POOL,
     BlockSpec,
     Parsed,
@@ -89,7 +90,7 @@ def _arrow_json(data: bytes, schema: pa.Schema | None = None) -> pa.Table | None
     try:
         table = pa_json.read_json(io.BytesIO(data), read_options=read, parse_options=options,
                                   memory_pool=POOL)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except ARROW_REFUSED:
         return None
     # Arrow turns ISO-8601 strings into timestamps; a dataset's strings stay strings.
     stamped = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]

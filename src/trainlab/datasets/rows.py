@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trainlab.datasets.block import ARROW_REFUSED
 from trainlab.datasets.jsonarray import Element, iter_elements
 from trainlab.datasets.parse import BlockSpec, parse_block
 from trainlab.datasets.stats import _BOOL_VALUES
@@ -66,7 +67,7 @@ def typed(table: pa.Table, schema: dict[str, str], fmt: str) -> pa.Table:
                 column = pc.equal(pc.utf8_lower(column), "true")
             elif kind == "null-only":
                 column = pa.nulls(len(column))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except ARROW_REFUSED:
             pass
         columns[name] = column
     return pa.table(columns)

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trainlab.datasets.block import ARROW_REFUSED
 from trainlab.datasets.sketch import estimate, hash_values, smallest
 
 _POOL = pa.system_memory_pool()  # hash tables given back at once, not kept by mimalloc
@@ -62,7 +63,7 @@ def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
         try:
             pc.cast(sample, target)  # a failing cast is slow: try a few values first
             return pc.cast(array, target), {kind: count}
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        except ARROW_REFUSED:
             continue
     if pc.all(pc.is_in(valid, _BOOL_VALUES)).as_py():
         return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}

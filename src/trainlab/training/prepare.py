@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import safetensors.torch
 import torch
 
+from trainlab.datasets.block import ARROW_REFUSED
 from trainlab.datasets.dataset import Dataset, localize_report
 from trainlab.datasets.rows import iter_tables
 from trainlab.errors import dataset_error
@@ -101,7 +102,7 @@ def read_table(ds: Dataset, names: list[str]) -> pa.Table:
             if wanted is not None and column.type != wanted:
                 try:
                     column = pc.cast(column, wanted)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                except ARROW_REFUSED:
                     column = pc.cast(column, pa.string()) if not pa.types.is_nested(column.type) \
                         else column
             columns[name] = column
