@@ -207,7 +207,8 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
     that is a good record after all (a nested object, a repeated key, ...) sends the whole
     block to the Python paths.
     """
-    from trainlab.datasets.read_jsonl import _json_error, _kind_name
+    from trainlab.datasets.json_errors import json_error
+    from trainlab.datasets.read_jsonl import _kind_name
 
     n = result.n_ragged
     if not n:
@@ -224,8 +225,8 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
             raise Declined("blank_line")  # blank to the strict reader, which the scanner is not
         try:
             value = _DECODE(text)
-        except msgspec.DecodeError as exc:
-            errors.append((line, None, *_json_error(text, str(exc))))
+        except (msgspec.DecodeError, UnicodeDecodeError):  # which one varies by release
+            errors.append((line, None, *json_error(text)))
             continue
         if isinstance(value, dict):
             raise Declined("shape")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import msgspec
@@ -20,10 +19,8 @@ from trainlab.datasets.block import (
     Tally,
     line_bounds,
     short_lines,
-    utf8_error,
 )
-
-_MSGSPEC_BYTE = re.compile(r"\(byte (\d+)\)")
+from trainlab.datasets.json_errors import json_error
 
 
 def parse_jsonl(data: bytes, spec: BlockSpec) -> Parsed:
@@ -122,15 +119,12 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
             continue
         try:
             value = decode(line)
-        except msgspec.DecodeError as exc:
-            code, params = _json_error(line, str(exc))
+        except (msgspec.DecodeError, UnicodeDecodeError):  # which one varies by release
+            code, params = json_error(line)
             if code == "trailing_data" and line_of is not None:  # inside a JSON array
                 code, params = "invalid_json", {**params, "detail": "a comma is missing "
                                                 "between two elements"}
             errors.append((where, None, code, params))
-            continue
-        except UnicodeDecodeError:
-            errors.append((where, None, *utf8_error(line)))
             continue
         if not isinstance(value, dict):
             errors.append((where, None, "not_an_object", {"kind": _kind_name(value)}))
@@ -151,22 +145,6 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
         table, parsed.mixed = _table_from_objects(objects)
     parsed.table = table
     return parsed
-
-
-def _json_error(line: bytes, message: str) -> tuple[str, dict[str, Any]]:
-    match = _MSGSPEC_BYTE.search(message)
-    offset = int(match.group(1)) if match else len(line)
-    column = len(line[:offset].decode("utf-8", errors="replace")) + 1
-    if "trailing characters" in message:
-        return "trailing_data", {"column": column}
-    token = line[offset: offset + 9]
-    if token.startswith((b"NaN", b"Infinity")) or (token[:1] == b"-" and token[1:9] == b"Infinity"):
-        return "non_finite_number", {"column": column}
-    detail = message.removeprefix("JSON is malformed: ")
-    detail = _MSGSPEC_BYTE.sub("", detail).strip()
-    if detail == "Input data was truncated":
-        detail = "the record ends too early"
-    return "invalid_json", {"column": column, "detail": detail}
 
 
 def _kind_name(value: Any) -> str:

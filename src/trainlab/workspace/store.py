@@ -20,6 +20,7 @@ from typing import Any
 from trainlab.errors import StoreError
 
 BUSY_TIMEOUT_S = 30.0
+_WAIT_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}  # retried: another connection holds a lock
 
 # Forward-only migrations: index i brings the schema from version i to i + 1.
 # Never edit a released entry; append a new one.
@@ -139,8 +140,7 @@ class Store:
             try:
                 return action()
             except sqlite3.OperationalError as exc:
-                message = str(exc)
-                if "locked" not in message and "busy" not in message:
+                if exc.sqlite_errorcode & 0xFF not in _WAIT_CODES:  # the primary code
                     raise
                 if time.monotonic() > deadline:
                     raise StoreError("store_busy", path=str(self.path),

@@ -1,0 +1,103 @@
+"""Why a line of JSON was refused, found from its bytes.
+
+msgspec (the strict reader of the Python paths, and of the lines the native scanner sets
+aside) says only *that* a line is not a JSON object we accept. What the report says about it
+(the code, the column, the detail) is decided here, from the line itself: its UTF-8, the
+position where Python's own JSON grammar stops, and the tokens outside strings. Nothing
+depends on the wording of another library's messages, which change between releases
+(msgspec 0.23 began to word invalid UTF-8 as a ``DecodeError``; the codes here did not move).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from trainlab.datasets.block import utf8_error
+
+# A string (escapes included) or a bare token that is a number or a non-finite word. Strings
+# are matched so that a "NaN" inside one is skipped, and so their escapes can be looked at.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+_ESCAPED_UTF16 = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+                            r"|\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_JSON_SPACE = " \t\r\n"
+_DECODER = json.JSONDecoder()
+
+
+def json_error(line: bytes) -> tuple[str, dict[str, Any]]:
+    """The error code and parameters for ``line``, which the strict reader refused.
+
+    One of ``invalid_utf8`` (column and byte), ``non_finite_number`` (NaN, Infinity),
+    ``trailing_data`` (a second value after the first) or ``invalid_json`` (column and a
+    detail). Columns count characters from 1, at the first problem on the line.
+    """
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return utf8_error(line)
+    start = len(text) - len(text.lstrip(_JSON_SPACE))
+    stopped: int | None = None  # where Python's grammar stops, if it does
+    end = len(text)
+    try:
+        _, end = _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        stopped = exc.pos
+    except RecursionError:
+        return "invalid_json", {"column": start + 1, "detail": "nested too deeply"}
+    value = _value_problem(text, stopped if stopped is not None else end)
+    if value is not None:
+        return value
+    if stopped is not None:
+        return "invalid_json", {"column": stopped + 1, "detail": _unexpected(text, stopped)}
+    if text[end:].strip(_JSON_SPACE):
+        rest = end + len(text[end:]) - len(text[end:].lstrip(_JSON_SPACE))
+        return "trailing_data", {"column": rest + 1}
+    # Python's grammar takes the line whole: only the strict reader's own limits are left.
+    return "invalid_json", {"column": start + 1, "detail": "not accepted by the strict reader"}
+
+
+def _value_problem(text: str, before: int) -> tuple[str, dict[str, Any]] | None:
+    """A non-finite number, a number out of range or a lone surrogate before ``before``."""
+    for match in _TOKENS.finditer(text, 0, before + 1):
+        token, at = match.group(), match.start()
+        if at > before:
+            break
+        if token[0] == '"':
+            lone = _lone_surrogate(token)
+            if lone is not None:
+                return "invalid_json", {"column": at + lone + 1,
+                                        "detail": "a lone UTF-16 surrogate escape"}
+        elif token[-1] in "yN":  # Infinity, -Infinity, NaN
+            return "non_finite_number", {"column": at + 1}
+        elif float(token) in (float("inf"), float("-inf")):
+            return "invalid_json", {"column": at + 1,
+                                    "detail": "a number too large for a 64-bit float"}
+    return None
+
+
+def _lone_surrogate(string: str) -> int | None:
+    """The offset in ``string`` of a \\uD800-\\uDFFF escape that is not one half of a pair."""
+    if "\\u" not in string:
+        return None
+    for match in _ESCAPED_UTF16.finditer(string):
+        if match.group(1) is None or match.group(2) is None:  # a low half, or a high alone
+            if string[:match.start()].endswith("\\") and _escaped(string, match.start()):
+                continue
+            return match.start()
+    return None
+
+
+def _escaped(string: str, at: int) -> bool:
+    """Whether the backslash at ``at`` is itself escaped (preceded by an odd run of them)."""
+    run = len(string[:at]) - len(string[:at].rstrip("\\"))
+    return run % 2 == 1
+
+
+def _unexpected(text: str, at: int) -> str:
+    if at >= len(text.rstrip(_JSON_SPACE)):
+        return "the record ends too early"
+    char = text[at]
+    if ord(char) < 0x20:
+        return f"a control character (U+{ord(char):04X}) must be escaped"
+    return f"unexpected {char!r}"
