@@ -26,7 +26,8 @@ import numpy as np
 
 from trainlab.datasets.block import BlockSpec
 
-LIBRARY = Path(__file__).with_name("_scanner.so")
+# TRAINLAB_NATIVE_LIBRARY: another build of scanner.c (make test-native-asan's sanitizer build).
+LIBRARY = Path(os.environ.get("TRAINLAB_NATIVE_LIBRARY") or Path(__file__).with_name("_scanner.so"))
 _FALLBACK_REASONS = {1: "utf8", 2: "quote", 3: "carriage_return", 4: "nul", 5: "long_line",
                      6: "unsure_number", 7: "mixed_kinds", 8: "json", 9: "nested",
                      10: "escaped_key", 11: "too_many_fields"}
