@@ -207,7 +207,7 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
     that is a good record after all (a nested object, a repeated key, ...) sends the whole
     block to the Python paths.
     """
-    from trainlab.datasets.read_jsonl import _json_error, _kind_name
+    from trainlab.datasets.read_jsonl import json_error, kind_name
 
     n = result.n_ragged
     if not n:
@@ -225,11 +225,11 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
         try:
             value = _DECODE(text)
         except msgspec.DecodeError as exc:
-            errors.append((line, None, *_json_error(text, str(exc))))
+            errors.append((line, None, *json_error(text, str(exc))))
             continue
         if isinstance(value, dict):
             raise Declined("shape")
-        errors.append((line, None, "not_an_object", {"kind": _kind_name(value)}))
+        errors.append((line, None, "not_an_object", {"kind": kind_name(value)}))
     return errors
 
 

@@ -123,7 +123,7 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
         try:
             value = decode(line)
         except msgspec.DecodeError as exc:
-            code, params = _json_error(line, str(exc))
+            code, params = json_error(line, str(exc))
             if code == "trailing_data" and line_of is not None:  # inside a JSON array
                 code, params = "invalid_json", {**params, "detail": "a comma is missing "
                                                 "between two elements"}
@@ -133,7 +133,7 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
             errors.append((where, None, *utf8_error(line)))
             continue
         if not isinstance(value, dict):
-            errors.append((where, None, "not_an_object", {"kind": _kind_name(value)}))
+            errors.append((where, None, "not_an_object", {"kind": kind_name(value)}))
             continue
         good.append(line)
         good_lines.append(where)
@@ -153,7 +153,7 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
     return parsed
 
 
-def _json_error(line: bytes, message: str) -> tuple[str, dict[str, Any]]:
+def json_error(line: bytes, message: str) -> tuple[str, dict[str, Any]]:
     match = _MSGSPEC_BYTE.search(message)
     offset = int(match.group(1)) if match else len(line)
     column = len(line[:offset].decode("utf-8", errors="replace")) + 1
@@ -169,7 +169,7 @@ def _json_error(line: bytes, message: str) -> tuple[str, dict[str, Any]]:
     return "invalid_json", {"column": column, "detail": detail}
 
 
-def _kind_name(value: Any) -> str:
+def kind_name(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):
