@@ -421,6 +421,15 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
         return templates["en"].format_map(_Lenient(params))
 
 
+def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Fill in every entry's ``message`` of a report (a dataset's validation, a task check)
+    in ``lang`` from its code and parameters."""
+    for entry in (*report.get("errors", []), *report.get("warnings", [])):
+        params = {"line": entry.get("line"), **entry.get("params", {})}
+        entry["message"] = render(entry["code"], params, lang)
+    return report
+
+
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

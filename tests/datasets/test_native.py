@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainlab.datasets import native, scan, sketch, workers
+from trainlab.datasets import native, plan, scan, sketch, workers
 from trainlab.datasets.read_csv import NULL_VALUES
 from trainlab.datasets.stats import _FLOAT_RE
 from trainlab.errors import DatasetError
@@ -179,8 +179,8 @@ def csv_files(draw) -> bytes:
 @SETTINGS
 @given(data=csv_files(), block=st.sampled_from([64, 200, 1 << 22]))
 def test_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> None:
-    monkeypatch.setattr(scan, "BLOCK_BYTES", block)
-    monkeypatch.setattr(scan, "MAX_BLOCK_BYTES", 4 * block)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", block)
+    monkeypatch.setattr(plan, "MAX_BLOCK_BYTES", 4 * block)
     path = write("gen.csv", data)
     a, b = both_ways(ws, path, monkeypatch)
     assert_datasets_same(a, b)
@@ -251,7 +251,7 @@ def many_rows(n: int, seed: int = 0) -> bytes:
 def test_many_blocks_all_native_with_sketches_and_top_values(ws, write, monkeypatch) -> None:
     """Ids and text go to sketches, 3,000 codes to top values: the same profile either way,
     and no block needed the Python paths."""
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 1 << 20)
     path = write("big.csv", many_rows(60_000))
     calls: list[int] = []
     original = scan.parse_block
@@ -328,7 +328,7 @@ def jsonl_files(draw) -> bytes:
 @SETTINGS
 @given(data=jsonl_files(), block=st.sampled_from([64, 300, 1 << 22]))
 def test_jsonl_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> None:
-    monkeypatch.setattr(scan, "BLOCK_BYTES", block)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", block)
     path = write("gen.jsonl", data)
     a, b = both_ways(ws, path, monkeypatch)
     assert_datasets_same(a, b)
@@ -345,7 +345,7 @@ def test_jsonl_common_shapes_are_all_native(ws, write, monkeypatch) -> None:
         # \u escapes on even lines, raw UTF-8 on odd ones (json's C encoder, and msgspec's)
         lines.append(json.dumps(record) if i % 2 == 0 else msgspec.json.encode(record).decode())
     path = write("common.jsonl", "\n".join(lines) + "\n")
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 1 << 20)
     calls: list[int] = []
     original = scan.parse_block
     monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
@@ -391,7 +391,7 @@ def test_blocks_mostly_with_errors_move_from_threads_to_processes(ws, write, mon
     """Blocks the scanner takes stay in threads, bad lines and all; when most blocks go to the
     strict readers (here: nested objects, and bad lines), which hold the GIL, the rest of the
     file goes to worker processes, with the same report."""
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     started: list[int] = []
     original = workers.BlockPool.__init__
@@ -412,11 +412,11 @@ def test_a_source_that_shrinks_while_copied_is_stored_as_read(ws, write, monkeyp
     source ends early, what was read is what is stored, hashed and scanned."""
     import hashlib
 
-    from trainlab.datasets import dataset as dataset_module
+    from trainlab.datasets import copying
 
-    monkeypatch.setattr(dataset_module, "MAPPED_CHUNK", 1 << 16)
+    monkeypatch.setattr(copying, "MAPPED_CHUNK", 1 << 16)
     path = write("grow.csv", many_rows(20_000))
-    original = dataset_module._copy_range
+    original = copying._copy_range
     copied: list[int] = []
 
     def short(source, target, source_at, target_at, count):
@@ -425,7 +425,7 @@ def test_a_source_that_shrinks_while_copied_is_stored_as_read(ws, write, monkeyp
         copied.append(original(source, target, source_at, target_at, count))
         return copied[-1]
 
-    monkeypatch.setattr(dataset_module, "_copy_range", short)
+    monkeypatch.setattr(copying, "_copy_range", short)
     ds = ws.datasets.add(path)
     stored = ds.path.read_bytes()
     assert len(stored) == ds.size_bytes == 1 << 18

@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trainlab.datasets.dataset import localize_report
 from trainlab.datasets.rows import iter_tables
 from trainlab.errors import DatasetError, dataset_error
+from trainlab.i18n import localize_report
 
 if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset
