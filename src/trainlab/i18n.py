@@ -367,10 +367,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
         "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
     },
-    "too_many_records": {
-        "en": "{count} records in one predict call; send at most {limit} per call.",
-        "fa": "{count} رکورد در یک فراخوانی predict؛ در هر فراخوانی حداکثر {limit} رکورد بفرستید.",
-    },
     "model_not_ready": {
         "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
         "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",
