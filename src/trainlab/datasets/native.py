@@ -53,7 +53,7 @@ class _Column(ctypes.Structure):
 
 class _Result(ctypes.Structure):
     _fields_ = [
-        ("status", ctypes.c_int64), ("reason", ctypes.c_int64), ("reason_line", ctypes.c_int64),
+        ("status", ctypes.c_int64), ("reason", ctypes.c_int64),
         ("n_lines", ctypes.c_int64), ("rows_total", ctypes.c_int64),
         ("rows_valid", ctypes.c_int64), ("blank", ctypes.c_int64),
         ("first_blank", ctypes.c_int64), ("n_ragged", ctypes.c_int64),

@@ -4,9 +4,9 @@
  * This is the native fast path of trainlab.datasets (see native.py, which loads it with
  * ctypes: no Python headers, so one build serves every Python version). It gives exactly the
  * answer of the Python paths (Arrow's readers, or the strict csv module and msgspec, then
- * stats.py), or it gives up on the block (status FALLBACK) and the Python paths read it
- * instead, naming every bad line. It gives up on anything it does not decide exactly the same
- * way. CSV: invalid UTF-8, a misplaced or unbalanced quote, a lone carriage return, a NUL
+ * stats.py), naming ragged CSV rows and setting aside bad JSON lines itself, or it gives up on
+ * the block (status FALLBACK) and the Python paths read it instead. It gives up on anything it
+ * does not decide exactly the same way. CSV: invalid UTF-8, a misplaced or unbalanced quote, a lone carriage return, a NUL
  * byte, a long line, a value that may or may not be a number to Arrow (" 5", "+5", "0x1F",
  * "inf", "1e999", "-0"), and a column that mixes numbers with text within its first 64 values
  * (stats.py counts those kinds by regex). JSON Lines: see jsonl_scan below.
@@ -60,12 +60,11 @@ typedef struct {
 typedef struct {
     int64_t status;
     int64_t reason;
-    int64_t reason_line;
     int64_t n_lines, rows_total, rows_valid;
     int64_t blank, first_blank;
-    int64_t n_ragged;
-    int64_t *ragged_line;
-    int64_t *ragged_actual;
+    int64_t n_ragged;  /* the records set aside: CSV rows of another width, JSON Lines lines */
+    int64_t *ragged_line;    /* their block-relative line */
+    int64_t *ragged_actual;  /* CSV: how many values; JSON Lines: where the line starts */
     int64_t ncols;
     Column *cols;
     char *arena;
@@ -778,10 +777,9 @@ static int add_ragged(Result *r, int64_t line, int64_t actual) {
     return 1;
 }
 
-static Result *give_up(Result *r, int reason, int64_t line) {
+static Result *give_up(Result *r, int reason) {
     r->status = FALLBACK;
     r->reason = reason;
-    r->reason_line = line;
     return r;
 }
 
@@ -1151,8 +1149,8 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     if (!r) return NULL;
     r->ncols = ncols;
     r->first_blank = -1;
-    if (n >= ((int64_t)1 << 31) || ncols < 1) return give_up(r, W_LONG, -1);
-    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8, -1);
+    if (n >= ((int64_t)1 << 31) || ncols < 1) return give_up(r, W_LONG);
+    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8);
 
     unsigned char special[256] = {0}, qspecial[256] = {0};
     special[(unsigned char)delimiter] = special['\n'] = special['\r'] = special[0] = 1;
@@ -1167,7 +1165,7 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     int64_t un_len = 0, rows = 0, line = 0, i = 0;
     Marks marks = {-128, 0};
 #define DONE() do { free(spans); free(unescaped); } while (0)
-#define FAIL(reason) do { DONE(); return give_up(r, reason, rec_line); } while (0)
+#define FAIL(reason) do { DONE(); return give_up(r, reason); } while (0)
 #define OOM() do { DONE(); csv_free(r); return NULL; } while (0)
     if (!spans) OOM();
     while (i < n) {
@@ -1251,7 +1249,7 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     free(sc.cls); free(sc.ival); free(sc.fval);
     if (why < 0) OOM();
     DONE();
-    if (why) return give_up(r, why, -1);
+    if (why) return give_up(r, why);
     r->status = OK;
     return r;
 #undef DONE
@@ -1264,8 +1262,10 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
  * escapes, values that are strings, numbers, booleans, null, or arrays of those (one kind of
  * scalar per array, integers and other numbers together). Anything else (nested objects,
  * arrays of arrays, a repeated key, a field holding several kinds, -0, an integer over 18
- * digits) and every error (malformed JSON, NaN, two objects on a line, a line that is not an
- * object) declines the block: the Python paths read it and name each bad line.
+ * digits) is not taken. Such a line, and every bad one (malformed JSON, NaN, two objects on a
+ * line, a line that is not an object), is set aside (ragged_line, ragged_actual: its line and
+ * where it starts) and the rest of the block is scanned: native.py reads each of them with
+ * msgspec, which words the error, or declines the block if one is a good record after all.
  */
 #define MAX_FIELDS 512
 
@@ -1449,8 +1449,8 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
     Result *r = calloc(1, sizeof(Result));
     if (!r) return NULL;
     r->first_blank = -1;
-    if (n >= ((int64_t)1 << 31)) return give_up(r, W_LONG, -1);
-    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8, -1);
+    if (n >= ((int64_t)1 << 31)) return give_up(r, W_LONG);
+    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8);
     const unsigned char *s = (const unsigned char *)data;
     int64_t max_rows = count_newlines(s, n) + 1;
     JCol *cols = calloc(MAX_FIELDS, sizeof(JCol));
@@ -1650,7 +1650,7 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
     free(cols);
     free(in.unescaped);
     if (why < 0) { csv_free(r); return NULL; }
-    if (why) return give_up(r, why, line);
+    if (why) return give_up(r, why);
     r->status = OK;
     return r;
 }
