@@ -8,6 +8,7 @@ install goes on without it and trainlab reads CSV and JSON Lines with its Python
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = Path("src/trainlab/datasets/scanner.c")
 LIBRARY = SOURCE.with_name("_scanner.so")
+SEMANTICS = SOURCE.with_name("semantics.py")  # writes scanner_semantics.h, which scanner.c includes
 
 
 class NativeScannerHook(BuildHookInterface):
@@ -27,6 +29,10 @@ class NativeScannerHook(BuildHookInterface):
         if self.target_name != "wheel" or os.environ.get("TRAINLAB_NO_NATIVE") == "1":
             return
         root = Path(self.root)
+        spec = importlib.util.spec_from_file_location("trainlab_semantics", root / SEMANTICS)
+        semantics = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(semantics)
+        semantics.write_header()
         source, library = root / SOURCE, root / LIBRARY
         compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
         if compiler is None:

@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trainlab.datasets import native, plan, scan, sketch, workers
-from trainlab.datasets.read_csv import NULL_VALUES
-from trainlab.datasets.stats import _FLOAT_RE
+from trainlab.datasets.semantics import FLOAT_PATTERN, NULL_WORDS
 from trainlab.errors import DatasetError
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
@@ -83,7 +82,7 @@ def arrow_reading(value: str) -> tuple[object, object, bool]:
             return pc.cast(pa.array([value]), target)[0].as_py()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-    regex = pc.match_substring_regex(pa.array([value]), _FLOAT_RE, ignore_case=True)[0].as_py()
+    regex = pc.match_substring_regex(pa.array([value]), FLOAT_PATTERN, ignore_case=True)[0].as_py()
     return cast(pa.int64()), cast(pa.float64()), regex
 
 
@@ -92,7 +91,7 @@ def arrow_reading(value: str) -> tuple[object, object, bool]:
 @settings(max_examples=800, deadline=None)
 def test_values_read_as_arrow_and_the_regexes_read_them(value: str) -> None:
     kind, parsed = native.classify(value)
-    if value in NULL_VALUES:
+    if value in NULL_WORDS:
         assert kind == "null"
         return
     if kind == "unsure" or not value:

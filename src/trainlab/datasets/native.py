@@ -9,7 +9,9 @@ so blocks are scanned on every core by threads of one process.
 
 The library is built when trainlab is installed (``hatch_build.py``). Without a C compiler
 there is none, :data:`AVAILABLE` is false, and every block takes the Python paths: slower,
-with the same answers. ``TRAINLAB_NATIVE=0`` turns it off.
+with the same answers. ``TRAINLAB_NATIVE=0`` turns it off. A library built from another
+``scanner.c`` or other rules (:mod:`.semantics`) is not loaded, with a warning saying how to
+rebuild it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,16 +27,20 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from trainlab.datasets import semantics
 from trainlab.datasets.block import BlockSpec
+from trainlab.datasets.semantics import (
+    DECLINE_NAMES,
+    KIND_CODES,
+    KIND_NAMES,
+    M_SKETCH,
+    M_TOP,
+    M_VALUES,
+)
 
 LIBRARY = Path(__file__).with_name("_scanner.so")
-_FALLBACK_REASONS = {1: "utf8", 2: "quote", 3: "carriage_return", 4: "nul", 5: "long_line",
-                     6: "unsure_number", 7: "mixed_kinds", 8: "json", 9: "nested",
-                     10: "escaped_key", 11: "too_many_fields"}
-INTEGER, NUMBER, BOOLEAN, STRING, LIST = 1, 2, 3, 4, 6
-_KINDS = {INTEGER: "integer", NUMBER: "number", BOOLEAN: "boolean", STRING: "string",
-          LIST: "list"}
-M_VALUES, M_TOP, M_SKETCH = 1, 2, 3
+INTEGER, NUMBER, BOOLEAN, STRING, LIST = (KIND_CODES[kind] for kind in (
+    "integer", "number", "boolean", "string", "list"))
 _I64, _F64 = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double)
 
 
@@ -62,15 +69,25 @@ class _Result(ctypes.Structure):
         ("cols", ctypes.POINTER(_Column)), ("arena", ctypes.c_void_p),
         ("arena_len", ctypes.c_int64),
         ("name_off", ctypes.c_void_p), ("name_len", ctypes.c_void_p),
+        ("arena_cap", ctypes.c_int64), ("ragged_cap", ctypes.c_int64),  # the scanner's own
     ]
 
 
-def _load() -> ctypes.CDLL | None:
-    if os.environ.get("TRAINLAB_NATIVE", "1") == "0" or not LIBRARY.exists():
+def _load(path: Path = LIBRARY) -> ctypes.CDLL | None:
+    if os.environ.get("TRAINLAB_NATIVE", "1") == "0" or not path.exists():
         return None
     try:
-        lib = ctypes.CDLL(str(LIBRARY))
+        lib = ctypes.CDLL(str(path))
     except OSError:
+        return None
+    stale = _stale(lib)
+    if stale:
+        warnings.warn(
+            f"trainlab: {path} was not built from this trainlab ({stale}); it is not used, and "
+            "CSV and JSON Lines files are read by the slower Python paths until it is rebuilt: "
+            "reinstall trainlab (pip install -e .), or run `python -m trainlab.datasets.semantics` "
+            f"then `cc -O3 -fPIC -shared -o {path} {path.with_name('scanner.c')}`.",
+            RuntimeWarning, stacklevel=2)
         return None
     lib.csv_scan.restype = ctypes.POINTER(_Result)
     lib.csv_scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int64,
@@ -92,6 +109,23 @@ def _load() -> ctypes.CDLL | None:
     lib.poly_hash.argtypes = [ctypes.c_char_p, ctypes.c_int64]
     lib.poly_hash.restype = ctypes.c_uint64
     return lib
+
+
+def _stale(lib: ctypes.CDLL) -> str | None:
+    """Why ``lib`` does not match this Python side, or None if it does."""
+    if not hasattr(lib, "scanner_abi"):
+        return "it does not say its ABI"
+    found = {}
+    for name in ("scanner_abi", "scanner_rules", "scanner_result_size", "scanner_column_size"):
+        function = getattr(lib, name)
+        function.argtypes, function.restype = [], ctypes.c_int64
+        found[name] = function()
+    expected = {"scanner_abi": semantics.SCANNER_ABI, "scanner_rules": semantics.RULES,
+                "scanner_result_size": ctypes.sizeof(_Result),
+                "scanner_column_size": ctypes.sizeof(_Column)}
+    wrong = [f"{name}() is {found[name]}, expected {value}"
+             for name, value in expected.items() if found[name] != value]
+    return "; ".join(wrong) or None
 
 
 _LIB = _load()
@@ -178,7 +212,7 @@ def _scanned(pointer: Any) -> Iterator[tuple[_Result, bytes]]:
     try:
         result = pointer.contents
         if result.status:
-            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+            raise Declined(DECLINE_NAMES.get(result.reason, str(result.reason)))
         arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
         yield result, arena
     finally:
@@ -248,7 +282,7 @@ def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
     if col.count == 0:
         return part
     kind = col.kind
-    part["kinds"] = {_KINDS[kind]: col.count}
+    part["kinds"] = {KIND_NAMES[kind]: col.count}
     if kind in (INTEGER, NUMBER):
         part["num"] = [col.num_n, col.num_min, col.num_max, col.num_mean, col.num_m2, 0]
     elif kind == STRING:
@@ -285,7 +319,7 @@ def classify(value: str) -> tuple[str, Any]:
     raw = value.encode("utf-8")
     ival, fval = ctypes.c_int64(0), ctypes.c_double(0.0)
     code = _LIB.csv_classify(raw, len(raw), ctypes.byref(ival), ctypes.byref(fval))
-    name = {0: "null", 1: "integer", 2: "number", 3: "boolean", 4: "string", 5: "unsure"}[code]
+    name = KIND_NAMES[code]
     return name, {"integer": ival.value, "number": fval.value,
                   "boolean": bool(ival.value)}.get(name)
 

@@ -24,21 +24,13 @@
 #include <emmintrin.h>
 #endif
 
-#define SKETCH_K 1024
-#define SKETCH_CAP 4096
-#define BLOCK_VALUES 2000
-#define BLOCK_TOP 100
-#define SAMPLE 1000
-#define SAMPLE_DISTINCT 900
-#define TYPE_SAMPLE 64
+/* The rules shared with the Python paths (null and boolean words, limits, the codes of kinds,
+ * modes and decline reasons W_*), written from semantics.py: see that file. */
+#include "scanner_semantics.h"
+
+#define SKETCH_CAP (4 * SKETCH_K)
 
 enum { OK = 0, FALLBACK = 1, NO_MEMORY = 2 };
-enum { K_NULL = 0, K_INT = 1, K_FLOAT = 2, K_BOOL = 3, K_STR = 4, K_UNSURE = 5 };
-enum { M_NONE = 0, M_VALUES = 1, M_TOP = 2, M_SKETCH = 3 };
-/* Why a block fell back (for tests and for whoever tunes this). */
-enum { W_UTF8 = 1, W_QUOTE, W_CR, W_NUL, W_LONG, W_UNSURE, W_MIXED, W_JSON, W_NESTED,
-       W_ESCAPE, W_FIELDS };
-enum { K_LIST = 6 };  /* JSON Lines: a column of arrays (their lengths are counted) */
 
 typedef struct {
     int64_t count;  /* non-null values */
@@ -75,6 +67,13 @@ typedef struct {
     int64_t arena_cap, ragged_cap;
 } Result;
 
+/* What this build is, for native.py to decline a library built from another scanner.c or
+ * other rules: the ABI (structs and calls), the rules' fingerprint, the structs' sizes. */
+int64_t scanner_abi(void) { return SCANNER_ABI; }
+int64_t scanner_rules(void) { return SCANNER_RULES; }
+int64_t scanner_result_size(void) { return (int64_t)sizeof(Result); }
+int64_t scanner_column_size(void) { return (int64_t)sizeof(Column); }
+
 /* A value: its offset and length in the block, or (offset >= the block's length) in the buffer
  * of quoted values whose doubled quotes were made single. */
 typedef struct {
@@ -93,8 +92,8 @@ static inline const char *span_ptr(const Source *src, Span f) {
 }
 
 /* -- hashes, as in sketch.py --------------------------------------------------------------- */
-static const uint64_t P = 0x100000001B3ULL;
-static const uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL;
+static const uint64_t P = HASH_P;
+static const uint64_t GOLDEN = HASH_GOLDEN;
 
 static inline uint32_t splitmix32(uint64_t z) {
     z += GOLDEN;
@@ -374,28 +373,7 @@ int drop_pages(char *base, int64_t start, int64_t length) {
 #endif
 
 /* -- values --------------------------------------------------------------------------------- */
-static inline __attribute__((always_inline)) int is_null(const char *s, int64_t n) {
-    if (n > 4) return 0;
-    switch (n) {
-    case 0: return 1;
-    case 2: return !memcmp(s, "NA", 2);
-    case 3: return !memcmp(s, "N/A", 3) || !memcmp(s, "NaN", 3) || !memcmp(s, "nan", 3);
-    case 4: return !memcmp(s, "NULL", 4) || !memcmp(s, "null", 4) || !memcmp(s, "None", 4);
-    default: return 0;
-    }
-}
-
-static int is_bool(const char *s, int64_t n, int *value) {
-    if (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) {
-        *value = 1;
-        return 1;
-    }
-    if (n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))) {
-        *value = 0;
-        return 1;
-    }
-    return 0;
-}
+/* is_null and is_bool: in scanner_semantics.h. */
 
 static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -970,7 +948,7 @@ static inline __attribute__((always_inline)) int finish_body(
             kmv_add(&kmv, splitmix32(key));
         }
         seen++;
-        if (counting && seen == SAMPLE && count >= 4 * BLOCK_VALUES && t.n >= SAMPLE_DISTINCT) {
+        if (counting && seen == SAMPLE && count >= SAMPLE_MIN_COUNT && t.n >= SAMPLE_DISTINCT) {
             counting = 0;  /* ids, free text: a sketch is all they will get */
             mode = M_SKETCH;
             for (int64_t e = 0; e < t.n; e++) kmv_add(&kmv, splitmix32(t.e[e].key));

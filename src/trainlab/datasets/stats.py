@@ -18,16 +18,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trainlab.datasets.block import ARROW_REFUSED
+from trainlab.datasets.semantics import (
+    BLOCK_TOP,
+    BLOCK_VALUES,
+    BOOL_WORDS,
+    FLOAT_PATTERN,
+    INT_PATTERN,
+    SAMPLE,
+    SAMPLE_DISTINCT,
+    SAMPLE_MIN_COUNT,
+    TYPE_SAMPLE,
+)
 from trainlab.datasets.sketch import estimate, hash_values, smallest
 
 _POOL = pa.system_memory_pool()  # hash tables given back at once, not kept by mimalloc
 EXACT_DISTINCT = 10_000  # distinct values kept exactly per field
-BLOCK_VALUES = 2_000  # a block with more distinct values than this sends a sketch instead
-BLOCK_TOP = 100
 TOP_SHOWN = 10
-_INT_RE = r"^\s*[-+]?\d+\s*$"
-_FLOAT_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*[-+]?(inf|infinity)\s*$"
-_BOOL_VALUES = pa.array(["true", "false", "True", "False", "TRUE", "FALSE"])
+_BOOL_WORDS = pa.array(BOOL_WORDS)
 KIND_ORDER = ("integer", "number", "boolean", "string", "list", "object")
 
 
@@ -58,19 +65,19 @@ def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
     if count == 0:
         return pa.nulls(len(array)), {}
     valid = array.drop_null() if array.null_count else array
-    sample = valid.slice(0, 64)
+    sample = valid.slice(0, TYPE_SAMPLE)
     for target, kind in ((pa.int64(), "integer"), (pa.float64(), "number")):
         try:
             pc.cast(sample, target)  # a failing cast is slow: try a few values first
             return pc.cast(array, target), {kind: count}
         except ARROW_REFUSED:
             continue
-    if pc.all(pc.is_in(valid, _BOOL_VALUES)).as_py():
+    if pc.all(pc.is_in(valid, _BOOL_WORDS)).as_py():
         return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}
-    if not pc.any(pc.match_substring_regex(sample, _FLOAT_RE, ignore_case=True)).as_py():
+    if not pc.any(pc.match_substring_regex(sample, FLOAT_PATTERN, ignore_case=True)).as_py():
         return array, {"string": count}  # text from its first values on: no numbers to count
-    ints = pc.sum(pc.match_substring_regex(valid, _INT_RE)).as_py() or 0
-    floats = (pc.sum(pc.match_substring_regex(valid, _FLOAT_RE, ignore_case=True)).as_py()
+    ints = pc.sum(pc.match_substring_regex(valid, INT_PATTERN)).as_py() or 0
+    floats = (pc.sum(pc.match_substring_regex(valid, FLOAT_PATTERN, ignore_case=True)).as_py()
               or 0) - ints
     kinds = {k: v for k, v in (("integer", ints), ("number", floats)) if v}
     kinds["string"] = count - ints - floats
@@ -79,7 +86,7 @@ def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
 
 def numeric_part(array: pa.Array) -> pa.Array:
     """The values of a mixed text column that read as numbers, as float64."""
-    mask = pc.match_substring_regex(array, _FLOAT_RE, ignore_case=True)
+    mask = pc.match_substring_regex(array, FLOAT_PATTERN, ignore_case=True)
     picked = array.filter(pc.fill_null(mask, False))
     return pc.cast(pc.utf8_trim_whitespace(picked), pa.float64())  # " 7" is a number too
 
@@ -139,17 +146,13 @@ def _arrow_partial(array: pa.Array, kinds: dict[str, int], sketch_only: bool = F
     return part
 
 
-SAMPLE = 1000
-SAMPLE_DISTINCT = 900  # of SAMPLE values: the block surely holds over BLOCK_VALUES distinct
-
-
 def _mostly_distinct(values: pa.Array) -> bool:
     """Whether a large block's first values are nearly all different (ids, free text).
 
     Then counting every value would end in a sketch anyway: 900 distinct among 1,000 values
     means several thousand distinct in the block. Skipping the count saves its hash table.
     """
-    if len(values) < 4 * BLOCK_VALUES:
+    if len(values) < SAMPLE_MIN_COUNT:
         return False
     return pc.count_distinct(values.slice(0, SAMPLE)).as_py() >= SAMPLE_DISTINCT
 
