@@ -279,7 +279,7 @@ def test_sketch_of_a_block_is_the_k_smallest_distinct_hashes(ws, write) -> None:
     result = native.scan_csv_block(body, spec)
     ids = pa.array([str(i) for i in range(20_000)]).cast(pa.int64())
     expected = sketch.smallest(sketch.hash_values(ids))
-    assert np.array_equal(result["fields"]["id"]["sketch"], expected)
+    assert np.array_equal(result.fields["id"].sketch, expected)
 
 
 # -- JSON Lines -----------------------------------------------------------------------------
@@ -381,9 +381,9 @@ def test_jsonl_bad_lines_are_named_without_leaving_the_scanner(line: str, code: 
 
     data = ('{"a": 1}\n' + line + '\n{"a": 2.5}\n').encode()
     result = native.scan_jsonl_block(data, BlockSpec("jsonl", 0, len(data), data=data))
-    assert [(e[0], e[2]) for e in result["errors"]] == [(1, code)]
-    assert (result["rows_total"], result["rows_valid"]) == (3, 2)
-    assert result["fields"]["a"]["kinds"] == {"number": 2}
+    assert [(e[0], e[2]) for e in result.errors] == [(1, code)]
+    assert (result.rows_total, result.rows_valid) == (3, 2)
+    assert result.fields["a"].kinds == {"number": 2}
 
 
 def test_blocks_mostly_with_errors_move_from_threads_to_processes(ws, write, monkeypatch) -> None:

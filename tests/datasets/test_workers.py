@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import jsonl, workspace_files
 from trainlab.datasets.parse import BlockSpec
+from trainlab.datasets.result import BlockResult
 from trainlab.datasets.scan import scan_block
 from trainlab.datasets.workers import BlockPool, WorkerError
 
@@ -21,14 +22,14 @@ def test_pool_results_in_order_with_local_help(tmp_path) -> None:
         at += len(line)
     seen_local: list[int] = []
 
-    def local(spec: BlockSpec) -> dict:
+    def local(spec: BlockSpec) -> BlockResult:
         seen_local.append(spec.start)
         return scan_block(spec)
 
     with BlockPool(1) as pool:
         results = list(pool.imap(iter(specs), local=local))
     assert [spec.start for spec, _ in results] == offsets
-    assert [r["fields"]["i"]["values"] for _, r in results] == [{i: 1} for i in range(40)]
+    assert [r.fields["i"].values for _, r in results] == [{i: 1} for i in range(40)]
     assert seen_local and len(seen_local) < 40  # both sides worked
 
 

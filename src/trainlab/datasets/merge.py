@@ -7,6 +7,7 @@ from typing import Any
 
 from trainlab.datasets.jsonarray import StructureError
 from trainlab.datasets.parse import BlockSpec, Limits
+from trainlab.datasets.result import BlockResult
 from trainlab.datasets.stats import FieldAcc, field_profile
 
 MAX_ERRORS = 1000
@@ -40,12 +41,12 @@ class Merger:
         for name in names:
             self.fields.setdefault(name, FieldAcc())
 
-    def add(self, spec: BlockSpec, result: dict[str, Any]) -> None:
-        offset = 0 if result["mapped"] else self.line
+    def add(self, spec: BlockSpec, result: BlockResult) -> None:
+        offset = 0 if result.mapped else self.line
         first = spec.line_map[0] if spec.line_map else offset
         self.index.append({"start": spec.start, "end": spec.end, "line": first,
-                           "rows_before": self.rows_valid, "rows": result["rows_valid"]})
-        for line, field_name, code, params in result["errors"]:
+                           "rows_before": self.rows_valid, "rows": result.rows_valid})
+        for line, field_name, code, params in result.errors:
             if len(self.errors) < MAX_ERRORS:
                 entry = {"line": line + offset + 1, "code": code, "params": params}
                 if field_name is not None:
@@ -53,23 +54,23 @@ class Merger:
                 if "end_line" in params:
                     params["end_line"] = params["end_line"] + offset + 1
                 self.errors.append(entry)
-        for code, n in result["error_counts"].items():
+        for code, n in result.error_counts.items():
             self.error_counts[code] = self.error_counts.get(code, 0) + n
-        for line, code, params in result["warnings"]:
+        for line, code, params in result.warnings:
             if len(self.warnings) < MAX_WARNINGS:
                 self.warnings.append({"code": code, "line": line + offset + 1, "params": params})
-        for acc, (count, first) in ((self.blank, result["blank"]), (self.long, result["long"])):
+        for acc, (count, first) in ((self.blank, result.blank), (self.long, result.long)):
             if count:
                 if acc[1] < 0:
                     acc[1] = first + offset
                 acc[0] += count
-        for name, part in result["fields"].items():
+        for name, part in result.fields.items():
             self.fields.setdefault(name, FieldAcc()).add(part)
-            if part["values"] is None and part["count"]:
+            if part.values is None and part.count:
                 self.many_values.add(name)
-        self.rows_total += result["rows_total"]
-        self.rows_valid += result["rows_valid"]
-        self.line += result["n_lines"]
+        self.rows_total += result.rows_total
+        self.rows_valid += result.rows_valid
+        self.line += result.n_lines
 
     def finish(self, size: int, fatal: StructureError | None,
                header_warnings: list[tuple[str, dict]]) -> ScanResult:

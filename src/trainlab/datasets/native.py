@@ -29,6 +29,7 @@ import numpy as np
 
 from trainlab.datasets import semantics
 from trainlab.datasets.block import BlockSpec
+from trainlab.datasets.result import BlockResult, FieldPart, LenStats, NumStats
 from trainlab.datasets.semantics import (
     DECLINE_NAMES,
     KIND_CODES,
@@ -141,7 +142,7 @@ class Declined(Exception):
         self.reason = reason
 
 
-def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
+def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
     """The block result of :func:`trainlab.datasets.scan.scan_block` for a CSV block (its bytes,
     or a view of them in a mapped file).
 
@@ -162,7 +163,7 @@ def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
         return _block_result(spec, result, fields, errors)
 
 
-def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
+def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
     """The block result of :func:`trainlab.datasets.scan.scan_block` for a JSON Lines block.
 
     Raises :class:`Declined` when the block needs the Python paths (a record of a shape the
@@ -219,18 +220,14 @@ def _scanned(pointer: Any) -> Iterator[tuple[_Result, bytes]]:
         _LIB.csv_free(pointer)  # type: ignore[union-attr]
 
 
-def _block_result(spec: BlockSpec, result: _Result, fields: dict[str, dict],
-                  errors: list[tuple]) -> dict[str, Any]:
+def _block_result(spec: BlockSpec, result: _Result, fields: dict[str, FieldPart],
+                  errors: list[tuple]) -> BlockResult:
     counts: dict[str, int] = {}
     for error in errors:
         counts[error[2]] = counts.get(error[2], 0) + 1
-    return {
-        "start": spec.start, "n_lines": result.n_lines, "rows_total": result.rows_total,
-        "rows_valid": result.rows_valid, "errors": errors, "error_counts": counts,
-        "warnings": [], "blank": (result.blank, result.first_blank), "long": (0, -1),
-        "fields": fields, "mapped": False,
-        "native": True,  # read here, not by the strict readers (scan._threaded counts those)
-    }
+    return BlockResult(spec.start, result.n_lines, result.rows_total, result.rows_valid, errors,
+                       counts, [], (result.blank, result.first_blank), (0, -1), fields,
+                       native=True)
 
 
 def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
@@ -275,21 +272,19 @@ def _array(address: int, n: int, dtype: type) -> np.ndarray:
     return np.frombuffer(ctypes.string_at(address, n * size), dtype)
 
 
-def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
-    part: dict[str, Any] = {"count": col.count, "kinds": {}, "num": None, "len": None,
-                            "list_len": None, "empty": 0, "values": None, "top": [],
-                            "sketch": None}
+def _partial(col: _Column, arena: bytes) -> FieldPart:
+    part = FieldPart(col.count)
     if col.count == 0:
         return part
     kind = col.kind
-    part["kinds"] = {KIND_NAMES[kind]: col.count}
+    part.kinds = {KIND_NAMES[kind]: col.count}
     if kind in (INTEGER, NUMBER):
-        part["num"] = [col.num_n, col.num_min, col.num_max, col.num_mean, col.num_m2, 0]
+        part.num = NumStats(col.num_n, col.num_min, col.num_max, col.num_mean, col.num_m2, 0)
     elif kind == STRING:
-        part["len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
-        part["empty"] = col.empty
+        part.lengths = LenStats(col.len_n, col.len_min, col.len_max, col.len_sum)
+        part.empty = col.empty
     elif kind == LIST:
-        part["list_len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
+        part.list_lengths = LenStats(col.len_n, col.len_min, col.len_max, col.len_sum)
         return part
     if col.mode in (M_VALUES, M_TOP):
         n = col.n_entries
@@ -305,11 +300,11 @@ def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
         else:
             values = _array(col.e_int, n, np.int64).tolist()
         if col.mode == M_VALUES:
-            part["values"] = dict(zip(values, counts))
+            part.values = dict(zip(values, counts))
         else:
-            part["top"] = list(zip(values, counts))
+            part.top = list(zip(values, counts))
     if col.mode in (M_TOP, M_SKETCH):
-        part["sketch"] = _array(col.sketch, col.n_sketch, np.uint32)
+        part.sketch = _array(col.sketch, col.n_sketch, np.uint32)
     return part
 
 

@@ -18,7 +18,6 @@ import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import pyarrow as pa
 
@@ -29,6 +28,7 @@ from trainlab.datasets.mapping import drop_pages, mapped_chunks, mapped_file
 from trainlab.datasets.merge import MAX_ERRORS, MAX_WARNINGS, Merger, ScanResult
 from trainlab.datasets.parse import BlockSpec, Limits, parse_block
 from trainlab.datasets.plan import plan_blocks, plan_json, read_chunks
+from trainlab.datasets.result import BlockResult
 from trainlab.datasets.stats import block_field_stats
 
 PARALLEL_MIN_BYTES = 24 * 1024 * 1024
@@ -36,14 +36,14 @@ NATIVE_THREADED = ("csv", "jsonl")  # formats scanned in threads when the native
 
 
 # -- per block (runs in a worker) ------------------------------------------------------------
-def scan_block(spec: BlockSpec) -> dict[str, Any]:
+def scan_block(spec: BlockSpec) -> BlockResult:
     try:
         return _scan_block(spec)
     finally:  # hand back what the block's computations held (Arrow's pools keep it otherwise)
         pa.default_memory_pool().release_unused()
 
 
-def _scan_block(spec: BlockSpec) -> dict[str, Any]:
+def _scan_block(spec: BlockSpec) -> BlockResult:
     if native.AVAILABLE and spec.line_map is None:
         data = spec.view if spec.view is not None else spec.read()
         try:
@@ -57,19 +57,19 @@ def _scan_block(spec: BlockSpec) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for error in errors:
         counts[error[2]] = counts.get(error[2], 0) + 1
-    return {
-        "start": spec.start,
-        "n_lines": parsed.n_lines,
-        "rows_total": parsed.rows_total,
-        "rows_valid": parsed.table.num_rows,
-        "errors": errors[:MAX_ERRORS],
-        "error_counts": counts,
-        "warnings": parsed.warnings[:MAX_WARNINGS],
-        "blank": (parsed.blank_lines, parsed.first_blank),
-        "long": (parsed.long_lines, parsed.first_long),
-        "fields": block_field_stats(parsed.table, spec.fmt, parsed.mixed, spec.sketch_only),
-        "mapped": spec.line_map is not None,
-    }
+    return BlockResult(
+        start=spec.start,
+        n_lines=parsed.n_lines,
+        rows_total=parsed.rows_total,
+        rows_valid=parsed.table.num_rows,
+        errors=errors[:MAX_ERRORS],
+        error_counts=counts,
+        warnings=parsed.warnings[:MAX_WARNINGS],
+        blank=(parsed.blank_lines, parsed.first_blank),
+        long=(parsed.long_lines, parsed.first_long),
+        fields=block_field_stats(parsed.table, spec.fmt, parsed.mixed, spec.sketch_only),
+        mapped=spec.line_map is not None,
+    )
 
 
 def _pool_size() -> int:
@@ -77,7 +77,7 @@ def _pool_size() -> int:
 
 
 def _results(specs: Iterator[BlockSpec], parallel: bool | None, seen: list[int],
-             native_threads: bool = False) -> Iterator[tuple[BlockSpec, dict]]:
+             native_threads: bool = False) -> Iterator[tuple[BlockSpec, BlockResult]]:
     """Each block with its result, in file order: here, in threads or in worker processes.
 
     With the native scanner, CSV and JSON Lines go to threads (the scanner runs without the
@@ -115,7 +115,7 @@ SLOW_SWITCH = (8, 0.5)  # after this many blocks, this share read strictly: go t
 
 
 def _threaded(specs: Iterator[BlockSpec],
-              threads: int) -> Generator[tuple[BlockSpec, dict], None, bool]:
+              threads: int) -> Generator[tuple[BlockSpec, BlockResult], None, bool]:
     """Scan blocks in ``threads`` threads, :data:`WINDOW` each in flight, results in order.
 
     This thread meanwhile plans the next blocks (and, during an upload, copies and hashes the
@@ -133,7 +133,7 @@ def _threaded(specs: Iterator[BlockSpec],
                     done, future = window.popleft()
                     result = future.result()
                     done_blocks += 1
-                    slow += bool(result["error_counts"]) and not result.get("native")
+                    slow += bool(result.error_counts) and not result.native
                     yield done, result
                 if done_blocks >= SLOW_SWITCH[0] and slow > SLOW_SWITCH[1] * done_blocks:
                     finished = False
