@@ -29,6 +29,16 @@ def test_write_header_writes_only_when_the_rules_changed(tmp_path: Path) -> None
     assert target.read_text() == semantics.header_text()
 
 
+@pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
+def test_the_scanner_reads_the_words_as_the_rules_say() -> None:
+    for word in semantics.NULL_WORDS:
+        assert native.classify(word) == ("null", None), word
+    for word in semantics.BOOL_WORDS:
+        assert native.classify(word) == ("boolean", word in semantics.TRUE_WORDS), word
+    for word in ("nul", "NONE", "Na", "yes", "tRue", "0"):
+        assert native.classify(word)[0] not in ("null", "boolean"), word
+
+
 def build(tmp_path: Path, *flags: str, source: Path | None = None) -> Path:
     library = tmp_path / "_scanner.so"
     source = source or native.LIBRARY.with_name("scanner.c")
