@@ -12,6 +12,7 @@ UndefinedBehaviorSanitizer for ``make test-native-asan``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 SOURCE = Path("src/trainlab/datasets/scanner.c")
 LIBRARY = SOURCE.with_name("_scanner.so")
+SEMANTICS = SOURCE.with_name("semantics.py")  # writes scanner_semantics.h, which scanner.c includes
 RELEASE_FLAGS = ["-O3"]
 SANITIZE_FLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
                   "-fno-sanitize-recover=all"]
@@ -28,6 +30,10 @@ SANITIZE_FLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,un
 
 def compile_scanner(root: Path, output: Path, flags: list[str]) -> str | None:
     """Compile scanner.c into ``output`` (atomically); the reason when it cannot be built."""
+    spec = importlib.util.spec_from_file_location("trainlab_semantics", root / SEMANTICS)
+    semantics = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(semantics)
+    semantics.write_header()  # the rules shared with Python, as C
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         return "no C compiler (cc) found"

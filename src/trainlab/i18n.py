@@ -367,10 +367,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
         "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
     },
-    "too_many_records": {
-        "en": "{count} records in one predict call; send at most {limit} per call.",
-        "fa": "{count} رکورد در یک فراخوانی predict؛ در هر فراخوانی حداکثر {limit} رکورد بفرستید.",
-    },
     "model_not_ready": {
         "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
         "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",
@@ -419,6 +415,15 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return templates["en"].format_map(_Lenient(params))
+
+
+def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """Fill in every entry's ``message`` of a report (a dataset's validation, a task check)
+    in ``lang`` from its code and parameters."""
+    for entry in (*report.get("errors", []), *report.get("warnings", [])):
+        params = {"line": entry.get("line"), **entry.get("params", {})}
+        entry["message"] = render(entry["code"], params, lang)
+    return report
 
 
 class _Lenient(dict):

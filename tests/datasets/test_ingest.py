@@ -247,10 +247,10 @@ def test_persian_messages(ws, write, monkeypatch) -> None:
 def test_csv_blocks_never_split_a_quoted_field(ws, write, monkeypatch) -> None:
     import csv as csv_module
 
-    from trainlab.datasets import scan
+    from trainlab.datasets import plan
 
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 256)
-    monkeypatch.setattr(scan, "MAX_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(plan, "MAX_BLOCK_BYTES", 4096)
     buffer = io.StringIO()
     writer = csv_module.writer(buffer, lineterminator="\n")
     writer.writerow(["id", "note"])
@@ -287,20 +287,20 @@ def test_kernel_copy_failures(ws, write, monkeypatch, code, kept) -> None:
     import errno
     import os
 
-    from trainlab.datasets import dataset as dataset_module
+    from trainlab.datasets import copying
 
     def refuse(*args):
         raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)))
 
-    monkeypatch.setattr(dataset_module, "_KERNEL_COPY", True)
-    monkeypatch.setattr(dataset_module.os, "copy_file_range", refuse)
+    monkeypatch.setattr(copying, "_KERNEL_COPY", True)
+    monkeypatch.setattr(copying.os, "copy_file_range", refuse)
     path = write("k.csv", "a,b\n1,2\n3,4\n")
     if kept:
         assert ws.datasets.add(path).rows == 2
-        assert dataset_module._KERNEL_COPY is False
+        assert copying._KERNEL_COPY is False
     else:
         with pytest.raises(OSError) as info:
             ws.datasets.add(path)
         assert info.value.errno == errno.ENOSPC
         assert workspace_files(ws) == [] and ws.datasets.list() == []
-        assert dataset_module._KERNEL_COPY is True
+        assert copying._KERNEL_COPY is True

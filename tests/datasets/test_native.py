@@ -17,9 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainlab.datasets import native, scan, sketch, workers
-from trainlab.datasets.read_csv import NULL_VALUES
-from trainlab.datasets.stats import _FLOAT_RE
+from trainlab.datasets import native, plan, scan, sketch, workers
+from trainlab.datasets.semantics import FLOAT_PATTERN, NULL_WORDS
 from trainlab.errors import DatasetError
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
@@ -83,7 +82,7 @@ def arrow_reading(value: str) -> tuple[object, object, bool]:
             return pc.cast(pa.array([value]), target)[0].as_py()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
-    regex = pc.match_substring_regex(pa.array([value]), _FLOAT_RE, ignore_case=True)[0].as_py()
+    regex = pc.match_substring_regex(pa.array([value]), FLOAT_PATTERN, ignore_case=True)[0].as_py()
     return cast(pa.int64()), cast(pa.float64()), regex
 
 
@@ -92,7 +91,7 @@ def arrow_reading(value: str) -> tuple[object, object, bool]:
 @settings(max_examples=800, deadline=None)
 def test_values_read_as_arrow_and_the_regexes_read_them(value: str) -> None:
     kind, parsed = native.classify(value)
-    if value in NULL_VALUES:
+    if value in NULL_WORDS:
         assert kind == "null"
         return
     if kind == "unsure" or not value:
@@ -179,8 +178,8 @@ def csv_files(draw) -> bytes:
 @SETTINGS
 @given(data=csv_files(), block=st.sampled_from([64, 200, 1 << 22]))
 def test_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> None:
-    monkeypatch.setattr(scan, "BLOCK_BYTES", block)
-    monkeypatch.setattr(scan, "MAX_BLOCK_BYTES", 4 * block)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", block)
+    monkeypatch.setattr(plan, "MAX_BLOCK_BYTES", 4 * block)
     path = write("gen.csv", data)
     a, b = both_ways(ws, path, monkeypatch)
     assert_datasets_same(a, b)
@@ -251,7 +250,7 @@ def many_rows(n: int, seed: int = 0) -> bytes:
 def test_many_blocks_all_native_with_sketches_and_top_values(ws, write, monkeypatch) -> None:
     """Ids and text go to sketches, 3,000 codes to top values: the same profile either way,
     and no block needed the Python paths."""
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 1 << 20)
     path = write("big.csv", many_rows(60_000))
     calls: list[int] = []
     original = scan.parse_block
@@ -280,7 +279,7 @@ def test_sketch_of_a_block_is_the_k_smallest_distinct_hashes(ws, write) -> None:
     result = native.scan_csv_block(body, spec)
     ids = pa.array([str(i) for i in range(20_000)]).cast(pa.int64())
     expected = sketch.smallest(sketch.hash_values(ids))
-    assert np.array_equal(result["fields"]["id"]["sketch"], expected)
+    assert np.array_equal(result.fields["id"].sketch, expected)
 
 
 # -- JSON Lines -----------------------------------------------------------------------------
@@ -328,7 +327,7 @@ def jsonl_files(draw) -> bytes:
 @SETTINGS
 @given(data=jsonl_files(), block=st.sampled_from([64, 300, 1 << 22]))
 def test_jsonl_native_and_python_paths_agree(ws, write, monkeypatch, data, block) -> None:
-    monkeypatch.setattr(scan, "BLOCK_BYTES", block)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", block)
     path = write("gen.jsonl", data)
     a, b = both_ways(ws, path, monkeypatch)
     assert_datasets_same(a, b)
@@ -345,7 +344,7 @@ def test_jsonl_common_shapes_are_all_native(ws, write, monkeypatch) -> None:
         # \u escapes on even lines, raw UTF-8 on odd ones (json's C encoder, and msgspec's)
         lines.append(json.dumps(record) if i % 2 == 0 else msgspec.json.encode(record).decode())
     path = write("common.jsonl", "\n".join(lines) + "\n")
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 1 << 20)
     calls: list[int] = []
     original = scan.parse_block
     monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
@@ -382,16 +381,16 @@ def test_jsonl_bad_lines_are_named_without_leaving_the_scanner(line: str, code: 
 
     data = ('{"a": 1}\n' + line + '\n{"a": 2.5}\n').encode()
     result = native.scan_jsonl_block(data, BlockSpec("jsonl", 0, len(data), data=data))
-    assert [(e[0], e[2]) for e in result["errors"]] == [(1, code)]
-    assert (result["rows_total"], result["rows_valid"]) == (3, 2)
-    assert result["fields"]["a"]["kinds"] == {"number": 2}
+    assert [(e[0], e[2]) for e in result.errors] == [(1, code)]
+    assert (result.rows_total, result.rows_valid) == (3, 2)
+    assert result.fields["a"].kinds == {"number": 2}
 
 
 def test_blocks_mostly_with_errors_move_from_threads_to_processes(ws, write, monkeypatch) -> None:
     """Blocks the scanner takes stay in threads, bad lines and all; when most blocks go to the
     strict readers (here: nested objects, and bad lines), which hold the GIL, the rest of the
     file goes to worker processes, with the same report."""
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     started: list[int] = []
     original = workers.BlockPool.__init__
@@ -412,11 +411,11 @@ def test_a_source_that_shrinks_while_copied_is_stored_as_read(ws, write, monkeyp
     source ends early, what was read is what is stored, hashed and scanned."""
     import hashlib
 
-    from trainlab.datasets import dataset as dataset_module
+    from trainlab.datasets import copying
 
-    monkeypatch.setattr(dataset_module, "MAPPED_CHUNK", 1 << 16)
+    monkeypatch.setattr(copying, "MAPPED_CHUNK", 1 << 16)
     path = write("grow.csv", many_rows(20_000))
-    original = dataset_module._copy_range
+    original = copying._copy_range
     copied: list[int] = []
 
     def short(source, target, source_at, target_at, count):
@@ -425,7 +424,7 @@ def test_a_source_that_shrinks_while_copied_is_stored_as_read(ws, write, monkeyp
         copied.append(original(source, target, source_at, target_at, count))
         return copied[-1]
 
-    monkeypatch.setattr(dataset_module, "_copy_range", short)
+    monkeypatch.setattr(copying, "_copy_range", short)
     ds = ws.datasets.add(path)
     stored = ds.path.read_bytes()
     assert len(stored) == ds.size_bytes == 1 << 18

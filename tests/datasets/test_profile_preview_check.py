@@ -49,9 +49,9 @@ def test_approximate_distinct_on_many_values(ws, write) -> None:
 
 
 def test_parallel_scan_matches_serial(ws, write, monkeypatch) -> None:
-    from trainlab.datasets import scan
+    from trainlab.datasets import plan
 
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 4096)
     lines = jsonl(make_rows(400)).splitlines(keepends=True)
     lines[123] = '{"broken": \n'
     path = write("par.jsonl", "".join(lines))
@@ -64,10 +64,10 @@ def test_parallel_scan_matches_serial(ws, write, monkeypatch) -> None:
 
 
 def test_preview_deep_offset_reads_one_block(ws, write, monkeypatch) -> None:
+    from trainlab.datasets import plan
     from trainlab.datasets import rows as rows_module
-    from trainlab.datasets import scan
 
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 2048)
     ds = ws.datasets.add(write("deep.csv", "i,s\n" + "".join(f"{i},v{i}\n" for i in range(5000))))
     read: list[int] = []
     original = rows_module.parse_block

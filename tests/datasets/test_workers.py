@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import jsonl, workspace_files
 from trainlab.datasets.parse import BlockSpec
+from trainlab.datasets.result import BlockResult
 from trainlab.datasets.scan import scan_block
 from trainlab.datasets.workers import BlockPool, WorkerError
 
@@ -21,14 +22,14 @@ def test_pool_results_in_order_with_local_help(tmp_path) -> None:
         at += len(line)
     seen_local: list[int] = []
 
-    def local(spec: BlockSpec) -> dict:
+    def local(spec: BlockSpec) -> BlockResult:
         seen_local.append(spec.start)
         return scan_block(spec)
 
     with BlockPool(1) as pool:
         results = list(pool.imap(iter(specs), local=local))
     assert [spec.start for spec, _ in results] == offsets
-    assert [r["fields"]["i"]["values"] for _, r in results] == [{i: 1} for i in range(40)]
+    assert [r.fields["i"].values for _, r in results] == [{i: 1} for i in range(40)]
     assert seen_local and len(seen_local) < 40  # both sides worked
 
 
@@ -52,10 +53,10 @@ def test_dead_worker_is_reported(tmp_path) -> None:
 
 def test_unknown_size_stream_switches_to_workers(ws, monkeypatch) -> None:
     """Without the native scanner (no C compiler), a large stream goes to worker processes."""
-    from trainlab.datasets import native, scan
+    from trainlab.datasets import native, plan, scan
 
     monkeypatch.setattr(native, "AVAILABLE", False)
-    monkeypatch.setattr(scan, "BLOCK_BYTES", 8192)
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 8192)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 32768)
     started: list[int] = []
     original = BlockPool.__init__
@@ -113,11 +114,11 @@ def test_garbage_collector_paused_during_a_scan_and_restored(ws, write, monkeypa
     and back on afterwards, also when the scan fails; left off if it was off before."""
     import gc
 
-    from trainlab.datasets import scan
+    from trainlab.datasets import merge
 
     seen: list[bool] = []
-    original = scan._Merger.add
-    monkeypatch.setattr(scan._Merger, "add",
+    original = merge.Merger.add
+    monkeypatch.setattr(merge.Merger, "add",
                         lambda self, *a: seen.append(gc.isenabled()) or original(self, *a))
     assert gc.isenabled()
     ws.datasets.add(write("g.csv", "a,b\n1,2\n"))
@@ -126,13 +127,13 @@ def test_garbage_collector_paused_during_a_scan_and_restored(ws, write, monkeypa
     def broken(self, *args):
         raise RuntimeError("merge failed")
 
-    monkeypatch.setattr(scan._Merger, "add", broken)
+    monkeypatch.setattr(merge.Merger, "add", broken)
     with pytest.raises(RuntimeError):
         ws.datasets.add(write("h.csv", "a,b\n1,2\n"))
     assert gc.isenabled()
     gc.disable()
     try:
-        monkeypatch.setattr(scan._Merger, "add", original)
+        monkeypatch.setattr(merge.Merger, "add", original)
         ws.datasets.add(write("i.csv", "a,b\n1,2\n"))
         assert not gc.isenabled()
     finally:

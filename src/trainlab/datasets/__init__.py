@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from trainlab.datasets.formats import FORMATS
 
 if TYPE_CHECKING:
-    from trainlab.datasets.dataset import Dataset, DatasetStore, localize_report
+    from trainlab.datasets.dataset import Dataset, DatasetStore
 
-__all__ = ["FORMATS", "Dataset", "DatasetStore", "localize_report"]
+__all__ = ["FORMATS", "Dataset", "DatasetStore"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Dataset", "DatasetStore", "localize_report"):
+    if name in ("Dataset", "DatasetStore"):
         from trainlab.datasets import dataset
 
         return getattr(dataset, name)

@@ -9,9 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from trainlab.datasets.dataset import localize_report
 from trainlab.datasets.rows import iter_tables
+from trainlab.datasets.semantics import DECIMAL_PATTERN
 from trainlab.errors import DatasetError, dataset_error
+from trainlab.i18n import localize_report
 
 if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset
@@ -22,7 +23,6 @@ NUMERIC = ("integer", "number")
 TEXTUAL = ("string", "text", "category")
 CLASS_LABELS = ("string", "category", "boolean", "integer", "text")
 MAX_ERRORS = 1000
-_NUMBER_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
 def column_error(column: str, key: str, columns: list[str]) -> DatasetError:
@@ -141,7 +141,7 @@ def check_dataset(ds: Dataset, task: str, columns: dict[str, Any]) -> dict[str, 
                         add("empty_text", {"column": column}, int(lines[i]), column)
                     bad |= empty
                 if column == numeric_target and pa.types.is_string(values.type):
-                    numeric = pc.fill_null(pc.match_substring_regex(values, _NUMBER_RE), True)
+                    numeric = pc.fill_null(pc.match_substring_regex(values, DECIMAL_PATTERN), True)
                     wrong = ~np.asarray(numeric.to_numpy(zero_copy_only=False), bool)
                     for i in np.flatnonzero(wrong & ~bad).tolist():
                         add("not_numeric", {"column": column, "task": resolved,

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from trainlab.datasets.semantics import DECIMAL_PATTERN
 from trainlab.errors import dataset_error
 
 FORMATS = ("jsonl", "json", "csv")
@@ -20,7 +21,7 @@ EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "c
 BOM = b"\xef\xbb\xbf"
 HEAD_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")
-_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_NUMBER = re.compile(DECIMAL_PATTERN)
 
 
 def choose_format(name: str, fmt: str | None) -> str:

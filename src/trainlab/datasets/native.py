@@ -9,7 +9,9 @@ so blocks are scanned on every core by threads of one process.
 
 The library is built when trainlab is installed (``hatch_build.py``). Without a C compiler
 there is none, :data:`AVAILABLE` is false, and every block takes the Python paths: slower,
-with the same answers. ``TRAINLAB_NATIVE=0`` turns it off.
+with the same answers. ``TRAINLAB_NATIVE=0`` turns it off. A library built from another
+``scanner.c`` or other rules (:mod:`.semantics`) is not loaded, with a warning saying how to
+rebuild it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,17 +27,22 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from trainlab.datasets import semantics
 from trainlab.datasets.block import BlockSpec
+from trainlab.datasets.result import BlockResult, FieldPart, LenStats, NumStats
+from trainlab.datasets.semantics import (
+    DECLINE_NAMES,
+    KIND_CODES,
+    KIND_NAMES,
+    M_SKETCH,
+    M_TOP,
+    M_VALUES,
+)
 
 # TRAINLAB_NATIVE_LIBRARY: another build of scanner.c (make test-native-asan's sanitizer build).
 LIBRARY = Path(os.environ.get("TRAINLAB_NATIVE_LIBRARY") or Path(__file__).with_name("_scanner.so"))
-_FALLBACK_REASONS = {1: "utf8", 2: "quote", 3: "carriage_return", 4: "nul", 5: "long_line",
-                     6: "unsure_number", 7: "mixed_kinds", 8: "json", 9: "nested",
-                     10: "escaped_key", 11: "too_many_fields"}
-INTEGER, NUMBER, BOOLEAN, STRING, LIST = 1, 2, 3, 4, 6
-_KINDS = {INTEGER: "integer", NUMBER: "number", BOOLEAN: "boolean", STRING: "string",
-          LIST: "list"}
-M_VALUES, M_TOP, M_SKETCH = 1, 2, 3
+INTEGER, NUMBER, BOOLEAN, STRING, LIST = (KIND_CODES[kind] for kind in (
+    "integer", "number", "boolean", "string", "list"))
 _I64, _F64 = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double)
 
 
@@ -54,7 +62,7 @@ class _Column(ctypes.Structure):
 
 class _Result(ctypes.Structure):
     _fields_ = [
-        ("status", ctypes.c_int64), ("reason", ctypes.c_int64), ("reason_line", ctypes.c_int64),
+        ("status", ctypes.c_int64), ("reason", ctypes.c_int64),
         ("n_lines", ctypes.c_int64), ("rows_total", ctypes.c_int64),
         ("rows_valid", ctypes.c_int64), ("blank", ctypes.c_int64),
         ("first_blank", ctypes.c_int64), ("n_ragged", ctypes.c_int64),
@@ -63,15 +71,25 @@ class _Result(ctypes.Structure):
         ("cols", ctypes.POINTER(_Column)), ("arena", ctypes.c_void_p),
         ("arena_len", ctypes.c_int64),
         ("name_off", ctypes.c_void_p), ("name_len", ctypes.c_void_p),
+        ("arena_cap", ctypes.c_int64), ("ragged_cap", ctypes.c_int64),  # the scanner's own
     ]
 
 
-def _load() -> ctypes.CDLL | None:
-    if os.environ.get("TRAINLAB_NATIVE", "1") == "0" or not LIBRARY.exists():
+def _load(path: Path = LIBRARY) -> ctypes.CDLL | None:
+    if os.environ.get("TRAINLAB_NATIVE", "1") == "0" or not path.exists():
         return None
     try:
-        lib = ctypes.CDLL(str(LIBRARY))
+        lib = ctypes.CDLL(str(path))
     except OSError:
+        return None
+    stale = _stale(lib)
+    if stale:
+        warnings.warn(
+            f"trainlab: {path} was not built from this trainlab ({stale}); it is not used, and "
+            "CSV and JSON Lines files are read by the slower Python paths until it is rebuilt: "
+            "reinstall trainlab (pip install -e .), or run `python -m trainlab.datasets.semantics` "
+            f"then `cc -O3 -fPIC -shared -o {path} {path.with_name('scanner.c')}`.",
+            RuntimeWarning, stacklevel=2)
         return None
     lib.csv_scan.restype = ctypes.POINTER(_Result)
     lib.csv_scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_int64,
@@ -95,6 +113,23 @@ def _load() -> ctypes.CDLL | None:
     return lib
 
 
+def _stale(lib: ctypes.CDLL) -> str | None:
+    """Why ``lib`` does not match this Python side, or None if it does."""
+    if not hasattr(lib, "scanner_abi"):
+        return "it does not say its ABI"
+    found = {}
+    for name in ("scanner_abi", "scanner_rules", "scanner_result_size", "scanner_column_size"):
+        function = getattr(lib, name)
+        function.argtypes, function.restype = [], ctypes.c_int64
+        found[name] = function()
+    expected = {"scanner_abi": semantics.SCANNER_ABI, "scanner_rules": semantics.RULES,
+                "scanner_result_size": ctypes.sizeof(_Result),
+                "scanner_column_size": ctypes.sizeof(_Column)}
+    wrong = [f"{name}() is {found[name]}, expected {value}"
+             for name, value in expected.items() if found[name] != value]
+    return "; ".join(wrong) or None
+
+
 _LIB = _load()
 AVAILABLE = _LIB is not None
 _DECODE = msgspec.json.Decoder().decode
@@ -108,7 +143,7 @@ class Declined(Exception):
         self.reason = reason
 
 
-def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
+def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
     """The block result of :func:`trainlab.datasets.scan.scan_block` for a CSV block (its bytes,
     or a view of them in a mapped file).
 
@@ -129,7 +164,7 @@ def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
         return _block_result(spec, result, fields, errors)
 
 
-def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> dict[str, Any]:
+def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
     """The block result of :func:`trainlab.datasets.scan.scan_block` for a JSON Lines block.
 
     Raises :class:`Declined` when the block needs the Python paths (a record of a shape the
@@ -179,25 +214,21 @@ def _scanned(pointer: Any) -> Iterator[tuple[_Result, bytes]]:
     try:
         result = pointer.contents
         if result.status:
-            raise Declined(_FALLBACK_REASONS.get(result.reason, str(result.reason)))
+            raise Declined(DECLINE_NAMES.get(result.reason, str(result.reason)))
         arena = ctypes.string_at(result.arena, result.arena_len) if result.arena_len else b""
         yield result, arena
     finally:
         _LIB.csv_free(pointer)  # type: ignore[union-attr]
 
 
-def _block_result(spec: BlockSpec, result: _Result, fields: dict[str, dict],
-                  errors: list[tuple]) -> dict[str, Any]:
+def _block_result(spec: BlockSpec, result: _Result, fields: dict[str, FieldPart],
+                  errors: list[tuple]) -> BlockResult:
     counts: dict[str, int] = {}
     for error in errors:
         counts[error[2]] = counts.get(error[2], 0) + 1
-    return {
-        "start": spec.start, "n_lines": result.n_lines, "rows_total": result.rows_total,
-        "rows_valid": result.rows_valid, "errors": errors, "error_counts": counts,
-        "warnings": [], "blank": (result.blank, result.first_blank), "long": (0, -1),
-        "fields": fields, "mapped": False,
-        "native": True,  # read here, not by the strict readers (scan._threaded counts those)
-    }
+    return BlockResult(spec.start, result.n_lines, result.rows_total, result.rows_valid, errors,
+                       counts, [], (result.blank, result.first_blank), (0, -1), fields,
+                       native=True)
 
 
 def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
@@ -209,7 +240,7 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
     block to the Python paths.
     """
     from trainlab.datasets.json_errors import json_error
-    from trainlab.datasets.read_jsonl import _kind_name
+    from trainlab.datasets.read_jsonl import kind_name
 
     n = result.n_ragged
     if not n:
@@ -231,7 +262,7 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
             continue
         if isinstance(value, dict):
             raise Declined("shape")
-        errors.append((line, None, "not_an_object", {"kind": _kind_name(value)}))
+        errors.append((line, None, "not_an_object", {"kind": kind_name(value)}))
     return errors
 
 
@@ -243,21 +274,19 @@ def _array(address: int, n: int, dtype: type) -> np.ndarray:
     return np.frombuffer(ctypes.string_at(address, n * size), dtype)
 
 
-def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
-    part: dict[str, Any] = {"count": col.count, "kinds": {}, "num": None, "len": None,
-                            "list_len": None, "empty": 0, "values": None, "top": [],
-                            "sketch": None}
+def _partial(col: _Column, arena: bytes) -> FieldPart:
+    part = FieldPart(col.count)
     if col.count == 0:
         return part
     kind = col.kind
-    part["kinds"] = {_KINDS[kind]: col.count}
+    part.kinds = {KIND_NAMES[kind]: col.count}
     if kind in (INTEGER, NUMBER):
-        part["num"] = [col.num_n, col.num_min, col.num_max, col.num_mean, col.num_m2, 0]
+        part.num = NumStats(col.num_n, col.num_min, col.num_max, col.num_mean, col.num_m2, 0)
     elif kind == STRING:
-        part["len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
-        part["empty"] = col.empty
+        part.lengths = LenStats(col.len_n, col.len_min, col.len_max, col.len_sum)
+        part.empty = col.empty
     elif kind == LIST:
-        part["list_len"] = [col.len_n, col.len_min, col.len_max, col.len_sum]
+        part.list_lengths = LenStats(col.len_n, col.len_min, col.len_max, col.len_sum)
         return part
     if col.mode in (M_VALUES, M_TOP):
         n = col.n_entries
@@ -273,11 +302,11 @@ def _partial(col: _Column, arena: bytes) -> dict[str, Any]:
         else:
             values = _array(col.e_int, n, np.int64).tolist()
         if col.mode == M_VALUES:
-            part["values"] = dict(zip(values, counts))
+            part.values = dict(zip(values, counts))
         else:
-            part["top"] = list(zip(values, counts))
+            part.top = list(zip(values, counts))
     if col.mode in (M_TOP, M_SKETCH):
-        part["sketch"] = _array(col.sketch, col.n_sketch, np.uint32)
+        part.sketch = _array(col.sketch, col.n_sketch, np.uint32)
     return part
 
 
@@ -287,7 +316,7 @@ def classify(value: str) -> tuple[str, Any]:
     raw = value.encode("utf-8")
     ival, fval = ctypes.c_int64(0), ctypes.c_double(0.0)
     code = _LIB.csv_classify(raw, len(raw), ctypes.byref(ival), ctypes.byref(fval))
-    name = {0: "null", 1: "integer", 2: "number", 3: "boolean", 4: "string", 5: "unsure"}[code]
+    name = KIND_NAMES[code]
     return name, {"integer": ival.value, "number": fval.value,
                   "boolean": bool(ival.value)}.get(name)
 

@@ -20,10 +20,10 @@ one C pass, and hands over only the blocks it declines.)
 from __future__ import annotations
 
 from trainlab.datasets.block import BlockSpec, Limits, Parsed
-from trainlab.datasets.read_csv import NULL_VALUES, parse_csv
+from trainlab.datasets.read_csv import parse_csv
 from trainlab.datasets.read_jsonl import parse_jsonl
 
-__all__ = ["NULL_VALUES", "BlockSpec", "Limits", "Parsed", "parse_block"]
+__all__ = ["BlockSpec", "Limits", "Parsed", "parse_block"]
 
 
 def parse_block(spec: BlockSpec) -> Parsed:

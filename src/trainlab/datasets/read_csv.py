@@ -24,9 +24,9 @@ from trainlab.datasets.block import (
     short_lines,
     utf8_error,
 )
+from trainlab.datasets.semantics import NULL_WORDS
 
-NULL_VALUES = ["", "NA", "N/A", "NULL", "null", "None", "NaN", "nan"]
-_NULL_SET = pa.array(NULL_VALUES, pa.string())
+_NULL_SET = pa.array(NULL_WORDS, pa.string())
 
 
 def parse_csv(data: bytes, spec: BlockSpec) -> Parsed:
@@ -58,7 +58,7 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
             parse_options=pa_csv.ParseOptions(delimiter=spec.delimiter, newlines_in_values=True,
                                               invalid_row_handler=on_invalid),
             convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, null_values=NULL_VALUES,
+                column_types={c: pa.string() for c in columns}, null_values=list(NULL_WORDS),
                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except ARROW_REFUSED:

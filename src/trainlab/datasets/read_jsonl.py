@@ -127,7 +127,7 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
             errors.append((where, None, code, params))
             continue
         if not isinstance(value, dict):
-            errors.append((where, None, "not_an_object", {"kind": _kind_name(value)}))
+            errors.append((where, None, "not_an_object", {"kind": kind_name(value)}))
             continue
         good.append(line)
         good_lines.append(where)
@@ -147,7 +147,7 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
     return parsed
 
 
-def _kind_name(value: Any) -> str:
+def kind_name(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):

@@ -13,12 +13,13 @@ import pyarrow.compute as pc
 from trainlab.datasets.block import ARROW_REFUSED
 from trainlab.datasets.jsonarray import Element, iter_elements
 from trainlab.datasets.parse import BlockSpec, parse_block
-from trainlab.datasets.stats import _BOOL_VALUES
+from trainlab.datasets.semantics import BOOL_WORDS
 
 if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset
 
 _CASTS = {"integer": pa.int64(), "number": pa.float64()}
+_BOOL_WORDS = pa.array(BOOL_WORDS)
 
 
 def block_spec(ds: Dataset, entry: dict[str, int]) -> BlockSpec:
@@ -62,7 +63,7 @@ def typed(table: pa.Table, schema: dict[str, str], fmt: str) -> pa.Table:
         try:
             if kind in _CASTS:
                 column = pc.cast(column, _CASTS[kind])
-            elif kind == "boolean" and pc.all(pc.is_in(column.drop_null(), _BOOL_VALUES)).as_py() \
+            elif kind == "boolean" and pc.all(pc.is_in(column.drop_null(), _BOOL_WORDS)).as_py() \
                     is not False:
                 column = pc.equal(pc.utf8_lower(column), "true")
             elif kind == "null-only":

@@ -4,9 +4,9 @@
  * This is the native fast path of trainlab.datasets (see native.py, which loads it with
  * ctypes: no Python headers, so one build serves every Python version). It gives exactly the
  * answer of the Python paths (Arrow's readers, or the strict csv module and msgspec, then
- * stats.py), or it gives up on the block (status FALLBACK) and the Python paths read it
- * instead, naming every bad line. It gives up on anything it does not decide exactly the same
- * way. CSV: invalid UTF-8, a misplaced or unbalanced quote, a lone carriage return, a NUL
+ * stats.py), naming ragged CSV rows and setting aside bad JSON lines itself, or it gives up on
+ * the block (status FALLBACK) and the Python paths read it instead. It gives up on anything it
+ * does not decide exactly the same way. CSV: invalid UTF-8, a misplaced or unbalanced quote, a lone carriage return, a NUL
  * byte, a long line, a value that may or may not be a number to Arrow (" 5", "+5", "0x1F",
  * "inf", "1e999", "-0"), and a column that mixes numbers with text within its first 64 values
  * (stats.py counts those kinds by regex). JSON Lines: see jsonl_scan below.
@@ -24,21 +24,13 @@
 #include <emmintrin.h>
 #endif
 
-#define SKETCH_K 1024
-#define SKETCH_CAP 4096
-#define BLOCK_VALUES 2000
-#define BLOCK_TOP 100
-#define SAMPLE 1000
-#define SAMPLE_DISTINCT 900
-#define TYPE_SAMPLE 64
+/* The rules shared with the Python paths (null and boolean words, limits, the codes of kinds,
+ * modes and decline reasons W_*), written from semantics.py: see that file. */
+#include "scanner_semantics.h"
+
+#define SKETCH_CAP (4 * SKETCH_K)
 
 enum { OK = 0, FALLBACK = 1, NO_MEMORY = 2 };
-enum { K_NULL = 0, K_INT = 1, K_FLOAT = 2, K_BOOL = 3, K_STR = 4, K_UNSURE = 5 };
-enum { M_NONE = 0, M_VALUES = 1, M_TOP = 2, M_SKETCH = 3 };
-/* Why a block fell back (for tests and for whoever tunes this). */
-enum { W_UTF8 = 1, W_QUOTE, W_CR, W_NUL, W_LONG, W_UNSURE, W_MIXED, W_JSON, W_NESTED,
-       W_ESCAPE, W_FIELDS };
-enum { K_LIST = 6 };  /* JSON Lines: a column of arrays (their lengths are counted) */
 
 typedef struct {
     int64_t count;  /* non-null values */
@@ -60,12 +52,11 @@ typedef struct {
 typedef struct {
     int64_t status;
     int64_t reason;
-    int64_t reason_line;
     int64_t n_lines, rows_total, rows_valid;
     int64_t blank, first_blank;
-    int64_t n_ragged;
-    int64_t *ragged_line;
-    int64_t *ragged_actual;
+    int64_t n_ragged;  /* the records set aside: CSV rows of another width, JSON Lines lines */
+    int64_t *ragged_line;    /* their block-relative line */
+    int64_t *ragged_actual;  /* CSV: how many values; JSON Lines: where the line starts */
     int64_t ncols;
     Column *cols;
     char *arena;
@@ -75,6 +66,13 @@ typedef struct {
     /* private */
     int64_t arena_cap, ragged_cap;
 } Result;
+
+/* What this build is, for native.py to decline a library built from another scanner.c or
+ * other rules: the ABI (structs and calls), the rules' fingerprint, the structs' sizes. */
+int64_t scanner_abi(void) { return SCANNER_ABI; }
+int64_t scanner_rules(void) { return SCANNER_RULES; }
+int64_t scanner_result_size(void) { return (int64_t)sizeof(Result); }
+int64_t scanner_column_size(void) { return (int64_t)sizeof(Column); }
 
 /* A value: its offset and length in the block, or (offset >= the block's length) in the buffer
  * of quoted values whose doubled quotes were made single. */
@@ -94,8 +92,8 @@ static inline const char *span_ptr(const Source *src, Span f) {
 }
 
 /* -- hashes, as in sketch.py --------------------------------------------------------------- */
-static const uint64_t P = 0x100000001B3ULL;
-static const uint64_t GOLDEN = 0x9E3779B97F4A7C15ULL;
+static const uint64_t P = HASH_P;
+static const uint64_t GOLDEN = HASH_GOLDEN;
 
 static inline uint32_t splitmix32(uint64_t z) {
     z += GOLDEN;
@@ -375,28 +373,7 @@ int drop_pages(char *base, int64_t start, int64_t length) {
 #endif
 
 /* -- values --------------------------------------------------------------------------------- */
-static inline __attribute__((always_inline)) int is_null(const char *s, int64_t n) {
-    if (n > 4) return 0;
-    switch (n) {
-    case 0: return 1;
-    case 2: return !memcmp(s, "NA", 2);
-    case 3: return !memcmp(s, "N/A", 3) || !memcmp(s, "NaN", 3) || !memcmp(s, "nan", 3);
-    case 4: return !memcmp(s, "NULL", 4) || !memcmp(s, "null", 4) || !memcmp(s, "None", 4);
-    default: return 0;
-    }
-}
-
-static int is_bool(const char *s, int64_t n, int *value) {
-    if (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) {
-        *value = 1;
-        return 1;
-    }
-    if (n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))) {
-        *value = 0;
-        return 1;
-    }
-    return 0;
-}
+/* is_null and is_bool: in scanner_semantics.h. */
 
 static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -778,10 +755,9 @@ static int add_ragged(Result *r, int64_t line, int64_t actual) {
     return 1;
 }
 
-static Result *give_up(Result *r, int reason, int64_t line) {
+static Result *give_up(Result *r, int reason) {
     r->status = FALLBACK;
     r->reason = reason;
-    r->reason_line = line;
     return r;
 }
 
@@ -972,7 +948,7 @@ static inline __attribute__((always_inline)) int finish_body(
             kmv_add(&kmv, splitmix32(key));
         }
         seen++;
-        if (counting && seen == SAMPLE && count >= 4 * BLOCK_VALUES && t.n >= SAMPLE_DISTINCT) {
+        if (counting && seen == SAMPLE && count >= SAMPLE_MIN_COUNT && t.n >= SAMPLE_DISTINCT) {
             counting = 0;  /* ids, free text: a sketch is all they will get */
             mode = M_SKETCH;
             for (int64_t e = 0; e < t.n; e++) kmv_add(&kmv, splitmix32(t.e[e].key));
@@ -1151,8 +1127,8 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     if (!r) return NULL;
     r->ncols = ncols;
     r->first_blank = -1;
-    if (n >= ((int64_t)1 << 31) || ncols < 1) return give_up(r, W_LONG, -1);
-    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8, -1);
+    if (n >= ((int64_t)1 << 31) || ncols < 1) return give_up(r, W_LONG);
+    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8);
 
     unsigned char special[256] = {0}, qspecial[256] = {0};
     special[(unsigned char)delimiter] = special['\n'] = special['\r'] = special[0] = 1;
@@ -1167,7 +1143,7 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     int64_t un_len = 0, rows = 0, line = 0, i = 0;
     Marks marks = {-128, 0};
 #define DONE() do { free(spans); free(unescaped); } while (0)
-#define FAIL(reason) do { DONE(); return give_up(r, reason, rec_line); } while (0)
+#define FAIL(reason) do { DONE(); return give_up(r, reason); } while (0)
 #define OOM() do { DONE(); csv_free(r); return NULL; } while (0)
     if (!spans) OOM();
     while (i < n) {
@@ -1251,7 +1227,7 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
     free(sc.cls); free(sc.ival); free(sc.fval);
     if (why < 0) OOM();
     DONE();
-    if (why) return give_up(r, why, -1);
+    if (why) return give_up(r, why);
     r->status = OK;
     return r;
 #undef DONE
@@ -1264,8 +1240,10 @@ Result *csv_scan(const char *data, int64_t n, int delimiter, int64_t ncols,
  * escapes, values that are strings, numbers, booleans, null, or arrays of those (one kind of
  * scalar per array, integers and other numbers together). Anything else (nested objects,
  * arrays of arrays, a repeated key, a field holding several kinds, -0, an integer over 18
- * digits) and every error (malformed JSON, NaN, two objects on a line, a line that is not an
- * object) declines the block: the Python paths read it and name each bad line.
+ * digits) is not taken. Such a line, and every bad one (malformed JSON, NaN, two objects on a
+ * line, a line that is not an object), is set aside (ragged_line, ragged_actual: its line and
+ * where it starts) and the rest of the block is scanned: native.py reads each of them with
+ * msgspec, which words the error, or declines the block if one is a good record after all.
  */
 #define MAX_FIELDS 512
 
@@ -1449,8 +1427,8 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
     Result *r = calloc(1, sizeof(Result));
     if (!r) return NULL;
     r->first_blank = -1;
-    if (n >= ((int64_t)1 << 31)) return give_up(r, W_LONG, -1);
-    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8, -1);
+    if (n >= ((int64_t)1 << 31)) return give_up(r, W_LONG);
+    if (utf8_invalid_at((const unsigned char *)data, n) >= 0) return give_up(r, W_UTF8);
     const unsigned char *s = (const unsigned char *)data;
     int64_t max_rows = count_newlines(s, n) + 1;
     JCol *cols = calloc(MAX_FIELDS, sizeof(JCol));
@@ -1650,7 +1628,7 @@ Result *jsonl_scan(const char *data, int64_t n, const char *const *sketch_names,
     free(cols);
     free(in.unescaped);
     if (why < 0) { csv_free(r); return NULL; }
-    if (why) return give_up(r, why, line);
+    if (why) return give_up(r, why);
     r->status = OK;
     return r;
 }

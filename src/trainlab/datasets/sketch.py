@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-SKETCH_K = 1024
+from trainlab.datasets.semantics import HASH_GOLDEN, HASH_P, SKETCH_K
 
 
 def hash_values(values: pa.Array | list) -> np.ndarray:
@@ -49,7 +49,8 @@ def hash_values(values: pa.Array | list) -> np.ndarray:
     return _splitmix32(_string_hashes(values))
 
 
-_P = np.uint64(0x100000001B3)  # odd: multiplying by it loses nothing modulo 2**64
+_P = np.uint64(HASH_P)
+_GOLDEN = np.uint64(HASH_GOLDEN)
 _powers: np.ndarray | None = None
 _SEGMENT = 1 << 18  # string bytes hashed at a time: bounds the temporary arrays
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], np.uint64)
@@ -107,14 +108,14 @@ def _string_hashes(array: pa.Array) -> np.ndarray:
                 weighted = words * _power_table(int(n_words.max()))[k]
                 nonempty = n_words > 0
                 sums[nonempty] = np.add.reduceat(weighted, word_first[nonempty])
-            out[first:last] = sums ^ (run.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+            out[first:last] = sums ^ (run.astype(np.uint64) * _GOLDEN)
             first = last
     return out
 
 
 def _splitmix32(bits: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        z = bits.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = bits.astype(np.uint64) + _GOLDEN
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))

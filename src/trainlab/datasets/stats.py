@@ -18,16 +18,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trainlab.datasets.block import ARROW_REFUSED
+from trainlab.datasets.result import FieldPart, LenStats, NumStats, combined
+from trainlab.datasets.semantics import (
+    BLOCK_TOP,
+    BLOCK_VALUES,
+    BOOL_WORDS,
+    FLOAT_PATTERN,
+    INT_PATTERN,
+    SAMPLE,
+    SAMPLE_DISTINCT,
+    SAMPLE_MIN_COUNT,
+    TYPE_SAMPLE,
+)
 from trainlab.datasets.sketch import estimate, hash_values, smallest
 
 _POOL = pa.system_memory_pool()  # hash tables given back at once, not kept by mimalloc
 EXACT_DISTINCT = 10_000  # distinct values kept exactly per field
-BLOCK_VALUES = 2_000  # a block with more distinct values than this sends a sketch instead
-BLOCK_TOP = 100
 TOP_SHOWN = 10
-_INT_RE = r"^\s*[-+]?\d+\s*$"
-_FLOAT_RE = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*[-+]?(inf|infinity)\s*$"
-_BOOL_VALUES = pa.array(["true", "false", "True", "False", "TRUE", "FALSE"])
+_BOOL_WORDS = pa.array(BOOL_WORDS)
 KIND_ORDER = ("integer", "number", "boolean", "string", "list", "object")
 
 
@@ -58,19 +66,19 @@ def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
     if count == 0:
         return pa.nulls(len(array)), {}
     valid = array.drop_null() if array.null_count else array
-    sample = valid.slice(0, 64)
+    sample = valid.slice(0, TYPE_SAMPLE)
     for target, kind in ((pa.int64(), "integer"), (pa.float64(), "number")):
         try:
             pc.cast(sample, target)  # a failing cast is slow: try a few values first
             return pc.cast(array, target), {kind: count}
         except ARROW_REFUSED:
             continue
-    if pc.all(pc.is_in(valid, _BOOL_VALUES)).as_py():
+    if pc.all(pc.is_in(valid, _BOOL_WORDS)).as_py():
         return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}
-    if not pc.any(pc.match_substring_regex(sample, _FLOAT_RE, ignore_case=True)).as_py():
+    if not pc.any(pc.match_substring_regex(sample, FLOAT_PATTERN, ignore_case=True)).as_py():
         return array, {"string": count}  # text from its first values on: no numbers to count
-    ints = pc.sum(pc.match_substring_regex(valid, _INT_RE)).as_py() or 0
-    floats = (pc.sum(pc.match_substring_regex(valid, _FLOAT_RE, ignore_case=True)).as_py()
+    ints = pc.sum(pc.match_substring_regex(valid, INT_PATTERN)).as_py() or 0
+    floats = (pc.sum(pc.match_substring_regex(valid, FLOAT_PATTERN, ignore_case=True)).as_py()
               or 0) - ints
     kinds = {k: v for k, v in (("integer", ints), ("number", floats)) if v}
     kinds["string"] = count - ints - floats
@@ -79,7 +87,7 @@ def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
 
 def numeric_part(array: pa.Array) -> pa.Array:
     """The values of a mixed text column that read as numbers, as float64."""
-    mask = pc.match_substring_regex(array, _FLOAT_RE, ignore_case=True)
+    mask = pc.match_substring_regex(array, FLOAT_PATTERN, ignore_case=True)
     picked = array.filter(pc.fill_null(mask, False))
     return pc.cast(pc.utf8_trim_whitespace(picked), pa.float64())  # " 7" is a number too
 
@@ -87,13 +95,13 @@ def numeric_part(array: pa.Array) -> pa.Array:
 # -- one block -----------------------------------------------------------------------------
 def block_field_stats(table: pa.Table, fmt: str,
                       mixed: dict[str, dict[str, Any]] | None = None,
-                      sketch_only: frozenset[str] = frozenset()) -> dict[str, dict]:
+                      sketch_only: frozenset[str] = frozenset()) -> dict[str, FieldPart]:
     """The partial statistics of every column of one block's table of valid records.
 
     Fields in ``sketch_only`` are known (from earlier blocks) to have too many distinct values
     to count exactly: for them the block sends only a distinct-count sketch.
     """
-    out: dict[str, dict] = {}
+    out: dict[str, FieldPart] = {}
     mixed = mixed or {}
     for name in table.column_names:
         column = table.column(name).combine_chunks()
@@ -105,7 +113,7 @@ def block_field_stats(table: pa.Table, fmt: str,
             typed, kinds = type_text_column(column)
             part = _arrow_partial(typed, kinds, sketch)
             if "string" in kinds and len(kinds) > 1:  # numbers mixed with text
-                part["num"] = _numeric(numeric_part(column))
+                part.num = _numeric(numeric_part(column))
             out[name] = part
         else:
             kind = arrow_kind(column.type)
@@ -114,33 +122,28 @@ def block_field_stats(table: pa.Table, fmt: str,
     return out
 
 
-def _arrow_partial(array: pa.Array, kinds: dict[str, int], sketch_only: bool = False) -> dict:
+def _arrow_partial(array: pa.Array, kinds: dict[str, int],
+                   sketch_only: bool = False) -> FieldPart:
     count = len(array) - array.null_count
-    part: dict[str, Any] = {"count": count, "kinds": kinds, "num": None, "len": None,
-                            "list_len": None, "empty": 0, "values": None, "top": [],
-                            "sketch": None}
+    part = FieldPart(count, kinds)
     if count == 0:
         return part
     kind = arrow_kind(array.type)
     if kind in ("integer", "number"):
-        part["num"] = _numeric(array)
+        part.num = _numeric(array)
     elif kind == "string":
         lengths = pc.utf8_length(array)
-        part["len"] = _lengths(lengths)
-        part["empty"] = int(pc.sum(pc.equal(lengths, 0)).as_py() or 0)
+        part.lengths = _lengths(lengths)
+        part.empty = int(pc.sum(pc.equal(lengths, 0)).as_py() or 0)
     elif kind == "list":
-        part["list_len"] = _lengths(pc.list_value_length(array))
+        part.list_lengths = _lengths(pc.list_value_length(array))
     if kind in ("integer", "number", "string", "boolean"):
         values = array.drop_null() if array.null_count else array
         if sketch_only or _mostly_distinct(values):
-            part["sketch"] = smallest(hash_values(values))
+            part.sketch = smallest(hash_values(values))
         else:
             _value_counts(values, part)
     return part
-
-
-SAMPLE = 1000
-SAMPLE_DISTINCT = 900  # of SAMPLE values: the block surely holds over BLOCK_VALUES distinct
 
 
 def _mostly_distinct(values: pa.Array) -> bool:
@@ -149,12 +152,12 @@ def _mostly_distinct(values: pa.Array) -> bool:
     Then counting every value would end in a sketch anyway: 900 distinct among 1,000 values
     means several thousand distinct in the block. Skipping the count saves its hash table.
     """
-    if len(values) < 4 * BLOCK_VALUES:
+    if len(values) < SAMPLE_MIN_COUNT:
         return False
     return pc.count_distinct(values.slice(0, SAMPLE)).as_py() >= SAMPLE_DISTINCT
 
 
-def _numeric(array: pa.Array) -> list | None:
+def _numeric(array: pa.Array) -> NumStats | None:
     values = array.drop_null() if array.null_count else array
     if len(values) == 0:
         return None
@@ -164,54 +167,52 @@ def _numeric(array: pa.Array) -> list | None:
     if nonfinite:
         data = data[finite]
     if len(data) == 0:
-        return [0, math.inf, -math.inf, 0.0, 0.0, nonfinite]
+        return NumStats(0, math.inf, -math.inf, 0.0, 0.0, nonfinite)
     with np.errstate(over="ignore"):  # values near 1e308: an infinite spread, said as such
         mean = float(data.mean())
         m2 = float(((data - mean) ** 2).sum())
-    return [len(data), float(data.min()), float(data.max()), mean, m2, nonfinite]
+    return NumStats(len(data), float(data.min()), float(data.max()), mean, m2, nonfinite)
 
 
-def _lengths(lengths: pa.Array) -> list:
+def _lengths(lengths: pa.Array) -> LenStats:
     bounds = pc.min_max(lengths).as_py()
     n = len(lengths) - lengths.null_count
-    return [n, bounds["min"], bounds["max"], int(pc.sum(lengths).as_py() or 0)]
+    return LenStats(n, bounds["min"], bounds["max"], int(pc.sum(lengths).as_py() or 0))
 
 
-def _value_counts(values: pa.Array, part: dict) -> None:
+def _value_counts(values: pa.Array, part: FieldPart) -> None:
     counts = pc.value_counts(values, memory_pool=_POOL)
     values, freq = counts.field("values"), counts.field("counts")
     if len(counts) <= BLOCK_VALUES:
-        part["values"] = dict(zip(values.to_pylist(), freq.to_pylist()))
+        part.values = dict(zip(values.to_pylist(), freq.to_pylist()))
         return
     top = np.argsort(-freq.to_numpy(), kind="stable")[:BLOCK_TOP]
-    part["top"] = list(zip(values.take(top).to_pylist(), freq.take(top).to_pylist()))
-    part["sketch"] = smallest(hash_values(values))
+    part.top = list(zip(values.take(top).to_pylist(), freq.take(top).to_pylist()))
+    part.sketch = smallest(hash_values(values))
 
 
-def _python_partial(stats: dict[str, Any]) -> dict:
+def _python_partial(stats: dict[str, Any]) -> FieldPart:
     numbers, lengths, list_lengths = stats["numbers"], stats["lengths"], stats["list_lengths"]
     kinds = stats["kinds"]
-    part: dict[str, Any] = {"count": sum(kinds.values()), "kinds": kinds, "num": None,
-                            "len": None, "list_len": None, "empty": stats["empty"],
-                            "values": None, "top": [], "sketch": None}
+    part = FieldPart(sum(kinds.values()), kinds, empty=stats["empty"])
     if numbers:  # as floats: an integer past 2**53 is one too (Arrow refuses to convert it)
-        part["num"] = _numeric(pa.array(np.asarray(numbers, np.float64)))
+        part.num = _numeric(pa.array(np.asarray(numbers, np.float64)))
     if lengths:
-        part["len"] = [len(lengths), min(lengths), max(lengths), sum(lengths)]
+        part.lengths = LenStats(len(lengths), min(lengths), max(lengths), sum(lengths))
     if list_lengths:
-        part["list_len"] = [len(list_lengths), min(list_lengths), max(list_lengths),
-                            sum(list_lengths)]
+        part.list_lengths = LenStats(len(list_lengths), min(list_lengths), max(list_lengths),
+                                     sum(list_lengths))
     values: dict[Any, int] = {}
     for (_, value), n in stats["values"].items():
         values[value] = values.get(value, 0) + n
     if not set(kinds) & {"integer", "number", "string", "boolean"}:
         return part  # arrays and objects only: nothing counted, as when Arrow types them
     if len(values) <= BLOCK_VALUES:
-        part["values"] = values
+        part.values = values
     else:
         ranked = sorted(values.items(), key=lambda kv: -kv[1])
-        part["top"] = ranked[:BLOCK_TOP]
-        part["sketch"] = smallest(hash_values(list(values)))
+        part.top = ranked[:BLOCK_TOP]
+        part.sketch = smallest(hash_values(list(values)))
     return part
 
 
@@ -222,39 +223,39 @@ class FieldAcc:
 
     count: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
-    num: list | None = None
-    len: list | None = None
-    list_len: list | None = None
+    num: NumStats | None = None
+    lengths: LenStats | None = None
+    list_lengths: LenStats | None = None
     empty: int = 0
     values: dict[Any, int] | None = field(default_factory=dict)  # None once approximate
     top: dict[Any, int] = field(default_factory=dict)
     sketch: np.ndarray | None = None
     pending: list[np.ndarray] = field(default_factory=list)  # block sketches not yet merged
 
-    def add(self, part: dict) -> None:
-        self.count += part["count"]
-        for kind, n in part["kinds"].items():
+    def add(self, part: FieldPart) -> None:
+        self.count += part.count
+        for kind, n in part.kinds.items():
             self.kinds[kind] = self.kinds.get(kind, 0) + n
-        self.num = _merge_num(self.num, part["num"])
-        self.len = _merge_len(self.len, part["len"])
-        self.list_len = _merge_len(self.list_len, part["list_len"])
-        self.empty += part["empty"]
-        if self.values is not None and part["values"] is not None:
-            for value, n in part["values"].items():
+        self.num = combined(self.num, part.num)
+        self.lengths = combined(self.lengths, part.lengths)
+        self.list_lengths = combined(self.list_lengths, part.list_lengths)
+        self.empty += part.empty
+        if self.values is not None and part.values is not None:
+            for value, n in part.values.items():
                 self.values[value] = self.values.get(value, 0) + n
             if len(self.values) > EXACT_DISTINCT:
                 self._go_approximate()
             return
         if self.values is not None:
             self._go_approximate()
-        pairs = part["values"].items() if part["values"] is not None else part["top"]
+        pairs = part.values.items() if part.values is not None else part.top
         for value, n in pairs:
             self.top[value] = self.top.get(value, 0) + n
         if len(self.top) > 4 * BLOCK_TOP:
             ranked = sorted(self.top.items(), key=lambda kv: -kv[1])[: 2 * BLOCK_TOP]
             self.top = dict(ranked)
-        sketch = part["sketch"] if part["sketch"] is not None else (
-            smallest(hash_values(list(part["values"]))) if part["values"] else None)
+        sketch = part.sketch if part.sketch is not None else (
+            smallest(hash_values(list(part.values))) if part.values else None)
         self._add_sketch(sketch)
 
     def _go_approximate(self) -> None:
@@ -284,24 +285,6 @@ class FieldAcc:
         return estimate(self.sketch if self.sketch is not None else np.empty(0, np.uint32))
 
 
-def _merge_num(a: list | None, b: list | None) -> list | None:
-    if a is None or b is None:
-        return a if b is None else list(b)
-    n = a[0] + b[0]
-    if n == 0:
-        return [0, math.inf, -math.inf, 0.0, 0.0, a[5] + b[5]]
-    delta = b[3] - a[3]
-    mean = a[3] + delta * b[0] / n
-    m2 = a[4] + b[4] + delta * delta * a[0] * b[0] / n
-    return [n, min(a[1], b[1]), max(a[2], b[2]), mean, m2, a[5] + b[5]]
-
-
-def _merge_len(a: list | None, b: list | None) -> list | None:
-    if a is None or b is None:
-        return a if b is None else list(b)
-    return [a[0] + b[0], min(a[1], b[1]), max(a[2], b[2]), a[3] + b[3]]
-
-
 # -- the profile -----------------------------------------------------------------------------
 CATEGORY_MAX_DISTINCT = 1000
 CATEGORY_MAX_MEAN_LENGTH = 50
@@ -329,7 +312,7 @@ def field_type(acc: FieldAcc) -> str:
     if kind != "string":
         return kind
     distinct, _ = acc.distinct()
-    mean_length = acc.len[3] / acc.len[0] if acc.len and acc.len[0] else 0.0
+    mean_length = acc.lengths.total / acc.lengths.n if acc.lengths and acc.lengths.n else 0.0
     strings = kinds["string"]
     if (distinct <= CATEGORY_MAX_DISTINCT and strings >= 2 * distinct
             and mean_length <= CATEGORY_MAX_MEAN_LENGTH):
@@ -353,21 +336,20 @@ def field_profile(acc: FieldAcc, rows: int) -> dict[str, Any]:
     numeric = {"integer", "number"}
     if len(set(acc.kinds) - numeric) + bool(set(acc.kinds) & numeric) > 1:
         profile["kinds"] = dict(acc.kinds)
-    if acc.num is not None and acc.num[0]:
-        n, low, high, mean, m2, nonfinite = acc.num
-        profile.update(min=_plain(low), max=_plain(high), mean=mean,
-                       std=math.sqrt(m2 / n) if n else 0.0)
-        if nonfinite:
-            profile["non_finite"] = nonfinite
-    elif acc.num is not None and acc.num[5]:
-        profile["non_finite"] = acc.num[5]
-    if acc.len is not None and acc.len[0]:
-        n, low, high, total = acc.len
-        profile["length"] = {"min": low, "mean": total / n, "max": high}
-        profile["empty_strings"] = acc.empty
-    if acc.list_len is not None and acc.list_len[0]:
-        n, low, high, total = acc.list_len
-        profile["list_length"] = {"min": low, "mean": total / n, "max": high}
+    num = acc.num
+    if num is not None and num.n:
+        profile.update(min=_plain(num.min), max=_plain(num.max), mean=num.mean,
+                       std=math.sqrt(num.m2 / num.n))
+        if num.non_finite:
+            profile["non_finite"] = num.non_finite
+    elif num is not None and num.non_finite:
+        profile["non_finite"] = num.non_finite
+    for name, lengths in (("length", acc.lengths), ("list_length", acc.list_lengths)):
+        if lengths is not None and lengths.n:
+            profile[name] = {"min": lengths.min, "mean": lengths.total / lengths.n,
+                             "max": lengths.max}
+            if name == "length":
+                profile["empty_strings"] = acc.empty
     source = acc.values if acc.values is not None else acc.top
     if source:
         ranked = sorted(source.items(), key=lambda kv: (-kv[1], str(kv[0])))[:TOP_SHOWN]

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from trainlab import i18n
-from trainlab.datasets.dataset import localize_report
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
+from trainlab.i18n import localize_report
 from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
 

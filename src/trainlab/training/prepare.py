@@ -24,9 +24,10 @@ import safetensors.torch
 import torch
 
 from trainlab.datasets.block import ARROW_REFUSED
-from trainlab.datasets.dataset import Dataset, localize_report
+from trainlab.datasets.dataset import Dataset
 from trainlab.datasets.rows import iter_tables
 from trainlab.errors import dataset_error
+from trainlab.i18n import localize_report
 from trainlab.training.config import TrainConfig
 from trainlab.training.tasks import Task, Tensors, split_indices
 from trainlab.workspace.files import fsync_dir, read_json, write_json

@@ -1,0 +1,89 @@
+"""The rules shared by the scanner and the Python paths, and the check that the library loaded
+was built from them."""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+
+from trainlab.datasets import native, semantics
+
+needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+
+
+def test_the_committed_header_is_what_the_rules_write() -> None:
+    """scanner.c is compiled with the header in the tree: it must say what semantics.py says
+    (run ``python -m trainlab.datasets.semantics`` after editing that file)."""
+    assert semantics.HEADER.read_text() == semantics.header_text()
+
+
+def test_write_header_writes_only_when_the_rules_changed(tmp_path: Path) -> None:
+    target = tmp_path / "scanner_semantics.h"
+    assert semantics.write_header(target) is True
+    assert semantics.write_header(target) is False
+    assert target.read_text() == semantics.header_text()
+
+
+@pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
+def test_the_scanner_reads_the_words_as_the_rules_say() -> None:
+    for word in semantics.NULL_WORDS:
+        assert native.classify(word) == ("null", None), word
+    for word in semantics.BOOL_WORDS:
+        assert native.classify(word) == ("boolean", word in semantics.TRUE_WORDS), word
+    for word in ("nul", "NONE", "Na", "yes", "tRue", "0"):
+        assert native.classify(word)[0] not in ("null", "boolean"), word
+
+
+def build(tmp_path: Path, *flags: str, source: Path | None = None) -> Path:
+    library = tmp_path / "_scanner.so"
+    source = source or native.LIBRARY.with_name("scanner.c")
+    subprocess.run(["cc", "-O0", "-fPIC", "-shared", *flags, "-o", str(library), str(source)],
+                   check=True, capture_output=True)
+    return library
+
+
+def declined(path: Path) -> str:
+    """The warning given when the library at ``path`` is declined."""
+    with pytest.warns(RuntimeWarning) as caught:
+        assert native._load(path) is None
+    message = str(caught[0].message)
+    assert str(path) in message and "rebuilt" in message
+    return message
+
+
+@pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
+def test_the_built_library_is_loaded_without_a_word() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert native._load(native.LIBRARY) is not None
+
+
+@needs_cc
+def test_a_library_of_another_abi_is_declined(tmp_path: Path) -> None:
+    message = declined(build(tmp_path, "-DSCANNER_ABI=999"))
+    assert f"scanner_abi() is 999, expected {semantics.SCANNER_ABI}" in message
+
+
+@needs_cc
+def test_a_library_built_before_the_abi_was_said_is_declined(tmp_path: Path) -> None:
+    source = tmp_path / "old.c"
+    source.write_text("int find_byte(const char *s, long n, int c) { return -1; }\n")
+    assert "does not say its ABI" in declined(build(tmp_path, source=source))
+
+
+@pytest.mark.skipif(not native.AVAILABLE, reason="the native scanner is not built")
+def test_a_library_of_other_rules_or_structs_is_declined(monkeypatch) -> None:
+    monkeypatch.setattr(semantics, "RULES", semantics.RULES ^ 1)
+    assert "scanner_rules()" in declined(native.LIBRARY)
+    monkeypatch.undo()
+
+    class Wider(ctypes.Structure):
+        _fields_ = [*native._Result._fields_, ("extra", ctypes.c_int64)]
+
+    monkeypatch.setattr(native, "_Result", Wider)
+    assert "scanner_result_size()" in declined(native.LIBRARY)
