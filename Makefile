@@ -1,21 +1,35 @@
 # Two commands: `make lab` runs trainlab in JupyterLab, `make test` runs every test.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
+LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
+ASAN_LIB := build/asan/_scanner.so
+SCANNER := src/trainlab/datasets/scanner.c src/trainlab/datasets/semantics.py
 
-.PHONY: lab test lint bench clean
+.PHONY: lab test test-latest test-native-asan test-python-paths lint lock bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# torch first and pinned: an unpinned install would pull a multi-GB CUDA build.
+# torch first and pinned: an unpinned install would pull a multi-GB CUDA build. Then exactly the
+# versions of requirements/dev.lock (hashes checked, nothing resolved: `make lock` did that),
+# then trainlab itself, built with the locked hatchling (no download). `make test-latest`
+# (LATEST=1) resolves the newest releases pyproject.toml allows instead.
 # The browser test drives the system's Chromium (Debian's package), never a downloaded one.
-$(STAMP): $(BIN)/python pyproject.toml hatch_build.py src/trainlab/datasets/scanner.c
+$(STAMP): $(BIN)/python pyproject.toml hatch_build.py $(LOCK) $(SCANNER)
+ifeq ($(LATEST),1)
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test]"
+	$(BIN)/python -m pip list --format=freeze > $(VENV)/resolved.txt
+else
+	$(BIN)/python -m pip install --quiet --no-deps "torch==$(TORCH_VERSION)"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+endif
+	$(BIN)/python -m pip check
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed: the browser test will be skipped"
@@ -31,7 +45,39 @@ lint: $(STAMP)
 # did not start (they waited 60 s for the kernel's first message and failed).
 test: lint
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-python-paths test-native-asan VENV=$(VENV)
 	$(BIN)/python -m pytest notebooks $(NOTEBOOK_ARGS)
+
+# The dataset tests again on the Python paths alone: what a user without a C compiler gets.
+test-python-paths: $(STAMP)
+	TRAINLAB_NATIVE=0 $(BIN)/python -m pytest -q tests/datasets tests/server/test_datasets_api.py
+
+# The native-vs-Python differential tests against the scanner built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (any report fails the run). Needs gcc's libasan and libubsan.
+$(ASAN_LIB): $(SCANNER) hatch_build.py | $(STAMP)
+	$(BIN)/python hatch_build.py --sanitize $(ASAN_LIB)
+
+test-native-asan: $(STAMP) $(ASAN_LIB)
+	LD_PRELOAD="$$(cc -print-file-name=libasan.so) $$(cc -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	TRAINLAB_NATIVE_LIBRARY=$(ASAN_LIB) $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/datasets/test_native.py tests/datasets/test_properties.py tests/datasets/test_json_errors.py
+
+# Every release pyproject.toml allows, newest first, in a throwaway environment: a new release
+# of a dependency that breaks trainlab shows up here as one failing run, not on a user's machine.
+test-latest:
+	rm -rf .venv-latest
+	$(MAKE) --no-print-directory test VENV=.venv-latest LATEST=1
+
+# Refresh requirements/dev.lock after changing dependencies in pyproject.toml or
+# requirements/dev.in (pip-tools, in a throwaway environment), then run `make test`.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --extra lab --extra test \
+	  --unsafe-package torch --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -o $(LOCK) pyproject.toml requirements/dev.in
+	rm -rf .venv-lock
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_datasets.py --mb 200 --format jsonl
@@ -42,4 +88,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_api.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) .venv-latest build .pytest_cache .ruff_cache .coverage

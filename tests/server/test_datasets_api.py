@@ -31,8 +31,8 @@ async def test_upload_validates_profiles_and_answers_201(api, workspace_dir):
     assert code == 201, ds
     assert ds["status"] == "valid" and ds["rows"] == 3 and ds["format"] == "csv"
     assert ds["sha256"] == hashlib.sha256(CSV).hexdigest() and ds["size_bytes"] == len(CSV)
-    assert ds["schema"] == {"x": "number", "color": "category", "label": "category"} or \
-        set(ds["schema"]) == {"x", "color", "label"}
+    # three rows are too few to call a column of words a category
+    assert ds["schema"] == {"x": "number", "color": "string", "label": "string"}
     assert (await api("GET", f"datasets/{ds['id']}"))[1] == ds
     assert leftovers(workspace_dir) == []
 
