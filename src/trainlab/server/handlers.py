@@ -579,14 +579,14 @@ async def list_jobs(h: _Base) -> None:
 async def submit_job(h: _Base) -> None:
     spec = h.body_model(m.JobSpec)
     job = await h.run(h.ws.jobs.submit, spec, warn=False)  # the job's note says it
-    h.reply(service._plain(job.to_dict()))
+    h.reply(service.json_value(job.to_dict()))
 
 
 @route("GET", "jobs/{job_id}", JOBS, "One job with its progress and latest metrics.",
        response=m.Job, errors=E_READ)
 async def get_job(h: _Base, job_id: str) -> None:
     job = await h.run(service.get_job, h.ws, job_id)
-    h.reply(service._plain(job.to_dict()))
+    h.reply(service.json_value(job.to_dict()))
 
 
 @route("POST", "jobs/{job_id}/stop", JOBS,
@@ -599,7 +599,7 @@ async def stop_job(h: _Base, job_id: str) -> None:
 async def _job_action(h: _Base, action: Any, job_id: str) -> None:
     """stop / resume: the job as it is after the action (404, 409 from the action itself)."""
     job = await h.run(action, service.check_id(job_id, "job", "job_not_found"))
-    h.reply(service._plain(job.to_dict()))
+    h.reply(service.json_value(job.to_dict()))
 
 
 @route("POST", "jobs/{job_id}/resume", JOBS,
@@ -651,10 +651,10 @@ async def job_events(h: _Base, job_id: str) -> None:
         while True:
             sent = False
             if job.status != last_status:
-                _event(h, "status", service._plain(job.to_dict()))
+                _event(h, "status", service.json_value(job.to_dict()))
                 last_status, sent = job.status, True
             if job.progress != last_progress:
-                _event(h, "progress", service._plain(job.progress))
+                _event(h, "progress", service.json_value(job.progress))
                 last_progress, sent = job.progress, True
             new = await h.run(service.metrics, h.ws, job_id, since)
             if new["items"]:
