@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Integer, List, TraitError, Unicode, validate
 
@@ -128,8 +127,3 @@ class TrainlabApp(ExtensionApp):
             await asyncio.get_running_loop().run_in_executor(self.executor, scheduler.close)
         with contextlib.suppress(Exception):
             self.executor.shutdown(wait=False, cancel_futures=True)
-
-    @property
-    def api_url(self) -> str:
-        base = self.serverapp.base_url if self.serverapp is not None else "/"
-        return url_path_join(base, "trainlab/api/")

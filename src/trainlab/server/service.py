@@ -19,7 +19,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from trainlab import i18n
 from trainlab.datasets.dataset import localize_report
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.workspace import Workspace, is_valid_id
@@ -285,7 +284,3 @@ def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
         out["probabilities"] = [{str(k): float(v) for k, v in row.items()}
                                 for row in frame.to_dict(orient="records")]
     return out
-
-
-def render(code: str, lang: str, **params: Any) -> str:
-    return i18n.render(code, params, lang)
