@@ -84,7 +84,7 @@ class TrainlabApp(ExtensionApp):
         self.log.info("trainlab: workspace %s", self.workspace.path)
 
     def initialize_handlers(self) -> None:
-        from trainlab.server.handlers import handlers
+        from trainlab.server.routes import handlers
 
         self.handlers.extend(handlers(self))
 
