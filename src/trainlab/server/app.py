@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -107,13 +108,11 @@ class TrainlabApp(ExtensionApp):
 
     async def _bump_activity(self) -> None:
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
-        from jupyter_server._tz import utcnow
-
         rows = await asyncio.get_running_loop().run_in_executor(
             self.executor, self.workspace.store.query,
             "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued')")
         if rows[0]["n"] and self.serverapp is not None and self.serverapp.web_app is not None:
-            self.serverapp.web_app.settings["trainlab_last_activity"] = utcnow()
+            self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(timezone.utc)
 
     def scheduler_alive(self) -> bool:
         return self.scheduler is not None
