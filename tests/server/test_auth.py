@@ -10,7 +10,6 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import trainlab
-import trainlab.server.handlers
 from tests.server.test_jobs_api import csv_bytes
 from trainlab.server.openapi import document
 from trainlab.server.routes import ROUTES

@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Integer, List, TraitError, Unicode, validate
 
@@ -85,7 +85,7 @@ class TrainlabApp(ExtensionApp):
         self.log.info("trainlab: workspace %s", self.workspace.path)
 
     def initialize_handlers(self) -> None:
-        from trainlab.server.handlers import handlers
+        from trainlab.server.routes import handlers
 
         self.handlers.extend(handlers(self))
 
@@ -108,13 +108,11 @@ class TrainlabApp(ExtensionApp):
 
     async def _bump_activity(self) -> None:
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
-        from jupyter_server._tz import utcnow
-
         rows = await asyncio.get_running_loop().run_in_executor(
             self.executor, self.workspace.store.query,
             "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued')")
         if rows[0]["n"] and self.serverapp is not None and self.serverapp.web_app is not None:
-            self.serverapp.web_app.settings["trainlab_last_activity"] = utcnow()
+            self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(timezone.utc)
 
     def scheduler_alive(self) -> bool:
         return self.scheduler is not None
@@ -128,8 +126,3 @@ class TrainlabApp(ExtensionApp):
             await asyncio.get_running_loop().run_in_executor(self.executor, scheduler.close)
         with contextlib.suppress(Exception):
             self.executor.shutdown(wait=False, cancel_futures=True)
-
-    @property
-    def api_url(self) -> str:
-        base = self.serverapp.base_url if self.serverapp is not None else "/"
-        return url_path_join(base, "trainlab/api/")

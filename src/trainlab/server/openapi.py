@@ -10,7 +10,8 @@ from pydantic.json_schema import models_json_schema
 
 from trainlab import __version__
 from trainlab.server import models as m
-from trainlab.server.routes import ROUTES, Op
+from trainlab.server.operation import Op
+from trainlab.server.routes import ROUTES
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "Bad request: a malformed body or query parameter.",
@@ -91,8 +92,6 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def document(base: str = "/trainlab/api/") -> dict[str, Any]:
     """The OpenAPI document for the API served under ``base``."""
-    import trainlab.server.handlers  # noqa: F401  (registers the routes)
-
     refs, schemas = _schemas()
     paths: dict[str, Any] = {}
     for op in ROUTES:

@@ -1,68 +1,137 @@
-"""The route table: every endpoint once, with its method, resource, models and errors.
+"""The route table: every endpoint once, with its method, path, resource, models and errors.
 
-Handlers are registered from it and the OpenAPI document is generated from it, so a route
-cannot exist without being documented, and the documentation cannot name a model the
-handler does not use.
+The server's handlers are built from it (:func:`handlers`) and the OpenAPI document is
+generated from it, so a route cannot exist without being documented, and the documentation
+cannot name a model the endpoint does not use.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from jupyter_server.utils import url_path_join
 
-DATASETS = "trainlab:datasets"
-JOBS = "trainlab:jobs"
+from trainlab.server import models as m
+from trainlab.server import service
+from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
+from trainlab.server.endpoints import datasets, jobs, system, uploads
+from trainlab.server.operation import DATASETS, JOBS, Op, Param
+from trainlab.server.streaming import DatasetsStreamHandler
 
+LIMIT = Param("limit", "integer", "Page size.", minimum=1, maximum=service.MAX_PAGE)
+CURSOR = Param("cursor", description="next_cursor of the previous page.")
+E_READ = (400, 403, 404)
+E_WRITE = (400, 403, 404, 409, 422)
 
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: str = "string"            # string | integer | boolean
-    description: str = ""
-    required: bool = False
-    enum: tuple[str, ...] | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    where: str = "query"            # query | header
+ROUTES: list[Op] = [
+    Op("GET", "health", system.health, JOBS,
+       "Versions, GPUs, workspace, free disk, jobs running and queued.",
+       response=m.Health, errors=(403,)),
+    Op("GET", "openapi.json", system.openapi, JOBS, "This document.", errors=(403,)),
+    # -- datasets --------------------------------------------------------------------------------
+    Op("GET", "datasets", datasets.list_datasets, DATASETS,
+       "Datasets, newest first, a page at a time.",
+       response=m.DatasetPage, errors=(400, 403),
+       params=(Param("status", enum=datasets.STATUSES),
+               Param("name", description="Only names containing this (case-insensitive)."),
+               LIMIT, CURSOR)),
+    Op("POST", "datasets", uploads.upload_dataset, DATASETS,
+       "Upload a file: the raw request body is the file, streamed to disk, then validated and "
+       "profiled. A file with bad rows is kept with status 'invalid' (201 too); a file that is "
+       "not its format at all is refused.",
+       status=201, response=m.Dataset, errors=(400, 403, 413, 415, 422, 507),
+       body="application/octet-stream", begin=uploads.begin_upload,
+       params=(Param("filename", required=True, description="The file's name; its extension "
+                     "gives the format unless format= is set."),
+               Param("format", enum=("jsonl", "json", "csv")))),
+    Op("POST", "datasets/uploads", uploads.start_upload, DATASETS,
+       "Start a resumable upload; then PUT its parts with Content-Range.",
+       status=201, request=m.UploadStart, response=m.Upload, errors=(400, 403, 413, 415, 422)),
+    Op("GET", "datasets/uploads/{upload_id}", uploads.get_upload, DATASETS,
+       "A resumable upload: its offset is where the next part starts.",
+       response=m.Upload, errors=E_READ),
+    Op("PUT", "datasets/uploads/{upload_id}", uploads.put_part, DATASETS,
+       "Append a part at the offset its Content-Range states (409 with the current offset "
+       "otherwise). The last part checks size and sha256 and answers 201 with the dataset.",
+       response=m.Upload, more={201: m.Dataset}, errors=(400, 403, 404, 409, 413, 422, 507),
+       body="application/octet-stream", begin=uploads.begin_part,
+       params=(Param("Content-Range", required=True, where="header",
+                     description="bytes START-END/TOTAL"),)),
+    Op("DELETE", "datasets/uploads/{upload_id}", uploads.cancel_upload, DATASETS,
+       "Cancel a resumable upload.",
+       response=m.Deleted, errors=(403, 404, 409)),
+    Op("POST", "datasets/import", uploads.import_dataset, DATASETS,
+       "Register a file already under the server's root directory (e.g. uploaded by "
+       "JupyterLab's file browser), by its relative path. It is copied into the workspace.",
+       status=201, request=m.ImportRequest, response=m.Dataset,
+       errors=(400, 403, 404, 413, 415, 422)),
+    Op("GET", "datasets/{dataset_id}", datasets.get_dataset, DATASETS, "One dataset.",
+       response=m.Dataset, errors=E_READ),
+    Op("GET", "datasets/{dataset_id}/report", datasets.report, DATASETS,
+       "The validation report; its errors a page at a time, messages in the request's language.",
+       response=m.Report, errors=E_READ,
+       params=(Param("offset", "integer", minimum=0, maximum=10**9), LIMIT)),
+    Op("GET", "datasets/{dataset_id}/preview", datasets.preview, DATASETS,
+       "Valid rows offset..offset+limit, each with its line in the file.",
+       response=m.Preview, errors=E_READ,
+       params=(Param("offset", "integer", minimum=0, maximum=10**12), LIMIT)),
+    Op("GET", "datasets/{dataset_id}/profile", datasets.profile, DATASETS,
+       "Per-field statistics; with label=, that field's class balance.",
+       response=m.Profile, errors=E_READ, params=(Param("label"),)),
+    Op("POST", "datasets/{dataset_id}/check", datasets.check, DATASETS,
+       "Check the dataset against what a training task needs, row by row.",
+       request=m.CheckRequest, response=m.CheckReport, errors=E_WRITE),
+    Op("GET", "datasets/{dataset_id}/file", datasets.dataset_file, DATASETS,
+       "Download the stored file.",
+       errors=E_READ, content=tuple(datasets.MEDIA_TYPES.values())),
+    Op("DELETE", "datasets/{dataset_id}", datasets.delete_dataset, DATASETS,
+       "Delete a dataset and its files.",
+       response=m.Deleted, errors=E_READ),
+    # -- jobs ------------------------------------------------------------------------------------
+    Op("GET", "jobs", jobs.list_jobs, JOBS,
+       "Jobs (background and notebook), newest first, a page at a time.",
+       response=m.JobPage, errors=(400, 403),
+       params=(Param("status", enum=jobs.STATUSES), LIMIT, CURSOR)),
+    Op("POST", "jobs", jobs.submit_job, JOBS, "Submit a background job; every check runs now.",
+       status=201, request=m.JobSpec, response=m.Job, errors=(400, 403, 404, 422)),
+    Op("GET", "jobs/{job_id}", jobs.get_job, JOBS, "One job with its progress and latest metrics.",
+       response=m.Job, errors=E_READ),
+    Op("POST", "jobs/{job_id}/stop", jobs.stop_job, JOBS,
+       "Stop a running job (it checkpoints and ends 'stopped') or cancel a queued one.",
+       response=m.Job, errors=(403, 404, 409)),
+    Op("POST", "jobs/{job_id}/resume", jobs.resume_job, JOBS,
+       "Queue a stopped or interrupted job again; it continues from its last checkpoint.",
+       response=m.Job, errors=(403, 404, 409)),
+    Op("DELETE", "jobs/{job_id}", jobs.delete_job, JOBS,
+       "Delete a job and its files (409 while it runs).",
+       response=m.Deleted, errors=(403, 404, 409)),
+    Op("GET", "jobs/{job_id}/metrics", jobs.job_metrics, JOBS,
+       "The metrics history from since_step on.",
+       response=m.Metrics, errors=E_READ,
+       params=(Param("since_step", "integer", minimum=0, maximum=2**62),)),
+    Op("GET", "jobs/{job_id}/logs", jobs.job_logs, JOBS,
+       "Log text from byte offset on (tail it with the offset returned).",
+       response=m.Logs, errors=E_READ,
+       params=(Param("offset", "integer", minimum=0, maximum=2**62),)),
+    Op("GET", "jobs/{job_id}/events", jobs.job_events, JOBS,
+       "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
+       "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s), "
+       "'metrics' (new points), then 'end'.",
+       errors=E_READ, content="text/event-stream"),
+    Op("GET", "jobs/{job_id}/model", jobs.job_model, JOBS,
+       "Download the trained model (a zip of model/).",
+       errors=(403, 404, 409), content="application/zip"),
+    Op("POST", "jobs/{job_id}/predict", jobs.predict, JOBS,
+       "Predict a small batch of records (up to 1,000).",
+       request=m.PredictRequest, response=m.PredictResponse, errors=(400, 403, 404, 409, 422)),
+]
 
-
-@dataclass
-class Op:
-    method: str
-    path: str                       # relative to {base_url}trainlab/api/, e.g. "jobs/{job_id}"
-    fn: Callable[..., Any]
-    resource: str
-    summary: str
-    status: int = 200
-    request: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    more: dict[int, type[BaseModel]] = field(default_factory=dict)  # other success responses
-    params: tuple[Param, ...] = ()
-    errors: tuple[int, ...] = ()
-    content: str | tuple[str, ...] = "application/json"  # of the success response
-
-    @property
-    def media_types(self) -> tuple[str, ...]:
-        return (self.content,) if isinstance(self.content, str) else self.content
-    body: str | None = None         # a raw request body's media type (streamed uploads)
-
-    @property
-    def pattern(self) -> str:
-        return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path)
-
-
-ROUTES: list[Op] = []
-
-
-def route(method: str, path: str, resource: str, summary: str, **kw: Any) -> Callable[..., Any]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        ROUTES.append(Op(method, path, fn, resource, summary, **kw))
-        return fn
-    return register
+# The handler class of a path, by its resource and whether a route on it streams its body.
+HANDLER_CLASSES: dict[tuple[str, bool], type[ApiHandler]] = {
+    (DATASETS, False): DatasetsHandler,
+    (DATASETS, True): DatasetsStreamHandler,
+    (JOBS, False): JobsHandler,
+}
 
 
 def paths() -> dict[str, dict[str, Op]]:
@@ -72,3 +141,16 @@ def paths() -> dict[str, dict[str, Op]]:
     for op in ROUTES:
         grouped.setdefault(op.path, {})[op.method] = op
     return dict(sorted(grouped.items(), key=lambda kv: ("{" in kv[0], kv[0].count("/") * -1, kv[0])))
+
+
+def handlers(app: Any) -> list[tuple[str, type[ApiHandler], dict[str, Any]]]:
+    """The extension's handlers, one per path, then a JSON 404 for anything else under
+    trainlab/api/; jupyter_server puts its base_url in front of each pattern."""
+    out: list[tuple[str, type[ApiHandler], dict[str, Any]]] = []
+    for ops in paths().values():
+        first = next(iter(ops.values()))
+        cls = HANDLER_CLASSES[first.resource, any(op.begin for op in ops.values())]
+        out.append((url_path_join("/trainlab/api", first.pattern), cls, {"ops": ops, "app": app}))
+    out.append((url_path_join("/trainlab/api", "(?P<rest>.*)"), NotFoundHandler,
+                {"ops": {}, "app": app}))
+    return out

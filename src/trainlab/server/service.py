@@ -19,7 +19,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from trainlab import i18n
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
 from trainlab.workspace import Workspace, is_valid_id
@@ -147,12 +146,12 @@ def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
 def preview(ws: Workspace, dataset_id: str, offset: int, limit: int) -> dict[str, Any]:
     ds = get_dataset(ws, dataset_id)
     frame = ds.preview(offset=offset, limit=limit)
-    rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    rows = [{k: json_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
     return {"columns": [str(c) for c in frame.columns], "lines": [int(i) for i in frame.index],
             "rows": rows, "offset": offset, "limit": limit, "rows_valid": ds.rows}
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """A JSON value: NaN/NaT become null, numpy scalars and arrays plain Python."""
     if value is None:
         return None
@@ -161,9 +160,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (str, int, float, bool)):
         return value
     try:
@@ -177,12 +176,12 @@ def _plain(value: Any) -> Any:
 
 
 def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]:
-    return _plain(get_dataset(ws, dataset_id).profile(label=label))
+    return json_value(get_dataset(ws, dataset_id).profile(label=label))
 
 
 def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
           lang: str) -> dict[str, Any]:
-    return _plain(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
+    return json_value(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
 
 
 def resolve_import(root_dir: str, relative: str) -> Path:
@@ -220,7 +219,7 @@ def get_job(ws: Workspace, job_id: str) -> Any:
 
 def metrics(ws: Workspace, job_id: str, since_step: int) -> dict[str, Any]:
     get_job(ws, job_id)
-    items = [_plain(m) for m in ws.jobs.metrics(job_id, since_step=since_step)]
+    items = [json_value(m) for m in ws.jobs.metrics(job_id, since_step=since_step)]
     nxt = (max(m["step"] for m in items) + 1) if items else since_step
     return {"items": items, "next_since_step": nxt}
 
@@ -278,14 +277,10 @@ def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
                    for r in records]
         return {"predictions": [model.generate(p, max_new_tokens=100, seed=0) for p in prompts],
                 "probabilities": None, "task": job.task, "job_id": job.id}
-    out: dict[str, Any] = {"predictions": _plain(model.predict(records)), "probabilities": None,
+    out: dict[str, Any] = {"predictions": json_value(model.predict(records)), "probabilities": None,
                            "task": job.task, "job_id": job.id}
     if proba:
         frame = model.predict_proba(records)
         out["probabilities"] = [{str(k): float(v) for k, v in row.items()}
                                 for row in frame.to_dict(orient="records")]
     return out
-
-
-def render(code: str, lang: str, **params: Any) -> str:
-    return i18n.render(code, params, lang)

@@ -1,0 +1,120 @@
+"""The endpoints of training jobs: list, submit, follow (metrics, logs, events), stop,
+resume, delete, and use the trained model (download, predict)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tornado.iostream import StreamClosedError
+
+from trainlab.server import models as m
+from trainlab.server import service
+from trainlab.server.base import ApiHandler, encode
+
+STATUSES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
+EVENT_POLL_S = 0.5
+KEEPALIVE_S = 15.0
+
+
+async def list_jobs(h: ApiHandler) -> None:
+    status = service.choice_param("status", h.arg("status"), STATUSES)
+    limit = service.page_limit(h.arg("limit"))
+    cursor = service.cursor_param(h.arg("cursor"), "job")
+    # Unvalidated answers pass the JSON columns through undecoded (msgspec.Raw): faster.
+    h.reply(await h.run(service.job_page, h.ws, status, limit, cursor,
+                        not h.app.validate_responses))
+
+
+async def submit_job(h: ApiHandler) -> None:
+    spec = h.body_model(m.JobSpec)
+    job = await h.run(h.ws.jobs.submit, spec, warn=False)  # the job's note says it
+    h.reply(service.json_value(job.to_dict()))
+
+
+async def get_job(h: ApiHandler, job_id: str) -> None:
+    job = await h.run(service.get_job, h.ws, job_id)
+    h.reply(service.json_value(job.to_dict()))
+
+
+async def stop_job(h: ApiHandler, job_id: str) -> None:
+    await _job_action(h, h.ws.jobs.stop, job_id)
+
+
+async def resume_job(h: ApiHandler, job_id: str) -> None:
+    await _job_action(h, h.ws.jobs.resume, job_id)
+
+
+async def _job_action(h: ApiHandler, action: Callable[[str], Any], job_id: str) -> None:
+    """stop / resume: the job as it is after the action (404, 409 from the action itself)."""
+    job = await h.run(action, service.check_id(job_id, "job", "job_not_found"))
+    h.reply(service.json_value(job.to_dict()))
+
+
+async def delete_job(h: ApiHandler, job_id: str) -> None:
+    await h.run(h.ws.jobs.delete, service.check_id(job_id, "job", "job_not_found"))
+    h.reply({"id": job_id, "deleted": True})
+
+
+async def job_metrics(h: ApiHandler, job_id: str) -> None:
+    since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
+    h.reply(await h.run(service.metrics, h.ws, job_id, since))
+
+
+async def job_logs(h: ApiHandler, job_id: str) -> None:
+    offset = service.int_param("offset", h.arg("offset"), 0, 0, 2**62)
+    h.reply(await h.run(h.ws.jobs.logs, service.check_id(job_id, "job", "job_not_found"), offset))
+
+
+async def job_events(h: ApiHandler, job_id: str) -> None:
+    job = await h.run(service.get_job, h.ws, job_id)
+    h.set_header("Content-Type", "text/event-stream; charset=UTF-8")
+    h.set_header("Cache-Control", "no-cache")
+    h.set_header("X-Accel-Buffering", "no")
+    since, last_status, last_progress, last_beat = 0, None, None, time.monotonic()
+    try:
+        while True:
+            sent = False
+            if job.status != last_status:
+                _event(h, "status", service.json_value(job.to_dict()))
+                last_status, sent = job.status, True
+            if job.progress != last_progress:
+                _event(h, "progress", service.json_value(job.progress))
+                last_progress, sent = job.progress, True
+            new = await h.run(service.metrics, h.ws, job_id, since)
+            if new["items"]:
+                _event(h, "metrics", new["items"])
+                since, sent = new["next_since_step"], True
+            if job.done:
+                _event(h, "end", {"id": job.id, "status": job.status})
+                await h.flush()
+                break
+            if sent or time.monotonic() - last_beat > KEEPALIVE_S:
+                if not sent:
+                    h.write(": keep-alive\n\n")
+                await h.flush()
+                last_beat = time.monotonic()
+            await asyncio.sleep(EVENT_POLL_S)
+            job = await h.run(service.get_job, h.ws, job_id)
+    except StreamClosedError:
+        return
+    h.finish()
+
+
+def _event(h: ApiHandler, name: str, data: Any) -> None:
+    h.write(b"event: " + name.encode() + b"\ndata: " + encode(data) + b"\n\n")
+
+
+async def job_model(h: ApiHandler, job_id: str) -> None:
+    archive = await h.run(service.model_zip, h.ws, job_id)
+    try:
+        await h.send_file(archive, f"{job_id}-model.zip", "application/zip")
+    finally:
+        await h.run(archive.unlink, True)
+
+
+async def predict(h: ApiHandler, job_id: str) -> None:
+    body = h.body_model(m.PredictRequest)
+    h.reply(await h.run(service.predict, h.ws, h.app.models, job_id, list(body.records), body.proba))

@@ -1,0 +1,17 @@
+"""The server's own endpoints: its health, and the API's OpenAPI document."""
+
+from __future__ import annotations
+
+from trainlab.server import service
+from trainlab.server.base import ApiHandler
+
+
+async def health(h: ApiHandler) -> None:
+    h.reply(await h.run(service.health, h.ws, h.app.scheduler_alive()))
+
+
+async def openapi(h: ApiHandler) -> None:
+    # Imported here: the document is built from the route table, which names this endpoint.
+    from trainlab.server.openapi import document
+
+    h.reply(document(h.base))

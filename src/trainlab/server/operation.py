@@ -1,0 +1,62 @@
+"""What one route declares: its method and path, the endpoint that answers it, the resource it
+is authorized for, its pydantic models and the errors it may answer.
+
+The route table (:mod:`trainlab.server.routes`) is a list of these; the handlers dispatch on
+them and the OpenAPI document is generated from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+DATASETS = "trainlab:datasets"
+JOBS = "trainlab:jobs"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str = "string"            # string | integer | boolean
+    description: str = ""
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    where: str = "query"            # query | header
+
+
+@dataclass
+class Op:
+    method: str
+    path: str                       # relative to {base_url}trainlab/api/, e.g. "jobs/{job_id}"
+    fn: Callable[..., Awaitable[None]]
+    resource: str
+    summary: str
+    status: int = 200
+    request: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    more: dict[int, type[BaseModel]] = field(default_factory=dict)  # other success responses
+    params: tuple[Param, ...] = ()
+    errors: tuple[int, ...] = ()
+    content: str | tuple[str, ...] = "application/json"  # of the success response
+    body: str | None = None         # a raw request body's media type (streamed uploads)
+    # A streamed body's opener: run after authorization and before a byte of the body is
+    # accepted, it returns the BodyStream the body is fed into (trainlab.server.streaming).
+    begin: Callable[[Any], Awaitable[Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.body is None) != (self.begin is None):
+            raise ValueError(f"{self.method} {self.path}: a streamed body needs both body and begin")
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.content,) if isinstance(self.content, str) else self.content
+
+    @property
+    def pattern(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path)
