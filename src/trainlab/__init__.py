@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from trainlab.errors import DatasetError, NotFoundError, TrainlabError
+from trainlab.version import __version__
 from trainlab.workspace import Workspace
 
-__version__ = "0.1.0"
 __all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__", "fit",
            "load_model", "ui"]
 

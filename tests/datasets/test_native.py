@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainlab.datasets import native, plan, scan, sketch, workers
+from trainlab.datasets import blockscan, native, plan, scan, sketch, workers
 from trainlab.datasets.semantics import FLOAT_PATTERN, NULL_WORDS
 from trainlab.errors import DatasetError
 
@@ -265,8 +265,8 @@ def test_many_blocks_all_native_with_sketches_and_top_values(ws, write, monkeypa
     monkeypatch.setattr(plan, "BLOCK_BYTES", 1 << 20)
     path = write("big.csv", many_rows(60_000))
     calls: list[int] = []
-    original = scan.parse_block
-    monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
+    original = blockscan.parse_block
+    monkeypatch.setattr(blockscan, "parse_block", lambda spec: calls.append(1) or original(spec))
     monkeypatch.setattr(workers, "BlockPool", None)  # threads only: no process is started
     a = ws.datasets.add(path)
     assert calls == [] and len(a.index) >= 4
@@ -358,8 +358,8 @@ def test_jsonl_common_shapes_are_all_native(ws, write, monkeypatch) -> None:
     path = write("common.jsonl", "\n".join(lines) + "\n")
     monkeypatch.setattr(plan, "BLOCK_BYTES", 1 << 20)
     calls: list[int] = []
-    original = scan.parse_block
-    monkeypatch.setattr(scan, "parse_block", lambda spec: calls.append(1) or original(spec))
+    original = blockscan.parse_block
+    monkeypatch.setattr(blockscan, "parse_block", lambda spec: calls.append(1) or original(spec))
     a = ws.datasets.add(path, parallel=False)
     assert calls == [] and len(a.index) >= 3
     monkeypatch.setattr(native, "AVAILABLE", False)

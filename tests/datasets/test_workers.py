@@ -5,9 +5,9 @@ import io
 import pytest
 
 from tests.conftest import jsonl, workspace_files
+from trainlab.datasets.blockscan import scan_block
 from trainlab.datasets.parse import BlockSpec
 from trainlab.datasets.result import BlockResult
-from trainlab.datasets.scan import scan_block
 from trainlab.datasets.workers import BlockPool, WorkerError
 
 

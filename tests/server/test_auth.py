@@ -96,7 +96,8 @@ OPS = [(op.method, op.path) for op in ROUTES]
 
 def test_every_route_has_a_case_and_is_documented():
     assert sorted(CASES) == sorted(OPS)
-    documented = {(m.upper(), p.lstrip("/")) for p, ops in document()["paths"].items() for m in ops}
+    paths = document(ROUTES)["paths"]
+    documented = {(m.upper(), p.lstrip("/")) for p, ops in paths.items() for m in ops}
     assert documented == set(OPS)
 
 

@@ -20,8 +20,10 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from trainlab.server.openapi import document  # noqa: E402
+from trainlab.server.routes import ROUTES  # noqa: E402
 
-OPERATIONS = [(method.upper(), path) for path, ops in document()["paths"].items() for method in ops]
+OPERATIONS = [(method.upper(), path) for path, ops in document(ROUTES)["paths"].items()
+              for method in ops]
 EXAMPLES = 12
 
 

@@ -144,7 +144,7 @@ class Declined(Exception):
 
 
 def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
-    """The block result of :func:`trainlab.datasets.scan.scan_block` for a CSV block (its bytes,
+    """The block result of :func:`trainlab.datasets.blockscan.scan_block` for a CSV block (its bytes,
     or a view of them in a mapped file).
 
     Raises :class:`Declined` when the block needs the Python paths.
@@ -165,7 +165,7 @@ def scan_csv_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
 
 
 def scan_jsonl_block(data: bytes | memoryview, spec: BlockSpec) -> BlockResult:
-    """The block result of :func:`trainlab.datasets.scan.scan_block` for a JSON Lines block.
+    """The block result of :func:`trainlab.datasets.blockscan.scan_block` for a JSON Lines block.
 
     Raises :class:`Declined` when the block needs the Python paths (a record of a shape the
     scanner does not take, a field of several kinds, ...).

@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import trainlab
-
 _HEADER = struct.Struct("<Q")
 MAX_HELD = 16  # blocks scanned here but not yet returned, before waiting on a worker
 
@@ -37,7 +35,7 @@ class WorkerError(RuntimeError):
 
 class BlockPool:
     def __init__(self, workers: int) -> None:
-        package_root = str(Path(trainlab.__file__).resolve().parent.parent)
+        package_root = str(Path(__file__).resolve().parents[2])  # where trainlab/ lies
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         env["ARROW_DEFAULT_MEMORY_POOL"] = "system"  # gives memory back after each block
@@ -197,6 +195,6 @@ def serve(function: Callable[[Any], Any]) -> None:
 
 if __name__ == "__main__":
     sys.meta_path.insert(0, _NoPandas())
-    from trainlab.datasets.scan import scan_block
+    from trainlab.datasets.blockscan import scan_block
 
     serve(scan_block)

@@ -82,12 +82,22 @@ class TrainlabApp(ExtensionApp):
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
         self.scheduler: Any = None
         self._activity: PeriodicCallback | None = None
+        self._openapi: dict[str, dict[str, Any]] = {}
         self.log.info("trainlab: workspace %s", self.workspace.path)
 
     def initialize_handlers(self) -> None:
         from trainlab.server.routes import handlers
 
         self.handlers.extend(handlers(self))
+
+    def openapi_document(self, base: str) -> dict[str, Any]:
+        """The API's OpenAPI document, served under ``base`` (built once per base)."""
+        from trainlab.server.openapi import document
+        from trainlab.server.routes import ROUTES
+
+        if base not in self._openapi:
+            self._openapi[base] = document(ROUTES, base)
+        return self._openapi[base]
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         loop = asyncio.get_running_loop()

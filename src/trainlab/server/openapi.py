@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from trainlab import __version__
 from trainlab.server import models as m
 from trainlab.server.operation import Op
-from trainlab.server.routes import ROUTES
+from trainlab.version import __version__
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "Bad request: a malformed body or query parameter.",
@@ -28,9 +27,9 @@ ERROR_TEXT = {400: "Bad request: a malformed body or query parameter.",
               507: "The workspace's disk is full or not writable."}
 
 
-def _schemas() -> tuple[dict[tuple[type, str], Any], dict[str, Any]]:
+def _schemas(routes: Sequence[Op]) -> tuple[dict[tuple[type, str], Any], dict[str, Any]]:
     models = {m.ErrorBody}
-    for op in ROUTES:
+    for op in routes:
         for model in (op.request, op.response, *op.more.values()):
             if model is not None:
                 models.add(model)
@@ -89,12 +88,11 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
     return out
 
 
-@functools.lru_cache(maxsize=8)
-def document(base: str = "/trainlab/api/") -> dict[str, Any]:
-    """The OpenAPI document for the API served under ``base``."""
-    refs, schemas = _schemas()
+def document(routes: Sequence[Op], base: str = "/trainlab/api/") -> dict[str, Any]:
+    """The OpenAPI document for ``routes`` (the server's: ``routes.ROUTES``) under ``base``."""
+    refs, schemas = _schemas(routes)
     paths: dict[str, Any] = {}
-    for op in ROUTES:
+    for op in routes:
         paths.setdefault("/" + op.path, {})[op.method.lower()] = _operation(op, refs)
     return {
         "openapi": "3.1.0",

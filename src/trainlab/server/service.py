@@ -21,6 +21,7 @@ from typing import Any
 
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
+from trainlab.version import __version__
 from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
 
@@ -63,7 +64,6 @@ def torch_version() -> str | None:
 
 
 def health(ws: Workspace, scheduler_alive: bool) -> dict[str, Any]:
-    from trainlab import __version__
     counts = {r["status"]: r["n"] for r in ws.store.query(
         "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued') GROUP BY status")}
     found = gpus()

@@ -11,7 +11,4 @@ async def health(h: ApiHandler) -> None:
 
 
 async def openapi(h: ApiHandler) -> None:
-    # Imported here: the document is built from the route table, which names this endpoint.
-    from trainlab.server.openapi import document
-
-    h.reply(document(h.base))
+    h.reply(h.app.openapi_document(h.base))  # built from the route table, which names this
