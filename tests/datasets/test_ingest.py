@@ -280,6 +280,23 @@ def test_csv_header_wider_than_the_head(ws, write) -> None:
     assert ds.preview(2, 1)[names[-1]].tolist() == [2 + 3999]
 
 
+@pytest.mark.parametrize("positioned", [True, False])
+def test_copy_by_hand_with_or_without_pread(ws, write, monkeypatch, positioned) -> None:
+    """No copy_file_range (not Linux), and no pread/pwrite either (Windows): same dataset."""
+    import os
+
+    from trainlab.datasets import copying
+
+    monkeypatch.setattr(copying, "_KERNEL_COPY", False)
+    if not positioned:
+        monkeypatch.delattr(os, "pread")
+        monkeypatch.delattr(os, "pwrite")
+    rows = "".join(f"{i},{i * 2},{'x' * (i % 50)}\n" for i in range(20_000))
+    path = write("h.csv", "a,b,c\n" + rows)
+    ds = ws.datasets.add(path)
+    assert ds.rows == 20_000 and ds.path.read_bytes() == path.read_bytes()
+
+
 @pytest.mark.parametrize(("code", "kept"), [("ENOSPC", False), ("EXDEV", True)])
 def test_kernel_copy_failures(ws, write, monkeypatch, code, kept) -> None:
     """A full disk fails the add (nothing left behind) and the next add still copies in the

@@ -92,3 +92,16 @@ def test_a_library_of_other_rules_or_structs_is_declined(monkeypatch) -> None:
 
     monkeypatch.setattr(native, "_Result", Wider)
     assert "scanner_result_size()" in declined(native.LIBRARY)
+
+
+def test_a_missing_library_is_said_once_with_how_to_build_it(tmp_path: Path, monkeypatch) -> None:
+    """pip hides what a build prints: without a compiler, trainlab itself says it is slower."""
+    monkeypatch.delenv("TRAINLAB_NATIVE", raising=False)
+    with pytest.warns(RuntimeWarning) as caught:
+        assert native._load(tmp_path / "_scanner.so") is None
+    message = str(caught[0].message)
+    assert "is not there" in message and "C compiler" in message and "TRAINLAB_NATIVE=0" in message
+    monkeypatch.setenv("TRAINLAB_NATIVE", "0")  # turned off on purpose: silent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert native._load(tmp_path / "_scanner.so") is None

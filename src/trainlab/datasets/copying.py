@@ -217,9 +217,13 @@ def _copy_range(source: int, target: int, source_at: int, target_at: int, count:
             if exc.errno not in _NO_KERNEL_COPY:
                 raise  # a full disk, an I/O error: the copy fails either way
             _KERNEL_COPY = False  # not between these file systems: by hand from now on
-    data = os.pread(source, count, source_at)
-    os.pwrite(target, data, target_at)
-    return len(data)
+    if hasattr(os, "pread"):  # POSIX: positioned, no shared file offset to move
+        data = os.pread(source, count, source_at)
+        return os.pwrite(target, data, target_at)
+    os.lseek(source, source_at, os.SEEK_SET)  # Windows has no pread/pwrite
+    data = os.read(source, count)
+    os.lseek(target, target_at, os.SEEK_SET)
+    return os.write(target, data)
 
 
 _KERNEL_COPY = True

@@ -76,11 +76,17 @@ class _Result(ctypes.Structure):
 
 
 def _load(path: Path = LIBRARY) -> ctypes.CDLL | None:
-    if os.environ.get("TRAINLAB_NATIVE", "1") == "0" or not path.exists():
-        return None
+    if os.environ.get("TRAINLAB_NATIVE", "1") == "0":
+        return None  # turned off on purpose: nothing to say
     try:
         lib = ctypes.CDLL(str(path))
-    except OSError:
+    except OSError as exc:
+        missing = "is not there" if not path.exists() else f"does not load ({exc})"
+        warnings.warn(
+            f"trainlab: the native scanner {path} {missing}; CSV and JSON Lines files are read "
+            "by the slower Python paths (same answers). Install a C compiler (cc) and reinstall "
+            "trainlab to build it, or set TRAINLAB_NATIVE=0 to say you mean it.",
+            RuntimeWarning, stacklevel=2)
         return None
     stale = _stale(lib)
     if stale:
