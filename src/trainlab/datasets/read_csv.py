@@ -115,9 +115,38 @@ def _misplaced_quote_lines(data: bytes, delimiter: str) -> np.ndarray:
 def _strict_csv_line(text: str, delimiter: str) -> str | None:
     try:
         list(csv.reader([text], delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        return str(exc)
+    except csv.Error:
+        return quote_problem(text, delimiter)
     return None
+
+
+def quote_problem(record: str, delimiter: str) -> str:
+    """What is wrong with the quotes of ``record``, which the strict reader refused.
+
+    Found by walking the record, not from the csv module's wording: either text follows a
+    closing quote (``"ab"c``), or a quoted value is never closed.
+    """
+    quoted, at_start = False, True
+    i, n = 0, len(record)
+    while i < n:
+        char = record[i]
+        if quoted:
+            if char == '"':
+                if i + 1 < n and record[i + 1] == '"':  # "" inside quotes: one quote
+                    i += 2
+                    continue
+                quoted = False
+                following = record[i + 1: i + 2]
+                if following not in ("", delimiter, "\n", "\r"):
+                    return (f"{following!r} after the closing quote of a value; put the whole "
+                            "value inside the quotes, and write a quote inside it as \"\"")
+        elif char == '"' and at_start:
+            quoted = True
+        at_start = char in (delimiter, "\n") and not quoted
+        i += 1
+    if quoted:
+        return "a quoted value is never closed"
+    return "a misplaced quote"
 
 
 def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec,
@@ -145,10 +174,12 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
+        except csv.Error:  # the kind of problem is found from the record, not the message
             first, last = previous, reader.line_num - 1
             if first not in bad_utf8:
-                errors.append((first, None, "bad_quote", {"detail": str(exc), "end_line": last}))
+                record = "\n".join(text_lines[first:last + 1])
+                errors.append((first, None, "bad_quote", {
+                    "detail": quote_problem(record, spec.delimiter), "end_line": last}))
             previous = reader.line_num
             continue
         first, last = previous, reader.line_num - 1
