@@ -17,17 +17,13 @@ from typing import Any
 import ipywidgets as w
 
 import trainlab
+from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.training import Callback
 from trainlab.widgets import render
 from trainlab.widgets.labels import direction, language
 from trainlab.widgets.panels import _boxed, _error_html, _ws
 from trainlab.workspace import Workspace
 
-TASKS = ("tabular", "tabular-classification", "tabular-regression", "text-classification",
-         "causal-lm")
-ROLES = {"tabular": ("target", "features"), "tabular-classification": ("target", "features"),
-         "tabular-regression": ("target", "features"), "text-classification": ("text", "label"),
-         "causal-lm": ("text", "prompt", "completion")}
 CHART_POINTS = 300      # per series sent to the browser, whatever the number of steps
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
 T = {  # the panel's own words
@@ -167,9 +163,9 @@ class TrainPanel(w.VBox):
         self._check_ok = False
         lg = self.lang
         self.picker = w.Dropdown(description="dataset", layout=w.Layout(width="32em"))
-        self.task = w.Dropdown(options=TASKS, description=t("task", lg))
-        self.roles = {role: w.Dropdown(description=role) for role in
-                      ("target", "text", "label", "prompt", "completion")}
+        self.task = w.Dropdown(options=task_names(), description=t("task", lg))
+        self.roles = {role: w.Dropdown(description=role) for role in dict.fromkeys(
+            r for name in task_names() for r in task_spec(name).roles if r != "features")}
         self.features = w.SelectMultiple(description="features", rows=4)
         self.check_view = w.HTML()
         self.epochs = w.BoundedIntText(0, min=0, max=100_000, description=t("epochs", lg))
@@ -268,14 +264,14 @@ class TrainPanel(w.VBox):
             self.check_view.value = _error_html(exc, self.lang)
 
     def _task_changed(self) -> None:
-        wanted = ROLES.get(self.task.value, ())
+        wanted = task_spec(self.task.value).roles
         for role, box in self.roles.items():
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
         self.check()
 
     def mapping_value(self) -> dict[str, Any]:
-        wanted = ROLES.get(self.task.value, ())
+        wanted = task_spec(self.task.value).roles
         columns: dict[str, Any] = {role: box.value for role, box in self.roles.items()
                                    if role in wanted and box.value}
         if "features" in wanted and self.features.value:
