@@ -22,10 +22,11 @@ def ui(workspace: Any = None, *, lang: str | None = None) -> Any:
     import ipywidgets as w
 
     from trainlab.widgets.labels import label, language
-    from trainlab.widgets.panels import DatasetPanel, JobsPanel, _ws
+    from trainlab.widgets.panels import DatasetPanel, JobsPanel
     from trainlab.widgets.train import TrainPanel
+    from trainlab.workspace import resolve
 
-    ws = _ws(workspace)
+    ws = resolve(workspace)
     lang = language(lang)
     datasets, train, jobs = DatasetPanel(ws, lang=lang), TrainPanel(workspace=ws, lang=lang), \
         JobsPanel(ws, lang=lang)

@@ -15,7 +15,7 @@ import ipywidgets as w
 from trainlab.errors import TrainlabError
 from trainlab.widgets import render
 from trainlab.widgets.labels import direction, label, language
-from trainlab.workspace import Workspace
+from trainlab.workspace import Workspace, resolve
 
 PAGE = 50
 
@@ -37,10 +37,6 @@ def server_files(root: str = ".", most: int = 500) -> list[str]:
     return found
 
 
-def _ws(workspace: Workspace | str | None) -> Workspace:
-    return workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-
-
 def _boxed(html: str, lang: str) -> str:
     return f"<div dir='{direction(lang)}'>{html}</div>"
 
@@ -59,7 +55,7 @@ class DatasetPanel(w.VBox):
                  **kwargs: Any) -> None:
         from trainlab.widgets.upload import chunked_upload
 
-        self.ws = _ws(workspace)
+        self.ws = resolve(workspace)
         self.lang = language(lang)
         self.dataset: Any = None
         self.offset = 0
@@ -161,7 +157,7 @@ class JobsPanel(w.VBox):
 
     def __init__(self, workspace: Workspace | str | None = None, *, lang: str | None = None,
                  refresh_s: float = 1.0, auto_refresh: bool = True, **kwargs: Any) -> None:
-        self.ws = _ws(workspace)
+        self.ws = resolve(workspace)
         self.lang = language(lang)
         self.refresh_s = refresh_s
         self.auto_refresh = auto_refresh

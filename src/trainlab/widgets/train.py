@@ -21,8 +21,8 @@ from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.training import Callback
 from trainlab.widgets import render
 from trainlab.widgets.labels import direction, language
-from trainlab.widgets.panels import _boxed, _error_html, _ws
-from trainlab.workspace import Workspace
+from trainlab.widgets.panels import _boxed, _error_html
+from trainlab.workspace import Workspace, resolve
 
 CHART_POINTS = 300      # per series sent to the browser, whatever the number of steps
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
@@ -141,13 +141,14 @@ class _Live(Callback):
 class TrainPanel(w.VBox):
     """Train on a dataset (``dataset=``: a Dataset, its id or None to pick one), or train your
     own ``model=`` (an ``nn.Module``) with ``train=``/``val=``/``loss=``/``metrics=`` as
-    :func:`trainlab.fit` takes them."""
+    :func:`trainlab.fit` takes them. ``workspace`` defaults to the dataset's own, else the
+    default workspace."""
 
     def __init__(self, dataset: Any = None, model: Any = None, *,
                  workspace: Workspace | str | None = None, lang: str | None = None,
                  train: Any = None, val: Any = None, loss: Any = None, metrics: Any = None,
                  **kwargs: Any) -> None:
-        self.ws = _ws(workspace)
+        self.ws = resolve(workspace, dataset)
         self.lang = language(lang)
         self.model, self.custom = model, {"train": train, "val": val, "loss": loss,
                                           "metrics": metrics}
