@@ -219,7 +219,7 @@ def test_ui_has_three_tabs_and_speaks_persian(ws, table_ds):
 
 
 def test_the_chart_sends_a_bounded_number_of_points():
-    from trainlab.widgets.train import CHART_POINTS, chart_svg
+    from trainlab.widgets.render import CHART_POINTS, chart_svg
 
     svg = chart_svg({"train loss": [(i, 1 / (i + 1)) for i in range(100_000)]})
     assert svg.count(",") <= CHART_POINTS + 5 and len(svg) < 20_000

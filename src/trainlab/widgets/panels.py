@@ -12,9 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from trainlab.errors import TrainlabError
 from trainlab.widgets import render
-from trainlab.widgets.labels import direction, label, language
+from trainlab.widgets.labels import label, language
 from trainlab.workspace import Workspace, resolve
 
 PAGE = 50
@@ -35,16 +34,6 @@ def server_files(root: str = ".", most: int = 500) -> list[str]:
                 if len(found) >= most:
                     return found
     return found
-
-
-def _boxed(html: str, lang: str) -> str:
-    return f"<div dir='{direction(lang)}'>{html}</div>"
-
-
-def _error_html(exc: BaseException, lang: str) -> str:
-    message = exc.message(lang) if isinstance(exc, TrainlabError) else f"{type(exc).__name__}: {exc}"
-    return f"<div class='tl-bad' dir='{direction(lang)}'><b>✗</b> {render.esc(message)}</div>" + \
-        render.STYLE
 
 
 class DatasetPanel(w.VBox):
@@ -107,22 +96,22 @@ class DatasetPanel(w.VBox):
         try:
             self.dataset = self.ws.datasets.get(dataset_id)
             self.offset = 0
-            self.summary.value = _boxed(render.dataset_summary(self.dataset, self.lang), self.lang) \
-                + render.STYLE
+            self.summary.value = render.boxed(render.dataset_summary(self.dataset, self.lang),
+                                              self.lang) + render.STYLE
             self._show_report()
-            self.preview_view.value = _boxed(render.preview(self.dataset.preview(limit=20),
-                                                            self.lang), self.lang)
-            self.profile_view.value = _boxed(render.profile(self.dataset.profile(), self.lang),
-                                             self.lang)
+            self.preview_view.value = render.boxed(
+                render.preview(self.dataset.preview(limit=20), self.lang), self.lang)
+            self.profile_view.value = render.boxed(
+                render.profile(self.dataset.profile(), self.lang), self.lang)
         except Exception as exc:  # shown in the panel, never a traceback in the cell
-            self.message.value = _error_html(exc, self.lang)
+            self.message.value = render.error_html(exc, self.lang)
 
     def import_path(self, path: str) -> Any:
         """Register a file the server can read (e.g. uploaded by JupyterLab's file browser)."""
         try:
             dataset = self.ws.datasets.add(path.strip())
         except Exception as exc:
-            self.message.value = _error_html(exc, self.lang)
+            self.message.value = render.error_html(exc, self.lang)
             return None
         self._added(dataset)
         return dataset
@@ -141,7 +130,8 @@ class DatasetPanel(w.VBox):
     def _show_report(self) -> None:
         rep = self.dataset.report_in(self.lang)
         total = len(rep.get("errors", []))
-        self.report_view.value = _boxed(render.report(rep, self.offset, PAGE, self.lang), self.lang)
+        self.report_view.value = render.boxed(render.report(rep, self.offset, PAGE, self.lang),
+                                              self.lang)
         self.previous.disabled = self.offset == 0
         self.next.disabled = self.offset + PAGE >= total
 
@@ -187,7 +177,7 @@ class JobsPanel(w.VBox):
         """Show the jobs now; returns whether any is queued or running (and, with
         ``auto_refresh``, keeps refreshing until none is)."""
         items = self.ws.jobs.list(limit=200)
-        self.table.value = _boxed(render.jobs(items, self.lang), self.lang)
+        self.table.value = render.boxed(render.jobs(items, self.lang), self.lang)
         options = [(f"{j.name} ({j.id}) — {j.status}", j.id) for j in items]
         current = self.selected.value
         if options != list(self.selected.options):
@@ -214,7 +204,7 @@ class JobsPanel(w.VBox):
                 if not self.refresh_once():
                     return
             except Exception as exc:  # the panel says so; the thread ends
-                self.message.value = _error_html(exc, self.lang)
+                self.message.value = render.error_html(exc, self.lang)
                 return
 
     def refresh_once(self) -> bool:
@@ -232,5 +222,5 @@ class JobsPanel(w.VBox):
         try:
             action(job_id)
         except Exception as exc:
-            self.message.value = _error_html(exc, self.lang)
+            self.message.value = render.error_html(exc, self.lang)
         self.refresh()

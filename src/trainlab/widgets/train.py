@@ -21,10 +21,8 @@ from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.training import Callback
 from trainlab.widgets import render
 from trainlab.widgets.labels import direction, language
-from trainlab.widgets.panels import _boxed, _error_html
 from trainlab.workspace import Workspace, resolve
 
-CHART_POINTS = 300      # per series sent to the browser, whatever the number of steps
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
 T = {  # the panel's own words
     "start": {"en": "Start", "fa": "شروع"}, "stop": {"en": "Stop", "fa": "توقف"},
@@ -45,52 +43,6 @@ T = {  # the panel's own words
 
 def t(key: str, lang: str) -> str:
     return T[key].get(lang) or T[key]["en"]
-
-
-def downsample(points: list[tuple[float, float]], most: int = CHART_POINTS) -> list[tuple[float, float]]:
-    """At most ``most`` points, evenly spread, always with the last one."""
-    if len(points) <= most:
-        return list(points)
-    step = len(points) / (most - 1)
-    return [points[int(i * step)] for i in range(most - 1)] + [points[-1]]
-
-
-def chart_svg(series: dict[str, list[tuple[float, float]]], width: int = 560, height: int = 200) -> str:
-    """A line chart of each series (step -> value) as inline SVG; no JavaScript, no flicker."""
-    colours = {"train loss": "#4a90d9", "val loss": "#d9822b"}
-    spare = ["#2e9c5b", "#9b59b6", "#c0392b"]
-    drawn = {k: downsample(v) for k, v in series.items() if v}
-    if not drawn:
-        return ""
-    xs = [x for pts in drawn.values() for x, _ in pts]
-    ys = [y for pts in drawn.values() for _, y in pts if y == y]
-    if not ys:
-        return ""
-    x0, x1 = min(xs), max(xs) or 1
-    y0, y1 = min(ys), max(ys)
-    if y1 == y0:
-        y1 = y0 + 1
-    pad = 36
-
-    def sx(x: float) -> float:
-        return pad + (x - x0) / ((x1 - x0) or 1) * (width - pad - 8)
-
-    def sy(y: float) -> float:
-        return 8 + (y1 - y) / (y1 - y0) * (height - 28)
-
-    lines, legend = [], []
-    for i, (name, pts) in enumerate(drawn.items()):
-        colour = colours.get(name) or spare[i % len(spare)]
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts if y == y)
-        lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='1.5' points='{path}'/>")
-        legend.append(f"<tspan fill='{colour}'>■ {html.escape(name)}</tspan> ")
-    axes = (f"<text x='2' y='14' font-size='10'>{y1:.3g}</text>"
-            f"<text x='2' y='{height - 22}' font-size='10'>{y0:.3g}</text>"
-            f"<text x='{pad}' y='{height - 4}' font-size='10'>{x0:.0f}</text>"
-            f"<text x='{width - 40}' y='{height - 4}' font-size='10'>{x1:.0f}</text>"
-            f"<text x='{width / 2 - 60}' y='{height - 4}' font-size='10'>{''.join(legend)}</text>")
-    return (f"<svg class='trainlab-chart' width='{width}' height='{height}' "
-            f"xmlns='http://www.w3.org/2000/svg'>{''.join(lines)}{axes}</svg>")
 
 
 class _Live(Callback):
@@ -262,7 +214,7 @@ class TrainPanel(w.VBox):
             self._task_changed()
         except Exception as exc:
             self._applying = False
-            self.check_view.value = _error_html(exc, self.lang)
+            self.check_view.value = render.error_html(exc, self.lang)
 
     def _task_changed(self) -> None:
         wanted = task_spec(self.task.value).roles
@@ -287,18 +239,18 @@ class TrainPanel(w.VBox):
             report = self.dataset.check(self.task.value, self.mapping_value())
         except Exception as exc:
             self._check_ok = False
-            self.check_view.value = _error_html(exc, self.lang)
+            self.check_view.value = render.error_html(exc, self.lang)
         else:
             self._check_ok = bool(report.get("ok"))
             errors = report.get("errors", [])
             if self._check_ok:
-                self.check_view.value = _boxed(f"<span class='tl-ok'>✓ {t('ready', self.lang)}</span>"
-                                               f"{render.STYLE}", self.lang)
+                self.check_view.value = render.boxed(f"<span class='tl-ok'>✓ {t('ready', self.lang)}"
+                                                     f"</span>{render.STYLE}", self.lang)
             else:
                 rows = [[e.get("line") or "", e.get("field") or "", e["code"], e["message"]]
                         for e in errors[:20]]
-                self.check_view.value = _boxed(render.table(["line", "field", "code", "message"],
-                                                            rows), self.lang)
+                self.check_view.value = render.boxed(
+                    render.table(["line", "field", "code", "message"], rows), self.lang)
         self._buttons()
         return self._check_ok
 
@@ -352,7 +304,7 @@ class TrainPanel(w.VBox):
             self.result = trainlab.fit(**kwargs)
         except Exception as exc:
             details = html.escape("".join(traceback.format_exception(exc))[-4000:])
-            self.outcome.value = _error_html(exc, self.lang) + (
+            self.outcome.value = render.error_html(exc, self.lang) + (
                 f"<details><summary>{t('details', self.lang)}</summary><pre>{details}</pre></details>")
             self.progress.bar_style = "danger"
         else:
@@ -366,7 +318,7 @@ class TrainPanel(w.VBox):
                             if isinstance(v, float))
         self.progress.bar_style = "success" if result.status == "completed" else "warning"
         snippet = f'model = trainlab.load_model("{result.job_id}")'
-        self.outcome.value = _boxed(
+        self.outcome.value = render.boxed(
             f"<b>{html.escape(result.status)}</b> — {html.escape(metrics)}<br>"
             f"{t('saved', self.lang)} <code>{html.escape(str(result.model_path))}</code><br>"
             f"<pre style='user-select:all'>{html.escape(snippet, quote=False)}</pre>", self.lang)
@@ -389,11 +341,11 @@ class TrainPanel(w.VBox):
                                       columns=self.mapping_value(), params=self.params(),
                                       device=self.device.value, warn=False)
         except Exception as exc:
-            self.outcome.value = _error_html(exc, self.lang)
+            self.outcome.value = render.error_html(exc, self.lang)
             return None
         note = f"<br><i>{html.escape(job.note)}</i>" if job.note else ""
-        self.outcome.value = _boxed(f"{t('submitted', self.lang)} <code>{job.id}</code>{note}",
-                                    self.lang)
+        self.outcome.value = render.boxed(f"{t('submitted', self.lang)} <code>{job.id}</code>{note}",
+                                          self.lang)
         return job
 
     # -- what the training thread shows --------------------------------------------------------------
@@ -411,4 +363,4 @@ class TrainPanel(w.VBox):
             eta = f"{s['eta']:.0f} s" if s.get("eta") is not None else "?"
             self.status.value = (f"step {s['step']:,}/{s['total']:,} · epoch {s['epoch'] + 1} · "
                                  f"{s['rate']:,.0f} samples/s · ETA {eta} · loss {s['loss']:.4g}")
-        self.chart.value = chart_svg(self.series)
+        self.chart.value = render.chart_svg(self.series)
