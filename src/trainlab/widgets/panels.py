@@ -12,8 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from trainlab import i18n
 from trainlab.widgets import render
-from trainlab.widgets.labels import label, language
 from trainlab.workspace import Workspace, resolve
 
 PAGE = 50
@@ -45,32 +45,33 @@ class DatasetPanel(w.VBox):
         from trainlab.widgets.upload import chunked_upload
 
         self.ws = resolve(workspace)
-        self.lang = language(lang)
+        self.lang = i18n.current_language(lang)
         self.dataset: Any = None
         self.offset = 0
-        self.picker = w.Dropdown(description=label("dataset", self.lang),
+        self.picker = w.Dropdown(description=i18n.render("dataset", lang=self.lang),
                                  layout=w.Layout(width="32em"))
         self.upload = chunked_upload(self.ws, on_done=self._added, lang=self.lang)
         self.path = w.Combobox(placeholder="data/train.csv", options=server_files(),
-                               description=label("server_file", self.lang),
+                               description=i18n.render("server_file", lang=self.lang),
                                ensure_option=False, style={"description_width": "initial"})
-        self.import_button = w.Button(description=label("import", self.lang), icon="file-import")
+        self.import_button = w.Button(description=i18n.render("import", lang=self.lang),
+                                      icon="file-import")
         self.message = w.HTML()
         self.summary = w.HTML()
         self.report_view = w.HTML()
-        self.previous = w.Button(description=label("previous", self.lang), disabled=True)
-        self.next = w.Button(description=label("next", self.lang), disabled=True)
+        self.previous = w.Button(description=i18n.render("previous", lang=self.lang), disabled=True)
+        self.next = w.Button(description=i18n.render("next", lang=self.lang), disabled=True)
         self.preview_view = w.HTML()
         self.profile_view = w.HTML()
         self.tabs = w.Tab(children=[w.VBox([self.report_view, w.HBox([self.previous, self.next])]),
                                     self.preview_view, self.profile_view])
         for i, key in enumerate(("report", "preview", "profile")):
-            self.tabs.set_title(i, label(key, self.lang))
+            self.tabs.set_title(i, i18n.render(key, lang=self.lang))
         self.picker.observe(self._picked, names="value")
         self.import_button.on_click(lambda _: self.import_path(self.path.value))
         self.previous.on_click(lambda _: self._page(-PAGE))
         self.next.on_click(lambda _: self._page(PAGE))
-        super().__init__([w.HBox([self.picker]), w.HBox([w.Label(label("upload", self.lang)),
+        super().__init__([w.HBox([self.picker]), w.HBox([w.Label(i18n.render("upload", lang=self.lang)),
                                                           self.upload]),
                           w.HBox([self.path, self.import_button]), self.message, self.summary,
                           self.tabs], **kwargs)
@@ -78,7 +79,7 @@ class DatasetPanel(w.VBox):
 
     # -- actions (also what the buttons call) ----------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
-        items = [(label("pick_dataset", self.lang), None)] + [
+        items = [(i18n.render("pick_dataset", lang=self.lang), None)] + [
             (f"{d.name} — {d.status}, {d.rows:,} ({d.id})", d.id)
             for d in self.ws.datasets.list(limit=500)]
         current = select or self.picker.value
@@ -148,15 +149,16 @@ class JobsPanel(w.VBox):
     def __init__(self, workspace: Workspace | str | None = None, *, lang: str | None = None,
                  refresh_s: float = 1.0, auto_refresh: bool = True, **kwargs: Any) -> None:
         self.ws = resolve(workspace)
-        self.lang = language(lang)
+        self.lang = i18n.current_language(lang)
         self.refresh_s = refresh_s
         self.auto_refresh = auto_refresh
         self.table = w.HTML()
         self.selected = w.Dropdown(description="job", layout=w.Layout(width="32em"))
-        self.stop_button = w.Button(description=label("stop", self.lang), icon="stop")
-        self.resume_button = w.Button(description=label("resume", self.lang), icon="play")
-        self.delete_button = w.Button(description=label("delete", self.lang), icon="trash")
-        self.refresh_button = w.Button(description=label("refresh", self.lang), icon="refresh")
+        self.stop_button = w.Button(description=i18n.render("stop", lang=self.lang), icon="stop")
+        self.resume_button = w.Button(description=i18n.render("resume", lang=self.lang), icon="play")
+        self.delete_button = w.Button(description=i18n.render("delete", lang=self.lang), icon="trash")
+        self.refresh_button = w.Button(description=i18n.render("refresh", lang=self.lang),
+                                       icon="refresh")
         self.message = w.HTML()
         self.stop_button.on_click(lambda _: self._act(self.ws.jobs.stop))
         self.resume_button.on_click(lambda _: self._act(self.ws.jobs.resume))

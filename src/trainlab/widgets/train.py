@@ -17,32 +17,13 @@ from typing import Any
 import ipywidgets as w
 
 import trainlab
+from trainlab import i18n
 from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.training import Callback
 from trainlab.widgets import render
-from trainlab.widgets.labels import direction, language
 from trainlab.workspace import Workspace, resolve
 
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
-T = {  # the panel's own words
-    "start": {"en": "Start", "fa": "شروع"}, "stop": {"en": "Stop", "fa": "توقف"},
-    "background": {"en": "Run in background", "fa": "اجرا در پس‌زمینه"},
-    "epochs": {"en": "Epochs (0: auto)", "fa": "دوره‌ها (۰: خودکار)"},
-    "batch": {"en": "Batch size (0: auto)", "fa": "اندازهٔ دسته (۰: خودکار)"},
-    "lr": {"en": "Learning rate (0: auto)", "fa": "نرخ یادگیری (۰: خودکار)"},
-    "val": {"en": "Validation fraction", "fa": "سهم اعتبارسنجی"},
-    "seed": {"en": "Seed", "fa": "بذر تصادفی"},
-    "patience": {"en": "Early stopping (0: off)", "fa": "توقف زودهنگام (۰: خاموش)"},
-    "precision": {"en": "Precision", "fa": "دقت عددی"}, "device": {"en": "Device", "fa": "دستگاه"},
-    "task": {"en": "Task", "fa": "کار"}, "ready": {"en": "Ready to train.", "fa": "آمادهٔ آموزش."},
-    "saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
-    "submitted": {"en": "Submitted as background job", "fa": "به صورت کار پس‌زمینه ثبت شد"},
-    "details": {"en": "Details", "fa": "جزئیات"},
-}
-
-
-def t(key: str, lang: str) -> str:
-    return T[key].get(lang) or T[key]["en"]
 
 
 class _Live(Callback):
@@ -101,7 +82,7 @@ class TrainPanel(w.VBox):
                  train: Any = None, val: Any = None, loss: Any = None, metrics: Any = None,
                  **kwargs: Any) -> None:
         self.ws = resolve(workspace, dataset)
-        self.lang = language(lang)
+        self.lang = i18n.current_language(lang)
         self.model, self.custom = model, {"train": train, "val": val, "loss": loss,
                                           "metrics": metrics}
         self.dataset: Any = None
@@ -116,30 +97,35 @@ class TrainPanel(w.VBox):
         self._check_ok = False
         lg = self.lang
         self.picker = w.Dropdown(description="dataset", layout=w.Layout(width="32em"))
-        self.task = w.Dropdown(options=task_names(), description=t("task", lg))
+        self.task = w.Dropdown(options=task_names(), description=i18n.render("task", lang=lg))
         self.roles = {role: w.Dropdown(description=role) for role in dict.fromkeys(
             r for name in task_names() for r in task_spec(name).roles if r != "features")}
         self.features = w.SelectMultiple(description="features", rows=4)
         self.check_view = w.HTML()
-        self.epochs = w.BoundedIntText(0, min=0, max=100_000, description=t("epochs", lg))
-        self.batch_size = w.BoundedIntText(0, min=0, max=1_000_000, description=t("batch", lg))
-        self.lr = w.BoundedFloatText(0.0, min=0.0, max=10.0, step=1e-4, description=t("lr", lg))
+        self.epochs = w.BoundedIntText(0, min=0, max=100_000,
+                                       description=i18n.render("epochs", lang=lg))
+        self.batch_size = w.BoundedIntText(0, min=0, max=1_000_000,
+                                           description=i18n.render("batch_size", lang=lg))
+        self.lr = w.BoundedFloatText(0.0, min=0.0, max=10.0, step=1e-4,
+                                     description=i18n.render("lr", lang=lg))
         self.val_fraction = w.FloatSlider(0.1, min=0.02, max=0.5, step=0.01,
-                                          description=t("val", lg))
-        self.seed = w.IntText(0, description=t("seed", lg))
-        self.early_stopping = w.BoundedIntText(5, min=0, max=1000, description=t("patience", lg))
+                                          description=i18n.render("val_fraction", lang=lg))
+        self.seed = w.IntText(0, description=i18n.render("seed", lang=lg))
+        self.early_stopping = w.BoundedIntText(5, min=0, max=1000,
+                                               description=i18n.render("early_stopping", lang=lg))
         self.precision = w.Dropdown(options=["auto", "fp32", "bf16", "fp16"],
-                                    description=t("precision", lg))
-        self.device = w.Dropdown(options=self._devices(), description=t("device", lg))
+                                    description=i18n.render("precision", lang=lg))
+        self.device = w.Dropdown(options=self._devices(), description=i18n.render("device", lang=lg))
         for box in (self.epochs, self.batch_size, self.lr, self.val_fraction, self.seed,
                     self.early_stopping, self.precision, self.device, self.task,
                     *self.roles.values(), self.features):
             box.style = {"description_width": "12em"}
-        self.start = w.Button(description=t("start", lg), button_style="success", icon="play",
-                              disabled=True)
-        self.stop = w.Button(description=t("stop", lg), button_style="warning", icon="stop",
-                             disabled=True)
-        self.background = w.Button(description=t("background", lg), icon="server", disabled=True)
+        self.start = w.Button(description=i18n.render("start", lang=lg), button_style="success",
+                              icon="play", disabled=True)
+        self.stop = w.Button(description=i18n.render("stop", lang=lg), button_style="warning",
+                             icon="stop", disabled=True)
+        self.background = w.Button(description=i18n.render("background", lang=lg), icon="server",
+                                   disabled=True)
         self.progress = w.IntProgress(0, min=0, max=1, layout=w.Layout(width="32em"))
         self.status = w.HTML()
         self.chart = w.HTML()
@@ -244,8 +230,9 @@ class TrainPanel(w.VBox):
             self._check_ok = bool(report.get("ok"))
             errors = report.get("errors", [])
             if self._check_ok:
-                self.check_view.value = render.boxed(f"<span class='tl-ok'>✓ {t('ready', self.lang)}"
-                                                     f"</span>{render.STYLE}", self.lang)
+                ready = i18n.render("ready", lang=self.lang)
+                self.check_view.value = render.boxed(f"<span class='tl-ok'>✓ {ready}</span>"
+                                                     f"{render.STYLE}", self.lang)
             else:
                 rows = [[e.get("line") or "", e.get("field") or "", e["code"], e["message"]]
                         for e in errors[:20]]
@@ -305,7 +292,8 @@ class TrainPanel(w.VBox):
         except Exception as exc:
             details = html.escape("".join(traceback.format_exception(exc))[-4000:])
             self.outcome.value = render.error_html(exc, self.lang) + (
-                f"<details><summary>{t('details', self.lang)}</summary><pre>{details}</pre></details>")
+                f"<details><summary>{i18n.render('details', lang=self.lang)}</summary>"
+                f"<pre>{details}</pre></details>")
             self.progress.bar_style = "danger"
         else:
             self._finished(self.result)
@@ -320,7 +308,8 @@ class TrainPanel(w.VBox):
         snippet = f'model = trainlab.load_model("{result.job_id}")'
         self.outcome.value = render.boxed(
             f"<b>{html.escape(result.status)}</b> — {html.escape(metrics)}<br>"
-            f"{t('saved', self.lang)} <code>{html.escape(str(result.model_path))}</code><br>"
+            f"{i18n.render('saved', lang=self.lang)} "
+            f"<code>{html.escape(str(result.model_path))}</code><br>"
             f"<pre style='user-select:all'>{html.escape(snippet, quote=False)}</pre>", self.lang)
         self.log_line(f"{result.status}: {metrics}")
 
@@ -344,16 +333,16 @@ class TrainPanel(w.VBox):
             self.outcome.value = render.error_html(exc, self.lang)
             return None
         note = f"<br><i>{html.escape(job.note)}</i>" if job.note else ""
-        self.outcome.value = render.boxed(f"{t('submitted', self.lang)} <code>{job.id}</code>{note}",
-                                          self.lang)
+        submitted = i18n.render("submitted", lang=self.lang)
+        self.outcome.value = render.boxed(f"{submitted} <code>{job.id}</code>{note}", self.lang)
         return job
 
     # -- what the training thread shows --------------------------------------------------------------
     def log_line(self, text: str) -> None:
         self._log = [*self._log[-199:], text]
         lines = "".join(f"<div>{html.escape(line)}</div>" for line in self._log)
-        self.log_view.value = (f"<div dir='{direction(self.lang)}' style='max-height:10em;overflow:auto;"
-                          f"font-family:monospace;font-size:11px'>{lines}</div>")
+        self.log_view.value = (f"<div dir='{i18n.direction(self.lang)}' style='max-height:10em;"
+                               f"overflow:auto;font-family:monospace;font-size:11px'>{lines}</div>")
 
     def draw(self) -> None:
         s = self.state
