@@ -55,3 +55,11 @@ def test_words_inside_a_message_follow_its_language() -> None:
     assert "needs a numeric column" in i18n.render("wrong_column_type", params, "en")
     persian = i18n.render("wrong_column_type", params, "fa")
     assert "یک ستون عددی" in persian and "numeric" not in persian
+
+
+def test_the_panels_words_are_in_the_catalogue_in_both_languages() -> None:
+    assert not set(i18n.WORDS) & set(i18n.MESSAGES)  # one catalogue: a key means one thing
+    for key, words in i18n.WORDS.items():
+        assert set(words) == {"en", "fa"} and all(words.values()), key
+    assert i18n.render("start", lang="fa") == "شروع" and i18n.render("start", lang="en") == "Start"
+    assert i18n.direction("fa") == "rtl" and i18n.direction("en") == "ltr"

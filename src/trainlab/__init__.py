@@ -16,7 +16,7 @@ from trainlab.workspace import Workspace
 __all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__", "fit",
            "load_model", "ui"]
 
-_LAZY = {"fit", "load_model", "TrainResult", "Callback"}
+_LAZY = {"load_model", "TrainResult", "Callback"}  # from trainlab.training, on first use
 
 
 def _jupyter_server_extension_points() -> list[dict]:

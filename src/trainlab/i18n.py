@@ -1,4 +1,5 @@
-"""Localized messages for every error, warning and report entry (English and Persian).
+"""Localized messages for every error, warning and report entry, and the notebook panels'
+words (English and Persian).
 
 A message is looked up by its stable ``code`` and formatted with named parameters.
 The language is chosen, in order, by an explicit ``lang`` argument, ``$TRAINLAB_LANG``,
@@ -382,6 +383,60 @@ TERMS: dict[str, dict[str, str]] = {
 }
 
 
+# --- the notebook panels' words: tabs, buttons, settings, table headings ---
+WORDS: dict[str, dict[str, str]] = {
+    "datasets": {"en": "Datasets", "fa": "مجموعه‌داده‌ها"},
+    "train": {"en": "Train", "fa": "آموزش"},
+    "jobs": {"en": "Jobs", "fa": "کارها"},
+    "dataset": {"en": "Dataset", "fa": "مجموعه‌داده"},
+    "pick_dataset": {"en": "(pick a dataset)", "fa": "(یک مجموعه‌داده انتخاب کنید)"},
+    "upload": {"en": "Upload a file", "fa": "بارگذاری فایل"},
+    "import": {"en": "Import", "fa": "وارد کردن"},
+    "server_file": {"en": "File on the server", "fa": "فایل روی سرور"},
+    "refresh": {"en": "Refresh", "fa": "تازه‌سازی"},
+    "report": {"en": "Validation report", "fa": "گزارش اعتبارسنجی"},
+    "preview": {"en": "Preview", "fa": "پیش‌نمایش"},
+    "profile": {"en": "Profile", "fa": "نمایه"},
+    "previous": {"en": "Previous", "fa": "قبلی"},
+    "next": {"en": "Next", "fa": "بعدی"},
+    "no_errors": {"en": "No errors.", "fa": "خطایی نیست."},
+    "rows": {"en": "rows", "fa": "سطر"},
+    "line": {"en": "Line", "fa": "سطر"},
+    "field": {"en": "Field", "fa": "فیلد"},
+    "code": {"en": "Code", "fa": "کد"},
+    "message": {"en": "Message", "fa": "پیام"},
+    "count": {"en": "Count", "fa": "تعداد"},
+    "type": {"en": "Type", "fa": "نوع"},
+    "nulls": {"en": "Nulls", "fa": "خالی"},
+    "distinct": {"en": "Distinct", "fa": "یکتا"},
+    "values": {"en": "Values", "fa": "مقادیر"},
+    "name": {"en": "Name", "fa": "نام"},
+    "status": {"en": "Status", "fa": "وضعیت"},
+    "task": {"en": "Task", "fa": "کار"},
+    "progress": {"en": "Progress", "fa": "پیشرفت"},
+    "loss": {"en": "Loss", "fa": "خطا"},
+    "device": {"en": "Device", "fa": "دستگاه"},
+    "age": {"en": "Age", "fa": "عمر"},
+    "no_jobs": {"en": "No jobs yet.", "fa": "هنوز کاری نیست."},
+    "start": {"en": "Start", "fa": "شروع"},
+    "stop": {"en": "Stop", "fa": "توقف"},
+    "resume": {"en": "Resume", "fa": "ادامه"},
+    "delete": {"en": "Delete", "fa": "حذف"},
+    "background": {"en": "Run in background", "fa": "اجرا در پس‌زمینه"},
+    "epochs": {"en": "Epochs (0: auto)", "fa": "دوره‌ها (۰: خودکار)"},
+    "batch_size": {"en": "Batch size (0: auto)", "fa": "اندازهٔ دسته (۰: خودکار)"},
+    "lr": {"en": "Learning rate (0: auto)", "fa": "نرخ یادگیری (۰: خودکار)"},
+    "val_fraction": {"en": "Validation fraction", "fa": "سهم اعتبارسنجی"},
+    "seed": {"en": "Seed", "fa": "بذر تصادفی"},
+    "early_stopping": {"en": "Early stopping (0: off)", "fa": "توقف زودهنگام (۰: خاموش)"},
+    "precision": {"en": "Precision", "fa": "دقت عددی"},
+    "ready": {"en": "Ready to train.", "fa": "آمادهٔ آموزش."},
+    "saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
+    "submitted": {"en": "Submitted as background job", "fa": "به صورت کار پس‌زمینه ثبت شد"},
+    "details": {"en": "Details", "fa": "جزئیات"},
+}
+
+
 def current_language(lang: str | None = None) -> str:
     """The language to speak: ``lang``, else ``$TRAINLAB_LANG``, else the locale, else English."""
     candidates = [lang, os.environ.get("TRAINLAB_LANG")]
@@ -398,13 +453,13 @@ def current_language(lang: str | None = None) -> str:
 
 
 def render(code: str, params: dict[str, Any] | None = None, lang: str | None = None) -> str:
-    """The message for ``code`` in ``lang``, formatted with ``params``.
+    """The message (or panel word) for ``code`` in ``lang``, formatted with ``params``.
 
     An unknown code or a missing parameter never raises: the message degrades to the code
     and its parameters, so a report can always be shown.
     """
     params = params or {}
-    templates = MESSAGES.get(code)
+    templates = MESSAGES.get(code) or WORDS.get(code)
     if templates is None:
         return f"{code}: {params}" if params else code
     language = current_language(lang)
@@ -424,6 +479,11 @@ def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str
         params = {"line": entry.get("line"), **entry.get("params", {})}
         entry["message"] = render(entry["code"], params, lang)
     return report
+
+
+def direction(lang: str) -> str:
+    """How ``lang`` is written: ``rtl`` (Persian) or ``ltr``."""
+    return "rtl" if lang == "fa" else "ltr"
 
 
 class _Lenient(dict):

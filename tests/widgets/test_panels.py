@@ -144,6 +144,12 @@ def test_the_panel_infers_the_mapping_checks_it_and_trains_to_the_end(ws, table_
     assert ws.jobs.get(result.job_id).status == "completed"
 
 
+def test_the_panel_works_in_the_workspace_its_dataset_is_in(ws, table_ds, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINLAB_HOME", str(tmp_path / "home"))
+    panel = TrainPanel(table_ds)  # no workspace=: the dataset's own, not the default one
+    assert panel.ws is ws and panel.picker.value == table_ds.id and "✓" in panel.check_view.value
+
+
 def test_stop_ends_stopped_with_a_checkpoint_within_a_second(ws, table_ds):
     panel = TrainPanel(table_ds, workspace=ws)
     panel.early_stopping.value = 0
@@ -214,7 +220,7 @@ def test_ui_has_three_tabs_and_speaks_persian(ws, table_ds):
 
 
 def test_the_chart_sends_a_bounded_number_of_points():
-    from trainlab.widgets.train import CHART_POINTS, chart_svg
+    from trainlab.widgets.render import CHART_POINTS, chart_svg
 
     svg = chart_svg({"train loss": [(i, 1 / (i + 1)) for i in range(100_000)]})
     assert svg.count(",") <= CHART_POINTS + 5 and len(svg) < 20_000

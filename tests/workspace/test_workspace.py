@@ -8,7 +8,7 @@ import pytest
 
 import trainlab
 from trainlab.errors import StoreError
-from trainlab.workspace import Store, default_path, is_valid_id, new_id
+from trainlab.workspace import Store, default_path, is_valid_id, new_id, resolve
 from trainlab.workspace.files import atomic_writer, sweep_stale
 
 
@@ -26,6 +26,18 @@ def test_default_path_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert trainlab.Workspace().path == (tmp_path / "home").resolve()
     monkeypatch.delenv("TRAINLAB_HOME")
     assert default_path() == Path.home() / ".local" / "share" / "trainlab"
+
+
+def test_resolve_finds_one_workspace(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TRAINLAB_HOME", str(tmp_path / "home"))
+    ws = trainlab.Workspace(tmp_path / "mine")
+    (tmp_path / "d.jsonl").write_text('{"a": 1}\n')
+    ds = ws.datasets.add(tmp_path / "d.jsonl")
+    assert ds.workspace is ws and resolve(ws) is ws
+    assert resolve(None, ds) is ws and resolve(None, ws.datasets.get(ds.id)) is ws
+    assert resolve(str(tmp_path / "other"), ds).path == (tmp_path / "other").resolve()
+    for nothing in (None, ds.id, str(tmp_path / "d.jsonl")):  # no Dataset: the default one
+        assert resolve(None, nothing).path == (tmp_path / "home").resolve()
 
 
 def test_ids_sortable_and_url_safe() -> None:

@@ -11,14 +11,13 @@ import pyarrow.compute as pc
 
 from trainlab.datasets.rows import iter_tables
 from trainlab.datasets.semantics import DECIMAL_PATTERN
+from trainlab.datasets.tasks import task_spec
 from trainlab.errors import DatasetError, dataset_error
 from trainlab.i18n import localize_report
 
 if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset
 
-TASKS = ("tabular", "tabular-classification", "tabular-regression", "text-classification",
-         "causal-lm")
 NUMERIC = ("integer", "number")
 TEXTUAL = ("string", "text", "category")
 CLASS_LABELS = ("string", "category", "boolean", "integer", "text")
@@ -45,16 +44,7 @@ def resolve_task(task: str, target_type: str | None, distinct: int) -> str:
 
 def required_columns(task: str, columns: dict[str, Any]) -> dict[str, str]:
     """The mapping keys a task needs, checked for presence (not yet against the dataset)."""
-    if task not in TASKS:
-        raise dataset_error("unknown_task", task=task, tasks=", ".join(TASKS))
-    if task.startswith("tabular"):
-        keys = ["target"]
-    elif task == "text-classification":
-        keys = ["text", "label"]
-    elif "prompt" in columns or "completion" in columns:
-        keys = ["prompt", "completion"]
-    else:
-        keys = ["text"]
+    keys = task_spec(task).needed(columns)
     for key in keys:
         if not columns.get(key):
             raise dataset_error("missing_mapping", task=task, key=key)

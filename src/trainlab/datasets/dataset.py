@@ -47,6 +47,7 @@ class Dataset:
     created_at: str
     schema: dict[str, str]
     path: Path
+    workspace: Workspace = field(repr=False, compare=False)  # the one it is stored in
     _summary: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -161,7 +162,7 @@ class DatasetStore:
                        status=row["status"], created_at=row["created_at"],
                        schema=json.loads(row["schema_json"]),
                        path=Path(f"{datasets_dir}{os.sep}{row['id']}{os.sep}data.{row['format']}"),
-                       _summary=summary)
+                       workspace=self.ws, _summary=summary)
 
     # -- writing ---------------------------------------------------------------------------
     def delete(self, dataset_id: str) -> None:

@@ -8,18 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from trainlab.workspace import Workspace, new_id
-
-
-def _workspace(workspace: Any, dataset: Any) -> Workspace:
-    if isinstance(workspace, Workspace):
-        return workspace
-    if workspace is not None:
-        return Workspace(workspace)
-    path = getattr(dataset, "path", None)
-    if path is not None and getattr(dataset, "id", "").startswith("ds_"):
-        return Workspace(Path(path).parents[2])
-    return Workspace()
+from trainlab.workspace import new_id, resolve
 
 
 def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | None = None, *,
@@ -34,7 +23,7 @@ def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | 
     from trainlab.jobs import runner
     from trainlab.training import fit as train
 
-    ws = _workspace(workspace, dataset)
+    ws = resolve(workspace, dataset)
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 alone keeps the record
         return train(dataset, task, columns, workspace=ws, callbacks=callbacks, stop=stop,
                      resume_from=resume_from, **kwargs)

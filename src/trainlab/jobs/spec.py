@@ -11,10 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.errors import TrainlabError
-
-BUILT_IN_TASKS = ("tabular", "tabular-classification", "tabular-regression", "text-classification",
-                  "causal-lm")
 
 
 class JobSpec(BaseModel):
@@ -23,7 +21,7 @@ class JobSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dataset_id: str = Field(description="The dataset to train on (ds_...).")
-    task: str | None = Field(None, description="One of: " + ", ".join(BUILT_IN_TASKS)
+    task: str | None = Field(None, description="One of: " + ", ".join(task_names())
                              + "; inferred from the dataset when left out.")
     columns: dict[str, str | list[str]] = Field(
         default_factory=dict, description="Column mapping: target (+ features), text + label, "
@@ -51,14 +49,12 @@ def parse_spec(spec: JobSpec | dict[str, Any] | None, fields: dict[str, Any]) ->
 
 def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """The resolved task, column mapping and hyperparameters, or the first reason it cannot run."""
-    from trainlab.datasets.check import TASKS
-    from trainlab.errors import dataset_error
     from trainlab.training.columns import infer
     from trainlab.training.config import TrainConfig
     from trainlab.training.prepare import checked
 
-    if spec.task is not None and spec.task not in TASKS:
-        raise dataset_error("unknown_task", task=spec.task, tasks=", ".join(TASKS))
+    if spec.task is not None:
+        task_spec(spec.task)  # a name no task has is refused first
     if "device" in spec.params:
         raise SpecError("invalid_spec", field="params.device", detail="set the device with 'device'")
     try:

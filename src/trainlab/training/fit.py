@@ -30,7 +30,7 @@ from trainlab.training.prepare import checked, prepare
 from trainlab.training.result import TrainResult
 from trainlab.training.tasks import get_task
 from trainlab.training.tasks.custom import CustomTask
-from trainlab.workspace import Workspace, new_id
+from trainlab.workspace import Workspace, new_id, resolve
 from trainlab.workspace.files import write_json
 
 
@@ -103,16 +103,6 @@ class _Context:
     cached: bool = False  # the tensors came from the cache beside the dataset
 
 
-def _workspace(workspace: Workspace | str | None, ds: Dataset | None = None) -> Workspace:
-    if isinstance(workspace, Workspace):
-        return workspace
-    if workspace is not None:
-        return Workspace(workspace)
-    if ds is not None:
-        return Workspace(ds.path.parents[2])
-    return Workspace()
-
-
 def _dataset(source: Any, ws: Workspace) -> Dataset:
     if isinstance(source, Dataset):
         return source
@@ -131,7 +121,7 @@ def _resume_state(source: Any, workspace: Any) -> dict[str, Any] | None:
     text = os.fspath(source)
     path = Path(text).expanduser()
     if not path.exists() and text.startswith("job_"):
-        path = _workspace(workspace).jobs_dir / text / "checkpoints" / "last.pt"
+        path = resolve(workspace).jobs_dir / text / "checkpoints" / "last.pt"
     if path.is_dir():
         path = path / "checkpoints" / "last.pt" if (path / "checkpoints").is_dir() else path / "last.pt"
     state = ckpt.load(path)
@@ -147,7 +137,7 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     if resume is not None:
         source, task_name, columns = resume["dataset_id"], resume["task"], resume["columns"]
         validation = resume.get("validation_id") or None
-    ws = _workspace(ctx.workspace, source if isinstance(source, Dataset) else None)
+    ws = resolve(ctx.workspace, source)
     ds = _dataset(source, ws)
     task_name, columns = infer(ds, task_name, columns)
     report = checked(ds, task_name, columns, config.skip_invalid)
@@ -191,7 +181,7 @@ def _fit_custom(model: nn.Module | None, train: Any, val: Any, loss: Any, metric
                         ("loss=<callable>", loss)):
         if value is None:
             raise TrainlabError("custom_needs", what=what)
-    ws = _workspace(ctx.workspace)
+    ws = resolve(ctx.workspace)
     task = CustomTask(loss, metrics)
     config = config.resolved("custom", _length(train))
     source = _batches(train, config, device, dist, shuffle=True)

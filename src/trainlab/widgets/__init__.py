@@ -21,12 +21,13 @@ def ui(workspace: Any = None, *, lang: str | None = None) -> Any:
     to the second."""
     import ipywidgets as w
 
-    from trainlab.widgets.labels import label, language
-    from trainlab.widgets.panels import DatasetPanel, JobsPanel, _ws
+    from trainlab import i18n
+    from trainlab.widgets.panels import DatasetPanel, JobsPanel
     from trainlab.widgets.train import TrainPanel
+    from trainlab.workspace import resolve
 
-    ws = _ws(workspace)
-    lang = language(lang)
+    ws = resolve(workspace)
+    lang = i18n.current_language(lang)
     datasets, train, jobs = DatasetPanel(ws, lang=lang), TrainPanel(workspace=ws, lang=lang), \
         JobsPanel(ws, lang=lang)
 
@@ -40,7 +41,7 @@ def ui(workspace: Any = None, *, lang: str | None = None) -> Any:
     datasets.picker.observe(picked, names="value")
     tabs = w.Tab(children=[datasets, train, jobs])
     for i, key in enumerate(("datasets", "train", "jobs")):
-        tabs.set_title(i, label(key, lang))
+        tabs.set_title(i, i18n.render(key, lang=lang))
     tabs.panels = (datasets, train, jobs)
     if lang == "fa":  # right to left: the tabs, the rows of controls, the labels
         tabs.add_class("trainlab-rtl")

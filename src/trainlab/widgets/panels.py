@@ -12,10 +12,9 @@ from typing import Any
 
 import ipywidgets as w
 
-from trainlab.errors import TrainlabError
+from trainlab import i18n
 from trainlab.widgets import render
-from trainlab.widgets.labels import direction, label, language
-from trainlab.workspace import Workspace
+from trainlab.workspace import Workspace, resolve
 
 PAGE = 50
 
@@ -37,20 +36,6 @@ def server_files(root: str = ".", most: int = 500) -> list[str]:
     return found
 
 
-def _ws(workspace: Workspace | str | None) -> Workspace:
-    return workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-
-
-def _boxed(html: str, lang: str) -> str:
-    return f"<div dir='{direction(lang)}'>{html}</div>"
-
-
-def _error_html(exc: BaseException, lang: str) -> str:
-    message = exc.message(lang) if isinstance(exc, TrainlabError) else f"{type(exc).__name__}: {exc}"
-    return f"<div class='tl-bad' dir='{direction(lang)}'><b>✗</b> {render.esc(message)}</div>" + \
-        render.STYLE
-
-
 class DatasetPanel(w.VBox):
     """Upload (chunked, any size), import a file from the server's tree, or pick a dataset;
     then its status, validation report (paged), preview and profile."""
@@ -59,33 +44,34 @@ class DatasetPanel(w.VBox):
                  **kwargs: Any) -> None:
         from trainlab.widgets.upload import chunked_upload
 
-        self.ws = _ws(workspace)
-        self.lang = language(lang)
+        self.ws = resolve(workspace)
+        self.lang = i18n.current_language(lang)
         self.dataset: Any = None
         self.offset = 0
-        self.picker = w.Dropdown(description=label("dataset", self.lang),
+        self.picker = w.Dropdown(description=i18n.render("dataset", lang=self.lang),
                                  layout=w.Layout(width="32em"))
         self.upload = chunked_upload(self.ws, on_done=self._added, lang=self.lang)
         self.path = w.Combobox(placeholder="data/train.csv", options=server_files(),
-                               description=label("server_file", self.lang),
+                               description=i18n.render("server_file", lang=self.lang),
                                ensure_option=False, style={"description_width": "initial"})
-        self.import_button = w.Button(description=label("import", self.lang), icon="file-import")
+        self.import_button = w.Button(description=i18n.render("import", lang=self.lang),
+                                      icon="file-import")
         self.message = w.HTML()
         self.summary = w.HTML()
         self.report_view = w.HTML()
-        self.previous = w.Button(description=label("previous", self.lang), disabled=True)
-        self.next = w.Button(description=label("next", self.lang), disabled=True)
+        self.previous = w.Button(description=i18n.render("previous", lang=self.lang), disabled=True)
+        self.next = w.Button(description=i18n.render("next", lang=self.lang), disabled=True)
         self.preview_view = w.HTML()
         self.profile_view = w.HTML()
         self.tabs = w.Tab(children=[w.VBox([self.report_view, w.HBox([self.previous, self.next])]),
                                     self.preview_view, self.profile_view])
         for i, key in enumerate(("report", "preview", "profile")):
-            self.tabs.set_title(i, label(key, self.lang))
+            self.tabs.set_title(i, i18n.render(key, lang=self.lang))
         self.picker.observe(self._picked, names="value")
         self.import_button.on_click(lambda _: self.import_path(self.path.value))
         self.previous.on_click(lambda _: self._page(-PAGE))
         self.next.on_click(lambda _: self._page(PAGE))
-        super().__init__([w.HBox([self.picker]), w.HBox([w.Label(label("upload", self.lang)),
+        super().__init__([w.HBox([self.picker]), w.HBox([w.Label(i18n.render("upload", lang=self.lang)),
                                                           self.upload]),
                           w.HBox([self.path, self.import_button]), self.message, self.summary,
                           self.tabs], **kwargs)
@@ -93,7 +79,7 @@ class DatasetPanel(w.VBox):
 
     # -- actions (also what the buttons call) ----------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
-        items = [(label("pick_dataset", self.lang), None)] + [
+        items = [(i18n.render("pick_dataset", lang=self.lang), None)] + [
             (f"{d.name} — {d.status}, {d.rows:,} ({d.id})", d.id)
             for d in self.ws.datasets.list(limit=500)]
         current = select or self.picker.value
@@ -111,22 +97,22 @@ class DatasetPanel(w.VBox):
         try:
             self.dataset = self.ws.datasets.get(dataset_id)
             self.offset = 0
-            self.summary.value = _boxed(render.dataset_summary(self.dataset, self.lang), self.lang) \
-                + render.STYLE
+            self.summary.value = render.boxed(render.dataset_summary(self.dataset, self.lang),
+                                              self.lang) + render.STYLE
             self._show_report()
-            self.preview_view.value = _boxed(render.preview(self.dataset.preview(limit=20),
-                                                            self.lang), self.lang)
-            self.profile_view.value = _boxed(render.profile(self.dataset.profile(), self.lang),
-                                             self.lang)
+            self.preview_view.value = render.boxed(
+                render.preview(self.dataset.preview(limit=20), self.lang), self.lang)
+            self.profile_view.value = render.boxed(
+                render.profile(self.dataset.profile(), self.lang), self.lang)
         except Exception as exc:  # shown in the panel, never a traceback in the cell
-            self.message.value = _error_html(exc, self.lang)
+            self.message.value = render.error_html(exc, self.lang)
 
     def import_path(self, path: str) -> Any:
         """Register a file the server can read (e.g. uploaded by JupyterLab's file browser)."""
         try:
             dataset = self.ws.datasets.add(path.strip())
         except Exception as exc:
-            self.message.value = _error_html(exc, self.lang)
+            self.message.value = render.error_html(exc, self.lang)
             return None
         self._added(dataset)
         return dataset
@@ -145,7 +131,8 @@ class DatasetPanel(w.VBox):
     def _show_report(self) -> None:
         rep = self.dataset.report_in(self.lang)
         total = len(rep.get("errors", []))
-        self.report_view.value = _boxed(render.report(rep, self.offset, PAGE, self.lang), self.lang)
+        self.report_view.value = render.boxed(render.report(rep, self.offset, PAGE, self.lang),
+                                              self.lang)
         self.previous.disabled = self.offset == 0
         self.next.disabled = self.offset + PAGE >= total
 
@@ -161,16 +148,17 @@ class JobsPanel(w.VBox):
 
     def __init__(self, workspace: Workspace | str | None = None, *, lang: str | None = None,
                  refresh_s: float = 1.0, auto_refresh: bool = True, **kwargs: Any) -> None:
-        self.ws = _ws(workspace)
-        self.lang = language(lang)
+        self.ws = resolve(workspace)
+        self.lang = i18n.current_language(lang)
         self.refresh_s = refresh_s
         self.auto_refresh = auto_refresh
         self.table = w.HTML()
         self.selected = w.Dropdown(description="job", layout=w.Layout(width="32em"))
-        self.stop_button = w.Button(description=label("stop", self.lang), icon="stop")
-        self.resume_button = w.Button(description=label("resume", self.lang), icon="play")
-        self.delete_button = w.Button(description=label("delete", self.lang), icon="trash")
-        self.refresh_button = w.Button(description=label("refresh", self.lang), icon="refresh")
+        self.stop_button = w.Button(description=i18n.render("stop", lang=self.lang), icon="stop")
+        self.resume_button = w.Button(description=i18n.render("resume", lang=self.lang), icon="play")
+        self.delete_button = w.Button(description=i18n.render("delete", lang=self.lang), icon="trash")
+        self.refresh_button = w.Button(description=i18n.render("refresh", lang=self.lang),
+                                       icon="refresh")
         self.message = w.HTML()
         self.stop_button.on_click(lambda _: self._act(self.ws.jobs.stop))
         self.resume_button.on_click(lambda _: self._act(self.ws.jobs.resume))
@@ -191,7 +179,7 @@ class JobsPanel(w.VBox):
         """Show the jobs now; returns whether any is queued or running (and, with
         ``auto_refresh``, keeps refreshing until none is)."""
         items = self.ws.jobs.list(limit=200)
-        self.table.value = _boxed(render.jobs(items, self.lang), self.lang)
+        self.table.value = render.boxed(render.jobs(items, self.lang), self.lang)
         options = [(f"{j.name} ({j.id}) — {j.status}", j.id) for j in items]
         current = self.selected.value
         if options != list(self.selected.options):
@@ -218,7 +206,7 @@ class JobsPanel(w.VBox):
                 if not self.refresh_once():
                     return
             except Exception as exc:  # the panel says so; the thread ends
-                self.message.value = _error_html(exc, self.lang)
+                self.message.value = render.error_html(exc, self.lang)
                 return
 
     def refresh_once(self) -> bool:
@@ -236,5 +224,5 @@ class JobsPanel(w.VBox):
         try:
             action(job_id)
         except Exception as exc:
-            self.message.value = _error_html(exc, self.lang)
+            self.message.value = render.error_html(exc, self.lang)
         self.refresh()

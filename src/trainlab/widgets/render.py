@@ -1,4 +1,5 @@
-"""HTML for the panels' tables: a report, a preview, a profile with small bars, the jobs."""
+"""HTML for the panels: a box in the language's direction, an error, the tables (a report,
+a preview, a profile with small bars, the jobs) and the training chart."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import time
 from datetime import datetime
 from typing import Any
 
-from trainlab.widgets.labels import human_bytes, label
+from trainlab import i18n
+from trainlab.errors import TrainlabError
 
 STYLE = ("<style>.tl-t{border-collapse:collapse;font-size:12px}.tl-t td,.tl-t th{padding:2px 8px;"
          "border-bottom:1px solid #ddd;text-align:start;vertical-align:top}.tl-bar{display:inline-"
          "block;height:9px;background:#4a90d9;margin-inline-end:4px}.tl-bad{color:#b00020}"
          ".tl-ok{color:#1b7a1b}</style>")
+CHART_POINTS = 300  # per series sent to the browser, whatever the number of steps
 
 
 def esc(value: Any) -> str:
@@ -26,12 +29,35 @@ def table(headers: list[str], rows: list[list[Any]], raw: bool = False) -> str:
     return f"{STYLE}<table class='tl-t'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def headings(keys: tuple[str, ...], lang: str) -> list[str]:
+    """A table's column headings in ``lang`` (words of :data:`trainlab.i18n.WORDS`)."""
+    return [i18n.render(key, lang=lang) for key in keys]
+
+
+def boxed(content: str, lang: str) -> str:
+    return f"<div dir='{i18n.direction(lang)}'>{content}</div>"
+
+
+def error_html(exc: BaseException, lang: str) -> str:
+    message = exc.message(lang) if isinstance(exc, TrainlabError) else f"{type(exc).__name__}: {exc}"
+    return f"<div class='tl-bad' dir='{i18n.direction(lang)}'><b>✗</b> {esc(message)}</div>" + \
+        STYLE
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
 def dataset_summary(ds: Any, lang: str) -> str:
     cls = "tl-ok" if ds.status == "valid" else "tl-bad"
     invalid = ds.to_dict()["rows_invalid"]
     extra = f" (+{invalid:,} invalid)" if ds.status == "invalid" else ""
     return (f"<b>{esc(ds.name)}</b> <code>{esc(ds.id)}</code> — <span class='{cls}'><b>"
-            f"{esc(ds.status)}</b></span>, {ds.rows:,} {label('rows', lang)}{extra}, "
+            f"{esc(ds.status)}</b></span>, {ds.rows:,} {i18n.render('rows', lang=lang)}{extra}, "
             f"{human_bytes(ds.size_bytes)}, {esc(ds.format)}")
 
 
@@ -39,18 +65,17 @@ def report(rep: dict[str, Any], offset: int, limit: int, lang: str) -> str:
     counts = rep.get("error_counts") or {}
     parts = []
     if counts:
-        parts.append(table([label("code", lang), label("count", lang)],
+        parts.append(table(headings(("code", "count"), lang),
                            [[code, f"{n:,}"] for code, n in sorted(counts.items())]))
     errors = rep.get("errors", [])[offset:offset + limit]
     if errors:
-        parts.append(table([label("line", lang), label("field", lang), label("code", lang),
-                            label("message", lang)],
+        parts.append(table(headings(("line", "field", "code", "message"), lang),
                            [[e.get("line"), e.get("field") or "", e["code"], e["message"]]
                             for e in errors]))
         total = len(rep.get("errors", []))
         parts.append(f"<div>{offset + 1}–{min(offset + limit, total)} / {total}</div>")
     else:
-        parts.append(f"<div class='tl-ok'>{label('no_errors', lang)}</div>")
+        parts.append(f"<div class='tl-ok'>{i18n.render('no_errors', lang=lang)}</div>")
     warnings = rep.get("warnings", [])
     if warnings:
         parts.append("<ul>" + "".join(f"<li>{esc(w['message'])}</li>" for w in warnings) + "</ul>")
@@ -58,7 +83,7 @@ def report(rep: dict[str, Any], offset: int, limit: int, lang: str) -> str:
 
 
 def preview(frame: Any, lang: str) -> str:
-    headers = [label("line", lang), *map(str, frame.columns)]
+    headers = [i18n.render("line", lang=lang), *map(str, frame.columns)]
     rows = [[index, *(_short(v) for v in row)] for index, row in zip(frame.index, frame.values)]
     return table(headers, rows)
 
@@ -73,8 +98,7 @@ def profile(prof: dict[str, Any], lang: str) -> str:
     for name, info in prof["fields"].items():
         rows.append([esc(name), esc(info.get("type")), f"{info.get('null_count', 0):,}",
                      f"{info.get('distinct', 0):,}", _bars(info)])
-    return table([label("field", lang), label("type", lang), label("nulls", lang),
-                  label("distinct", lang), label("values", lang)], rows, raw=True)
+    return table(headings(("field", "type", "nulls", "distinct", "values"), lang), rows, raw=True)
 
 
 def _bars(info: dict[str, Any]) -> str:
@@ -91,7 +115,7 @@ def _bars(info: dict[str, Any]) -> str:
 
 def jobs(items: list[Any], lang: str, now: float | None = None) -> str:
     if not items:
-        return f"<i>{label('no_jobs', lang)}</i>"
+        return f"<i>{i18n.render('no_jobs', lang=lang)}</i>"
     now = now or time.time()
     rows = []
     for job in items:
@@ -100,8 +124,7 @@ def jobs(items: list[Any], lang: str, now: float | None = None) -> str:
         loss = (job.metrics or {}).get("loss")
         rows.append([job.id, job.name, job.status, f"{bar} ({p.get('fraction', 0):.0%})",
                      "" if loss is None else f"{loss:.4g}", job.device or "", _age(job, now)])
-    return table(["id", label("name", lang), label("status", lang), label("progress", lang),
-                  label("loss", lang), label("device", lang), label("age", lang)], rows)
+    return table(["id", *headings(("name", "status", "progress", "loss", "device", "age"), lang)], rows)
 
 
 def _age(job: Any, now: float) -> str:
@@ -114,3 +137,49 @@ def _age(job: Any, now: float) -> str:
         if seconds >= size:
             return f"{seconds / size:.0f}{unit}"
     return f"{seconds:.0f}s"
+
+
+def downsample(points: list[tuple[float, float]], most: int = CHART_POINTS) -> list[tuple[float, float]]:
+    """At most ``most`` points, evenly spread, always with the last one."""
+    if len(points) <= most:
+        return list(points)
+    step = len(points) / (most - 1)
+    return [points[int(i * step)] for i in range(most - 1)] + [points[-1]]
+
+
+def chart_svg(series: dict[str, list[tuple[float, float]]], width: int = 560, height: int = 200) -> str:
+    """A line chart of each series (step -> value) as inline SVG; no JavaScript, no flicker."""
+    colours = {"train loss": "#4a90d9", "val loss": "#d9822b"}
+    spare = ["#2e9c5b", "#9b59b6", "#c0392b"]
+    drawn = {k: downsample(v) for k, v in series.items() if v}
+    if not drawn:
+        return ""
+    xs = [x for pts in drawn.values() for x, _ in pts]
+    ys = [y for pts in drawn.values() for _, y in pts if y == y]
+    if not ys:
+        return ""
+    x0, x1 = min(xs), max(xs) or 1
+    y0, y1 = min(ys), max(ys)
+    if y1 == y0:
+        y1 = y0 + 1
+    pad = 36
+
+    def sx(x: float) -> float:
+        return pad + (x - x0) / ((x1 - x0) or 1) * (width - pad - 8)
+
+    def sy(y: float) -> float:
+        return 8 + (y1 - y) / (y1 - y0) * (height - 28)
+
+    lines, legend = [], []
+    for i, (name, pts) in enumerate(drawn.items()):
+        colour = colours.get(name) or spare[i % len(spare)]
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts if y == y)
+        lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='1.5' points='{path}'/>")
+        legend.append(f"<tspan fill='{colour}'>■ {html.escape(name)}</tspan> ")
+    axes = (f"<text x='2' y='14' font-size='10'>{y1:.3g}</text>"
+            f"<text x='2' y='{height - 22}' font-size='10'>{y0:.3g}</text>"
+            f"<text x='{pad}' y='{height - 4}' font-size='10'>{x0:.0f}</text>"
+            f"<text x='{width - 40}' y='{height - 4}' font-size='10'>{x1:.0f}</text>"
+            f"<text x='{width / 2 - 60}' y='{height - 4}' font-size='10'>{''.join(legend)}</text>")
+    return (f"<svg class='trainlab-chart' width='{width}' height='{height}' "
+            f"xmlns='http://www.w3.org/2000/svg'>{''.join(lines)}{axes}</svg>")

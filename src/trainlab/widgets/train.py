@@ -17,84 +17,13 @@ from typing import Any
 import ipywidgets as w
 
 import trainlab
+from trainlab import i18n
+from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.training import Callback
 from trainlab.widgets import render
-from trainlab.widgets.labels import direction, language
-from trainlab.widgets.panels import _boxed, _error_html, _ws
-from trainlab.workspace import Workspace
+from trainlab.workspace import Workspace, resolve
 
-TASKS = ("tabular", "tabular-classification", "tabular-regression", "text-classification",
-         "causal-lm")
-ROLES = {"tabular": ("target", "features"), "tabular-classification": ("target", "features"),
-         "tabular-regression": ("target", "features"), "text-classification": ("text", "label"),
-         "causal-lm": ("text", "prompt", "completion")}
-CHART_POINTS = 300      # per series sent to the browser, whatever the number of steps
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
-T = {  # the panel's own words
-    "start": {"en": "Start", "fa": "شروع"}, "stop": {"en": "Stop", "fa": "توقف"},
-    "background": {"en": "Run in background", "fa": "اجرا در پس‌زمینه"},
-    "epochs": {"en": "Epochs (0: auto)", "fa": "دوره‌ها (۰: خودکار)"},
-    "batch": {"en": "Batch size (0: auto)", "fa": "اندازهٔ دسته (۰: خودکار)"},
-    "lr": {"en": "Learning rate (0: auto)", "fa": "نرخ یادگیری (۰: خودکار)"},
-    "val": {"en": "Validation fraction", "fa": "سهم اعتبارسنجی"},
-    "seed": {"en": "Seed", "fa": "بذر تصادفی"},
-    "patience": {"en": "Early stopping (0: off)", "fa": "توقف زودهنگام (۰: خاموش)"},
-    "precision": {"en": "Precision", "fa": "دقت عددی"}, "device": {"en": "Device", "fa": "دستگاه"},
-    "task": {"en": "Task", "fa": "کار"}, "ready": {"en": "Ready to train.", "fa": "آمادهٔ آموزش."},
-    "saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
-    "submitted": {"en": "Submitted as background job", "fa": "به صورت کار پس‌زمینه ثبت شد"},
-    "details": {"en": "Details", "fa": "جزئیات"},
-}
-
-
-def t(key: str, lang: str) -> str:
-    return T[key].get(lang) or T[key]["en"]
-
-
-def downsample(points: list[tuple[float, float]], most: int = CHART_POINTS) -> list[tuple[float, float]]:
-    """At most ``most`` points, evenly spread, always with the last one."""
-    if len(points) <= most:
-        return list(points)
-    step = len(points) / (most - 1)
-    return [points[int(i * step)] for i in range(most - 1)] + [points[-1]]
-
-
-def chart_svg(series: dict[str, list[tuple[float, float]]], width: int = 560, height: int = 200) -> str:
-    """A line chart of each series (step -> value) as inline SVG; no JavaScript, no flicker."""
-    colours = {"train loss": "#4a90d9", "val loss": "#d9822b"}
-    spare = ["#2e9c5b", "#9b59b6", "#c0392b"]
-    drawn = {k: downsample(v) for k, v in series.items() if v}
-    if not drawn:
-        return ""
-    xs = [x for pts in drawn.values() for x, _ in pts]
-    ys = [y for pts in drawn.values() for _, y in pts if y == y]
-    if not ys:
-        return ""
-    x0, x1 = min(xs), max(xs) or 1
-    y0, y1 = min(ys), max(ys)
-    if y1 == y0:
-        y1 = y0 + 1
-    pad = 36
-
-    def sx(x: float) -> float:
-        return pad + (x - x0) / ((x1 - x0) or 1) * (width - pad - 8)
-
-    def sy(y: float) -> float:
-        return 8 + (y1 - y) / (y1 - y0) * (height - 28)
-
-    lines, legend = [], []
-    for i, (name, pts) in enumerate(drawn.items()):
-        colour = colours.get(name) or spare[i % len(spare)]
-        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts if y == y)
-        lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='1.5' points='{path}'/>")
-        legend.append(f"<tspan fill='{colour}'>■ {html.escape(name)}</tspan> ")
-    axes = (f"<text x='2' y='14' font-size='10'>{y1:.3g}</text>"
-            f"<text x='2' y='{height - 22}' font-size='10'>{y0:.3g}</text>"
-            f"<text x='{pad}' y='{height - 4}' font-size='10'>{x0:.0f}</text>"
-            f"<text x='{width - 40}' y='{height - 4}' font-size='10'>{x1:.0f}</text>"
-            f"<text x='{width / 2 - 60}' y='{height - 4}' font-size='10'>{''.join(legend)}</text>")
-    return (f"<svg class='trainlab-chart' width='{width}' height='{height}' "
-            f"xmlns='http://www.w3.org/2000/svg'>{''.join(lines)}{axes}</svg>")
 
 
 class _Live(Callback):
@@ -145,14 +74,15 @@ class _Live(Callback):
 class TrainPanel(w.VBox):
     """Train on a dataset (``dataset=``: a Dataset, its id or None to pick one), or train your
     own ``model=`` (an ``nn.Module``) with ``train=``/``val=``/``loss=``/``metrics=`` as
-    :func:`trainlab.fit` takes them."""
+    :func:`trainlab.fit` takes them. ``workspace`` defaults to the dataset's own, else the
+    default workspace."""
 
     def __init__(self, dataset: Any = None, model: Any = None, *,
                  workspace: Workspace | str | None = None, lang: str | None = None,
                  train: Any = None, val: Any = None, loss: Any = None, metrics: Any = None,
                  **kwargs: Any) -> None:
-        self.ws = _ws(workspace)
-        self.lang = language(lang)
+        self.ws = resolve(workspace, dataset)
+        self.lang = i18n.current_language(lang)
         self.model, self.custom = model, {"train": train, "val": val, "loss": loss,
                                           "metrics": metrics}
         self.dataset: Any = None
@@ -167,30 +97,35 @@ class TrainPanel(w.VBox):
         self._check_ok = False
         lg = self.lang
         self.picker = w.Dropdown(description="dataset", layout=w.Layout(width="32em"))
-        self.task = w.Dropdown(options=TASKS, description=t("task", lg))
-        self.roles = {role: w.Dropdown(description=role) for role in
-                      ("target", "text", "label", "prompt", "completion")}
+        self.task = w.Dropdown(options=task_names(), description=i18n.render("task", lang=lg))
+        self.roles = {role: w.Dropdown(description=role) for role in dict.fromkeys(
+            r for name in task_names() for r in task_spec(name).roles if r != "features")}
         self.features = w.SelectMultiple(description="features", rows=4)
         self.check_view = w.HTML()
-        self.epochs = w.BoundedIntText(0, min=0, max=100_000, description=t("epochs", lg))
-        self.batch_size = w.BoundedIntText(0, min=0, max=1_000_000, description=t("batch", lg))
-        self.lr = w.BoundedFloatText(0.0, min=0.0, max=10.0, step=1e-4, description=t("lr", lg))
+        self.epochs = w.BoundedIntText(0, min=0, max=100_000,
+                                       description=i18n.render("epochs", lang=lg))
+        self.batch_size = w.BoundedIntText(0, min=0, max=1_000_000,
+                                           description=i18n.render("batch_size", lang=lg))
+        self.lr = w.BoundedFloatText(0.0, min=0.0, max=10.0, step=1e-4,
+                                     description=i18n.render("lr", lang=lg))
         self.val_fraction = w.FloatSlider(0.1, min=0.02, max=0.5, step=0.01,
-                                          description=t("val", lg))
-        self.seed = w.IntText(0, description=t("seed", lg))
-        self.early_stopping = w.BoundedIntText(5, min=0, max=1000, description=t("patience", lg))
+                                          description=i18n.render("val_fraction", lang=lg))
+        self.seed = w.IntText(0, description=i18n.render("seed", lang=lg))
+        self.early_stopping = w.BoundedIntText(5, min=0, max=1000,
+                                               description=i18n.render("early_stopping", lang=lg))
         self.precision = w.Dropdown(options=["auto", "fp32", "bf16", "fp16"],
-                                    description=t("precision", lg))
-        self.device = w.Dropdown(options=self._devices(), description=t("device", lg))
+                                    description=i18n.render("precision", lang=lg))
+        self.device = w.Dropdown(options=self._devices(), description=i18n.render("device", lang=lg))
         for box in (self.epochs, self.batch_size, self.lr, self.val_fraction, self.seed,
                     self.early_stopping, self.precision, self.device, self.task,
                     *self.roles.values(), self.features):
             box.style = {"description_width": "12em"}
-        self.start = w.Button(description=t("start", lg), button_style="success", icon="play",
-                              disabled=True)
-        self.stop = w.Button(description=t("stop", lg), button_style="warning", icon="stop",
-                             disabled=True)
-        self.background = w.Button(description=t("background", lg), icon="server", disabled=True)
+        self.start = w.Button(description=i18n.render("start", lang=lg), button_style="success",
+                              icon="play", disabled=True)
+        self.stop = w.Button(description=i18n.render("stop", lang=lg), button_style="warning",
+                             icon="stop", disabled=True)
+        self.background = w.Button(description=i18n.render("background", lang=lg), icon="server",
+                                   disabled=True)
         self.progress = w.IntProgress(0, min=0, max=1, layout=w.Layout(width="32em"))
         self.status = w.HTML()
         self.chart = w.HTML()
@@ -265,17 +200,17 @@ class TrainPanel(w.VBox):
             self._task_changed()
         except Exception as exc:
             self._applying = False
-            self.check_view.value = _error_html(exc, self.lang)
+            self.check_view.value = render.error_html(exc, self.lang)
 
     def _task_changed(self) -> None:
-        wanted = ROLES.get(self.task.value, ())
+        wanted = task_spec(self.task.value).roles
         for role, box in self.roles.items():
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
         self.check()
 
     def mapping_value(self) -> dict[str, Any]:
-        wanted = ROLES.get(self.task.value, ())
+        wanted = task_spec(self.task.value).roles
         columns: dict[str, Any] = {role: box.value for role, box in self.roles.items()
                                    if role in wanted and box.value}
         if "features" in wanted and self.features.value:
@@ -290,18 +225,19 @@ class TrainPanel(w.VBox):
             report = self.dataset.check(self.task.value, self.mapping_value())
         except Exception as exc:
             self._check_ok = False
-            self.check_view.value = _error_html(exc, self.lang)
+            self.check_view.value = render.error_html(exc, self.lang)
         else:
             self._check_ok = bool(report.get("ok"))
             errors = report.get("errors", [])
             if self._check_ok:
-                self.check_view.value = _boxed(f"<span class='tl-ok'>✓ {t('ready', self.lang)}</span>"
-                                               f"{render.STYLE}", self.lang)
+                ready = i18n.render("ready", lang=self.lang)
+                self.check_view.value = render.boxed(f"<span class='tl-ok'>✓ {ready}</span>"
+                                                     f"{render.STYLE}", self.lang)
             else:
                 rows = [[e.get("line") or "", e.get("field") or "", e["code"], e["message"]]
                         for e in errors[:20]]
-                self.check_view.value = _boxed(render.table(["line", "field", "code", "message"],
-                                                            rows), self.lang)
+                self.check_view.value = render.boxed(
+                    render.table(["line", "field", "code", "message"], rows), self.lang)
         self._buttons()
         return self._check_ok
 
@@ -355,8 +291,9 @@ class TrainPanel(w.VBox):
             self.result = trainlab.fit(**kwargs)
         except Exception as exc:
             details = html.escape("".join(traceback.format_exception(exc))[-4000:])
-            self.outcome.value = _error_html(exc, self.lang) + (
-                f"<details><summary>{t('details', self.lang)}</summary><pre>{details}</pre></details>")
+            self.outcome.value = render.error_html(exc, self.lang) + (
+                f"<details><summary>{i18n.render('details', lang=self.lang)}</summary>"
+                f"<pre>{details}</pre></details>")
             self.progress.bar_style = "danger"
         else:
             self._finished(self.result)
@@ -369,9 +306,10 @@ class TrainPanel(w.VBox):
                             if isinstance(v, float))
         self.progress.bar_style = "success" if result.status == "completed" else "warning"
         snippet = f'model = trainlab.load_model("{result.job_id}")'
-        self.outcome.value = _boxed(
+        self.outcome.value = render.boxed(
             f"<b>{html.escape(result.status)}</b> — {html.escape(metrics)}<br>"
-            f"{t('saved', self.lang)} <code>{html.escape(str(result.model_path))}</code><br>"
+            f"{i18n.render('saved', lang=self.lang)} "
+            f"<code>{html.escape(str(result.model_path))}</code><br>"
             f"<pre style='user-select:all'>{html.escape(snippet, quote=False)}</pre>", self.lang)
         self.log_line(f"{result.status}: {metrics}")
 
@@ -392,19 +330,19 @@ class TrainPanel(w.VBox):
                                       columns=self.mapping_value(), params=self.params(),
                                       device=self.device.value, warn=False)
         except Exception as exc:
-            self.outcome.value = _error_html(exc, self.lang)
+            self.outcome.value = render.error_html(exc, self.lang)
             return None
         note = f"<br><i>{html.escape(job.note)}</i>" if job.note else ""
-        self.outcome.value = _boxed(f"{t('submitted', self.lang)} <code>{job.id}</code>{note}",
-                                    self.lang)
+        submitted = i18n.render("submitted", lang=self.lang)
+        self.outcome.value = render.boxed(f"{submitted} <code>{job.id}</code>{note}", self.lang)
         return job
 
     # -- what the training thread shows --------------------------------------------------------------
     def log_line(self, text: str) -> None:
         self._log = [*self._log[-199:], text]
         lines = "".join(f"<div>{html.escape(line)}</div>" for line in self._log)
-        self.log_view.value = (f"<div dir='{direction(self.lang)}' style='max-height:10em;overflow:auto;"
-                          f"font-family:monospace;font-size:11px'>{lines}</div>")
+        self.log_view.value = (f"<div dir='{i18n.direction(self.lang)}' style='max-height:10em;"
+                               f"overflow:auto;font-family:monospace;font-size:11px'>{lines}</div>")
 
     def draw(self) -> None:
         s = self.state
@@ -414,4 +352,4 @@ class TrainPanel(w.VBox):
             eta = f"{s['eta']:.0f} s" if s.get("eta") is not None else "?"
             self.status.value = (f"step {s['step']:,}/{s['total']:,} · epoch {s['epoch'] + 1} · "
                                  f"{s['rate']:,.0f} samples/s · ETA {eta} · loss {s['loss']:.4g}")
-        self.chart.value = chart_svg(self.series)
+        self.chart.value = render.chart_svg(self.series)

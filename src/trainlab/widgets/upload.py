@@ -184,7 +184,7 @@ def chunked_upload(ws: Workspace, on_done: Callable[[Any], None] | None = None,
     import anywidget
     import traitlets
 
-    from trainlab.widgets.labels import direction
+    from trainlab import i18n
 
     class ChunkedUpload(anywidget.AnyWidget):
         _esm = _ESM
@@ -192,7 +192,7 @@ def chunked_upload(ws: Workspace, on_done: Callable[[Any], None] | None = None,
         direction = traitlets.Unicode("ltr").tag(sync=True)
         checking_text = traitlets.Unicode("…").tag(sync=True)
 
-    widget = ChunkedUpload(direction=direction(lang))
+    widget = ChunkedUpload(direction=i18n.direction(lang))
     widget.receiver = Receiver(ws, on_done, lang)
 
     def on_msg(_: Any, content: dict[str, Any], buffers: list[Any]) -> None:

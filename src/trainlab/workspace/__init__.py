@@ -18,7 +18,7 @@ import os
 import sqlite3
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trainlab.errors import StoreError
 from trainlab.workspace.files import sweep_stale
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
 
-__all__ = ["SCHEMA_VERSION", "Store", "Workspace", "default_path", "is_valid_id", "new_id"]
+__all__ = ["SCHEMA_VERSION", "Store", "Workspace", "default_path", "is_valid_id", "new_id",
+           "resolve"]
 
 
 def default_path() -> Path:
@@ -89,3 +90,16 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
+
+
+def resolve(workspace: Workspace | str | os.PathLike[str] | None = None,
+            dataset: Any = None) -> Workspace:
+    """The workspace to work in: ``workspace`` itself, or the one at that path; else the one
+    ``dataset`` is stored in (a :class:`~trainlab.datasets.Dataset`; a dataset id, a file path
+    or ``None`` say nothing); else the default one (:func:`default_path`)."""
+    if isinstance(workspace, Workspace):
+        return workspace
+    if workspace is not None:
+        return Workspace(workspace)
+    home = getattr(dataset, "workspace", None)
+    return home if isinstance(home, Workspace) else Workspace()

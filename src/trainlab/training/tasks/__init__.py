@@ -99,10 +99,16 @@ def split_indices(n: int, fraction: float, seed: int, groups: np.ndarray | None 
     return np.flatnonzero(keep), val
 
 
-def get_task(name: str) -> Task:
+def builders() -> dict[str, type[Task]]:
+    """The task classes under their names in the task registry (:mod:`trainlab.datasets.tasks`).
+    ``tabular`` has none: the dataset check resolves it to classification or regression."""
     from trainlab.training.tasks.tabular import TabularClassification, TabularRegression
     from trainlab.training.tasks.text import CausalLM, TextClassification
 
-    tasks: dict[str, type[Task]] = {t.name: t for t in (
-        TabularClassification, TabularRegression, TextClassification, CausalLM)}
-    return tasks[name]()
+    return {t.name: t for t in (TabularClassification, TabularRegression, TextClassification,
+                                CausalLM)}
+
+
+def get_task(name: str) -> Task:
+    """A new task for a resolved registry name (``tabular-regression``, not ``tabular``)."""
+    return builders()[name]()
