@@ -16,9 +16,9 @@ from typing import Any
 
 import ipywidgets as w
 
-import trainlab
 from trainlab import i18n
 from trainlab.datasets.tasks import task_names, task_spec
+from trainlab.jobs.foreground import fit
 from trainlab.training import Callback
 from trainlab.widgets import render
 from trainlab.workspace import Workspace, resolve
@@ -288,7 +288,7 @@ class TrainPanel(w.VBox):
 
     def _run(self, kwargs: dict[str, Any]) -> None:
         try:
-            self.result = trainlab.fit(**kwargs)
+            self.result = fit(**kwargs)
         except Exception as exc:
             details = html.escape("".join(traceback.format_exception(exc))[-4000:])
             self.outcome.value = render.error_html(exc, self.lang) + (

@@ -15,7 +15,7 @@ from torch import nn
 from trainlab.errors import dataset_error
 from trainlab.training import metrics
 from trainlab.training.config import TrainConfig
-from trainlab.training.tasks import Task, Tensors
+from trainlab.training.tasks.base import Task, Tensors
 from trainlab.training.tasks.labels import encode_labels, fit_labels, keys, lookup
 
 MAX_CATEGORIES = 1000  # most frequent values kept per categorical feature; the rest are "other"

@@ -12,7 +12,7 @@ from torch import nn
 
 from trainlab.training import metrics, tokenizer
 from trainlab.training.config import TrainConfig
-from trainlab.training.tasks import Task, Tensors
+from trainlab.training.tasks.base import Task, Tensors
 from trainlab.training.tasks.labels import encode_labels, fit_labels, keys
 from trainlab.training.tokenizer import BOS, EOS, PAD, SEP, VOCAB_SIZE
 
