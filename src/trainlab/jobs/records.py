@@ -13,15 +13,29 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from trainlab.workspace import Workspace
 
-STATUSES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
-FINAL = ("completed", "failed", "stopped", "interrupted")
-RESUMABLE = ("stopped", "interrupted")
+
+class JobStatus(StrEnum):
+    """A job's state; the one list the store's CHECK, the records, the REST handlers and the
+    pydantic models all use."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+FINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.INTERRUPTED)
+RESUMABLE = (JobStatus.STOPPED, JobStatus.INTERRUPTED)
+Runner = Literal["foreground", "worker"]
 HOST = socket.gethostname()
 
 
@@ -41,8 +55,8 @@ class Job:
     columns: dict[str, Any]
     params: dict[str, Any]
     device: str
-    status: str
-    runner: str
+    status: JobStatus
+    runner: Runner
     pid: int | None
     host: str | None
     gpus: str | None
@@ -95,7 +109,7 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None) -> Job:
     return Job(
         id=row["id"], name=row["name"], task=row["task"], dataset_id=row["dataset_id"],
         columns=loads(row["columns_json"]), params=loads(row["params_json"]),
-        device=row["device"], status=row["status"], runner=row["runner"], pid=row["pid"],
+        device=row["device"], status=JobStatus(row["status"]), runner=row["runner"], pid=row["pid"],
         host=row["host"], gpus=row["gpus"],
         progress={"step": row["step"], "total_steps": total, "epoch": row["epoch"],
                   "fraction": round(row["step"] / total, 4) if total else 0.0,
@@ -116,10 +130,10 @@ class Records:
         self.store = ws.store
 
     def insert(self, job_id: str, *, name: str, task: str, dataset_id: str | None,
-               columns: dict[str, Any], params: dict[str, Any], device: str, status: str,
-               runner: str) -> None:
-        started = now_iso() if status == "running" else None
-        pid = os.getpid() if status == "running" else None
+               columns: dict[str, Any], params: dict[str, Any], device: str, status: JobStatus,
+               runner: Runner) -> None:
+        started = now_iso() if status == JobStatus.RUNNING else None
+        pid = os.getpid() if status == JobStatus.RUNNING else None
         self.store.execute(
             "INSERT INTO jobs (id, name, task, dataset_id, columns_json, params_json, device, status,"
             " runner, pid, host, created_at, started_at, heartbeat_at)"
@@ -127,14 +141,15 @@ class Records:
             (job_id, name, task, dataset_id, json.dumps(columns), json.dumps(params), device,
              status, runner, pid, HOST, now_iso(), started, time.time() if pid else None))
 
-    def start(self, job_id: str, *, runner: str, pid: int, gpus: str | None = None,
-              from_status: tuple[str, ...] = ("queued",)) -> bool:
+    def start(self, job_id: str, *, runner: Runner, pid: int, gpus: str | None = None,
+              from_status: tuple[JobStatus, ...] = (JobStatus.QUEUED,)) -> bool:
         marks = ",".join("?" * len(from_status))
         return self.store.execute(
-            "UPDATE jobs SET status='running', runner=?, pid=?, host=?, gpus=?, started_at=?,"
+            "UPDATE jobs SET status=?, runner=?, pid=?, host=?, gpus=?, started_at=?,"
             " finished_at=NULL, heartbeat_at=?, stop_requested=0, error_json=NULL"
             f" WHERE id=? AND status IN ({marks})",
-            (runner, pid, HOST, gpus, now_iso(), time.time(), job_id, *from_status)) == 1
+            (JobStatus.RUNNING, runner, pid, HOST, gpus, now_iso(), time.time(), job_id,
+             *from_status)) == 1
 
     def set_pid(self, job_id: str, pid: int) -> None:
         self.store.execute("UPDATE jobs SET pid=?, heartbeat_at=? WHERE id=?",
@@ -168,11 +183,12 @@ class Records:
                 conn.executemany("INSERT INTO job_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def heartbeat(self, job_id: str) -> None:
-        self.store.execute("UPDATE jobs SET heartbeat_at=? WHERE id=? AND status='running'",
-                           (time.time(), job_id))
+        self.store.execute("UPDATE jobs SET heartbeat_at=? WHERE id=? AND status=?",
+                           (time.time(), job_id, JobStatus.RUNNING))
 
-    def finish(self, job_id: str, status: str, *, error: dict[str, Any] | None = None,
-               note: str | None = None, only_from: tuple[str, ...] = ("running",)) -> bool:
+    def finish(self, job_id: str, status: JobStatus, *, error: dict[str, Any] | None = None,
+               note: str | None = None,
+               only_from: tuple[JobStatus, ...] = (JobStatus.RUNNING,)) -> bool:
         marks = ",".join("?" * len(only_from))
         return self.store.execute(
             "UPDATE jobs SET status=?, error_json=?, note=COALESCE(?, note), finished_at=?,"

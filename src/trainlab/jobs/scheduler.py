@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainlab.jobs.records import HOST, Records, now_iso, pid_alive
+from trainlab.jobs.records import HOST, JobStatus, Records, now_iso, pid_alive
 from trainlab.workspace import Workspace, new_id
 
 MONITOR_EVERY_S = 2.0
@@ -165,7 +165,7 @@ class Scheduler:
                 reason = f"Its {who} process ({row['pid']}) is gone."
             elif row["heartbeat_at"] is not None and now - row["heartbeat_at"] > self.heartbeat_stale_s:
                 reason = f"No heartbeat for {now - row['heartbeat_at']:.0f} s."
-            if reason and self.records.finish(row["id"], "interrupted",
+            if reason and self.records.finish(row["id"], JobStatus.INTERRUPTED,
                                               note=reason + " Resume to continue."):
                 found.append(row["id"])
         return found
@@ -204,7 +204,7 @@ class Scheduler:
             try:
                 process = self._spawn(job_id, gpus, device)
             except OSError as exc:
-                self.records.finish(job_id, "failed", error={
+                self.records.finish(job_id, JobStatus.FAILED, error={
                     "code": "worker_start_failed", "message": f"Could not start a worker: {exc}",
                     "traceback": ""})
                 continue
@@ -302,11 +302,11 @@ class Scheduler:
             if worker.stop_sent_at is not None:
                 note = (f"Forced: killed {self.stop_grace_s:g} s after the stop request."
                         if worker.killed else "Stopped before training began.")
-                self.records.finish(job_id, "stopped", note=note)
+                self.records.finish(job_id, JobStatus.STOPPED, note=note)
             else:
                 how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
                 cause = "The server shut down" if shutdown else f"Its worker process {how}"
-                self.records.finish(job_id, "interrupted",
+                self.records.finish(job_id, JobStatus.INTERRUPTED,
                                     note=f"{cause} before the job ended. Resume to continue.")
 
     @property

@@ -14,6 +14,7 @@ from trainlab.jobs.records import (
     FINAL,
     RESUMABLE,
     Job,
+    JobStatus,
     Records,
     job_from_row,
     now_iso,
@@ -111,7 +112,7 @@ class JobStore:
         job_id = new_id("job")
         self.records.insert(job_id, name=parsed.name or f"{task} on {parsed.dataset_id}", task=task,
                             dataset_id=parsed.dataset_id, columns=columns, params=params,
-                            device=parsed.device, status="queued", runner="worker")
+                            device=parsed.device, status=JobStatus.QUEUED, runner="worker")
         job = self.get(job_id)
         if not self.scheduler_alive():
             message = TrainlabError("no_scheduler", id=job_id, path=str(self.ws.path)).message()
@@ -124,10 +125,11 @@ class JobStore:
     def stop(self, job_id: str) -> Job:
         """Cancel a queued job; ask a running one to stop (it checkpoints within a step)."""
         job = self.get(job_id)
-        if job.status == "queued" and self.records.finish(
-                job_id, "stopped", note="Cancelled before it started.", only_from=("queued",)):
+        if job.status == JobStatus.QUEUED and self.records.finish(
+                job_id, JobStatus.STOPPED, note="Cancelled before it started.",
+                only_from=(JobStatus.QUEUED,)):
             return self.get(job_id)
-        if job.status == "running":
+        if job.status == JobStatus.RUNNING:
             self.ws.store.execute("UPDATE jobs SET stop_requested=1 WHERE id=? AND status='running'",
                                   (job_id,))
             with contextlib.suppress(OSError):  # the store's flag alone also stops it, a bit later

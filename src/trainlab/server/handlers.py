@@ -30,6 +30,7 @@ from tornado.iostream import StreamClosedError
 
 from trainlab import i18n
 from trainlab.errors import TrainlabError, dataset_error
+from trainlab.jobs.records import JobStatus
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.routes import DATASETS, JOBS, Op, Param, paths, route
@@ -560,7 +561,7 @@ async def delete_dataset(h: _Base, dataset_id: str) -> None:
 
 
 # -- jobs ----------------------------------------------------------------------------------------
-JOB_STATUSES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
+JOB_STATUSES = tuple(s.value for s in JobStatus)
 
 
 @route("GET", "jobs", JOBS, "Jobs (background and notebook), newest first, a page at a time.",
