@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainlab.jobs.records import HOST, JobStatus, Records, now_iso, pid_alive
+from trainlab.jobs.records import HOST, JobStatus, Records, pid_alive
 from trainlab.workspace import Workspace, new_id
 
 MONITOR_EVERY_S = 2.0
@@ -120,7 +120,7 @@ class Scheduler:
                 worker.process.wait()
             self._reap(shutdown=True)
             self._drop_spare()
-        self.ws.store.execute("DELETE FROM schedulers WHERE id=?", (self.id,))
+        self.records.scheduler_gone(self.id)
 
     def __enter__(self) -> Scheduler:
         return self.start()
@@ -146,17 +146,13 @@ class Scheduler:
         now = time.time()
         if force or now - self._last_beat >= 1.0:
             self._last_beat = now
-            self.ws.store.execute(
-                "INSERT INTO schedulers (id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET heartbeat_at=excluded.heartbeat_at",
-                (self.id, os.getpid(), HOST, now_iso(), now))
+            self.records.scheduler_beat(self.id)
 
     def reconcile(self) -> list[str]:
         """Every running job whose process is gone or silent becomes ``interrupted``."""
         found = []
         now = time.time()
-        for row in self.ws.store.query("SELECT id, pid, host, heartbeat_at, runner FROM jobs"
-                                       " WHERE status='running'"):
+        for row in self.records.running():
             if row["id"] in self.workers:
                 continue
             reason = None
@@ -190,11 +186,10 @@ class Scheduler:
 
     def _launch(self) -> None:
         while len(self.workers) < self.max_concurrent:
-            rows = self.ws.store.query("SELECT id, device FROM jobs WHERE status='queued'"
-                                       " ORDER BY id LIMIT 1")
-            if not rows:
+            head = self.records.next_queued()
+            if head is None:
                 return
-            job_id, device = rows[0]["id"], rows[0]["device"]
+            job_id, device = head
             gpus = self._pick_gpus(device)
             if gpus is None:
                 return  # the head of the queue waits for its GPU; the rest wait behind it
@@ -217,7 +212,7 @@ class Scheduler:
         if gpus:
             changes["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
             if device.startswith("cuda:"):  # the one GPU it sees is cuda:0
-                self.ws.store.execute("UPDATE jobs SET device='cuda' WHERE id=?", (job_id,))
+                self.records.set_device(job_id, "cuda")
         elif self.gpus:
             changes["CUDA_VISIBLE_DEVICES"] = ""  # a CPU job on a GPU machine stays off the GPUs
         folder = self.ws.jobs_dir / job_id
@@ -281,8 +276,7 @@ class Scheduler:
     def _enforce_stops(self) -> None:
         if not self.workers:
             return
-        wanted = {r["id"] for r in self.ws.store.query(
-            "SELECT id FROM jobs WHERE status='running' AND stop_requested=1")}
+        wanted = self.records.stops_wanted()
         now = time.monotonic()
         for worker in self.workers.values():
             if worker.job_id in wanted and worker.stop_sent_at is None:

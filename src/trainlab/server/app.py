@@ -110,10 +110,9 @@ class TrainlabApp(ExtensionApp):
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
         from jupyter_server._tz import utcnow
 
-        rows = await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.workspace.store.query,
-            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued')")
-        if rows[0]["n"] and self.serverapp is not None and self.serverapp.web_app is not None:
+        counts = await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.workspace.jobs.active_counts)
+        if any(counts.values()) and self.serverapp is not None and self.serverapp.web_app is not None:
             self.serverapp.web_app.settings["trainlab_last_activity"] = utcnow()
 
     def scheduler_alive(self) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 from trainlab import i18n
 from trainlab.datasets.dataset import localize_report
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
+from trainlab.jobs.records import JobStatus
 from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
 
@@ -65,13 +66,12 @@ def torch_version() -> str | None:
 
 def health(ws: Workspace, scheduler_alive: bool) -> dict[str, Any]:
     from trainlab import __version__
-    counts = {r["status"]: r["n"] for r in ws.store.query(
-        "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued') GROUP BY status")}
+    counts = ws.jobs.active_counts()
     found = gpus()
     return {"status": "ok", "version": __version__, "torch_version": torch_version(),
             "cuda_available": bool(found), "gpus": found, "workspace": str(ws.path),
             "disk_free_bytes": shutil.disk_usage(ws.path).free,
-            "jobs_running": counts.get("running", 0), "jobs_queued": counts.get("queued", 0),
+            "jobs_running": counts[JobStatus.RUNNING], "jobs_queued": counts[JobStatus.QUEUED],
             "scheduler_alive": scheduler_alive}
 
 
