@@ -19,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from trainlab import i18n
+
 if TYPE_CHECKING:
     from trainlab.workspace import Workspace
 
@@ -102,9 +104,25 @@ def raw_json(text: str | None) -> Any:
     return msgspec.Raw(text) if text else None
 
 
-def job_from_row(row: Any, jobs_dir: Path, loads: Any = None) -> Job:
-    """A :class:`Job` from its row; ``loads`` decodes the JSON columns (``json.loads``;
-    :func:`raw_json` for a REST list that passes them through unparsed)."""
+def job_note(code: str, **params: Any) -> str:
+    """A job's note as the store keeps it: a message code of :mod:`trainlab.i18n` and its
+    parameters, so it is rendered in the language of whoever reads the job."""
+    return json.dumps({"code": code, "params": params})
+
+
+def render_note(stored: str | None, lang: str | None = None) -> str | None:
+    """The note :func:`job_note` made, in ``lang`` (default: :func:`i18n.current_language`)."""
+    if not stored:
+        return None
+    if not stored.startswith("{"):  # workspaces from before notes were codes hold the text
+        return stored
+    kept = json.loads(stored)
+    return i18n.render(kept["code"], kept["params"], lang)
+
+
+def job_from_row(row: Any, jobs_dir: Path, loads: Any = None, lang: str | None = None) -> Job:
+    """A :class:`Job` from its row, its note in ``lang``; ``loads`` decodes the JSON columns
+    (``json.loads``; :func:`raw_json` for a REST list that passes them through unparsed)."""
     loads = loads or _loads
     total = row["total_steps"]
     folder = f"{jobs_dir}{os.sep}{row['id']}"  # strings, not Path joins: lists build many
@@ -117,7 +135,8 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None) -> Job:
                   "fraction": round(row["step"] / total, 4) if total else 0.0,
                   "eta_s": row["eta_s"], "samples_per_s": row["samples_per_s"]},
         metrics=loads(row["last_metrics_json"]), best_metrics=loads(row["best_metrics_json"]),
-        error=loads(row["error_json"]), note=row["note"], stop_requested=bool(row["stop_requested"]),
+        error=loads(row["error_json"]), note=render_note(row["note"], lang),
+        stop_requested=bool(row["stop_requested"]),
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
         heartbeat_at=row["heartbeat_at"],
         paths={"dir": folder, "log": f"{folder}{os.sep}log.txt",
@@ -134,12 +153,12 @@ class Records:
         self.store = ws.store
 
     # -- reading -----------------------------------------------------------------------------
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str, lang: str | None = None) -> Job | None:
         rows = self.store.query("SELECT * FROM jobs WHERE id=?", (job_id,))
-        return job_from_row(rows[0], self.ws.jobs_dir) if rows else None
+        return job_from_row(rows[0], self.ws.jobs_dir, lang=lang) if rows else None
 
     def find(self, statuses: Sequence[str], limit: int, cursor: str | None,
-             loads: Any = None) -> list[Job]:
+             loads: Any = None, lang: str | None = None) -> list[Job]:
         """Newest first, ``limit`` at most, older than the id ``cursor``; any status when
         ``statuses`` is empty."""
         where, args = [], []
@@ -152,7 +171,7 @@ class Records:
         sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
         jobs_dir = self.ws.jobs_dir
-        return [job_from_row(r, jobs_dir, loads) for r in rows]
+        return [job_from_row(r, jobs_dir, loads, lang) for r in rows]
 
     def metrics(self, job_id: str, since_step: int) -> list[dict[str, Any]]:
         rows = self.store.query(
@@ -223,6 +242,7 @@ class Records:
         self.store.execute("UPDATE jobs SET device=? WHERE id=?", (device, job_id))
 
     def set_note(self, job_id: str, note: str) -> None:
+        """``note``: made by :func:`job_note`, like every note a job gets."""
         self.store.execute("UPDATE jobs SET note=? WHERE id=?", (note, job_id))
 
     def describe(self, job_id: str, task: str, dataset_id: str | None, columns: dict[str, Any],

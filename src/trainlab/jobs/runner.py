@@ -12,7 +12,7 @@ import os
 import shutil
 from typing import Any
 
-from trainlab.jobs.records import RESUMABLE, JobStatus, Records
+from trainlab.jobs.records import RESUMABLE, JobStatus, Records, job_note
 from trainlab.jobs.reporting import Heartbeat, JobLog, JobReporter, StopFlag, error_record, stop_file
 from trainlab.training.callbacks import Callback
 from trainlab.workspace import Workspace
@@ -87,11 +87,12 @@ def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
     log.close()
     note = None
     if result.stop_reason == "early_stopping":
-        note = next((n for n in result.notes if n.startswith("Early stopping")), None)
+        note = job_note("note_early_stopped", step=result.steps,
+                        total=result.config.get("total_steps"), metric=reporter.main_metric)
     elif result.stop_reason == "interrupted":
-        note = "Stopped by Ctrl-C / the notebook's interrupt."
+        note = job_note("note_interrupted")
     status = JobStatus(result.status)
     if status == JobStatus.STOPPED and shutting_down is not None and shutting_down():
-        status, note = JobStatus.INTERRUPTED, "The server shut down; resume to continue."
+        status, note = JobStatus.INTERRUPTED, job_note("note_shut_down_resume")
     records.finish(job_id, status, note=note)
     return result

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainlab.jobs.records import HOST, JobStatus, Records, pid_alive
+from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
 
 MONITOR_EVERY_S = 2.0
@@ -157,12 +157,11 @@ class Scheduler:
                 continue
             reason = None
             if row["host"] == HOST and not pid_alive(row["pid"], row["host"]):
-                who = "kernel" if row["runner"] == "foreground" else "worker"
-                reason = f"Its {who} process ({row['pid']}) is gone."
+                gone = "note_kernel_gone" if row["runner"] == "foreground" else "note_worker_gone"
+                reason = job_note(gone, pid=row["pid"])
             elif row["heartbeat_at"] is not None and now - row["heartbeat_at"] > self.heartbeat_stale_s:
-                reason = f"No heartbeat for {now - row['heartbeat_at']:.0f} s."
-            if reason and self.records.finish(row["id"], JobStatus.INTERRUPTED,
-                                              note=reason + " Resume to continue."):
+                reason = job_note("note_no_heartbeat", seconds=round(now - row["heartbeat_at"]))
+            if reason and self.records.finish(row["id"], JobStatus.INTERRUPTED, note=reason):
                 found.append(row["id"])
         return found
 
@@ -294,14 +293,14 @@ class Scheduler:
                 continue
             del self.workers[job_id]
             if worker.stop_sent_at is not None:
-                note = (f"Forced: killed {self.stop_grace_s:g} s after the stop request."
-                        if worker.killed else "Stopped before training began.")
+                note = (job_note("note_stop_forced", seconds=self.stop_grace_s) if worker.killed
+                        else job_note("note_stopped_before_start"))
                 self.records.finish(job_id, JobStatus.STOPPED, note=note)
             else:
-                how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-                cause = "The server shut down" if shutdown else f"Its worker process {how}"
-                self.records.finish(job_id, JobStatus.INTERRUPTED,
-                                    note=f"{cause} before the job ended. Resume to continue.")
+                note = (job_note("note_server_shut_down") if shutdown
+                        else job_note("note_worker_killed", signal=-code) if code < 0
+                        else job_note("note_worker_exited", code=code))
+                self.records.finish(job_id, JobStatus.INTERRUPTED, note=note)
 
     @property
     def running(self) -> list[str]:

@@ -10,7 +10,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from trainlab.errors import NotFoundError, TrainlabError
-from trainlab.jobs.records import FINAL, Job, JobStatus, Records, now_iso, raw_json
+from trainlab.jobs.records import FINAL, Job, JobStatus, Records, job_note, now_iso, raw_json
 from trainlab.jobs.reporting import read_log, stop_file
 from trainlab.workspace import is_valid_id, new_id
 
@@ -35,19 +35,23 @@ class JobStore:
         self.records = Records(workspace)
 
     # -- reading -----------------------------------------------------------------------------
-    def get(self, job_id: str) -> Job:
-        job = self.records.get(job_id)
+    def get(self, job_id: str, *, lang: str | None = None) -> Job:
+        """The job, its note in ``lang`` (default: the kernel's or server's language)."""
+        job = self.records.get(job_id, lang)
         if job is None:
             raise NotFoundError("job_not_found", id=job_id)
         return job
 
     def list(self, status: str | list[str] | None = None, limit: int = 100,
-             cursor: str | None = None, *, raw: bool = False) -> list[Job]:
+             cursor: str | None = None, *, raw: bool = False, lang: str | None = None
+             ) -> list[Job]:
         """Newest first; ``cursor`` is the id of the last job of the previous page. With
         ``raw`` the JSON fields (columns, params, metrics, error) stay undecoded
-        (``msgspec.Raw``), for an answer that re-encodes them as they are."""
+        (``msgspec.Raw``), for an answer that re-encodes them as they are. Notes are in
+        ``lang``, as with :meth:`get`."""
         wanted = [] if not status else [status] if isinstance(status, str) else list(status)
-        return self.records.find(wanted, max(1, int(limit)), cursor, raw_json if raw else None)
+        return self.records.find(wanted, max(1, int(limit)), cursor, raw_json if raw else None,
+                                 lang)
 
     def metrics(self, job_id: str, since_step: int = 0) -> list[dict[str, Any]]:
         """The metrics history from ``since_step`` on (one indexed query)."""
@@ -93,20 +97,18 @@ class JobStore:
         self.records.insert(job_id, name=parsed.name or f"{task} on {parsed.dataset_id}", task=task,
                             dataset_id=parsed.dataset_id, columns=columns, params=params,
                             device=parsed.device, status=JobStatus.QUEUED, runner="worker")
-        job = self.get(job_id)
         if not self.scheduler_alive():
-            message = TrainlabError("no_scheduler", id=job_id, path=str(self.ws.path)).message()
-            self.records.set_note(job_id, message)
-            job.note = message
-            if warn:
-                warnings.warn(message, stacklevel=2)
+            self.records.set_note(job_id, job_note("no_scheduler", id=job_id, path=str(self.ws.path)))
+        job = self.get(job_id)
+        if job.note and warn:
+            warnings.warn(job.note, stacklevel=2)
         return job
 
     def stop(self, job_id: str) -> Job:
         """Cancel a queued job; ask a running one to stop (it checkpoints within a step)."""
         job = self.get(job_id)
         if job.status == JobStatus.QUEUED and self.records.finish(
-                job_id, JobStatus.STOPPED, note="Cancelled before it started.",
+                job_id, JobStatus.STOPPED, note=job_note("note_cancelled"),
                 only_from=(JobStatus.QUEUED,)):
             return self.get(job_id)
         if job.status == JobStatus.RUNNING:
@@ -121,7 +123,8 @@ class JobStore:
         job = self.get(job_id)
         if job.task == "custom":
             raise JobConflict("custom_resume_here", id=job_id)
-        if not self.records.requeue(job_id, f"Resumed at {now_iso()} from step {job.progress['step']}."):
+        if not self.records.requeue(job_id, job_note("note_resumed", at=now_iso(),
+                                                     step=job.progress["step"])):
             raise JobConflict("job_not_resumable", id=job_id, state=job.status)
         stop_file(self.ws.jobs_dir, job_id).unlink(missing_ok=True)
         return self.get(job_id)
