@@ -172,6 +172,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job '{id}' is queued, but no scheduler is running for this workspace, so it will wait. Start one: open JupyterLab with the trainlab extension, or run `python -m trainlab.jobs.scheduler {path}`.",
         "fa": "کار '{id}' در صف است، اما هیچ زمان‌بندی برای این فضای کار اجرا نمی‌شود، پس منتظر می‌ماند. یکی را راه بیندازید: JupyterLab را با افزونهٔ trainlab باز کنید، یا `python -m trainlab.jobs.scheduler {path}` را اجرا کنید.",
     },
+    "worker_start_failed": {
+        "en": "Could not start a worker: {detail}",
+        "fa": "راه‌اندازی فرایند کارگر ممکن نشد: {detail}",
+    },
     # --- notes on a job, stored as code + params and rendered in the reader's language ---
     "note_cancelled": {
         "en": "Cancelled before it started.",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainlab import i18n
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
 
@@ -199,8 +200,8 @@ class Scheduler:
                 process = self._spawn(job_id, gpus, device)
             except OSError as exc:
                 self.records.finish(job_id, JobStatus.FAILED, error={
-                    "code": "worker_start_failed", "message": f"Could not start a worker: {exc}",
-                    "traceback": ""})
+                    "code": "worker_start_failed", "traceback": "",
+                    "message": i18n.render("worker_start_failed", {"detail": str(exc)})})
                 continue
             self.records.set_pid(job_id, process.pid)
             self.workers[job_id] = _Worker(job_id, process, gpus)
