@@ -1,14 +1,17 @@
-"""The job records: the status enum against the store's schema, notes as message codes."""
+"""The job records: the status enum against the store's schema, notes as message codes,
+the heartbeat's log."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
 from pathlib import Path
 
 import trainlab
 from trainlab import i18n
-from trainlab.jobs import records
+from trainlab.jobs import records, reporting
 from trainlab.jobs.records import JobStatus, Records
 from trainlab.workspace import new_id
 
@@ -50,3 +53,28 @@ def test_every_note_the_jobs_write_has_a_message() -> None:
     assert len(codes) >= 10
     assert codes <= set(i18n.MESSAGES), codes - set(i18n.MESSAGES)
 
+
+class _FailingRecords:
+    """A store whose heartbeat write fails: twice with one problem, then with another."""
+
+    def __init__(self) -> None:
+        self.beats = 0
+
+    def heartbeat(self, job_id: str) -> None:
+        self.beats += 1
+        raise OSError("disk full" if self.beats <= 2 else "read-only file system")
+
+
+def test_a_heartbeat_logs_each_problem_once(monkeypatch, caplog) -> None:
+    monkeypatch.setattr(reporting, "HEARTBEAT_EVERY_S", 0.005)
+    failing = _FailingRecords()
+    with caplog.at_level(logging.WARNING, logger="trainlab.jobs"), \
+            reporting.Heartbeat(failing, "job_x"):  # type: ignore[arg-type]
+        deadline = time.monotonic() + 10
+        while failing.beats < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert failing.beats >= 6
+    problems = [r.getMessage() for r in caplog.records if r.name == "trainlab.jobs"]
+    assert len(problems) == 2
+    assert "disk full" in problems[0] and "read-only file system" in problems[1]
+    assert all("job_x" in p for p in problems)
