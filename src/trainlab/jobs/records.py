@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from trainlab.workspace import Workspace
 
 
-class JobStatus(StrEnum):
-    """A job's state; the one list the store's CHECK, the records, the REST handlers and the
-    pydantic models all use."""
+class JobStatus(StrEnum):  # the one list: records, REST handlers, pydantic models, the CHECK
+    """A job's state: queued, then running, then completed, failed or stopped; interrupted when
+    the process running it died without saying so. Stopped and interrupted jobs can be resumed."""
 
     QUEUED = "queued"
     RUNNING = "running"
