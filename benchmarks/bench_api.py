@@ -50,7 +50,7 @@ MB = 1024 * 1024
 
 def populate(workspace: Path, n: int) -> None:
     import trainlab
-    from trainlab.jobs.records import STATUSES, Records
+    from trainlab.jobs.records import FINAL, Records
 
     ws = trainlab.Workspace(workspace)
     source = workspace.parent / "seed.csv"
@@ -70,7 +70,7 @@ def populate(workspace: Path, n: int) -> None:
                                                    "status", "created_at", "schema_json",
                                                    "summary_json")]))
     records = Records(ws)
-    done = [s for s in STATUSES if s not in ("running", "queued")]
+    done = list(FINAL)
     for i in range(n):
         records.insert(trainlab.workspace.new_id("job"), name=f"job {i}", task="tabular",
                        dataset_id=first.id, columns={"target": "label"},

@@ -173,6 +173,63 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job '{id}' is queued, but no scheduler is running for this workspace, so it will wait. Start one: open JupyterLab with the trainlab extension, or run `python -m trainlab.jobs.scheduler {path}`.",
         "fa": "کار '{id}' در صف است، اما هیچ زمان‌بندی برای این فضای کار اجرا نمی‌شود، پس منتظر می‌ماند. یکی را راه بیندازید: JupyterLab را با افزونهٔ trainlab باز کنید، یا `python -m trainlab.jobs.scheduler {path}` را اجرا کنید.",
     },
+    "worker_start_failed": {
+        "en": "Could not start a worker: {detail}",
+        "fa": "راه‌اندازی فرایند کارگر ممکن نشد: {detail}",
+    },
+    # --- notes on a job, stored as code + params and rendered in the reader's language ---
+    "note_cancelled": {
+        "en": "Cancelled before it started.",
+        "fa": "پیش از شروع لغو شد.",
+    },
+    "note_resumed": {
+        "en": "Resumed at {at} from step {step}.",
+        "fa": "در {at} از گام {step} از سر گرفته شد.",
+    },
+    "note_kernel_gone": {
+        "en": "Its kernel process ({pid}) is gone. Resume to continue.",
+        "fa": "فرایند کرنل آن ({pid}) دیگر وجود ندارد. برای ادامه، آن را از سر بگیرید.",
+    },
+    "note_worker_gone": {
+        "en": "Its worker process ({pid}) is gone. Resume to continue.",
+        "fa": "فرایند کارگر آن ({pid}) دیگر وجود ندارد. برای ادامه، آن را از سر بگیرید.",
+    },
+    "note_no_heartbeat": {
+        "en": "No heartbeat for {seconds} s. Resume to continue.",
+        "fa": "{seconds} ثانیه است که نشانهٔ زنده بودن (heartbeat) نداده است. برای ادامه، آن را از سر بگیرید.",
+    },
+    "note_stop_forced": {
+        "en": "Forced: killed {seconds:g} s after the stop request.",
+        "fa": "به اجبار: فرایند آن {seconds:g} ثانیه پس از درخواست توقف کشته شد.",
+    },
+    "note_stopped_before_start": {
+        "en": "Stopped before training began.",
+        "fa": "پیش از آغاز آموزش متوقف شد.",
+    },
+    "note_server_shut_down": {
+        "en": "The server shut down before the job ended. Resume to continue.",
+        "fa": "سرور پیش از پایان کار خاموش شد. برای ادامه، آن را از سر بگیرید.",
+    },
+    "note_worker_killed": {
+        "en": "Its worker process was killed by signal {signal} before the job ended. Resume to continue.",
+        "fa": "فرایند کارگر آن پیش از پایان کار با سیگنال {signal} کشته شد. برای ادامه، آن را از سر بگیرید.",
+    },
+    "note_worker_exited": {
+        "en": "Its worker process exited with code {code} before the job ended. Resume to continue.",
+        "fa": "فرایند کارگر آن پیش از پایان کار با کد {code} بیرون رفت. برای ادامه، آن را از سر بگیرید.",
+    },
+    "note_early_stopped": {
+        "en": "Early stopping after {step} of {total} steps: validation {metric} stopped improving.",
+        "fa": "توقف زودهنگام پس از {step} گام از {total}: {metric} روی دادهٔ اعتبارسنجی دیگر بهتر نشد.",
+    },
+    "note_interrupted": {
+        "en": "Stopped by Ctrl-C / the notebook's interrupt.",
+        "fa": "با Ctrl-C / وقفهٔ نوت‌بوک متوقف شد.",
+    },
+    "note_shut_down_resume": {
+        "en": "The server shut down; resume to continue.",
+        "fa": "سرور خاموش شد؛ برای ادامه، آن را از سر بگیرید.",
+    },
     "write_failed": {
         "en": "Could not write '{path}': {detail}. Free some disk space or choose a workspace you can write to (TRAINLAB_HOME).",
         "fa": "نوشتن '{path}' ممکن نشد: {detail}. فضای دیسک را آزاد کنید یا فضای کاری را برگزینید که بتوانید در آن بنویسید (TRAINLAB_HOME).",

@@ -98,6 +98,19 @@ def test_a_failing_job_fails_and_the_scheduler_goes_on(ws, ds, scheduler) -> Non
     assert ws.jobs.wait(good.id, timeout=120).status == "completed"
 
 
+def test_a_worker_that_cannot_start_fails_its_job_with_a_message(ws, ds, tmp_path) -> None:
+    s = Scheduler(ws, gpus=[], poll_s=60, prewarm=False, python=str(tmp_path / "no-python"))
+    try:
+        job = _submit(ws, ds, **FAST)
+        s.tick()
+    finally:
+        s.close(timeout=10)
+    failed = ws.jobs.get(job.id)
+    assert failed.status == "failed" and failed.error["code"] == "worker_start_failed"
+    assert failed.error["message"].startswith("Could not start a worker: ")
+    assert "no-python" in failed.error["message"]
+
+
 def test_a_stop_that_is_ignored_is_forced(ws, ds, scheduler) -> None:
     scheduler(stop_grace_s=0.0)
     job = _submit(ws, ds, epochs=5, batch_size=2048, early_stopping=None,

@@ -167,6 +167,21 @@ async def test_a_notebook_job_shows_in_the_api_and_streams_events(api, jp_fetch,
     assert any(name == "metrics" for name, _ in events)
 
 
+async def test_a_jobs_note_is_in_the_callers_language(api):
+    """No scheduler runs here: the queued job's note says so, in Accept-Language's words."""
+    code, ds = await api("POST", "datasets", raw=csv_bytes(50), params={"filename": "t.csv"})
+    spec = {"dataset_id": ds["id"], "columns": {"target": "label"}}
+    code, job = await api("POST", "jobs", spec, headers={"Accept-Language": "fa"})
+    assert code == 201 and "زمان‌بندی" in job["note"]  # "scheduler" in Persian
+    for path in (f"jobs/{job['id']}", "jobs"):
+        code, en = await api("GET", path, headers={"Accept-Language": "en-US"})
+        code, fa = await api("GET", path, headers={"Accept-Language": "fa-IR"})
+        en, fa = (body.get("items", [body])[0]["note"] for body in (en, fa))
+        assert "no scheduler is running" in en and "زمان‌بندی" in fa, path
+    code, stopped = await api("POST", f"jobs/{job['id']}/stop", headers={"Accept-Language": "fa"})
+    assert code == 200 and stopped["status"] == "stopped" and stopped["note"].isascii() is False
+
+
 async def test_jobs_list_pages_and_filters(api, app):
     from trainlab.jobs.records import Records
 

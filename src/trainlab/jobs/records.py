@@ -2,7 +2,8 @@
 
 States: ``queued -> running -> completed | failed | stopped``; ``interrupted`` when the
 process running it died without saying so. Every change is one conditional UPDATE, so two
-processes (a kernel, a server, a worker) never both move the same job.
+processes (a kernel, a server, a worker) never both move the same job. Every SQL statement
+on the ``jobs``, ``job_metrics`` and ``schedulers`` tables is in :class:`Records`.
 """
 
 from __future__ import annotations
@@ -11,17 +12,34 @@ import json
 import os
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from trainlab import i18n
 
 if TYPE_CHECKING:
     from trainlab.workspace import Workspace
 
-STATUSES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
-FINAL = ("completed", "failed", "stopped", "interrupted")
-RESUMABLE = ("stopped", "interrupted")
+
+class JobStatus(StrEnum):  # the one list: records, REST handlers, pydantic models, the CHECK
+    """A job's state: queued, then running, then completed, failed or stopped; interrupted when
+    the process running it died without saying so. Stopped and interrupted jobs can be resumed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+FINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.INTERRUPTED)
+RESUMABLE = (JobStatus.STOPPED, JobStatus.INTERRUPTED)
+Runner = Literal["foreground", "worker"]
 HOST = socket.gethostname()
 
 
@@ -41,8 +59,8 @@ class Job:
     columns: dict[str, Any]
     params: dict[str, Any]
     device: str
-    status: str
-    runner: str
+    status: JobStatus
+    runner: Runner
     pid: int | None
     host: str | None
     gpus: str | None
@@ -86,22 +104,39 @@ def raw_json(text: str | None) -> Any:
     return msgspec.Raw(text) if text else None
 
 
-def job_from_row(row: Any, jobs_dir: Path, loads: Any = None) -> Job:
-    """A :class:`Job` from its row; ``loads`` decodes the JSON columns (``json.loads``;
-    :func:`raw_json` for a REST list that passes them through unparsed)."""
+def job_note(code: str, **params: Any) -> str:
+    """A job's note as the store keeps it: a message code of :mod:`trainlab.i18n` and its
+    parameters, so it is rendered in the language of whoever reads the job."""
+    return json.dumps({"code": code, "params": params})
+
+
+def render_note(stored: str | None, lang: str | None = None) -> str | None:
+    """The note :func:`job_note` made, in ``lang`` (default: :func:`i18n.current_language`)."""
+    if not stored:
+        return None
+    if not stored.startswith("{"):  # workspaces from before notes were codes hold the text
+        return stored
+    kept = json.loads(stored)
+    return i18n.render(kept["code"], kept["params"], lang)
+
+
+def job_from_row(row: Any, jobs_dir: Path, loads: Any = None, lang: str | None = None) -> Job:
+    """A :class:`Job` from its row, its note in ``lang``; ``loads`` decodes the JSON columns
+    (``json.loads``; :func:`raw_json` for a REST list that passes them through unparsed)."""
     loads = loads or _loads
     total = row["total_steps"]
     folder = f"{jobs_dir}{os.sep}{row['id']}"  # strings, not Path joins: lists build many
     return Job(
         id=row["id"], name=row["name"], task=row["task"], dataset_id=row["dataset_id"],
         columns=loads(row["columns_json"]), params=loads(row["params_json"]),
-        device=row["device"], status=row["status"], runner=row["runner"], pid=row["pid"],
+        device=row["device"], status=JobStatus(row["status"]), runner=row["runner"], pid=row["pid"],
         host=row["host"], gpus=row["gpus"],
         progress={"step": row["step"], "total_steps": total, "epoch": row["epoch"],
                   "fraction": round(row["step"] / total, 4) if total else 0.0,
                   "eta_s": row["eta_s"], "samples_per_s": row["samples_per_s"]},
         metrics=loads(row["last_metrics_json"]), best_metrics=loads(row["best_metrics_json"]),
-        error=loads(row["error_json"]), note=row["note"], stop_requested=bool(row["stop_requested"]),
+        error=loads(row["error_json"]), note=render_note(row["note"], lang),
+        stop_requested=bool(row["stop_requested"]),
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
         heartbeat_at=row["heartbeat_at"],
         paths={"dir": folder, "log": f"{folder}{os.sep}log.txt",
@@ -109,17 +144,79 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None) -> Job:
 
 
 class Records:
-    """The low-level writes the runtime makes; :class:`~trainlab.jobs.JobStore` is the API."""
+    """Every SQL statement on the ``jobs``, ``job_metrics`` and ``schedulers`` tables: the
+    reads and writes of :class:`~trainlab.jobs.JobStore` (the API), the scheduler and a
+    running job."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.store = ws.store
 
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, job_id: str, lang: str | None = None) -> Job | None:
+        rows = self.store.query("SELECT * FROM jobs WHERE id=?", (job_id,))
+        return job_from_row(rows[0], self.ws.jobs_dir, lang=lang) if rows else None
+
+    def find(self, statuses: Sequence[str], limit: int, cursor: str | None,
+             loads: Any = None, lang: str | None = None) -> list[Job]:
+        """Newest first, ``limit`` at most, older than the id ``cursor``; any status when
+        ``statuses`` is empty."""
+        where, args = [], []
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            args.extend(statuses)
+        if cursor:
+            where.append("id < ?")
+            args.append(cursor)
+        sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
+        jobs_dir = self.ws.jobs_dir
+        return [job_from_row(r, jobs_dir, loads, lang) for r in rows]
+
+    def metrics(self, job_id: str, since_step: int) -> list[dict[str, Any]]:
+        rows = self.store.query(
+            "SELECT step, epoch, split, name, value, time FROM job_metrics"
+            " WHERE job_id=? AND step>=? ORDER BY step, rowid", (job_id, since_step))
+        return [dict(r) for r in rows]
+
+    def active_counts(self) -> dict[JobStatus, int]:
+        """How many jobs are running and queued (one indexed query)."""
+        counts = dict.fromkeys((JobStatus.RUNNING, JobStatus.QUEUED), 0)
+        for row in self.store.query("SELECT status, COUNT(*) AS n FROM jobs WHERE status IN (?, ?)"
+                                    " GROUP BY status", tuple(counts)):
+            counts[JobStatus(row["status"])] = row["n"]
+        return counts
+
+    def running(self) -> list[Any]:
+        """id, pid, host, heartbeat_at and runner of every running job."""
+        return self.store.query("SELECT id, pid, host, heartbeat_at, runner FROM jobs"
+                                " WHERE status=?", (JobStatus.RUNNING,))
+
+    def next_queued(self) -> tuple[str, str] | None:
+        """The head of the queue (the oldest queued job): its id and device."""
+        rows = self.store.query("SELECT id, device FROM jobs WHERE status=? ORDER BY id LIMIT 1",
+                                (JobStatus.QUEUED,))
+        return (rows[0]["id"], rows[0]["device"]) if rows else None
+
+    def stops_wanted(self) -> set[str]:
+        """The running jobs someone asked to stop."""
+        return {r["id"] for r in self.store.query(
+            "SELECT id FROM jobs WHERE status=? AND stop_requested=1", (JobStatus.RUNNING,))}
+
+    def resume_wanted(self, job_id: str) -> bool:
+        rows = self.store.query("SELECT resume FROM jobs WHERE id=?", (job_id,))
+        return bool(rows and rows[0]["resume"])
+
+    def stop_requested(self, job_id: str) -> bool:
+        rows = self.store.query("SELECT stop_requested FROM jobs WHERE id=?", (job_id,))
+        return bool(rows and rows[0]["stop_requested"])
+
+    # -- a job's life ------------------------------------------------------------------------
     def insert(self, job_id: str, *, name: str, task: str, dataset_id: str | None,
-               columns: dict[str, Any], params: dict[str, Any], device: str, status: str,
-               runner: str) -> None:
-        started = now_iso() if status == "running" else None
-        pid = os.getpid() if status == "running" else None
+               columns: dict[str, Any], params: dict[str, Any], device: str, status: JobStatus,
+               runner: Runner) -> None:
+        started = now_iso() if status == JobStatus.RUNNING else None
+        pid = os.getpid() if status == JobStatus.RUNNING else None
         self.store.execute(
             "INSERT INTO jobs (id, name, task, dataset_id, columns_json, params_json, device, status,"
             " runner, pid, host, created_at, started_at, heartbeat_at)"
@@ -127,18 +224,26 @@ class Records:
             (job_id, name, task, dataset_id, json.dumps(columns), json.dumps(params), device,
              status, runner, pid, HOST, now_iso(), started, time.time() if pid else None))
 
-    def start(self, job_id: str, *, runner: str, pid: int, gpus: str | None = None,
-              from_status: tuple[str, ...] = ("queued",)) -> bool:
+    def start(self, job_id: str, *, runner: Runner, pid: int, gpus: str | None = None,
+              from_status: tuple[JobStatus, ...] = (JobStatus.QUEUED,)) -> bool:
         marks = ",".join("?" * len(from_status))
         return self.store.execute(
-            "UPDATE jobs SET status='running', runner=?, pid=?, host=?, gpus=?, started_at=?,"
+            "UPDATE jobs SET status=?, runner=?, pid=?, host=?, gpus=?, started_at=?,"
             " finished_at=NULL, heartbeat_at=?, stop_requested=0, error_json=NULL"
             f" WHERE id=? AND status IN ({marks})",
-            (runner, pid, HOST, gpus, now_iso(), time.time(), job_id, *from_status)) == 1
+            (JobStatus.RUNNING, runner, pid, HOST, gpus, now_iso(), time.time(), job_id,
+             *from_status)) == 1
 
     def set_pid(self, job_id: str, pid: int) -> None:
         self.store.execute("UPDATE jobs SET pid=?, heartbeat_at=? WHERE id=?",
                            (pid, time.time(), job_id))
+
+    def set_device(self, job_id: str, device: str) -> None:
+        self.store.execute("UPDATE jobs SET device=? WHERE id=?", (device, job_id))
+
+    def set_note(self, job_id: str, note: str) -> None:
+        """``note``: made by :func:`job_note`, like every note a job gets."""
+        self.store.execute("UPDATE jobs SET note=? WHERE id=?", (note, job_id))
 
     def describe(self, job_id: str, task: str, dataset_id: str | None, columns: dict[str, Any],
                  params: dict[str, Any]) -> None:
@@ -167,29 +272,59 @@ class Records:
             with self.store.transaction() as conn:
                 conn.executemany("INSERT INTO job_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def heartbeat(self, job_id: str) -> None:
-        self.store.execute("UPDATE jobs SET heartbeat_at=? WHERE id=? AND status='running'",
-                           (time.time(), job_id))
+    def truncate_metrics(self, job_id: str, after_step: int) -> None:
+        """A resumed run repeats the steps after its checkpoint: forget their old values."""
+        self.store.execute("DELETE FROM job_metrics WHERE job_id=? AND step>?", (job_id, after_step))
 
-    def finish(self, job_id: str, status: str, *, error: dict[str, Any] | None = None,
-               note: str | None = None, only_from: tuple[str, ...] = ("running",)) -> bool:
+    def heartbeat(self, job_id: str) -> None:
+        self.store.execute("UPDATE jobs SET heartbeat_at=? WHERE id=? AND status=?",
+                           (time.time(), job_id, JobStatus.RUNNING))
+
+    def request_stop(self, job_id: str) -> None:
+        self.store.execute("UPDATE jobs SET stop_requested=1 WHERE id=? AND status=?",
+                           (job_id, JobStatus.RUNNING))
+
+    def finish(self, job_id: str, status: JobStatus, *, error: dict[str, Any] | None = None,
+               note: str | None = None,
+               only_from: tuple[JobStatus, ...] = (JobStatus.RUNNING,)) -> bool:
         marks = ",".join("?" * len(only_from))
         return self.store.execute(
             "UPDATE jobs SET status=?, error_json=?, note=COALESCE(?, note), finished_at=?,"
             f" stop_requested=0 WHERE id=? AND status IN ({marks})",
             (status, json.dumps(error) if error else None, note, now_iso(), job_id, *only_from)) == 1
 
-    def resume_wanted(self, job_id: str) -> bool:
-        rows = self.store.query("SELECT resume FROM jobs WHERE id=?", (job_id,))
-        return bool(rows and rows[0]["resume"])
+    def requeue(self, job_id: str, note: str) -> bool:
+        """A stopped or interrupted job queued again, to resume from its checkpoint."""
+        return self.store.execute(
+            "UPDATE jobs SET status=?, runner='worker', resume=1, stop_requested=0,"
+            " error_json=NULL, finished_at=NULL, pid=NULL, note=? WHERE id=? AND status IN (?, ?)",
+            (JobStatus.QUEUED, note, job_id, *RESUMABLE)) == 1
 
-    def stop_requested(self, job_id: str) -> bool:
-        rows = self.store.query("SELECT stop_requested FROM jobs WHERE id=?", (job_id,))
-        return bool(rows and rows[0]["stop_requested"])
+    def delete(self, job_id: str) -> bool:
+        """The record and its metrics; False (nothing deleted) while the job runs."""
+        with self.store.transaction() as conn:
+            gone = conn.execute("DELETE FROM jobs WHERE id=? AND status!=?",
+                                (job_id, JobStatus.RUNNING)).rowcount
+            if gone:
+                conn.execute("DELETE FROM job_metrics WHERE job_id=?", (job_id,))
+        return bool(gone)
 
-    def truncate_metrics(self, job_id: str, after_step: int) -> None:
-        """A resumed run repeats the steps after its checkpoint: forget their old values."""
-        self.store.execute("DELETE FROM job_metrics WHERE job_id=? AND step>?", (job_id, after_step))
+    # -- schedulers --------------------------------------------------------------------------
+    def scheduler_beat(self, scheduler_id: str) -> None:
+        """Register the scheduler ``scheduler_id``, or say it is still alive."""
+        now = time.time()
+        self.store.execute(
+            "INSERT INTO schedulers (id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET heartbeat_at=excluded.heartbeat_at",
+            (scheduler_id, os.getpid(), HOST, now_iso(), now))
+
+    def scheduler_gone(self, scheduler_id: str) -> None:
+        self.store.execute("DELETE FROM schedulers WHERE id=?", (scheduler_id,))
+
+    def last_scheduler_beat(self) -> float | None:
+        """The time of the youngest heartbeat of any scheduler, None if none is registered."""
+        rows = self.store.query("SELECT MAX(heartbeat_at) AS beat FROM schedulers")
+        return rows[0]["beat"] if rows else None
 
 
 def pid_alive(pid: int | None, host: str | None) -> bool:

@@ -8,6 +8,7 @@ Writes are throttled so reporting costs nothing measurable per step: progress at
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -24,6 +25,9 @@ LOG_EVERY_S = 1.0
 HEARTBEAT_EVERY_S = 2.0
 STOP_POLL_S = 0.5   # the store's stop flag, for requests from other machines
 STOP_LOOK_S = 0.02  # the stop file: a stop is seen within one step or 20 ms, whichever is later
+HEARTBEAT_PROBLEMS_LOGGED = 20  # distinct failures a heartbeat logs; the rest stay silent
+
+log = logging.getLogger("trainlab.jobs")
 
 
 class JobLog:
@@ -102,7 +106,10 @@ class StopFlag:
 
 
 class Heartbeat:
-    """A daemon thread that says "still alive" every ``HEARTBEAT_EVERY_S``."""
+    """A daemon thread that says "still alive" every ``HEARTBEAT_EVERY_S``.
+
+    A beat that fails (a locked or full store) never stops training: the next beat tries
+    again. Each distinct failure is logged once, not once a beat."""
 
     def __init__(self, records: Records, job_id: str) -> None:
         self.records, self.job_id = records, job_id
@@ -110,11 +117,16 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
 
     def _run(self) -> None:
+        logged: set[str] = set()
         while not self._done.wait(HEARTBEAT_EVERY_S):
             try:
                 self.records.heartbeat(self.job_id)
-            except Exception:
-                pass
+            except Exception as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+                if problem not in logged and len(logged) < HEARTBEAT_PROBLEMS_LOGGED:
+                    logged.add(problem)
+                    log.warning("job %s: heartbeat not recorded, trying again every %g s (%s)",
+                                self.job_id, HEARTBEAT_EVERY_S, problem, exc_info=exc)
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()

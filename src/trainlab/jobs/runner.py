@@ -12,7 +12,7 @@ import os
 import shutil
 from typing import Any
 
-from trainlab.jobs.records import RESUMABLE, Records
+from trainlab.jobs.records import RESUMABLE, JobStatus, Records, job_note
 from trainlab.jobs.reporting import Heartbeat, JobLog, JobReporter, StopFlag, error_record, stop_file
 from trainlab.training.callbacks import Callback
 from trainlab.workspace import Workspace
@@ -37,7 +37,8 @@ class _Record(Callback):
                 self.records.insert(self.job_id, name=self.name or f"{info['task']} run",
                                     task=info["task"], dataset_id=config.get("dataset_id"),
                                     columns=config.get("columns") or {}, params=params,
-                                    device=config["device"], status="running", runner="foreground")
+                                    device=config["device"], status=JobStatus.RUNNING,
+                                    runner="foreground")
         self.records.describe(self.job_id, info["task"], config.get("dataset_id"),
                               config.get("columns") or {}, params)
         if info.get("start_step"):
@@ -66,7 +67,7 @@ def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
 
         error = write_failed(folder / "log.txt", exc)
         if runner == "worker":
-            records.finish(job_id, "failed", error=error_record(error))
+            records.finish(job_id, JobStatus.FAILED, error=error_record(error))
         raise error from exc
     record = _Record(records, job_id, runner, name)
     reporter = JobReporter(records, job_id, log)
@@ -78,7 +79,7 @@ def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
         log.write(f"error: {type(exc).__name__}: {exc}")
         log.close()
         if record.started or runner == "worker":
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            status = JobStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else JobStatus.FAILED
             records.finish(job_id, status, error=error_record(exc))
         elif not existed:
             shutil.rmtree(folder, ignore_errors=True)  # failed before it began: leave no trace
@@ -86,11 +87,12 @@ def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
     log.close()
     note = None
     if result.stop_reason == "early_stopping":
-        note = next((n for n in result.notes if n.startswith("Early stopping")), None)
+        note = job_note("note_early_stopped", step=result.steps,
+                        total=result.config.get("total_steps"), metric=reporter.main_metric)
     elif result.stop_reason == "interrupted":
-        note = "Stopped by Ctrl-C / the notebook's interrupt."
-    status = result.status
-    if status == "stopped" and shutting_down is not None and shutting_down():
-        status, note = "interrupted", "The server shut down; resume to continue."
+        note = job_note("note_interrupted")
+    status = JobStatus(result.status)
+    if status == JobStatus.STOPPED and shutting_down is not None and shutting_down():
+        status, note = JobStatus.INTERRUPTED, job_note("note_shut_down_resume")
     records.finish(job_id, status, note=note)
     return result

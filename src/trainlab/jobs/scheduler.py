@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainlab.jobs.records import HOST, Records, now_iso, pid_alive
+from trainlab import i18n
+from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
 
 MONITOR_EVERY_S = 2.0
@@ -120,7 +121,7 @@ class Scheduler:
                 worker.process.wait()
             self._reap(shutdown=True)
             self._drop_spare()
-        self.ws.store.execute("DELETE FROM schedulers WHERE id=?", (self.id,))
+        self.records.scheduler_gone(self.id)
 
     def __enter__(self) -> Scheduler:
         return self.start()
@@ -146,27 +147,22 @@ class Scheduler:
         now = time.time()
         if force or now - self._last_beat >= 1.0:
             self._last_beat = now
-            self.ws.store.execute(
-                "INSERT INTO schedulers (id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET heartbeat_at=excluded.heartbeat_at",
-                (self.id, os.getpid(), HOST, now_iso(), now))
+            self.records.scheduler_beat(self.id)
 
     def reconcile(self) -> list[str]:
         """Every running job whose process is gone or silent becomes ``interrupted``."""
         found = []
         now = time.time()
-        for row in self.ws.store.query("SELECT id, pid, host, heartbeat_at, runner FROM jobs"
-                                       " WHERE status='running'"):
+        for row in self.records.running():
             if row["id"] in self.workers:
                 continue
             reason = None
             if row["host"] == HOST and not pid_alive(row["pid"], row["host"]):
-                who = "kernel" if row["runner"] == "foreground" else "worker"
-                reason = f"Its {who} process ({row['pid']}) is gone."
+                gone = "note_kernel_gone" if row["runner"] == "foreground" else "note_worker_gone"
+                reason = job_note(gone, pid=row["pid"])
             elif row["heartbeat_at"] is not None and now - row["heartbeat_at"] > self.heartbeat_stale_s:
-                reason = f"No heartbeat for {now - row['heartbeat_at']:.0f} s."
-            if reason and self.records.finish(row["id"], "interrupted",
-                                              note=reason + " Resume to continue."):
+                reason = job_note("note_no_heartbeat", seconds=round(now - row["heartbeat_at"]))
+            if reason and self.records.finish(row["id"], JobStatus.INTERRUPTED, note=reason):
                 found.append(row["id"])
         return found
 
@@ -190,11 +186,10 @@ class Scheduler:
 
     def _launch(self) -> None:
         while len(self.workers) < self.max_concurrent:
-            rows = self.ws.store.query("SELECT id, device FROM jobs WHERE status='queued'"
-                                       " ORDER BY id LIMIT 1")
-            if not rows:
+            head = self.records.next_queued()
+            if head is None:
                 return
-            job_id, device = rows[0]["id"], rows[0]["device"]
+            job_id, device = head
             gpus = self._pick_gpus(device)
             if gpus is None:
                 return  # the head of the queue waits for its GPU; the rest wait behind it
@@ -204,9 +199,9 @@ class Scheduler:
             try:
                 process = self._spawn(job_id, gpus, device)
             except OSError as exc:
-                self.records.finish(job_id, "failed", error={
-                    "code": "worker_start_failed", "message": f"Could not start a worker: {exc}",
-                    "traceback": ""})
+                self.records.finish(job_id, JobStatus.FAILED, error={
+                    "code": "worker_start_failed", "traceback": "",
+                    "message": i18n.render("worker_start_failed", {"detail": str(exc)})})
                 continue
             self.records.set_pid(job_id, process.pid)
             self.workers[job_id] = _Worker(job_id, process, gpus)
@@ -217,7 +212,7 @@ class Scheduler:
         if gpus:
             changes["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
             if device.startswith("cuda:"):  # the one GPU it sees is cuda:0
-                self.ws.store.execute("UPDATE jobs SET device='cuda' WHERE id=?", (job_id,))
+                self.records.set_device(job_id, "cuda")
         elif self.gpus:
             changes["CUDA_VISIBLE_DEVICES"] = ""  # a CPU job on a GPU machine stays off the GPUs
         folder = self.ws.jobs_dir / job_id
@@ -281,8 +276,7 @@ class Scheduler:
     def _enforce_stops(self) -> None:
         if not self.workers:
             return
-        wanted = {r["id"] for r in self.ws.store.query(
-            "SELECT id FROM jobs WHERE status='running' AND stop_requested=1")}
+        wanted = self.records.stops_wanted()
         now = time.monotonic()
         for worker in self.workers.values():
             if worker.job_id in wanted and worker.stop_sent_at is None:
@@ -300,14 +294,14 @@ class Scheduler:
                 continue
             del self.workers[job_id]
             if worker.stop_sent_at is not None:
-                note = (f"Forced: killed {self.stop_grace_s:g} s after the stop request."
-                        if worker.killed else "Stopped before training began.")
-                self.records.finish(job_id, "stopped", note=note)
+                note = (job_note("note_stop_forced", seconds=self.stop_grace_s) if worker.killed
+                        else job_note("note_stopped_before_start"))
+                self.records.finish(job_id, JobStatus.STOPPED, note=note)
             else:
-                how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-                cause = "The server shut down" if shutdown else f"Its worker process {how}"
-                self.records.finish(job_id, "interrupted",
-                                    note=f"{cause} before the job ended. Resume to continue.")
+                note = (job_note("note_server_shut_down") if shutdown
+                        else job_note("note_worker_killed", signal=-code) if code < 0
+                        else job_note("note_worker_exited", code=code))
+                self.records.finish(job_id, JobStatus.INTERRUPTED, note=note)
 
     @property
     def running(self) -> list[str]:

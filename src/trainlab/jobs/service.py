@@ -10,15 +10,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from trainlab.errors import NotFoundError, TrainlabError
-from trainlab.jobs.records import (
-    FINAL,
-    RESUMABLE,
-    Job,
-    Records,
-    job_from_row,
-    now_iso,
-    raw_json,
-)
+from trainlab.jobs.records import FINAL, Job, JobStatus, Records, job_note, now_iso, raw_json
 from trainlab.jobs.reporting import read_log, stop_file
 from trainlab.workspace import is_valid_id, new_id
 
@@ -43,38 +35,28 @@ class JobStore:
         self.records = Records(workspace)
 
     # -- reading -----------------------------------------------------------------------------
-    def get(self, job_id: str) -> Job:
-        rows = self.ws.store.query("SELECT * FROM jobs WHERE id=?", (job_id,))
-        if not rows:
+    def get(self, job_id: str, *, lang: str | None = None) -> Job:
+        """The job, its note in ``lang`` (default: the kernel's or server's language)."""
+        job = self.records.get(job_id, lang)
+        if job is None:
             raise NotFoundError("job_not_found", id=job_id)
-        return job_from_row(rows[0], self.ws.jobs_dir)
+        return job
 
     def list(self, status: str | list[str] | None = None, limit: int = 100,
-             cursor: str | None = None, *, raw: bool = False) -> list[Job]:
+             cursor: str | None = None, *, raw: bool = False, lang: str | None = None
+             ) -> list[Job]:
         """Newest first; ``cursor`` is the id of the last job of the previous page. With
         ``raw`` the JSON fields (columns, params, metrics, error) stay undecoded
-        (``msgspec.Raw``), for an answer that re-encodes them as they are."""
-        where, args = [], []
-        if status:
-            wanted = [status] if isinstance(status, str) else list(status)
-            where.append(f"status IN ({','.join('?' * len(wanted))})")
-            args.extend(wanted)
-        if cursor:
-            where.append("id < ?")
-            args.append(cursor)
-        sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
-        rows = self.ws.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, max(1, int(limit))))
-        jobs_dir = self.ws.jobs_dir
-        loads = raw_json if raw else None
-        return [job_from_row(r, jobs_dir, loads) for r in rows]
+        (``msgspec.Raw``), for an answer that re-encodes them as they are. Notes are in
+        ``lang``, as with :meth:`get`."""
+        wanted = [] if not status else [status] if isinstance(status, str) else list(status)
+        return self.records.find(wanted, max(1, int(limit)), cursor, raw_json if raw else None,
+                                 lang)
 
     def metrics(self, job_id: str, since_step: int = 0) -> list[dict[str, Any]]:
         """The metrics history from ``since_step`` on (one indexed query)."""
         self.get(job_id)
-        rows = self.ws.store.query(
-            "SELECT step, epoch, split, name, value, time FROM job_metrics"
-            " WHERE job_id=? AND step>=? ORDER BY step, rowid", (job_id, since_step))
-        return [dict(r) for r in rows]
+        return self.records.metrics(job_id, since_step)
 
     def logs(self, job_id: str, offset: int = 0) -> dict[str, Any]:
         """Log text from byte ``offset``, and the offset to ask for next (for tailing)."""
@@ -93,9 +75,12 @@ class JobStore:
                 raise TrainlabError("wait_timeout", id=job_id, state=job.status, seconds=timeout)
             time.sleep(poll)
 
+    def active_counts(self) -> dict[JobStatus, int]:
+        """How many jobs are running and how many are queued."""
+        return self.records.active_counts()
+
     def scheduler_alive(self) -> bool:
-        rows = self.ws.store.query("SELECT MAX(heartbeat_at) AS beat FROM schedulers")
-        beat = rows[0]["beat"] if rows else None
+        beat = self.records.last_scheduler_beat()
         return beat is not None and time.time() - beat < SCHEDULER_ALIVE_S
 
     # -- writing -----------------------------------------------------------------------------
@@ -111,25 +96,23 @@ class JobStore:
         job_id = new_id("job")
         self.records.insert(job_id, name=parsed.name or f"{task} on {parsed.dataset_id}", task=task,
                             dataset_id=parsed.dataset_id, columns=columns, params=params,
-                            device=parsed.device, status="queued", runner="worker")
-        job = self.get(job_id)
+                            device=parsed.device, status=JobStatus.QUEUED, runner="worker")
         if not self.scheduler_alive():
-            message = TrainlabError("no_scheduler", id=job_id, path=str(self.ws.path)).message()
-            self.ws.store.execute("UPDATE jobs SET note=? WHERE id=?", (message, job_id))
-            job.note = message
-            if warn:
-                warnings.warn(message, stacklevel=2)
+            self.records.set_note(job_id, job_note("no_scheduler", id=job_id, path=str(self.ws.path)))
+        job = self.get(job_id)
+        if job.note and warn:
+            warnings.warn(job.note, stacklevel=2)
         return job
 
     def stop(self, job_id: str) -> Job:
         """Cancel a queued job; ask a running one to stop (it checkpoints within a step)."""
         job = self.get(job_id)
-        if job.status == "queued" and self.records.finish(
-                job_id, "stopped", note="Cancelled before it started.", only_from=("queued",)):
+        if job.status == JobStatus.QUEUED and self.records.finish(
+                job_id, JobStatus.STOPPED, note=job_note("note_cancelled"),
+                only_from=(JobStatus.QUEUED,)):
             return self.get(job_id)
-        if job.status == "running":
-            self.ws.store.execute("UPDATE jobs SET stop_requested=1 WHERE id=? AND status='running'",
-                                  (job_id,))
+        if job.status == JobStatus.RUNNING:
+            self.records.request_stop(job_id)
             with contextlib.suppress(OSError):  # the store's flag alone also stops it, a bit later
                 stop_file(self.ws.jobs_dir, job_id).touch()
             return self.get(job_id)
@@ -140,11 +123,8 @@ class JobStore:
         job = self.get(job_id)
         if job.task == "custom":
             raise JobConflict("custom_resume_here", id=job_id)
-        changed = self.ws.store.execute(
-            "UPDATE jobs SET status='queued', runner='worker', resume=1, stop_requested=0,"
-            " error_json=NULL, finished_at=NULL, pid=NULL, note=? WHERE id=? AND status IN (?, ?)",
-            (f"Resumed at {now_iso()} from step {job.progress['step']}.", job_id, *RESUMABLE))
-        if not changed:
+        if not self.records.requeue(job_id, job_note("note_resumed", at=now_iso(),
+                                                     step=job.progress["step"])):
             raise JobConflict("job_not_resumable", id=job_id, state=job.status)
         stop_file(self.ws.jobs_dir, job_id).unlink(missing_ok=True)
         return self.get(job_id)
@@ -154,12 +134,7 @@ class JobStore:
         if not is_valid_id(job_id, "job"):
             raise NotFoundError("job_not_found", id=job_id)
         job = self.get(job_id)
-        with self.ws.store.transaction() as conn:
-            gone = conn.execute("DELETE FROM jobs WHERE id=? AND status NOT IN ('running')",
-                                (job_id,)).rowcount
-            if gone:
-                conn.execute("DELETE FROM job_metrics WHERE job_id=?", (job_id,))
-        if not gone:
+        if not self.records.delete(job_id):
             raise JobConflict("job_running", id=job_id, state=job.status)
         folder = self.ws.jobs_dir / job_id
         if folder.exists():  # moved aside first: a reader never sees half a folder

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-from trainlab.jobs.records import Records
+from trainlab.jobs.records import JobStatus, Records
 from trainlab.jobs.reporting import StopFlag
 
 
@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     ws = Workspace(argv[1])
     records = Records(ws)
     job = ws.jobs.get(job_id)
-    if job.status != "running":
+    if job.status != JobStatus.RUNNING:
         print(f"job {job_id} is {job.status}, not running; nothing to do", file=sys.stderr)
         return 0
     flag = StopFlag(records, job_id)

@@ -118,10 +118,9 @@ class TrainlabApp(ExtensionApp):
 
     async def _bump_activity(self) -> None:
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
-        rows = await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.workspace.store.query,
-            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued')")
-        if rows[0]["n"] and self.serverapp is not None and self.serverapp.web_app is not None:
+        counts = await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.workspace.jobs.active_counts)
+        if any(counts.values()) and self.serverapp is not None and self.serverapp.web_app is not None:
             self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(timezone.utc)
 
     def scheduler_alive(self) -> bool:

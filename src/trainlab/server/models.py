@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trainlab.jobs.records import JobStatus, Runner
 from trainlab.jobs.spec import JobSpec
 
 Format = Literal["jsonl", "json", "csv"]
@@ -143,8 +144,8 @@ class Job(BaseModel):
     columns: dict[str, Any]
     params: dict[str, Any]
     device: str
-    status: Literal["queued", "running", "completed", "failed", "stopped", "interrupted"]
-    runner: Literal["foreground", "worker"]
+    status: JobStatus
+    runner: Runner
     pid: int | None
     host: str | None
     gpus: str | None

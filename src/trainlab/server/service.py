@@ -21,6 +21,7 @@ from typing import Any
 
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
+from trainlab.jobs.records import JobStatus
 from trainlab.version import __version__
 from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
@@ -64,13 +65,12 @@ def torch_version() -> str | None:
 
 
 def health(ws: Workspace, scheduler_alive: bool) -> dict[str, Any]:
-    counts = {r["status"]: r["n"] for r in ws.store.query(
-        "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('running', 'queued') GROUP BY status")}
+    counts = ws.jobs.active_counts()
     found = gpus()
     return {"status": "ok", "version": __version__, "torch_version": torch_version(),
             "cuda_available": bool(found), "gpus": found, "workspace": str(ws.path),
             "disk_free_bytes": shutil.disk_usage(ws.path).free,
-            "jobs_running": counts.get("running", 0), "jobs_queued": counts.get("queued", 0),
+            "jobs_running": counts[JobStatus.RUNNING], "jobs_queued": counts[JobStatus.QUEUED],
             "scheduler_alive": scheduler_alive}
 
 
@@ -209,12 +209,14 @@ def check_format(name: str, fmt: str | None, allowed: list[str]) -> str:
 
 # -- jobs ------------------------------------------------------------------------------------
 def job_page(ws: Workspace, status: str | None, limit: int, cursor: str | None,
-             raw: bool = False) -> dict[str, Any]:
-    return page(ws.jobs.list(status=status, limit=limit + 1, cursor=cursor, raw=raw), limit)
+             raw: bool = False, lang: str | None = None) -> dict[str, Any]:
+    """A page of jobs, their notes in ``lang`` (the caller's Accept-Language)."""
+    return page(ws.jobs.list(status=status, limit=limit + 1, cursor=cursor, raw=raw,
+                             lang=lang), limit)
 
 
-def get_job(ws: Workspace, job_id: str) -> Any:
-    return ws.jobs.get(check_id(job_id, "job", "job_not_found"))
+def get_job(ws: Workspace, job_id: str, lang: str | None = None) -> Any:
+    return ws.jobs.get(check_id(job_id, "job", "job_not_found"), lang=lang)
 
 
 def metrics(ws: Workspace, job_id: str, since_step: int) -> dict[str, Any]:

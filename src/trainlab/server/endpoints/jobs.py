@@ -10,11 +10,12 @@ from typing import Any
 
 from tornado.iostream import StreamClosedError
 
+from trainlab.jobs.records import JobStatus
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.base import ApiHandler, encode
 
-STATUSES = ("queued", "running", "completed", "failed", "stopped", "interrupted")
+STATUSES = tuple(s.value for s in JobStatus)
 EVENT_POLL_S = 0.5
 KEEPALIVE_S = 15.0
 
@@ -25,17 +26,18 @@ async def list_jobs(h: ApiHandler) -> None:
     cursor = service.cursor_param(h.arg("cursor"), "job")
     # Unvalidated answers pass the JSON columns through undecoded (msgspec.Raw): faster.
     h.reply(await h.run(service.job_page, h.ws, status, limit, cursor,
-                        not h.app.validate_responses))
+                        not h.app.validate_responses, h.lang))
 
 
 async def submit_job(h: ApiHandler) -> None:
     spec = h.body_model(m.JobSpec)
     job = await h.run(h.ws.jobs.submit, spec, warn=False)  # the job's note says it
+    job = await h.run(service.get_job, h.ws, job.id, h.lang)  # the note in the caller's words
     h.reply(service.json_value(job.to_dict()))
 
 
 async def get_job(h: ApiHandler, job_id: str) -> None:
-    job = await h.run(service.get_job, h.ws, job_id)
+    job = await h.run(service.get_job, h.ws, job_id, h.lang)
     h.reply(service.json_value(job.to_dict()))
 
 
@@ -50,6 +52,7 @@ async def resume_job(h: ApiHandler, job_id: str) -> None:
 async def _job_action(h: ApiHandler, action: Callable[[str], Any], job_id: str) -> None:
     """stop / resume: the job as it is after the action (404, 409 from the action itself)."""
     job = await h.run(action, service.check_id(job_id, "job", "job_not_found"))
+    job = await h.run(service.get_job, h.ws, job.id, h.lang)  # the note in the caller's words
     h.reply(service.json_value(job.to_dict()))
 
 
@@ -69,7 +72,7 @@ async def job_logs(h: ApiHandler, job_id: str) -> None:
 
 
 async def job_events(h: ApiHandler, job_id: str) -> None:
-    job = await h.run(service.get_job, h.ws, job_id)
+    job = await h.run(service.get_job, h.ws, job_id, h.lang)
     h.set_header("Content-Type", "text/event-stream; charset=UTF-8")
     h.set_header("Cache-Control", "no-cache")
     h.set_header("X-Accel-Buffering", "no")
@@ -97,7 +100,7 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
                 await h.flush()
                 last_beat = time.monotonic()
             await asyncio.sleep(EVENT_POLL_S)
-            job = await h.run(service.get_job, h.ws, job_id)
+            job = await h.run(service.get_job, h.ws, job_id, h.lang)
     except StreamClosedError:
         return
     h.finish()
