@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
@@ -279,7 +279,7 @@ class DatasetStore:
         if layout is not None:
             summary["csv"] = {"delimiter": layout.delimiter, "columns": layout.columns,
                               "header_end": layout.header_end}
-        created = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        created = datetime.now(UTC).isoformat(timespec="milliseconds")
         final = self.ws.datasets_dir / dataset_id
         os.replace(staging, final)
         try:

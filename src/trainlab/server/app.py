@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -121,7 +121,7 @@ class TrainlabApp(ExtensionApp):
         counts = await asyncio.get_running_loop().run_in_executor(
             self.executor, self.workspace.jobs.active_counts)
         if any(counts.values()) and self.serverapp is not None and self.serverapp.web_app is not None:
-            self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(timezone.utc)
+            self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(UTC)
 
     def scheduler_alive(self) -> bool:
         return self.scheduler is not None
