@@ -70,7 +70,7 @@ def check_report(ds: Dataset, task: str, columns: dict[str, Any]) -> dict[str, A
     try:  # also under the resolved task ("tabular" -> "tabular-classification"): same report
         where(task).parent.mkdir(exist_ok=True)
         for name in dict.fromkeys([task, report["task"]]):
-            write_json(where(name), ds.path.parents[2] / "tmp", report)
+            write_json(where(name), ds.workspace.tmp_dir, report)
     except OSError:
         pass  # best effort: the check runs again next time
     return report
@@ -182,7 +182,7 @@ def prepare(ds: Dataset, task: Task, columns: dict[str, Any], config: TrainConfi
 
 def _write_cache(prepared: Prepared, tensors_path: Any, state_path: Any, ds: Dataset) -> None:
     """Best effort: a cache that cannot be written only costs the next run its head start."""
-    tmp_dir = ds.path.parents[2] / "tmp"
+    tmp_dir = ds.workspace.tmp_dir
     flat = {f"train.{k}": v.contiguous() for k, v in prepared.train.items()}
     flat.update({f"val.{k}": v.contiguous() for k, v in prepared.val.items()})
     tmp = tmp_dir / f".{tensors_path.name}.{os.getpid()}.part"
