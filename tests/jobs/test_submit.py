@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def test_stop_a_foreground_run_from_anywhere(ws, ds) -> None:
             self.job_id = info["job_id"]
 
         def on_step(self, step, *rest):
+            time.sleep(0.002)  # every step takes 2 ms at least, however fast the machine
             if step == 20:
                 trainlab.Workspace(ws.path).jobs.stop(self.job_id)  # as another process would
                 seen.set()
@@ -90,7 +92,9 @@ def test_stop_a_foreground_run_from_anywhere(ws, ds) -> None:
     result = trainlab.fit(ds, workspace=ws, epochs=50, early_stopping=None, log_every=1,
                           callbacks=[Signal()])
     assert seen.is_set() and result.status == "stopped"
-    assert 20 <= result.steps <= 30  # seen within 20 ms (steps here take a few ms)
+    # The stop file is looked at every 20 ms (10 steps here); the store's flag only every
+    # 0.5 s (250 steps). A slower machine makes steps longer: fewer steps, never more.
+    assert 20 <= result.steps <= 70
     assert ws.jobs.get(result.job_id).status == "stopped"
 
 
