@@ -68,13 +68,22 @@ def test_the_built_library_is_loaded_without_a_word() -> None:
         assert native._load(native.LIBRARY) is not None
 
 
+@pytest.fixture()
+def loader_on(monkeypatch) -> None:
+    """These test the loader on a given library: TRAINLAB_NATIVE=0 (make test-python-paths)
+    would have it load nothing, silently."""
+    monkeypatch.delenv("TRAINLAB_NATIVE", raising=False)
+
+
 @needs_cc
+@pytest.mark.usefixtures("loader_on")
 def test_a_library_of_another_abi_is_declined(tmp_path: Path) -> None:
     message = declined(build(tmp_path, "-DSCANNER_ABI=999"))
     assert f"scanner_abi() is 999, expected {semantics.SCANNER_ABI}" in message
 
 
 @needs_cc
+@pytest.mark.usefixtures("loader_on")
 def test_a_library_built_before_the_abi_was_said_is_declined(tmp_path: Path) -> None:
     source = tmp_path / "old.c"
     source.write_text("int find_byte(const char *s, long n, int c) { return -1; }\n")
