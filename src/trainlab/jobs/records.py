@@ -36,6 +36,9 @@ class JobStatus(StrEnum):  # the one list: records, REST handlers, pydantic mode
     STOPPED = "stopped"
     INTERRUPTED = "interrupted"
 
+    def __repr__(self) -> str:  # 'queued' in a notebook, the string it equals
+        return repr(self.value)
+
 
 FINAL = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.INTERRUPTED)
 RESUMABLE = (JobStatus.STOPPED, JobStatus.INTERRUPTED)
