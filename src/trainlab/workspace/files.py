@@ -56,6 +56,17 @@ def read_json(path: Path) -> Any:
         return json.load(handle)
 
 
+def process_stat(pid: int) -> tuple[str, int, int] | None:
+    """The state letter, parent pid and start time (clock ticks since boot) of process ``pid``
+    on this machine, read from ``/proc``; None when there is no such process (or no ``/proc``)."""
+    try:
+        with open(f"/proc/{int(pid)}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def sweep_stale(tmp_dir: Path, older_than_s: float = 24 * 3600) -> int:
     """Remove leftovers of interrupted writes (files and folders) older than ``older_than_s``."""
     removed = 0
