@@ -11,6 +11,7 @@ workspace starts within a second. Each worker runs in its own process group with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -26,7 +27,7 @@ from typing import Any
 from trainlab import i18n
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
-from trainlab.workspace.files import process_stat
+from trainlab.workspace.files import owned, process_stat
 
 MONITOR_EVERY_S = 2.0
 
@@ -279,10 +280,13 @@ class Scheduler:
     def _start_spare(self) -> None:
         if self._spare is not None and self._spare.poll() is not None:
             self._spare_retry_at = time.monotonic() + 30.0  # it died waiting: do not spin
+            with contextlib.suppress(OSError, AttributeError):  # say why before its file goes
+                print("trainlab scheduler: the spare worker died:",
+                      self._spare_out.read_text(errors="replace")[-2000:], file=sys.stderr)
             self._drop_spare()
             return
         self._drop_spare()
-        self._spare_out = self.ws.tmp_dir / f"spare-{new_id('w')}.out"
+        self._spare_out = owned(self.ws.tmp_dir / f"spare-{new_id('w')}.out")
         with open(self._spare_out, "ab") as out:
             command = [self.python, "-m", "trainlab.jobs.worker", str(self.ws.path), "--spare"]
             self._spare = subprocess.Popen(command, env=self._env(), stdin=subprocess.PIPE,
@@ -302,11 +306,15 @@ class Scheduler:
         except OSError:  # it died between the check and the write
             self._drop_spare(spare)
             return None
-        if self._spare_out is not None:
+        if self._spare_out is not None:  # its output goes to the job's folder now
             self._spare_out.unlink(missing_ok=True)
         return spare
 
     def _drop_spare(self, spare: subprocess.Popen[bytes] | None = None) -> None:
+        """End the spare (or ``spare``); its output file goes too (one per start piled up)."""
+        if self._spare_out is not None:
+            self._spare_out.unlink(missing_ok=True)
+            self._spare_out = None
         if spare is None:
             spare, self._spare = self._spare, None
         if spare is None:
@@ -315,10 +323,8 @@ class Scheduler:
             _signal_group(spare, signal.SIGKILL)
             spare.wait()
         if spare.stdin is not None and not spare.stdin.closed:
-            try:
+            with contextlib.suppress(OSError):
                 spare.stdin.close()
-            except OSError:
-                pass
 
     def _enforce_stops(self) -> None:
         if not self.workers:
