@@ -38,16 +38,17 @@ def test_a_killed_schedulers_worker_is_adopted_counted_and_stopped(ws, ds) -> No
         assert pid_alive(orphan, None) and ws.jobs.get(first.id).status == "running"
         second = _submit(ws, ds, **SLOW)
         s = Scheduler(ws, gpus=[], max_concurrent=1, poll_s=60, prewarm=False,
-                      stop_grace_s=0.0).start()  # no turn of its own: we turn the crank
+                      stop_grace_s=0.5).start()  # no turn of its own: we turn the crank
         try:
             s.tick()
             assert s.running == [first.id]  # adopted, and it fills the one slot
             assert ws.jobs.get(second.id).status == "queued"
             assert ws.jobs.active_counts() == {"running": 1, "queued": 1}
+            os.kill(orphan, signal.SIGSTOP)  # stuck in a long step: SIGTERM cannot be handled
             ws.jobs.stop(first.id)
             s.tick()  # SIGTERM
-            s.tick()  # the grace period (0 s) is over before a step can end: SIGKILL
-            wait_until(lambda: not pid_alive(orphan, None), timeout=30)
+            assert pid_alive(orphan, None)
+            wait_until(lambda: s.tick() or not pid_alive(orphan, None), timeout=30)  # SIGKILL
             s.tick()
             stopped = ws.jobs.get(first.id)
             assert stopped.status == "stopped" and "Forced" in stopped.note, stopped.note
