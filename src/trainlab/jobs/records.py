@@ -191,8 +191,8 @@ class Records:
         return counts
 
     def running(self) -> list[Any]:
-        """id, pid, host, heartbeat_at and runner of every running job."""
-        return self.store.query("SELECT id, pid, host, heartbeat_at, runner FROM jobs"
+        """id, pid, host, heartbeat_at, runner and gpus of every running job."""
+        return self.store.query("SELECT id, pid, host, heartbeat_at, runner, gpus FROM jobs"
                                 " WHERE status=?", (JobStatus.RUNNING,))
 
     def next_queued(self) -> tuple[str, str] | None:
@@ -323,6 +323,11 @@ class Records:
 
     def scheduler_gone(self, scheduler_id: str) -> None:
         self.store.execute("DELETE FROM schedulers WHERE id=?", (scheduler_id,))
+
+    def scheduler_pids(self) -> set[int]:
+        """The pids of the schedulers registered on this host (living or not)."""
+        return {r["pid"] for r in self.store.query("SELECT pid FROM schedulers WHERE host=?",
+                                                   (HOST,))}
 
     def last_scheduler_beat(self) -> float | None:
         """The time of the youngest heartbeat of any scheduler, None if none is registered."""

@@ -11,6 +11,7 @@ workspace starts within a second. Each worker runs in its own process group with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ from typing import Any
 from trainlab import i18n
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
+from trainlab.workspace.files import owned, process_stat
 
 MONITOR_EVERY_S = 2.0
 
@@ -43,10 +45,31 @@ def detect_gpus() -> list[str]:
     return [str(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
 
 
+class _Adopted:
+    """The worker of a scheduler that died (``kill -9``): not a child of ours, so it is watched
+    through its pid, and its start time tells it from a later process given the same pid."""
+
+    def __init__(self, pid: int, started: int) -> None:
+        self.pid, self.started = pid, started
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            stat = process_stat(self.pid)
+            if stat is None or stat[0] == "Z" or stat[2] != self.started:
+                self.returncode = 0  # its exit status went to whoever reaps it, not to us
+        return self.returncode
+
+    def wait(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
 @dataclass
 class _Worker:
     job_id: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | _Adopted
     gpus: list[str]
     stop_sent_at: float | None = None
     killed: bool = False
@@ -150,13 +173,20 @@ class Scheduler:
             self.records.scheduler_beat(self.id)
 
     def reconcile(self) -> list[str]:
-        """Every running job whose process is gone or silent becomes ``interrupted``."""
+        """Every running job whose process is gone or silent becomes ``interrupted``; a live
+        worker whose scheduler died is adopted: counted, and stopped like one of ours."""
         found = []
         now = time.time()
         for row in self.records.running():
             if row["id"] in self.workers:
                 continue
             reason = None
+            adopted = self._orphan(row) if row["runner"] == "worker" and row["host"] == HOST else None
+            if adopted is not None:
+                self.workers[row["id"]] = _Worker(row["id"], adopted,
+                                                  [g for g in (row["gpus"] or "").split(",") if g])
+                self.peak_running = max(self.peak_running, len(self.workers))
+                continue
             if row["host"] == HOST and not pid_alive(row["pid"], row["host"]):
                 gone = "note_kernel_gone" if row["runner"] == "foreground" else "note_worker_gone"
                 reason = job_note(gone, pid=row["pid"])
@@ -165,6 +195,24 @@ class Scheduler:
             if reason and self.records.finish(row["id"], JobStatus.INTERRUPTED, note=reason):
                 found.append(row["id"])
         return found
+
+    def _orphan(self, row: Any) -> _Adopted | None:
+        """The job's worker process, when it is a live worker of this workspace whose parent is
+        no scheduler (its own died and it was reparented); None otherwise. Needs ``/proc``."""
+        stat = process_stat(row["pid"]) if row["pid"] else None
+        if stat is None or stat[0] == "Z":
+            return None
+        try:
+            with open(f"/proc/{row['pid']}/cmdline", "rb") as f:
+                command = f.read().split(b"\0")
+        except OSError:
+            return None
+        if b"trainlab.jobs.worker" not in command or os.fsencode(self.ws.path) not in command:
+            return None  # the pid was given to another process since
+        parent = stat[1]
+        if parent in self.records.scheduler_pids() and pid_alive(parent, HOST):
+            return None  # a living scheduler runs it
+        return _Adopted(row["pid"], stat[2])
 
     def _gpu_load(self) -> dict[str, int]:
         load = dict.fromkeys(self.gpus, 0)
@@ -232,10 +280,13 @@ class Scheduler:
     def _start_spare(self) -> None:
         if self._spare is not None and self._spare.poll() is not None:
             self._spare_retry_at = time.monotonic() + 30.0  # it died waiting: do not spin
+            with contextlib.suppress(OSError, AttributeError):  # say why before its file goes
+                print("trainlab scheduler: the spare worker died:",
+                      self._spare_out.read_text(errors="replace")[-2000:], file=sys.stderr)
             self._drop_spare()
             return
         self._drop_spare()
-        self._spare_out = self.ws.tmp_dir / f"spare-{new_id('w')}.out"
+        self._spare_out = owned(self.ws.tmp_dir / f"spare-{new_id('w')}.out")
         with open(self._spare_out, "ab") as out:
             command = [self.python, "-m", "trainlab.jobs.worker", str(self.ws.path), "--spare"]
             self._spare = subprocess.Popen(command, env=self._env(), stdin=subprocess.PIPE,
@@ -255,11 +306,15 @@ class Scheduler:
         except OSError:  # it died between the check and the write
             self._drop_spare(spare)
             return None
-        if self._spare_out is not None:
+        if self._spare_out is not None:  # its output goes to the job's folder now
             self._spare_out.unlink(missing_ok=True)
         return spare
 
     def _drop_spare(self, spare: subprocess.Popen[bytes] | None = None) -> None:
+        """End the spare (or ``spare``); its output file goes too (one per start piled up)."""
+        if self._spare_out is not None:
+            self._spare_out.unlink(missing_ok=True)
+            self._spare_out = None
         if spare is None:
             spare, self._spare = self._spare, None
         if spare is None:
@@ -268,10 +323,8 @@ class Scheduler:
             _signal_group(spare, signal.SIGKILL)
             spare.wait()
         if spare.stdin is not None and not spare.stdin.closed:
-            try:
+            with contextlib.suppress(OSError):
                 spare.stdin.close()
-            except OSError:
-                pass
 
     def _enforce_stops(self) -> None:
         if not self.workers:
@@ -299,6 +352,8 @@ class Scheduler:
                 self.records.finish(job_id, JobStatus.STOPPED, note=note)
             else:
                 note = (job_note("note_server_shut_down") if shutdown
+                        else job_note("note_worker_gone", pid=worker.process.pid)
+                        if isinstance(worker.process, _Adopted)
                         else job_note("note_worker_killed", signal=-code) if code < 0
                         else job_note("note_worker_exited", code=code))
                 self.records.finish(job_id, JobStatus.INTERRUPTED, note=note)
@@ -308,7 +363,9 @@ class Scheduler:
         return list(self.workers)
 
 
-def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+def _signal_group(process: subprocess.Popen[bytes] | _Adopted, sig: int) -> None:
+    if isinstance(process, _Adopted) and process.poll() is not None:
+        return  # gone: its pid may be another process's now
     try:
         os.killpg(process.pid, sig)
     except (ProcessLookupError, PermissionError):

@@ -123,8 +123,12 @@ class JobStore:
         job = self.get(job_id)
         if job.task == "custom":
             raise JobConflict("custom_resume_here", id=job_id)
-        if not self.records.requeue(job_id, job_note("note_resumed", at=now_iso(),
-                                                     step=job.progress["step"])):
+        from trainlab.training.checkpoint import saved_step
+
+        # The worker restarts from the last checkpoint (or from the start without one), not
+        # from the last step it reported: a run killed between checkpoints redoes the rest.
+        step = saved_step(self.ws.jobs_dir / job_id / "checkpoints" / "last.pt") or 0
+        if not self.records.requeue(job_id, job_note("note_resumed", at=now_iso(), step=step)):
             raise JobConflict("job_not_resumable", id=job_id, state=job.status)
         stop_file(self.ws.jobs_dir, job_id).unlink(missing_ok=True)
         return self.get(job_id)

@@ -25,7 +25,7 @@ from typing import Any
 
 from trainlab.errors import NotFoundError, TrainlabError
 from trainlab.workspace import Workspace, is_valid_id, new_id
-from trainlab.workspace.files import write_json
+from trainlab.workspace.files import owned, write_json
 
 HIGH_WATER = 8 * 1024 * 1024  # bytes queued for the disk before the handler waits
 UPLOAD_TTL_S = 24 * 3600      # an upload untouched this long is removed
@@ -42,8 +42,8 @@ class Spool:
 
     def __init__(self, path: Path, *, append: bool = False, hash_it: bool = True,
                  on_drain: Callable[[], None] | None = None) -> None:
-        self.path = path
-        self.file = open(path, "ab" if append else "wb")
+        self.path = path if append else owned(path)  # a new file in tmp/: swept if we die
+        self.file = open(self.path, "ab" if append else "wb")
         self.digest = hashlib.sha256() if hash_it else None
         self.size = 0
         self.on_drain = on_drain

@@ -3,6 +3,7 @@ unpickling code (``torch.load(weights_only=True)``)."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,12 @@ def load(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise NotFoundError("checkpoint_not_found", path=str(path))
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def saved_step(path: str | Path) -> int | None:
+    """The step a run resumed from ``path`` restarts at; None when there is no readable
+    checkpoint. Its tensors are mapped, not read, so this is cheap for a large model."""
+    try:
+        return int(torch.load(path, map_location="cpu", weights_only=True, mmap=True)["step"])
+    except (OSError, RuntimeError, KeyError, TypeError, ValueError, pickle.UnpicklingError):
+        return None
