@@ -282,7 +282,8 @@ class FieldAcc:
         if self.values is not None:
             return len(self.values), True
         self._merge_sketches()
-        return estimate(self.sketch if self.sketch is not None else np.empty(0, np.uint32))
+        sketch = self.sketch if self.sketch is not None else np.empty(0, np.uint32)
+        return estimate(sketch, self.count), False
 
 
 # -- the profile -----------------------------------------------------------------------------
