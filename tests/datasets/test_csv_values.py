@@ -88,3 +88,16 @@ def test_leading_zeros_read_alike_by_the_regex_python_and_c(value: str) -> None:
     assert semantics.has_leading_zero(value) is regex.as_py()
     if native.AVAILABLE and regex.as_py():
         assert native.classify(value)[0] == "unsure"
+
+
+def test_leading_zeros_in_a_later_block_make_the_column_text(ws, write, monkeypatch) -> None:
+    from trainlab.datasets import plan
+
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 4096)
+    values = [str(10_000 + i) for i in range(3_000)] + ["00042", "+7", "1.50"]
+    path = write("late.csv", "id\n" + "".join(f"{v}\n" for v in values))
+    a, b = both_ways(ws, path, monkeypatch)
+    assert_datasets_same(a, b)
+    assert len(a.index) > 3 and a.schema == {"id": "string"}
+    assert a.preview(0, 5000)["id"].tolist() == values  # every block as written
+    assert warnings_of(a, "leading_zeros")[0]["params"]["count"] == 1
