@@ -340,6 +340,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Field '{field}' has {count} empty strings.",
         "fa": "فیلد '{field}' ‏{count} رشتهٔ خالی دارد.",
     },
+    # issue 14, item 6: CSV values with leading zeros are text
+    "leading_zeros": {
+        "en": "Field '{field}' has {count} value(s) with a leading zero (like 08123 or 002): "
+              "it is kept as text, not read as numbers, so no zero is lost.",
+        "fa": "فیلد '{field}' ‏{count} مقدار با صفر آغازین دارد (مانند 08123 یا 002): "
+              "به‌صورت متن نگه داشته می‌شود، نه عدد، تا هیچ صفری از دست نرود.",
+    },
     "duplicate_key": {
         "en": "Line {line}: a key appears more than once in the object; the last value is used.",
         "fa": "سطر {line}: یک کلید بیش از یک بار در شیء آمده است؛ آخرین مقدار به کار می‌رود.",

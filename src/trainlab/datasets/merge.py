@@ -120,7 +120,11 @@ def _field_warnings(name: str, info: dict[str, Any], rows: int) -> list[dict[str
     elif info["null_count"]:
         out.append({"code": "missing_values", "field": name,
                     "params": {"field": name, "count": info["null_count"], "rows": rows}})
-    if "kinds" in info:
+    if info.get("leading_zeros"):
+        out.append({"code": "leading_zeros", "field": name,
+                    "params": {"field": name, "count": info["leading_zeros"]}})
+    if "kinds" in info and not (info.get("leading_zeros") and
+                                set(info["kinds"]) <= {"integer", "number", "string"}):
         ranked = sorted(info["kinds"].items(), key=lambda kv: -kv[1])
         kinds = ", ".join(f"{n} {k}" for k, n in ranked)
         out.append({"code": "mixed_types", "field": name,

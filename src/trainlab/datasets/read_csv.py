@@ -155,15 +155,19 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
     text_lines: list[str] = []
     errors: list[tuple[int, str | None, str, dict[str, Any]]] = []
     n_lines = len(starts)
+    # Each line with its own line break (\r\n or \n): a break inside quotes is part of the
+    # value, kept as written (RFC 4180, and the csv module reading the file).
+    breaks = [data[end:end + 2] if data[end:end + 1] == b"\r" else b"\n"
+              for end in ends.tolist()]
     for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
         raw = data[start:end]
         try:
-            text_lines.append(raw.decode("utf-8"))
+            text_lines.append(raw.decode("utf-8") + breaks[index].decode("ascii"))
         except UnicodeDecodeError:
             code, params = utf8_error(raw)
             errors.append((index, None, code, params))
-            text_lines.append("\x00bad")  # placeholder: keeps line numbers; skipped below
-    reader = csv.reader(_LineFeed(text_lines), delimiter=spec.delimiter, strict=True)
+            text_lines.append("\x00bad\n")  # placeholder: keeps line numbers; skipped below
+    reader = csv.reader(text_lines, delimiter=spec.delimiter, strict=True)
     rows: list[list[str]] = []
     good_lines: list[int] = []
     tally = Tally(spec.limits, errors)
@@ -177,7 +181,7 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
         except csv.Error:  # the kind of problem is found from the record, not the message
             first, last = previous, reader.line_num - 1
             if first not in bad_utf8:
-                record = "\n".join(text_lines[first:last + 1])
+                record = "".join(text_lines[first:last + 1]).rstrip("\r\n")
                 errors.append((first, None, "bad_quote", {
                     "detail": quote_problem(record, spec.delimiter), "end_line": last}))
             previous = reader.line_num
@@ -204,19 +208,6 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
         table = pa.table({name: pa.array([], pa.string()) for name in columns})
     return tally.into(Parsed(table, np.asarray(good_lines, np.int64), n_lines,
                              len(rows) + len(errors), errors=errors))
-
-
-class _LineFeed:
-    """Feeds lines to ``csv.reader`` with their newline, as a file would."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self._iter = iter(lines)
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        return next(self._iter) + "\n"
 
 
 def _nullify(array: pa.Array) -> pa.Array:

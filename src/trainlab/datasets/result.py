@@ -72,6 +72,7 @@ class FieldPart:
     lengths: LenStats | None = None  # of strings
     list_lengths: LenStats | None = None  # of arrays
     empty: int = 0  # empty strings
+    leading_zeros: int = 0  # CSV values like 08123: text (semantics.LEADING_ZERO_PATTERN)
     values: dict[Any, int] | None = None
     top: list[tuple[Any, int]] = field(default_factory=list)
     sketch: np.ndarray | None = None

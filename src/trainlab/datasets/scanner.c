@@ -397,11 +397,15 @@ static int lower_eq(const char *s, int64_t n, const char *word) {
 /* What a non-null CSV value is: K_INT (exactly -?[0-9]{1,18}), K_FLOAT (a plain decimal that
  * parses to a finite, non-zero or positive-zero double), K_BOOL, K_STR (surely not a number
  * to Arrow's casts nor to stats.py's regexes), or K_UNSURE (anything number-like that is
- * neither: spaces around a number, a leading '+', hex, inf/nan words, 19+ digits, ...). */
+ * neither: spaces around a number, a leading '+', hex, inf/nan words, 19+ digits, ...).
+ * A value with a leading zero (semantics.LEADING_ZERO_PATTERN, ``leading_zero`` in the
+ * header) is K_UNSURE too: text to stats.py, which counts it for the ``leading_zeros``
+ * warning, so a block that has one in a column of numbers goes to the Python paths. */
 static int classify_slow(const char *s, int64_t n, int64_t *ival, double *fval, int *bval);
 
 /* The common shapes first: -?[0-9]+ and -?[0-9]+.[0-9]+ with at most 15 digits in all. */
 static inline int classify(const char *s, int64_t n, int64_t *ival, double *fval, int *bval) {
+    if (leading_zero(s, n)) return K_UNSURE;
     int64_t i = s[0] == '-';
     uint64_t mant = 0;
     int64_t int_end = i;

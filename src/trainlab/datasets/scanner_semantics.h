@@ -7,7 +7,7 @@
 #ifndef SCANNER_ABI
 #define SCANNER_ABI 1
 #endif
-#define SCANNER_RULES 0xE0779863u
+#define SCANNER_RULES 0xF11410FBu
 #define SKETCH_K 1024
 #define BLOCK_VALUES 2000
 #define BLOCK_TOP 100
@@ -62,5 +62,13 @@ static int is_bool(const char *s, int64_t n, int *value) {
     if (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) { *value = 1; return 1; }
     if (n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))) { *value = 0; return 1; }
     return 0;
+}
+
+/* A CSV value with a leading zero followed by a digit: text, never a number. */
+static inline int leading_zero(const char *s, int64_t n) {
+    int64_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r')) i++;
+    if (i < n && (s[i] == '-' || s[i] == '+')) i++;
+    return i + 1 < n && s[i] == '0' && (unsigned char)(s[i + 1] - '0') < 10;
 }
 #endif

@@ -33,6 +33,13 @@ DECIMAL_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 #: second is matched ignoring case).
 INT_PATTERN = r"^\s*[-+]?\d+\s*$"
 FLOAT_PATTERN = DECIMAL_PATTERN + r"|^\s*[-+]?(inf|infinity)\s*$"
+#: A CSV value with a leading zero followed by a digit (``08123``, ``002``, ``-01``, ``00.5``;
+#: not ``0``, ``0.5`` or ``0e5``) is an identifier, not a number: it reads as text, and a
+#: column holding one is text (``stats.field_type``), warned as ``leading_zeros``. The scanner
+#: tests it with ``leading_zero()`` in the header, written from the same characters.
+ZERO_SIGNS = "-+"
+ZERO_SPACES = " \t\n\f\r"  # what RE2's \s matches
+LEADING_ZERO_PATTERN = r"^\s*[-+]?0[0-9]"
 
 # -- per-block statistics ---------------------------------------------------------------------
 SKETCH_K = 1024  # hashes kept by a K-minimum-values sketch
@@ -65,6 +72,31 @@ DECLINE_REASONS = (("W_UTF8", "utf8", 1), ("W_QUOTE", "quote", 2), ("W_CR", "car
 DECLINE_NAMES = {code: name for _, name, code in DECLINE_REASONS}
 
 HEADER = Path(__file__).with_name("scanner_semantics.h")
+
+
+def has_leading_zero(value: str) -> bool:
+    """Whether ``value`` matches :data:`LEADING_ZERO_PATTERN` (as ``leading_zero()`` in C)."""
+    i, n = 0, len(value)
+    while i < n and value[i] in ZERO_SPACES:
+        i += 1
+    if i < n and value[i] in ZERO_SIGNS:
+        i += 1
+    return i + 1 < n and value[i] == "0" and value[i + 1] in "0123456789"
+
+
+def _leading_zero_test() -> str:
+    def any_of(chars: str) -> str:
+        names = {" ": "' '", "\t": "'\\t'", "\n": "'\\n'", "\f": "'\\f'", "\r": "'\\r'"}
+        return " || ".join(f"s[i] == {names.get(c, repr(c))}" for c in chars)
+
+    return "\n".join([
+        "static inline int leading_zero(const char *s, int64_t n) {",
+        "    int64_t i = 0;",
+        f"    while (i < n && ({any_of(ZERO_SPACES)})) i++;",
+        f"    if (i < n && ({any_of(ZERO_SIGNS)})) i++;",
+        "    return i + 1 < n && s[i] == '0' && (unsigned char)(s[i + 1] - '0') < 10;",
+        "}",
+    ])
 
 
 def _word_test(declaration: str, groups: list[tuple[str, tuple[str, ...]]]) -> str:
@@ -106,6 +138,9 @@ def _rules() -> str:
         "/* A CSV value that is a boolean: 1, with *value set to it. */",
         _word_test("static int is_bool(const char *s, int64_t n, int *value)",
                    [("1", TRUE_WORDS), ("0", FALSE_WORDS)]),
+        "",
+        "/* A CSV value with a leading zero followed by a digit: text, never a number. */",
+        _leading_zero_test(),
     ]
     return "\n".join(parts) + "\n"
 

@@ -13,6 +13,9 @@ import pyarrow as pa
 
 from trainlab.datasets.semantics import HASH_GOLDEN, HASH_P, SKETCH_K
 
+#: The relative standard error of an estimate from K hashes, 1/sqrt(K - 2): about 3.1%.
+DISTINCT_ERROR = 1 / (SKETCH_K - 2) ** 0.5
+
 
 def hash_values(values: pa.Array | list) -> np.ndarray:
     """32-bit hashes of values, the same in every process (unlike Python's ``hash``).
@@ -123,16 +126,24 @@ def _splitmix32(bits: np.ndarray) -> np.ndarray:
 
 
 def smallest(hashes: np.ndarray) -> np.ndarray:
-    """The :data:`SKETCH_K` smallest distinct hashes."""
+    """The :data:`SKETCH_K` smallest distinct hashes.
+
+    Past 4K hashes, those up to the (4K+1)-th smallest are sorted first. That cut counts
+    repeats: merged block sketches of one column hold the same hashes many times over, so it
+    may leave fewer than K distinct ones, and then every hash is sorted.
+    """
     if len(hashes) > 4 * SKETCH_K:  # cut before sorting: only the smallest can matter
         bound = np.partition(hashes, 4 * SKETCH_K)[4 * SKETCH_K]
-        hashes = hashes[hashes <= bound]
+        cut = np.unique(hashes[hashes <= bound])
+        if len(cut) >= SKETCH_K:
+            return cut[:SKETCH_K]
     return np.unique(hashes)[:SKETCH_K]
 
 
-def estimate(sketch: np.ndarray) -> tuple[int, bool]:
-    """Distinct values behind ``sketch``: counted while under K hashes, else estimated."""
+def estimate(sketch: np.ndarray, count: int) -> int:
+    """Distinct values behind ``sketch`` of ``count`` values: its hashes while under K of them,
+    else estimated from the K-th smallest (within :data:`DISTINCT_ERROR`), at most ``count``."""
     if len(sketch) < SKETCH_K:
-        return len(sketch), False
+        return min(len(sketch), count)
     kth = (float(sketch[SKETCH_K - 1]) + 1.0) / 2.0**32
-    return round((SKETCH_K - 1) / kth), False
+    return min(round((SKETCH_K - 1) / kth), count)

@@ -25,6 +25,7 @@ from trainlab.datasets.semantics import (
     BOOL_WORDS,
     FLOAT_PATTERN,
     INT_PATTERN,
+    LEADING_ZERO_PATTERN,
     SAMPLE,
     SAMPLE_DISTINCT,
     SAMPLE_MIN_COUNT,
@@ -56,38 +57,50 @@ def arrow_kind(dtype: pa.DataType) -> str | None:
 
 
 # -- CSV: text to typed columns ------------------------------------------------------------
-def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int]]:
+def type_text_column(array: pa.Array) -> tuple[pa.Array, dict[str, int], int]:
     """Give a CSV column of strings its type: integer, number, boolean or string.
 
-    Returns the typed array and the count of non-null values of each kind. A column whose
-    values are of several kinds stays text; its kinds say how many of each there are.
+    Returns the typed array, the count of non-null values of each kind, and how many values
+    have a leading zero (``semantics.LEADING_ZERO_PATTERN``: text, counted where the column
+    holds numbers). A column of several kinds stays text; its kinds say how many of each.
     """
     count = len(array) - array.null_count
     if count == 0:
-        return pa.nulls(len(array)), {}
+        return pa.nulls(len(array)), {}, 0
     valid = array.drop_null() if array.null_count else array
     sample = valid.slice(0, TYPE_SAMPLE)
+    zeros: pa.Array | None = None
     for target, kind in ((pa.int64(), "integer"), (pa.float64(), "number")):
         try:
             pc.cast(sample, target)  # a failing cast is slow: try a few values first
-            return pc.cast(array, target), {kind: count}
         except ARROW_REFUSED:
             continue
-    if pc.all(pc.is_in(valid, _BOOL_WORDS)).as_py():
-        return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}
+        zeros = pc.match_substring_regex(valid, LEADING_ZERO_PATTERN)
+        if pc.any(zeros).as_py():
+            break  # identifiers, not numbers: counted below
+        try:
+            return pc.cast(array, target), {kind: count}, 0
+        except ARROW_REFUSED:
+            continue
+    if zeros is None and pc.all(pc.is_in(valid, _BOOL_WORDS)).as_py():
+        return pc.equal(pc.utf8_lower(array), "true"), {"boolean": count}, 0
     if not pc.any(pc.match_substring_regex(sample, FLOAT_PATTERN, ignore_case=True)).as_py():
-        return array, {"string": count}  # text from its first values on: no numbers to count
-    ints = pc.sum(pc.match_substring_regex(valid, INT_PATTERN)).as_py() or 0
-    floats = (pc.sum(pc.match_substring_regex(valid, FLOAT_PATTERN, ignore_case=True)).as_py()
-              or 0) - ints
+        return array, {"string": count}, 0  # text from its first values on: no numbers
+    if zeros is None:
+        zeros = pc.match_substring_regex(valid, LEADING_ZERO_PATTERN)
+    numbers = pc.and_not(pc.match_substring_regex(valid, FLOAT_PATTERN, ignore_case=True), zeros)
+    ints = pc.sum(pc.and_(pc.match_substring_regex(valid, INT_PATTERN), numbers)).as_py() or 0
+    floats = (pc.sum(numbers).as_py() or 0) - ints
     kinds = {k: v for k, v in (("integer", ints), ("number", floats)) if v}
     kinds["string"] = count - ints - floats
-    return array, kinds
+    return array, kinds, pc.sum(zeros).as_py() or 0
 
 
 def numeric_part(array: pa.Array) -> pa.Array:
-    """The values of a mixed text column that read as numbers, as float64."""
-    mask = pc.match_substring_regex(array, FLOAT_PATTERN, ignore_case=True)
+    """The values of a mixed text column that read as numbers (not those with leading zeros),
+    as float64."""
+    mask = pc.and_not(pc.match_substring_regex(array, FLOAT_PATTERN, ignore_case=True),
+                      pc.match_substring_regex(array, LEADING_ZERO_PATTERN))
     picked = array.filter(pc.fill_null(mask, False))
     return pc.cast(pc.utf8_trim_whitespace(picked), pa.float64())  # " 7" is a number too
 
@@ -110,8 +123,9 @@ def block_field_stats(table: pa.Table, fmt: str,
             continue
         sketch = name in sketch_only
         if fmt == "csv" and pa.types.is_string(column.type):
-            typed, kinds = type_text_column(column)
+            typed, kinds, zeros = type_text_column(column)
             part = _arrow_partial(typed, kinds, sketch)
+            part.leading_zeros = zeros
             if "string" in kinds and len(kinds) > 1:  # numbers mixed with text
                 part.num = _numeric(numeric_part(column))
             out[name] = part
@@ -227,6 +241,7 @@ class FieldAcc:
     lengths: LenStats | None = None
     list_lengths: LenStats | None = None
     empty: int = 0
+    leading_zeros: int = 0
     values: dict[Any, int] | None = field(default_factory=dict)  # None once approximate
     top: dict[Any, int] = field(default_factory=dict)
     sketch: np.ndarray | None = None
@@ -240,6 +255,7 @@ class FieldAcc:
         self.lengths = combined(self.lengths, part.lengths)
         self.list_lengths = combined(self.list_lengths, part.list_lengths)
         self.empty += part.empty
+        self.leading_zeros += part.leading_zeros
         if self.values is not None and part.values is not None:
             for value, n in part.values.items():
                 self.values[value] = self.values.get(value, 0) + n
@@ -282,7 +298,8 @@ class FieldAcc:
         if self.values is not None:
             return len(self.values), True
         self._merge_sketches()
-        return estimate(self.sketch if self.sketch is not None else np.empty(0, np.uint32))
+        sketch = self.sketch if self.sketch is not None else np.empty(0, np.uint32)
+        return estimate(sketch, self.count), False
 
 
 # -- the profile -----------------------------------------------------------------------------
@@ -301,11 +318,16 @@ def field_type(acc: FieldAcc) -> str:
       average, mean length up to 50 characters); else ``text`` when the mean length is at
       least 30 characters; else ``string``;
     - several kinds: the kind most values have (integers and numbers count together), and the
-      report warns ``mixed_types``.
+      report warns ``mixed_types``;
+    - a CSV column with a value like ``08123`` (a leading zero, then a digit) is text: its
+      numbers count as strings (ids, zip codes), and the report warns ``leading_zeros``.
     """
     kinds = dict(acc.kinds)
     if not kinds:
         return "null-only"
+    if acc.leading_zeros:
+        numbers = kinds.pop("integer", 0) + kinds.pop("number", 0)
+        kinds["string"] = kinds.get("string", 0) + numbers
     if "integer" in kinds and "number" in kinds:
         kinds["number"] += kinds.pop("integer")
     kind = max(kinds.items(), key=lambda kv: (kv[1], -KIND_ORDER.index(kv[0])))[0]
@@ -336,6 +358,8 @@ def field_profile(acc: FieldAcc, rows: int) -> dict[str, Any]:
     numeric = {"integer", "number"}
     if len(set(acc.kinds) - numeric) + bool(set(acc.kinds) & numeric) > 1:
         profile["kinds"] = dict(acc.kinds)
+    if acc.leading_zeros:
+        profile["leading_zeros"] = acc.leading_zeros
     num = acc.num
     if num is not None and num.n:
         profile.update(min=_plain(num.min), max=_plain(num.max), mean=num.mean,

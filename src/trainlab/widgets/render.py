@@ -97,8 +97,14 @@ def profile(prof: dict[str, Any], lang: str) -> str:
     rows = []
     for name, info in prof["fields"].items():
         rows.append([esc(name), esc(info.get("type")), f"{info.get('null_count', 0):,}",
-                     f"{info.get('distinct', 0):,}", _bars(info)])
+                     _distinct(info), _bars(info)])
     return table(headings(("field", "type", "nulls", "distinct", "values"), lang), rows, raw=True)
+
+
+def _distinct(info: dict[str, Any]) -> str:
+    """The distinct count; an estimate (a sketch's, see ``distinct_exact``) is marked ≈."""
+    count = f"{info.get('distinct', 0):,}"
+    return count if info.get("distinct_exact", True) else f"≈{count}"
 
 
 def _bars(info: dict[str, Any]) -> str:
