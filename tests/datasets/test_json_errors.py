@@ -46,7 +46,10 @@ EXPECTED = [(2, "invalid_json", 19), (3, "trailing_data", 19), (4, "non_finite_n
      {"column": 8, "detail": "a lone UTF-16 surrogate escape"}),
     (b'{"a": "\\\\ud800", "b": 1e999}', "invalid_json",
      {"column": 23, "detail": "a number too large for a 64-bit float"}),
-    (b"[" * 5000, "invalid_json", {"column": 1, "detail": "nested too deeply"}),
+    (b"[" * 5000, "too_deep", {"column": 65, "limit": 64}),
+    (b'{"a": "x\x00"}', "nul_byte", {"column": 9}),
+    (b'{"a": "x\ry"}', "invalid_json", {"column": 9, "detail": "a raw line break inside a "
+                                        "string; write it as \\n"}),
 ])
 def test_classified_from_the_bytes(line: bytes, code: str, params: dict) -> None:
     assert json_error(line) == (code, params)

@@ -21,6 +21,7 @@ from trainlab.datasets.block import (
     Parsed,
     Tally,
     line_bounds,
+    nul_error,
     short_lines,
     utf8_error,
 )
@@ -44,6 +45,8 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
     """Arrow's reading when it is provably the strict one (the caller has checked that no line
     is long; a blank line or a record over several lines shows as a count mismatch)."""
     columns = spec.columns or []
+    if b"\x00" in data:
+        return None  # Arrow keeps a NUL byte; the strict path names its line (nul_byte)
     invalid: list[tuple[int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -157,12 +160,15 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
     n_lines = len(starts)
     for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
         raw = data[start:end]
-        try:
-            text_lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            code, params = utf8_error(raw)
-            errors.append((index, None, code, params))
-            text_lines.append("\x00bad")  # placeholder: keeps line numbers; skipped below
+        problem = nul_error(raw)  # a NUL byte is a bad line, as in JSON (block.nul_error)
+        if problem is None:
+            try:
+                text_lines.append(raw.decode("utf-8"))
+                continue
+            except UnicodeDecodeError:
+                problem = utf8_error(raw)
+        errors.append((index, None, *problem))
+        text_lines.append("\x00bad")  # placeholder: keeps line numbers; skipped below
     reader = csv.reader(_LineFeed(text_lines), delimiter=spec.delimiter, strict=True)
     rows: list[list[str]] = []
     good_lines: list[int] = []

@@ -34,6 +34,11 @@ DECIMAL_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 INT_PATTERN = r"^\s*[-+]?\d+\s*$"
 FLOAT_PATTERN = DECIMAL_PATTERN + r"|^\s*[-+]?(inf|infinity)\s*$"
 
+# -- records ------------------------------------------------------------------------------------
+#: The deepest a JSON record may nest (the record's own braces are level 1): a deeper line is a
+#: ``too_deep`` bad line, on every path, before any recursive reader or walk meets it.
+MAX_DEPTH = 64
+
 # -- per-block statistics ---------------------------------------------------------------------
 SKETCH_K = 1024  # hashes kept by a K-minimum-values sketch
 BLOCK_VALUES = 2_000  # a block with more distinct values than this sends a sketch instead
