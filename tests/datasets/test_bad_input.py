@@ -1,4 +1,4 @@
-"""Bad input gives a named bad line and changes nothing (issue 14, section 1, items 1-2).
+"""Bad input gives a named bad line and changes nothing (issue 14, section 1, items 1-4).
 
 Each test runs with the native scanner on and off: both paths must give the same answer.
 """
@@ -95,3 +95,32 @@ def test_nul_in_the_head_still_rejects_the_file(ws, write, paths) -> None:
     with pytest.raises(DatasetError) as info:
         ws.datasets.add(write("head.csv", b"a,b\n1,a\x00b\n"))
     assert info.value.code == "binary_file"
+
+
+# -- item 3: a raw line break inside a string of a JSON array -------------------------------
+@pytest.mark.parametrize("brk", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
+def test_raw_line_break_in_a_json_array_string_is_an_error(ws, write, paths, brk) -> None:
+    content = b'[{"s": "new' + brk + b'line"},\n {"s": "ok"},\n {"s":\n "pretty"}]'
+    ds = ws.datasets.add(write("nl.json", content))
+    assert codes(ds.report) == [(1, "invalid_json")]
+    assert "line break" in ds.report["errors"][0]["message"]
+    assert ds.preview()["s"].tolist() == ["ok", "pretty"]  # nothing changed silently
+
+
+def test_escaped_line_break_in_a_json_array_is_kept(ws, write, paths) -> None:
+    ds = ws.datasets.add(write("ok.json", b'[\n  {"s": "new\\nline"}\n]'))
+    assert ds.status == "valid" and ds.preview()["s"].tolist() == ["new\nline"]
+
+
+# -- item 4: a NUL in a nested key is kept --------------------------------------------------
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_nul_in_a_nested_key_is_kept(ws, write, paths, fmt) -> None:
+    record = b'{"v": {"foo\\u0000bar": 42}, "w": {"a\\u0000": "b\\u0000c"}}'
+    content = record + b"\n" if fmt == "jsonl" else b"[" + record + b"]"
+    ds = ws.datasets.add(write(f"k.{fmt}", content))
+    assert ds.status == "valid"
+    row = ds.preview().iloc[0]
+    for column, key, value in (("v", "foo\x00bar", 42), ("w", "a\x00", "b\x00c")):
+        cell = row[column]
+        cell = __import__("json").loads(cell) if isinstance(cell, str) else dict(cell)
+        assert cell == {key: value}
