@@ -74,6 +74,8 @@ def _tail_nul_files() -> list[tuple[str, bytes, int, int]]:
         ("outside.jsonl", jsonl + b'{"a":1,\x00"b":2}\n{"a":1}\n', n + 1, 8),
         ("tail.csv", csv + b"1,a\x00b\n2,c\n", n + 2, 4),
         ("quoted.csv", csv + b'1,"a\x00b"\n2,c\n', n + 2, 5),
+        # on the second line of a quoted record: that line is named, the next record is kept
+        ("multiline.csv", csv + b'1,"x\ny\x00z"\n2,c\n', n + 3, 2),
         ("tail.json", array + b'{"a":"x\x00y"},\n{"a":1}\n]', n + 2, 8),
     ]
 

@@ -158,17 +158,18 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
     text_lines: list[str] = []
     errors: list[tuple[int, str | None, str, dict[str, Any]]] = []
     n_lines = len(starts)
+    nul_lines: dict[int, tuple[str, dict[str, Any]]] = {}
     for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
         raw = data[start:end]
-        problem = nul_error(raw)  # a NUL byte is a bad line, as in JSON (block.nul_error)
-        if problem is None:
-            try:
-                text_lines.append(raw.decode("utf-8"))
-                continue
-            except UnicodeDecodeError:
-                problem = utf8_error(raw)
-        errors.append((index, None, *problem))
-        text_lines.append("\x00bad")  # placeholder: keeps line numbers; skipped below
+        nul = nul_error(raw)  # a NUL byte: its record is a bad line, as in JSON (block.py)
+        if nul is not None:
+            nul_lines[index] = nul
+        try:
+            text_lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            code, params = utf8_error(raw)
+            errors.append((index, None, code, params))
+            text_lines.append("\x00bad")  # placeholder: keeps line numbers; skipped below
     reader = csv.reader(_LineFeed(text_lines), delimiter=spec.delimiter, strict=True)
     rows: list[list[str]] = []
     good_lines: list[int] = []
@@ -191,6 +192,11 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
         first, last = previous, reader.line_num - 1
         previous = reader.line_num
         if first in bad_utf8:
+            continue
+        nul = next((n for n in range(first, last + 1) if n in nul_lines), None) \
+            if nul_lines else None
+        if nul is not None:
+            errors.append((nul, None, *nul_lines[nul]))
             continue
         if not row:  # an empty line ('""' alone is a record of one empty value)
             tally.saw_blank(first)
