@@ -27,6 +27,8 @@ _ESCAPED_UTF16 = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-
 _JSON_SPACE = " \t\r\n"
 _DECODER = json.JSONDecoder()
 _STRING_BYTES = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_PLAIN_STRING = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _OPEN = np.zeros(256, np.int8)
 _OPEN[[ord("["), ord("{")]] = 1
 _OPEN[[ord("]"), ord("}")]] = -1
@@ -39,12 +41,23 @@ def line_problem(line: bytes) -> tuple[str, dict[str, Any]] | None:
     nul = nul_error(line)
     if nul is not None:
         return nul
-    if line.count(b"[") + line.count(b"{") <= MAX_DEPTH:
+    if line.count(b"[") + line.count(b"{") <= MAX_DEPTH or not _deeper_than_limit(line):
         return None
     deeper = _too_deep_at(line)
     if deeper is None:
         return None
     return "too_deep", {"column": char_column(line, deeper), "limit": MAX_DEPTH}
+
+
+def _deeper_than_limit(line: bytes) -> bool:
+    """Whether ``line`` nests deeper than MAX_DEPTH: the quick test, on its brackets alone.
+
+    Escaped backslashes and quotes go first (so every quote left opens or closes a string),
+    then every byte but quotes and brackets, then the strings; what is left is short.
+    """
+    bare = line.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    bare = _PLAIN_STRING.sub(b"", bare)
+    return bool(len(bare)) and int(np.cumsum(_OPEN[np.frombuffer(bare, np.uint8)]).max()) > MAX_DEPTH
 
 
 def _too_deep_at(line: bytes) -> int | None:
