@@ -18,6 +18,8 @@ _STRUCTURAL = re.compile(rb'["{}\[\],]')
 _STRING_END = re.compile(rb'(?:[^"\\]|\\.)*"', re.DOTALL)
 _WHITESPACE = b" \t\r\n"
 _STRING_OR_BREAK = re.compile(rb'"(?:[^"\\]|\\.)*"|[\r\n]', re.DOTALL)
+# Text whose strings hold no raw line break (possessive: linear, no backtracking).
+_NO_BREAK_IN_STRING = re.compile(rb'(?:[^"]++|"(?:[^"\\\r\n]++|\\[^\r\n])*+")*+')
 CHUNK = 1 << 20
 
 
@@ -174,7 +176,10 @@ def iter_elements(handle: BinaryIO, start: int = 0, line: int = 0,
 def _element(buffer: bytes, start: int, end: int, line: int, base: int) -> Element:
     data = buffer[start:end].rstrip(_WHITESPACE)
     if b"\n" in data or b"\r" in data:
-        data = _STRING_OR_BREAK.sub(_fold_break, data)
+        if _NO_BREAK_IN_STRING.fullmatch(data):  # the usual pretty-printed element
+            data = data.replace(b"\r", b" ").replace(b"\n", b" ")
+        else:
+            data = _STRING_OR_BREAK.sub(_fold_break, data)
     return Element(data, line, base + start)
 
 
