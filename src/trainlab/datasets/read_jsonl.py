@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import msgspec
@@ -43,7 +42,7 @@ def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
     """
     if _may_have_blank_line(data):
         return None  # Arrow skips it: with a "{..}{..}" line the row count would still match
-    if b"\x00" in data or _ESCAPED_NUL.search(data):
+    if b"\x00" in data or _ESCAPED_NUL in data:
         return None  # a NUL byte is a bad line; Arrow cuts a nested key at an escaped NUL
     table = _arrow_json(data)
     if table is None or table.num_rows != n_lines:  # Arrow reads "{..}{..}" as two rows
@@ -59,7 +58,7 @@ def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
     return table
 
 
-_ESCAPED_NUL = re.compile(rb"\\u0000")
+_ESCAPED_NUL = b"\\u0000"  # Arrow's JSON reader cuts a nested key there
 
 
 def _depth(dtype: pa.DataType) -> int:
@@ -164,7 +163,7 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
     if not good:
         return parsed
     joined = b"\n".join(good)
-    table = None if _ESCAPED_NUL.search(joined) else _arrow_json(joined)
+    table = None if _ESCAPED_NUL in joined else _arrow_json(joined)
     if table is None or table.num_rows != len(good):
         # Arrow refuses fields of several types and duplicate keys; build the table here.
         duplicate = _duplicate_key_lines(good, good_lines)
