@@ -284,6 +284,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Line {line}, column {column}: invalid UTF-8 byte 0x{byte}; the file must be UTF-8.",
         "fa": "سطر {line}، ستون {column}: بایت نامعتبر UTF-8 ‏(0x{byte})؛ فایل باید UTF-8 باشد.",
     },
+    # --- issue 14, section 1, items 1-2 (deep nesting, a stray NUL byte): per-row problems ---
+    "too_deep": {
+        "en": "Line {line}, column {column}: nested deeper than {limit} levels of arrays and "
+        "objects; flatten the record.",
+        "fa": "سطر {line}، ستون {column}: تودرتویی آرایه‌ها و شیءها بیش از {limit} سطح است؛ "
+        "رکورد را تخت‌تر کنید.",
+    },
+    "nul_byte": {
+        "en": "Line {line}, column {column}: a NUL byte (0x00), which text never holds; remove "
+        "it (in JSON, write \\u0000 inside a string).",
+        "fa": "سطر {line}، ستون {column}: بایت NUL ‏(0x00) که در متن نمی‌آید؛ آن را حذف کنید "
+        "(در JSON، درون رشته \\u0000 بنویسید).",
+    },
     "line_too_long": {
         "en": "Line {line} is {size} bytes long, over the {limit}-byte limit for one record.",
         "fa": "سطر {line} ‏{size} بایت است و از سقف {limit} بایت برای یک رکورد بیشتر است.",

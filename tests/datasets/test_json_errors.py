@@ -8,13 +8,17 @@ every failure differently (and raises either exception) and expect the same repo
 
 from __future__ import annotations
 
+import json
 import os
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainlab.datasets import native
-from trainlab.datasets.json_errors import json_error
+from trainlab.datasets.json_errors import json_error, line_problem
+from trainlab.datasets.semantics import MAX_DEPTH
 
 BAD_LINES = [
     '{"a": 1, "b": "x"}',
@@ -46,7 +50,10 @@ EXPECTED = [(2, "invalid_json", 19), (3, "trailing_data", 19), (4, "non_finite_n
      {"column": 8, "detail": "a lone UTF-16 surrogate escape"}),
     (b'{"a": "\\\\ud800", "b": 1e999}', "invalid_json",
      {"column": 23, "detail": "a number too large for a 64-bit float"}),
-    (b"[" * 5000, "invalid_json", {"column": 1, "detail": "nested too deeply"}),
+    (b"[" * 5000, "too_deep", {"column": 65, "limit": 64}),
+    (b'{"a": "x\x00"}', "nul_byte", {"column": 9}),
+    (b'{"a": "x\ry"}', "invalid_json", {"column": 9, "detail": "a raw line break inside a "
+                                        "string; write it as \\n"}),
 ])
 def test_classified_from_the_bytes(line: bytes, code: str, params: dict) -> None:
     assert json_error(line) == (code, params)
@@ -90,3 +97,50 @@ def test_same_report_whatever_the_reader_says(ws, write, monkeypatch, exception,
     got = [(e["line"], e["code"], e["params"].get("column")) for e in ds.report["errors"]]
     assert got == EXPECTED
     assert ds.report["rows_valid"] == 2
+
+
+# -- the nesting limit, found from the bytes (issue 14, section 1, item 1) --------------------
+_LEAVES = st.one_of(st.none(), st.integers(), st.text(alphabet='[]{}"\\ab\n\x00é', max_size=6))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text('[]{}"\\k', max_size=3), inner,
+                                                 max_size=3)), max_leaves=12)
+
+
+def _depth(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+@given(_VALUES, st.integers(50, 70), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_too_deep_exactly_when_deeper_than_the_limit(value, wrap, objects) -> None:
+    for _ in range(wrap):
+        value = {"k": value} if objects else [value]
+    record = {"v": value}
+    line = json.dumps(record).encode()
+    problem = line_problem(line)
+    if _depth(record) > MAX_DEPTH:
+        assert problem is not None and problem[0] == "too_deep"
+        column = problem[1]["column"]
+        prefix = line.decode()[:column]  # up to the bracket that goes one level too deep
+        assert prefix[-1] in "[{" and _open_levels(prefix) == MAX_DEPTH + 1
+    else:
+        assert problem is None
+
+
+def _open_levels(prefix: str) -> int:
+    """How many brackets are open at the end of ``prefix`` (decoded JSON text, no NUL)."""
+    depth, in_string, escaped = 0, False, False
+    for char in prefix:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return depth

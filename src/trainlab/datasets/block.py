@@ -134,6 +134,20 @@ def short_lines(data: bytes, limit: int) -> int | None:
     return data.count(b"\n") + (1 if last != len(data) - 1 else 0)
 
 
+def nul_error(line: bytes) -> tuple[str, dict[str, Any]] | None:
+    """``nul_byte`` and its column if ``line`` holds a NUL byte, else ``None``: one rule for
+    every format (a NUL in the file's first bytes rejects the whole file, see formats.py)."""
+    nul = line.find(b"\x00")
+    if nul < 0:
+        return None
+    return "nul_byte", {"column": char_column(line, nul)}
+
+
+def char_column(line: bytes, offset: int) -> int:
+    """The 1-based character column of byte ``offset`` of ``line`` (UTF-8, bad bytes as one)."""
+    return len(line[:offset].decode("utf-8", errors="replace")) + 1
+
+
 def utf8_error(line: bytes) -> tuple[str, dict[str, Any]]:
     try:
         line.decode("utf-8")

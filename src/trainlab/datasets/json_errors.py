@@ -14,7 +14,10 @@ import json
 import re
 from typing import Any
 
-from trainlab.datasets.block import utf8_error
+import numpy as np
+
+from trainlab.datasets.block import char_column, nul_error, utf8_error
+from trainlab.datasets.semantics import MAX_DEPTH
 
 # A string (escapes included) or a bare token that is a number or a non-finite word. Strings
 # are matched so that a "NaN" inside one is skipped, and so their escapes can be looked at.
@@ -23,6 +26,47 @@ _ESCAPED_UTF16 = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-
                             r"|\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _JSON_SPACE = " \t\r\n"
 _DECODER = json.JSONDecoder()
+_STRING_BYTES = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_PLAIN_STRING = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_OPEN = np.zeros(256, np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
+
+
+def line_problem(line: bytes) -> tuple[str, dict[str, Any]] | None:
+    """What refuses ``line`` before any reader decodes it: a NUL byte (``nul_byte``), or
+    nesting deeper than :data:`~trainlab.datasets.semantics.MAX_DEPTH` (``too_deep``, found
+    here so that no recursive reader or walk ever meets it). ``None`` when neither."""
+    nul = nul_error(line)
+    if nul is not None:
+        return nul
+    if line.count(b"[") + line.count(b"{") <= MAX_DEPTH or not _deeper_than_limit(line):
+        return None
+    deeper = _too_deep_at(line)
+    if deeper is None:
+        return None
+    return "too_deep", {"column": char_column(line, deeper), "limit": MAX_DEPTH}
+
+
+def _deeper_than_limit(line: bytes) -> bool:
+    """Whether ``line`` nests deeper than MAX_DEPTH: the quick test, on its brackets alone.
+
+    Escaped backslashes and quotes go first (so every quote left opens or closes a string),
+    then every byte but quotes and brackets, then the strings; what is left is short.
+    """
+    bare = line.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    bare = _PLAIN_STRING.sub(b"", bare)
+    return bool(len(bare)) and int(np.cumsum(_OPEN[np.frombuffer(bare, np.uint8)]).max()) > MAX_DEPTH
+
+
+def _too_deep_at(line: bytes) -> int | None:
+    """The byte offset of the bracket that opens level MAX_DEPTH + 1, if one does."""
+    # Strings blanked (same length) so their brackets do not count; an unclosed one stays.
+    bare = _STRING_BYTES.sub(lambda m: b" " * len(m.group()), line)
+    depth = np.cumsum(_OPEN[np.frombuffer(bare, np.uint8)], dtype=np.int64)
+    over = np.flatnonzero(depth > MAX_DEPTH)
+    return int(over[0]) if len(over) else None
 
 
 def json_error(line: bytes) -> tuple[str, dict[str, Any]]:
@@ -30,8 +74,12 @@ def json_error(line: bytes) -> tuple[str, dict[str, Any]]:
 
     One of ``invalid_utf8`` (column and byte), ``non_finite_number`` (NaN, Infinity),
     ``trailing_data`` (a second value after the first) or ``invalid_json`` (column and a
-    detail). Columns count characters from 1, at the first problem on the line.
+    detail). Columns count characters from 1, at the first problem on the line. (A NUL byte
+    or too deep a nesting is found first: :func:`line_problem`.)
     """
+    problem = line_problem(line)
+    if problem is not None:
+        return problem
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
@@ -43,8 +91,6 @@ def json_error(line: bytes) -> tuple[str, dict[str, Any]]:
         _, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
         stopped = exc.pos
-    except RecursionError:
-        return "invalid_json", {"column": start + 1, "detail": "nested too deeply"}
     value = _value_problem(text, stopped if stopped is not None else end)
     if value is not None:
         return value
@@ -98,6 +144,8 @@ def _unexpected(text: str, at: int) -> str:
     if at >= len(text.rstrip(_JSON_SPACE)):
         return "the record ends too early"
     char = text[at]
+    if char in "\r\n":
+        return "a raw line break inside a string; write it as \\n"
     if ord(char) < 0x20:
         return f"a control character (U+{ord(char):04X}) must be escaped"
     return f"unexpected {char!r}"

@@ -1,9 +1,10 @@
 """Streaming the elements of a top-level JSON array without holding the document.
 
 A JSON array file is split into its elements by a small tokenizer that tracks strings and
-nesting depth. Each element becomes one line of JSON Lines (raw newlines cannot occur inside
-JSON strings, so they are safely turned into spaces), remembered with the physical line it
-starts on, so the rest of the engine treats JSON exactly like JSON Lines.
+nesting depth. Each element becomes one line of JSON Lines, remembered with the physical line it
+starts on, so the rest of the engine treats JSON exactly like JSON Lines. Line breaks between
+tokens become spaces; one inside a string (which JSON forbids) becomes a raw carriage return,
+so the element stays refused, as the same text is on a line of JSON Lines, never changed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import BinaryIO
 _STRUCTURAL = re.compile(rb'["{}\[\],]')
 _STRING_END = re.compile(rb'(?:[^"\\]|\\.)*"', re.DOTALL)
 _WHITESPACE = b" \t\r\n"
+_STRING_OR_BREAK = re.compile(rb'"(?:[^"\\]|\\.)*"|[\r\n]', re.DOTALL)
+# Text whose strings hold no raw line break (possessive: linear, no backtracking).
+_NO_BREAK_IN_STRING = re.compile(rb'(?:[^"]++|"(?:[^"\\\r\n]++|\\[^\r\n])*+")*+')
 CHUNK = 1 << 20
 
 
@@ -170,5 +174,17 @@ def iter_elements(handle: BinaryIO, start: int = 0, line: int = 0,
 
 
 def _element(buffer: bytes, start: int, end: int, line: int, base: int) -> Element:
-    data = buffer[start:end].rstrip(_WHITESPACE).replace(b"\r", b" ").replace(b"\n", b" ")
+    data = buffer[start:end].rstrip(_WHITESPACE)
+    if b"\n" in data or b"\r" in data:
+        if _NO_BREAK_IN_STRING.fullmatch(data):  # the usual pretty-printed element
+            data = data.replace(b"\r", b" ").replace(b"\n", b" ")
+        else:
+            data = _STRING_OR_BREAK.sub(_fold_break, data)
     return Element(data, line, base + start)
+
+
+def _fold_break(match: re.Match[bytes]) -> bytes:
+    """A line break between tokens: a space. Inside a string: a carriage return (still a raw
+    control character, so the strict reader refuses the element and names the line break)."""
+    token = match.group()
+    return token.replace(b"\n", b"\r") if token[:1] == b'"' else b" "

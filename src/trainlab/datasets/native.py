@@ -245,7 +245,7 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
     that is a good record after all (a nested object, a repeated key, ...) sends the whole
     block to the Python paths.
     """
-    from trainlab.datasets.json_errors import json_error
+    from trainlab.datasets.json_errors import json_error, line_problem
     from trainlab.datasets.read_jsonl import kind_name
 
     n = result.n_ragged
@@ -261,6 +261,10 @@ def _rejected_lines(data: bytes | memoryview, result: _Result) -> list[tuple]:
         text = raw[start:end - 1] if end > start and raw[end - 1] == 13 else raw[start:end]
         if not text.strip():
             raise Declined("blank_line")  # blank to the strict reader, which the scanner is not
+        problem = line_problem(text)  # a NUL byte, or too deep to decode
+        if problem is not None:
+            errors.append((line, None, *problem))
+            continue
         try:
             value = _DECODE(text)
         except (msgspec.DecodeError, UnicodeDecodeError):  # which one varies by release

@@ -21,6 +21,7 @@ from trainlab.datasets.block import (
     Parsed,
     Tally,
     line_bounds,
+    nul_error,
     short_lines,
     utf8_error,
 )
@@ -44,6 +45,8 @@ def _csv_fast(data: bytes, spec: BlockSpec, n_lines: int):
     """Arrow's reading when it is provably the strict one (the caller has checked that no line
     is long; a blank line or a record over several lines shows as a count mismatch)."""
     columns = spec.columns or []
+    if b"\x00" in data:
+        return None  # Arrow keeps a NUL byte; the strict path names its line (nul_byte)
     invalid: list[tuple[int, int]] = []
 
     def on_invalid(row: Any) -> str:
@@ -159,8 +162,12 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
     # value, kept as written (RFC 4180, and the csv module reading the file).
     breaks = [data[end:end + 2] if data[end:end + 1] == b"\r" else b"\n"
               for end in ends.tolist()]
+    nul_lines: dict[int, tuple[str, dict[str, Any]]] = {}
     for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
         raw = data[start:end]
+        nul = nul_error(raw)  # a NUL byte: its record is a bad line, as in JSON (block.py)
+        if nul is not None:
+            nul_lines[index] = nul
         try:
             text_lines.append(raw.decode("utf-8") + breaks[index].decode("ascii"))
         except UnicodeDecodeError:
@@ -189,6 +196,11 @@ def _csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSpec
         first, last = previous, reader.line_num - 1
         previous = reader.line_num
         if first in bad_utf8:
+            continue
+        nul = next((n for n in range(first, last + 1) if n in nul_lines), None) \
+            if nul_lines else None
+        if nul is not None:
+            errors.append((nul, None, *nul_lines[nul]))
             continue
         if not row:  # an empty line ('""' alone is a record of one empty value)
             tally.saw_blank(first)

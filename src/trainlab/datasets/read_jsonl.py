@@ -20,7 +20,8 @@ from trainlab.datasets.block import (
     line_bounds,
     short_lines,
 )
-from trainlab.datasets.json_errors import json_error
+from trainlab.datasets.json_errors import json_error, line_problem
+from trainlab.datasets.semantics import MAX_DEPTH
 
 
 def parse_jsonl(data: bytes, spec: BlockSpec) -> Parsed:
@@ -41,9 +42,13 @@ def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
     """
     if _may_have_blank_line(data):
         return None  # Arrow skips it: with a "{..}{..}" line the row count would still match
+    if b"\x00" in data or _ESCAPED_NUL in data:
+        return None  # a NUL byte is a bad line; Arrow cuts a nested key at an escaped NUL
     table = _arrow_json(data)
     if table is None or table.num_rows != n_lines:  # Arrow reads "{..}{..}" as two rows
         return None
+    if any(_depth(field.type) >= MAX_DEPTH for field in table.schema):
+        return None  # too deep: the strict reader names the lines (the record is level 1)
     if any(_non_finite(column) for column in table.columns):
         return None  # Arrow reads NaN and Infinity; JSON has no such numbers
     try:  # the strings were checked by _arrow_json; the names are not Arrow arrays
@@ -51,6 +56,22 @@ def _jsonl_fast(data: bytes, n_lines: int) -> pa.Table | None:
     except UnicodeDecodeError:
         return None
     return table
+
+
+_ESCAPED_NUL = b"\\u0000"  # Arrow's JSON reader cuts a nested key there
+
+
+def _depth(dtype: pa.DataType) -> int:
+    """How deep ``dtype`` nests (a scalar 0, a list of scalars 1), without recursion."""
+    deepest, level = 0, [(dtype, 0)]
+    while level:
+        kind, depth = level.pop()
+        deepest = max(deepest, depth)
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            level.append((kind.value_type, depth + 1))
+        elif pa.types.is_struct(kind):
+            level.extend((kind.field(i).type, depth + 1) for i in range(kind.num_fields))
+    return deepest
 
 
 _SPACE = np.zeros(256, bool)
@@ -117,6 +138,10 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
             continue
         if not tally.fits(where, end - start):
             continue
+        problem = line_problem(line)  # a NUL byte, or too deep for the readers below
+        if problem is not None:
+            errors.append((where, None, *problem))
+            continue
         try:
             value = decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError):  # which one varies by release
@@ -137,7 +162,8 @@ def _jsonl_slow(data: bytes, starts: np.ndarray, ends: np.ndarray, spec: BlockSp
                                rows_total, errors=errors))
     if not good:
         return parsed
-    table = _arrow_json(b"\n".join(good))
+    joined = b"\n".join(good)
+    table = None if _ESCAPED_NUL in joined else _arrow_json(joined)
     if table is None or table.num_rows != len(good):
         # Arrow refuses fields of several types and duplicate keys; build the table here.
         duplicate = _duplicate_key_lines(good, good_lines)

@@ -41,6 +41,11 @@ ZERO_SIGNS = "-+"
 ZERO_SPACES = " \t\n\f\r"  # what RE2's \s matches
 LEADING_ZERO_PATTERN = r"^\s*[-+]?0[0-9]"
 
+# -- records ------------------------------------------------------------------------------------
+#: The deepest a JSON record may nest (the record's own braces are level 1): a deeper line is a
+#: ``too_deep`` bad line, on every path, before any recursive reader or walk meets it.
+MAX_DEPTH = 64
+
 # -- per-block statistics ---------------------------------------------------------------------
 SKETCH_K = 1024  # hashes kept by a K-minimum-values sketch
 BLOCK_VALUES = 2_000  # a block with more distinct values than this sends a sketch instead
