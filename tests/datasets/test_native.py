@@ -62,15 +62,16 @@ def assert_same(a, b, path: str = "") -> None:
 
 
 def both_ways(ws, path, monkeypatch):
-    """The dataset (or the refusal's code) with the native scanner, and without it."""
-    out = []
-    for available in (True, False):
+    """The dataset (or the refusal's code) with the native scanner, and without it (twice
+    without it where it is turned off: make test-python-paths runs these on that path)."""
+    out, loaded = [], native.AVAILABLE
+    for available in (True, False) if loaded else (False, False):
         monkeypatch.setattr(native, "AVAILABLE", available)
         try:
             out.append(ws.datasets.add(path))
         except DatasetError as exc:
             out.append(exc.code)
-    monkeypatch.setattr(native, "AVAILABLE", True)
+    monkeypatch.setattr(native, "AVAILABLE", loaded)
     return out
 
 
