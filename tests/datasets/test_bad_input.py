@@ -126,3 +126,20 @@ def test_nul_in_a_nested_key_is_kept(ws, write, paths, fmt) -> None:
         cell = row[column]
         cell = __import__("json").loads(cell) if isinstance(cell, str) else dict(cell)
         assert cell == {key: value}
+
+
+@pytest.mark.parametrize(("content", "column"), [
+    (b'[{"a": 1},]', 11), (b'[{"a": 1}, {"a": 2} ,\n ]', 2), (b"[\n" + b'{"a": 1},\n' * 3 + b"]", 1),
+])
+def test_a_trailing_comma_in_a_json_array_is_named(ws, write, paths, content, column) -> None:
+    """JSON has no trailing comma: the array is invalid, its records kept, the comma named."""
+    ds = ws.datasets.add(write("t.json", content))
+    assert ds.status == "invalid" and ds.rows >= 1
+    (error,) = ds.report["errors"]
+    assert error["code"] == "json_structure" and error["params"]["column"] == column
+    assert "comma right before ]" in error["message"]
+
+
+def test_an_empty_json_array_element_list_is_still_fine(ws, write, paths) -> None:
+    ds = ws.datasets.add(write("ok.json", b'[{"a": [1, 2,3]}, {"a": []}]'))
+    assert ds.status == "valid" and ds.rows == 2

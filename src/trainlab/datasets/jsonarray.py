@@ -56,6 +56,7 @@ def iter_elements(handle: BinaryIO, start: int = 0, line: int = 0,
     eof = False
     seen_open = inside
     finished = False
+    after_comma = False  # the last token at depth 1 was a separating comma
 
     def refill() -> bool:
         nonlocal buffer, base, pos, element_start, counted_pos, eof
@@ -119,6 +120,10 @@ def iter_elements(handle: BinaryIO, start: int = 0, line: int = 0,
                 if element_start is not None:
                     yield _element(buffer, element_start, pos, element_line, base)
                     element_start = None
+                elif after_comma:  # [{..},] : JSON has no trailing comma
+                    line_no, column = where(pos)
+                    yield StructureError(line_no, column, "a comma right before ]")
+                    return
                 finished, depth = True, 0
                 pos += 1
                 continue
@@ -129,11 +134,11 @@ def iter_elements(handle: BinaryIO, start: int = 0, line: int = 0,
                                          "comma right after [)")
                     return
                 yield _element(buffer, element_start, pos, element_line, base)
-                element_start = None
+                element_start, after_comma = None, True
                 pos += 1
                 continue
             if element_start is None:
-                element_start = pos
+                element_start, after_comma = pos, False
                 element_line = line_of(pos)
         # inside an element: jump from structural character to structural character
         match = _STRUCTURAL.search(buffer, pos)
