@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trainlab.jobs.records import JobStatus, Runner
-from trainlab.jobs.spec import JobSpec
+from trainlab.jobs.spec import Columns, JobSpec
 
 Format = Literal["jsonl", "json", "csv"]
 
@@ -126,7 +126,7 @@ class Profile(BaseModel):
 
 class CheckRequest(_Strict):
     task: str = Field(min_length=1, max_length=64)
-    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    columns: Columns = Field(default_factory=dict)
 
 
 class CheckReport(BaseModel):
