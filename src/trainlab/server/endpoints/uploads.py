@@ -89,7 +89,10 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
     uploads.busy.add(upload_id)
-    h.request.connection.set_max_body_size(end - start + 1)  # type: ignore[union-attr]
+    # As for a whole upload: tornado's own cap (a bare 400) far above a chunked part, so
+    # PartStream.feed answers a part longer than its Content-Range in the JSON format.
+    h.request.connection.set_max_body_size(  # type: ignore[union-attr]
+        end - start + 1 if length is not None else end - start + 2**30)
     return await PartStream.open(h, uploads.root / upload_id / "data", append=True, hash_it=False,
                                  limit=end - start, name=meta["filename"], uploads=uploads,
                                  upload_id=upload_id, start=start, end=end, total=total)
