@@ -128,6 +128,11 @@ class ApiHandler(APIHandler):
     def initialize(self, ops: dict[str, Op], app: Any) -> None:
         self.ops = ops
         self.app = app
+        self.client_gone = asyncio.Event()  # set when the client closes the connection
+
+    def on_connection_close(self) -> None:
+        self.client_gone.set()
+        super().on_connection_close()
 
     # -- helpers the endpoints use ---------------------------------------------------------
     @property

@@ -116,7 +116,8 @@ ROUTES: list[Op] = [
     Op("GET", "jobs/{job_id}/events", jobs.job_events, JOBS,
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
        "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s), "
-       "'metrics' (new points), then 'end'.",
+       "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
+       "start it: id, scheduler_alive, message), then 'end'.",
        errors=E_READ, content="text/event-stream"),
     Op("GET", "jobs/{job_id}/model", jobs.job_model, JOBS,
        "Download the trained model (a zip of model/).",
