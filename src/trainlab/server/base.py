@@ -233,6 +233,7 @@ class ApiHandler(APIHandler):
                                        resource=self.op.resource if self.op else "trainlab")
                          if self.current_user else TrainlabError("not_authenticated", status=403))
             elif status == 405:
+                self.set_header("Allow", ", ".join(sorted(self.ops)))
                 error = TrainlabError("method_not_allowed", status=405, method=self.request.method,
                                       path=self.request.path, allowed=", ".join(sorted(self.ops)))
             elif status == 404:

@@ -3,10 +3,11 @@ the OpenAPI document is generated from them, so the two cannot drift apart."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trainlab.datasets.tasks import task_names
 from trainlab.jobs.records import JobStatus, Runner
 from trainlab.jobs.spec import Columns, JobSpec
 
@@ -79,7 +80,7 @@ class ImportRequest(_Strict):
 
 class UploadStart(_Strict):
     filename: str = Field(min_length=1, max_length=255)
-    size: int = Field(ge=1, description="The file's size in bytes.")
+    size: int = Field(ge=1, le=2**63 - 1, strict=True, description="The file's size in bytes.")
     sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$",
                                description="Checked when the last part arrives, when given.")
     format: Format | None = None
@@ -125,7 +126,7 @@ class Profile(BaseModel):
 
 
 class CheckRequest(_Strict):
-    task: str = Field(min_length=1, max_length=64)
+    task: str = Field(min_length=1, max_length=64, json_schema_extra={"enum": list(task_names())})
     columns: Columns = Field(default_factory=dict)
 
 
@@ -187,9 +188,13 @@ class Logs(BaseModel):
     offset: int = Field(description="Ask again with ?offset= this to tail the log.")
 
 
+# The bound is on each array (minItems/maxItems in the document), not on the union.
+_Records = Annotated[list[dict[str, Any]], Field(min_length=1, max_length=1000)]
+_Texts = Annotated[list[str], Field(min_length=1, max_length=1000)]
+
+
 class PredictRequest(_Strict):
-    records: list[dict[str, Any]] | list[str] = Field(
-        min_length=1, max_length=1000,
+    records: _Records | _Texts = Field(
         description="Rows as objects (tabular: the feature columns; text: the text column), or "
         "plain strings for a text model.")
     proba: bool = Field(False, description="Also return each class's probability.")

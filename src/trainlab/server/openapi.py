@@ -49,6 +49,8 @@ def _param(p: Any) -> dict[str, Any]:
         schema["maximum"] = p.maximum
     if p.kind == "string" and not p.enum:
         schema["maxLength"] = 1024
+    if p.pattern:
+        schema["pattern"] = p.pattern
     return {"name": p.name, "in": p.where, "required": p.required, "schema": schema,
             **({"description": p.description} if p.description else {})}
 
@@ -63,6 +65,8 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
         success["content"] = {op.content: {"schema": refs[(op.response, "serialization")]}}
     elif op.content == "application/json":
         success["content"] = {op.content: {"schema": {"type": "object"}}}
+    elif op.content == "text/event-stream":  # text, not a file
+        success["content"] = {op.content: {"schema": {"type": "string"}}}
     else:
         success["content"] = {media: {"schema": {"type": "string", "format": "binary"}}
                               for media in op.media_types}

@@ -28,6 +28,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     where: str = "query"            # query | header
+    pattern: str | None = None      # a string's regular expression (OpenAPI pattern)
 
 
 @dataclass

@@ -19,7 +19,12 @@ from trainlab.server.operation import DATASETS, JOBS, Op, Param
 from trainlab.server.streaming import DatasetsStreamHandler
 
 LIMIT = Param("limit", "integer", "Page size.", minimum=1, maximum=service.MAX_PAGE)
-CURSOR = Param("cursor", description="next_cursor of the previous page.")
+
+
+def cursor(prefix: str) -> Param:
+    return Param("cursor", description="next_cursor of the previous page.",
+                 pattern=service.id_pattern(prefix))
+
 E_READ = (400, 403, 404)
 E_WRITE = (400, 403, 404, 409, 422)
 
@@ -34,7 +39,7 @@ ROUTES: list[Op] = [
        response=m.DatasetPage, errors=(400, 403),
        params=(Param("status", enum=datasets.STATUSES),
                Param("name", description="Only names containing this (case-insensitive)."),
-               LIMIT, CURSOR)),
+               LIMIT, cursor("ds"))),
     Op("POST", "datasets", uploads.upload_dataset, DATASETS,
        "Upload a file: the raw request body is the file, streamed to disk, then validated and "
        "profiled. A file with bad rows is kept with status 'invalid' (201 too); a file that is "
@@ -77,7 +82,7 @@ ROUTES: list[Op] = [
        params=(Param("offset", "integer", minimum=0, maximum=10**12), LIMIT)),
     Op("GET", "datasets/{dataset_id}/profile", datasets.profile, DATASETS,
        "Per-field statistics; with label=, that field's class balance.",
-       response=m.Profile, errors=E_READ, params=(Param("label"),)),
+       response=m.Profile, errors=(*E_READ, 422), params=(Param("label"),)),
     Op("POST", "datasets/{dataset_id}/check", datasets.check, DATASETS,
        "Check the dataset against what a training task needs, row by row.",
        request=m.CheckRequest, response=m.CheckReport, errors=E_WRITE),
@@ -91,7 +96,7 @@ ROUTES: list[Op] = [
     Op("GET", "jobs", jobs.list_jobs, JOBS,
        "Jobs (background and notebook), newest first, a page at a time.",
        response=m.JobPage, errors=(400, 403),
-       params=(Param("status", enum=jobs.STATUSES), LIMIT, CURSOR)),
+       params=(Param("status", enum=jobs.STATUSES), LIMIT, cursor("job"))),
     Op("POST", "jobs", jobs.submit_job, JOBS, "Submit a background job; every check runs now.",
        status=201, request=m.JobSpec, response=m.Job, errors=(400, 403, 404, 422)),
     Op("GET", "jobs/{job_id}", jobs.get_job, JOBS, "One job with its progress and latest metrics.",

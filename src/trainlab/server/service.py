@@ -94,6 +94,11 @@ def int_param(name: str, value: str | None, default: int, low: int, high: int) -
     return number
 
 
+def id_pattern(prefix: str) -> str:
+    """The regular expression of an id (trainlab.workspace.ids), for the OpenAPI document."""
+    return f"^{prefix}_[0-9abcdefghjkmnpqrstvwxyz]{{26}}$"
+
+
 def cursor_param(value: str | None, prefix: str) -> str | None:
     if not value:
         return None
