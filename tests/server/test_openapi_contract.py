@@ -83,3 +83,21 @@ async def test_405_has_an_allow_header(api, method, path, allowed):
     code, response = await api(method, path, parse=False, body={} if method != "DELETE" else None)
     assert code == 405
     assert response.headers["Allow"] == allowed
+
+
+def test_the_filename_parameter_says_not_blank_and_its_length():
+    schema = _param("/datasets", "post", "filename")["schema"]
+    assert schema["maxLength"] == 255 and re.search(schema["pattern"], "a.csv")
+    assert not re.search(schema["pattern"], " \t")
+
+
+@pytest.mark.parametrize(("name", "status"), [("./", 422), ("a\u200b.csv", 422), ("/", 422), (" ", 400),
+                                              ("a" * 256, 400)])
+async def test_a_file_name_the_document_allows_is_never_a_400(raw, name, status):
+    import urllib.parse
+
+    schema = _param("/datasets", "post", "filename")["schema"]
+    allowed = bool(re.search(schema["pattern"], name)) and len(name) <= schema["maxLength"]
+    code, body = await raw("POST", "datasets?filename=" + urllib.parse.quote(name), b"a\n1\n")
+    assert code == status, body
+    assert (code != 400) == allowed

@@ -12,6 +12,7 @@ from trainlab.jobs.records import JobStatus, Runner
 from trainlab.jobs.spec import Columns, JobSpec
 
 Format = Literal["jsonl", "json", "csv"]
+NOT_BLANK = r"\S"  # somewhere a character that is not white space
 
 
 class _Strict(BaseModel):
@@ -74,12 +75,12 @@ class DatasetPage(BaseModel):
 class ImportRequest(_Strict):
     path: str = Field(min_length=1, max_length=4096,
                       description="A file under the server's root directory, relative to it.")
-    name: str | None = Field(None, max_length=255)
+    name: str | None = Field(None, max_length=255, pattern=NOT_BLANK)
     format: Format | None = None
 
 
 class UploadStart(_Strict):
-    filename: str = Field(min_length=1, max_length=255)
+    filename: str = Field(min_length=1, max_length=255, pattern=NOT_BLANK)
     size: int = Field(ge=1, le=2**63 - 1, strict=True, description="The file's size in bytes.")
     sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$",
                                description="Checked when the last part arrives, when given.")

@@ -20,9 +20,13 @@ def file_name(value: str | None) -> str:
     if not value or not value.strip():
         raise TrainlabError("invalid_query", name="filename",
                             detail="give the file's name, e.g. ?filename=reviews.csv")
+    if len(value) > 255:
+        raise TrainlabError("invalid_query", name="filename", detail="longer than 255 characters")
     name = PurePath(value.replace("\\", "/")).name
     if not name or "\x00" in name or len(name) > 255 or not name.isprintable():
-        raise TrainlabError("invalid_query", name="filename", detail="not a usable file name")
+        # given, but no file can be called that: 422 (the document's pattern says not blank)
+        raise TrainlabError("invalid_query", status=422, name="filename",
+                            detail="not a usable file name")
     return name
 
 
