@@ -101,3 +101,17 @@ async def test_a_file_name_the_document_allows_is_never_a_400(raw, name, status)
     code, body = await raw("POST", "datasets?filename=" + urllib.parse.quote(name), b"a\n1\n")
     assert code == status, body
     assert (code != 400) == allowed
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"filename": "a.CSV", "size": 5}, 201), ({"filename": "a.ndjson", "size": 5}, 201),
+    ({"filename": "a.txt", "size": 5, "format": "csv"}, 201),
+    ({"filename": "a.txt", "size": 5}, 422), ({"filename": "a", "size": 5}, 422)])
+async def test_upload_start_documents_that_the_extension_gives_the_format(api, body, status):
+    import jsonschema
+
+    schema = next(s for k, s in SCHEMAS.items() if k.startswith("UploadStart"))
+    valid = jsonschema.Draft202012Validator(schema).is_valid(body)
+    code, out = await api("POST", "datasets/uploads", body)
+    assert code == status, out
+    assert valid == (code == 201)

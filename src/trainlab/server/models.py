@@ -7,12 +7,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trainlab.datasets.formats import EXTENSIONS
 from trainlab.datasets.tasks import task_names
 from trainlab.jobs.records import JobStatus, Runner
 from trainlab.jobs.spec import Columns, JobSpec
 
 Format = Literal["jsonl", "json", "csv"]
 NOT_BLANK = r"\S"  # somewhere a character that is not white space
+# A file name whose extension gives its format (any case): "\.([cC][sS][vV]|...)$".
+KNOWN_EXTENSION = r"\.(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in ext[1:])
+                                    for ext in EXTENSIONS) + ")$"
+# Without format, the file name's extension must give it (OpenAPI 3.1: if/then).
+_NAME_GIVES_FORMAT = {"if": {"not": {"required": ["format"]}},
+                      "then": {"properties": {"filename": {"pattern": KNOWN_EXTENSION}}}}
 
 
 class _Strict(BaseModel):
@@ -80,6 +87,8 @@ class ImportRequest(_Strict):
 
 
 class UploadStart(_Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_NAME_GIVES_FORMAT)
+
     filename: str = Field(min_length=1, max_length=255, pattern=NOT_BLANK)
     size: int = Field(ge=1, le=2**63 - 1, strict=True, description="The file's size in bytes.")
     sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$",
