@@ -149,3 +149,12 @@ async def test_query_integers_are_ascii_digits_only(api, path, value):
     _is_error(out, "invalid_query")
     code, out = await api("GET", path, params={"limit": "5"})
     assert code == 200
+
+
+@pytest.mark.parametrize("suffix", ["datasets/%ED%A0%80", "datasets?name=%ED%A0%80",
+                                    "jobs/%ED%A0%80/events", "datasets?cursor=%ED%A0%80",
+                                    "datasets/ds_00000000000000000000000000/profile?label=%ED%A0%80"])
+async def test_a_surrogate_in_the_url_is_a_4xx(raw, suffix):
+    code, body = await raw("GET", suffix)
+    assert 400 <= code < 500, body
+    _is_error(body)
