@@ -449,6 +449,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
         "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",
     },
+    # -- issue 14, section 2 (items 1, 2, 8, 13): REST bodies and streams -----------------------
+    "json_too_deep": {
+        "en": "The request body is nested deeper than {limit} levels (arrays and objects inside each other). Flatten it.",
+        "fa": "بدنهٔ درخواست بیش از {limit} سطح تودرتو است (آرایه‌ها و شیءها درون هم). آن را ساده‌تر کنید.",
+    },
+    "invalid_unicode": {
+        "en": "The request body has a lone surrogate ({char}) at '{field}', which is not text in any Unicode encoding. Send valid UTF-8.",
+        "fa": "بدنهٔ درخواست در '{field}' یک نیمه‌جفت تنها ({char}) دارد که در هیچ رمزگذاری یونیکد متن نیست. UTF-8 معتبر بفرستید.",
+    },
+    "input_unreadable": {
+        "en": "Bad request: the server could not read this input ({kind}). The log has the details (reference {ref}).",
+        "fa": "درخواست نادرست: سرور این ورودی را نتوانست بخواند ({kind}). جزئیات در گزارش سرور است (مرجع {ref}).",
+    },
 }
 
 

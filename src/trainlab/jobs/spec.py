@@ -7,12 +7,27 @@ every hyperparameter is in range) run in :func:`validate_spec` before anything i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.errors import TrainlabError
+
+
+def _one_name_per_role(columns: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    for role, value in columns.items():
+        if isinstance(value, list) and role != "features":
+            raise ValueError(f"'{role}' names one column: give a string, not a list")
+    return columns
+
+
+# A column mapping: every role names one column, only ``features`` may name a list of them.
+Columns = Annotated[
+    dict[str, str | list[str]], AfterValidator(_one_name_per_role),
+    WithJsonSchema({"type": "object", "additionalProperties": {"type": "string"},
+                    "properties": {"features": {"anyOf": [
+                        {"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}})]
 
 
 class JobSpec(BaseModel):
@@ -23,7 +38,7 @@ class JobSpec(BaseModel):
     dataset_id: str = Field(description="The dataset to train on (ds_...).")
     task: str | None = Field(None, description="One of: " + ", ".join(task_names())
                              + "; inferred from the dataset when left out.")
-    columns: dict[str, str | list[str]] = Field(
+    columns: Columns = Field(
         default_factory=dict, description="Column mapping: target (+ features), text + label, "
         "text, or prompt + completion; inferred where left out.")
     params: dict[str, Any] = Field(default_factory=dict,

@@ -10,11 +10,14 @@ resource (``trainlab:datasets`` or ``trainlab:jobs``); streamed bodies authorize
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+import math
 import traceback
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,8 @@ from trainlab.workspace import new_id
 
 log = logging.getLogger("trainlab.server")
 MAX_JSON_BODY = 8 * 1024 * 1024
+MAX_JSON_DEPTH = 64             # arrays and objects inside each other; no request needs more
+INT64 = (-(2**63), 2**63 - 1)   # what SQLite, numpy and torch hold
 STATUS_CODES = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed",
                 413: "too_large"}
 
@@ -44,12 +49,90 @@ def encode(data: Any) -> bytes:
     return _encoder.encode(data)
 
 
+def parse_json(raw: bytes, base: str = "") -> Any:
+    """A request body as JSON that every layer below can hold: nested at most
+    :data:`MAX_JSON_DEPTH` deep, text that encodes (no lone surrogates), integers in 64 bits
+    and finite numbers. Anything else is a 400/422 naming where it is."""
+    try:
+        data = json.loads(raw or b"null")
+    except RecursionError:  # deeper than the parser's own stack allows
+        raise TrainlabError("json_too_deep", limit=MAX_JSON_DEPTH) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TrainlabError("bad_request", detail=f"the body is not JSON ({exc})") from None
+    check_json(data, base)
+    return data
+
+
+def _field(where: tuple[Any, ...]) -> str:
+    text = ".".join(str(p) for p in where) or "body"
+    return text.encode("utf-8", "backslashreplace").decode()[:200]
+
+
+def _check_text(text: str, where: tuple[Any, ...]) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise TrainlabError("invalid_unicode", field=_field(where),
+                            char=f"\\u{ord(text[exc.start]):04x}") from None
+
+
+def check_json(data: Any, base: str = "") -> None:
+    """Walk parsed JSON (without recursion) for what :func:`parse_json` refuses."""
+    stack: list[tuple[Any, tuple[Any, ...], int]] = [(data, (), 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value, where)
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if not INT64[0] <= value <= INT64[1]:
+                raise TrainlabError("invalid_request", status=422, field=_field(where), base=base,
+                                    detail=f"a whole number from {INT64[0]} to {INT64[1]}")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise TrainlabError("invalid_request", status=422, field=_field(where), base=base,
+                                    detail="a number too large for a 64-bit float")
+        elif isinstance(value, (list, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                raise TrainlabError("json_too_deep", limit=MAX_JSON_DEPTH)
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key, (*where, key))
+                stack.append((item, (*where, key), depth + 1))
+
+
+@contextlib.contextmanager
+def input_guard() -> Iterator[None]:
+    """The one guard around parsing and validating a request's input: an exception that
+    is not a :class:`TrainlabError` raised there is the client's input the parser could not
+    take, answered 400 with a reference the log has the traceback under (a bug after the
+    input is validated stays a 500, see :meth:`ApiHandler.write_error`)."""
+    try:
+        yield
+    except TrainlabError:
+        raise
+    except Exception as exc:
+        ref = new_id("err")
+        log.warning("trainlab: unreadable input %s\n%s", ref,
+                    "".join(traceback.format_exception(exc)))
+        raise TrainlabError("input_unreadable", kind=type(exc).__name__, ref=ref) from None
+
+
 class ApiHandler(APIHandler):
     """Dispatch to the op registered for (path, method); JSON errors; the thread pool."""
 
     def initialize(self, ops: dict[str, Op], app: Any) -> None:
         self.ops = ops
         self.app = app
+        self.client_gone = asyncio.Event()  # set when the client closes the connection
+
+    def on_connection_close(self) -> None:
+        self.client_gone.set()
+        super().on_connection_close()
 
     # -- helpers the endpoints use ---------------------------------------------------------
     @property
@@ -87,17 +170,14 @@ class ApiHandler(APIHandler):
         if len(raw) > MAX_JSON_BODY:
             raise TrainlabError("too_large", status=413, name="request body", limit=MAX_JSON_BODY,
                                 size=len(raw))
-        try:
-            data = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise TrainlabError("bad_request", detail=f"the body is not JSON ({exc})") from None
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise TrainlabError("invalid_request", status=422, field=where, detail=first["msg"],
-                                base=self.base) from None
+        with input_guard():
+            data = parse_json(raw, self.base)
+            try:
+                return model.model_validate(data)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                raise TrainlabError("invalid_request", status=422, field=_field(first["loc"]),
+                                    detail=first["msg"], base=self.base) from None
 
     def reply(self, data: Any, status: int | None = None, model: type[BaseModel] | None = None
               ) -> None:
@@ -153,6 +233,7 @@ class ApiHandler(APIHandler):
                                        resource=self.op.resource if self.op else "trainlab")
                          if self.current_user else TrainlabError("not_authenticated", status=403))
             elif status == 405:
+                self.set_header("Allow", ", ".join(sorted(self.ops)))
                 error = TrainlabError("method_not_allowed", status=405, method=self.request.method,
                                       path=self.request.path, allowed=", ".join(sorted(self.ops)))
             elif status == 404:

@@ -3,14 +3,23 @@ the OpenAPI document is generated from them, so the two cannot drift apart."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trainlab.datasets.formats import EXTENSIONS
+from trainlab.datasets.tasks import task_names
 from trainlab.jobs.records import JobStatus, Runner
-from trainlab.jobs.spec import JobSpec
+from trainlab.jobs.spec import Columns, JobSpec
 
 Format = Literal["jsonl", "json", "csv"]
+NOT_BLANK = r"\S"  # somewhere a character that is not white space
+# A file name whose extension gives its format (any case): "\.([cC][sS][vV]|...)$".
+KNOWN_EXTENSION = r"\.(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in ext[1:])
+                                    for ext in EXTENSIONS) + ")$"
+# Without format, the file name's extension must give it (OpenAPI 3.1: if/then).
+_NAME_GIVES_FORMAT = {"if": {"not": {"required": ["format"]}},
+                      "then": {"properties": {"filename": {"pattern": KNOWN_EXTENSION}}}}
 
 
 class _Strict(BaseModel):
@@ -73,13 +82,15 @@ class DatasetPage(BaseModel):
 class ImportRequest(_Strict):
     path: str = Field(min_length=1, max_length=4096,
                       description="A file under the server's root directory, relative to it.")
-    name: str | None = Field(None, max_length=255)
+    name: str | None = Field(None, max_length=255, pattern=NOT_BLANK)
     format: Format | None = None
 
 
 class UploadStart(_Strict):
-    filename: str = Field(min_length=1, max_length=255)
-    size: int = Field(ge=1, description="The file's size in bytes.")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_NAME_GIVES_FORMAT)
+
+    filename: str = Field(min_length=1, max_length=255, pattern=NOT_BLANK)
+    size: int = Field(ge=1, le=2**63 - 1, strict=True, description="The file's size in bytes.")
     sha256: str | None = Field(None, pattern="^[0-9a-f]{64}$",
                                description="Checked when the last part arrives, when given.")
     format: Format | None = None
@@ -125,8 +136,8 @@ class Profile(BaseModel):
 
 
 class CheckRequest(_Strict):
-    task: str = Field(min_length=1, max_length=64)
-    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    task: str = Field(min_length=1, max_length=64, json_schema_extra={"enum": list(task_names())})
+    columns: Columns = Field(default_factory=dict)
 
 
 class CheckReport(BaseModel):
@@ -187,9 +198,13 @@ class Logs(BaseModel):
     offset: int = Field(description="Ask again with ?offset= this to tail the log.")
 
 
+# The bound is on each array (minItems/maxItems in the document), not on the union.
+_Records = Annotated[list[dict[str, Any]], Field(min_length=1, max_length=1000)]
+_Texts = Annotated[list[str], Field(min_length=1, max_length=1000)]
+
+
 class PredictRequest(_Strict):
-    records: list[dict[str, Any]] | list[str] = Field(
-        min_length=1, max_length=1000,
+    records: _Records | _Texts = Field(
         description="Rows as objects (tabular: the feature columns; text: the text column), or "
         "plain strings for a text model.")
     proba: bool = Field(False, description="Also return each class's probability.")

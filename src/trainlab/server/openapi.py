@@ -48,12 +48,27 @@ def _param(p: Any) -> dict[str, Any]:
     if p.maximum is not None:
         schema["maximum"] = p.maximum
     if p.kind == "string" and not p.enum:
-        schema["maxLength"] = 1024
+        schema["maxLength"] = p.max_length
+    if p.pattern:
+        schema["pattern"] = p.pattern
     return {"name": p.name, "in": p.where, "required": p.required, "schema": schema,
             **({"description": p.description} if p.description else {})}
 
 
-def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
+def _links(op: Op, routes: Sequence[Op]) -> dict[str, Any]:
+    """OpenAPI links from the id ``op`` creates to the routes under what it creates."""
+    if op.creates is None:
+        return {}
+    name = re.findall(r"\{(\w+)\}", op.creates)[-1]
+    return {target.fn.__name__: {"operationId": target.fn.__name__,
+                                 "parameters": {name: "$response.body#/id"}}
+            for target in routes
+            if (target.path + "/").startswith(op.creates + "/")
+            and set(re.findall(r"\{(\w+)\}", target.path)) == {name}}
+
+
+def _operation(op: Op, refs: dict[tuple[type, str], Any],
+               routes: Sequence[Op] = ()) -> dict[str, Any]:
     path_params = re.findall(r"\{(\w+)\}", op.path)
     params = [{"name": n, "in": "path", "required": True,
                "schema": {"type": "string", "maxLength": 64}} for n in path_params]
@@ -63,9 +78,13 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any]) -> dict[str, Any]:
         success["content"] = {op.content: {"schema": refs[(op.response, "serialization")]}}
     elif op.content == "application/json":
         success["content"] = {op.content: {"schema": {"type": "object"}}}
+    elif op.content == "text/event-stream":  # text, not a file
+        success["content"] = {op.content: {"schema": {"type": "string"}}}
     else:
         success["content"] = {media: {"schema": {"type": "string", "format": "binary"}}
                               for media in op.media_types}
+    if links := _links(op, routes):
+        success["links"] = links
     responses: dict[str, Any] = {str(op.status): success}
     for status, model in op.more.items():
         responses[str(status)] = {"description": "Success.", "content": {
@@ -93,7 +112,7 @@ def document(routes: Sequence[Op], base: str = "/trainlab/api/") -> dict[str, An
     refs, schemas = _schemas(routes)
     paths: dict[str, Any] = {}
     for op in routes:
-        paths.setdefault("/" + op.path, {})[op.method.lower()] = _operation(op, refs)
+        paths.setdefault("/" + op.path, {})[op.method.lower()] = _operation(op, refs, routes)
     return {
         "openapi": "3.1.0",
         "info": {"title": "trainlab", "version": __version__,

@@ -28,6 +28,8 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     where: str = "query"            # query | header
+    pattern: str | None = None      # a string's regular expression (OpenAPI pattern)
+    max_length: int = 1024          # a string's (every query parameter is cut off there)
 
 
 @dataclass
@@ -48,6 +50,9 @@ class Op:
     # A streamed body's opener: run after authorization and before a byte of the body is
     # accepted, it returns the BodyStream the body is fed into (trainlab.server.streaming).
     begin: Callable[[Any], Awaitable[Any]] | None = None
+    # The resource its success answer creates, as a path ("jobs/{job_id}"): the document
+    # links the answer's id to every route under it (what a stateful client follows).
+    creates: str | None = None
 
     def __post_init__(self) -> None:
         if (self.body is None) != (self.begin is None):

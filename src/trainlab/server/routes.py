@@ -19,7 +19,12 @@ from trainlab.server.operation import DATASETS, JOBS, Op, Param
 from trainlab.server.streaming import DatasetsStreamHandler
 
 LIMIT = Param("limit", "integer", "Page size.", minimum=1, maximum=service.MAX_PAGE)
-CURSOR = Param("cursor", description="next_cursor of the previous page.")
+
+
+def cursor(prefix: str) -> Param:
+    return Param("cursor", description="next_cursor of the previous page.",
+                 pattern=service.id_pattern(prefix))
+
 E_READ = (400, 403, 404)
 E_WRITE = (400, 403, 404, 409, 422)
 
@@ -34,19 +39,21 @@ ROUTES: list[Op] = [
        response=m.DatasetPage, errors=(400, 403),
        params=(Param("status", enum=datasets.STATUSES),
                Param("name", description="Only names containing this (case-insensitive)."),
-               LIMIT, CURSOR)),
+               LIMIT, cursor("ds"))),
     Op("POST", "datasets", uploads.upload_dataset, DATASETS,
        "Upload a file: the raw request body is the file, streamed to disk, then validated and "
        "profiled. A file with bad rows is kept with status 'invalid' (201 too); a file that is "
        "not its format at all is refused.",
        status=201, response=m.Dataset, errors=(400, 403, 413, 415, 422, 507),
-       body="application/octet-stream", begin=uploads.begin_upload,
+       body="application/octet-stream", begin=uploads.begin_upload, creates="datasets/{dataset_id}",
        params=(Param("filename", required=True, description="The file's name; its extension "
-                     "gives the format unless format= is set."),
+                     "gives the format unless format= is set.", pattern=m.NOT_BLANK,
+                     max_length=255),
                Param("format", enum=("jsonl", "json", "csv")))),
     Op("POST", "datasets/uploads", uploads.start_upload, DATASETS,
        "Start a resumable upload; then PUT its parts with Content-Range.",
-       status=201, request=m.UploadStart, response=m.Upload, errors=(400, 403, 413, 415, 422)),
+       status=201, request=m.UploadStart, response=m.Upload, errors=(400, 403, 413, 415, 422),
+       creates="datasets/uploads/{upload_id}"),
     Op("GET", "datasets/uploads/{upload_id}", uploads.get_upload, DATASETS,
        "A resumable upload: its offset is where the next part starts.",
        response=m.Upload, errors=E_READ),
@@ -64,7 +71,7 @@ ROUTES: list[Op] = [
        "Register a file already under the server's root directory (e.g. uploaded by "
        "JupyterLab's file browser), by its relative path. It is copied into the workspace.",
        status=201, request=m.ImportRequest, response=m.Dataset,
-       errors=(400, 403, 404, 413, 415, 422)),
+       errors=(400, 403, 404, 413, 415, 422), creates="datasets/{dataset_id}"),
     Op("GET", "datasets/{dataset_id}", datasets.get_dataset, DATASETS, "One dataset.",
        response=m.Dataset, errors=E_READ),
     Op("GET", "datasets/{dataset_id}/report", datasets.report, DATASETS,
@@ -77,7 +84,7 @@ ROUTES: list[Op] = [
        params=(Param("offset", "integer", minimum=0, maximum=10**12), LIMIT)),
     Op("GET", "datasets/{dataset_id}/profile", datasets.profile, DATASETS,
        "Per-field statistics; with label=, that field's class balance.",
-       response=m.Profile, errors=E_READ, params=(Param("label"),)),
+       response=m.Profile, errors=(*E_READ, 422), params=(Param("label"),)),
     Op("POST", "datasets/{dataset_id}/check", datasets.check, DATASETS,
        "Check the dataset against what a training task needs, row by row.",
        request=m.CheckRequest, response=m.CheckReport, errors=E_WRITE),
@@ -91,9 +98,10 @@ ROUTES: list[Op] = [
     Op("GET", "jobs", jobs.list_jobs, JOBS,
        "Jobs (background and notebook), newest first, a page at a time.",
        response=m.JobPage, errors=(400, 403),
-       params=(Param("status", enum=jobs.STATUSES), LIMIT, CURSOR)),
+       params=(Param("status", enum=jobs.STATUSES), LIMIT, cursor("job"))),
     Op("POST", "jobs", jobs.submit_job, JOBS, "Submit a background job; every check runs now.",
-       status=201, request=m.JobSpec, response=m.Job, errors=(400, 403, 404, 422)),
+       status=201, request=m.JobSpec, response=m.Job, errors=(400, 403, 404, 422),
+       creates="jobs/{job_id}"),
     Op("GET", "jobs/{job_id}", jobs.get_job, JOBS, "One job with its progress and latest metrics.",
        response=m.Job, errors=E_READ),
     Op("POST", "jobs/{job_id}/stop", jobs.stop_job, JOBS,
@@ -116,7 +124,8 @@ ROUTES: list[Op] = [
     Op("GET", "jobs/{job_id}/events", jobs.job_events, JOBS,
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
        "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s), "
-       "'metrics' (new points), then 'end'.",
+       "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
+       "start it: id, scheduler_alive, message), then 'end'.",
        errors=E_READ, content="text/event-stream"),
     Op("GET", "jobs/{job_id}/model", jobs.job_model, JOBS,
        "Download the trained model (a zip of model/).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -27,6 +28,7 @@ from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
 
 MAX_PAGE = 1000
+_INTEGER = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 _GPU_CACHE: dict[str, Any] = {"at": 0.0, "gpus": []}
 
 
@@ -82,14 +84,19 @@ def page_limit(value: str | None, default: int = 50, most: int = MAX_PAGE) -> in
 def int_param(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise TrainlabError("invalid_query", name=name, detail=f"'{value[:40]}' is not a whole number") \
-            from None
+    # ASCII digits only, as the OpenAPI document's integer says: int() would also take
+    # "+5", " 5", "1_0" and other scripts' digits ("٥").
+    if not _INTEGER.fullmatch(value):
+        raise TrainlabError("invalid_query", name=name, detail=f"'{value[:40]}' is not a whole number")
+    number = int(value)
     if not low <= number <= high:
         raise TrainlabError("invalid_query", name=name, detail=f"{number} is not in {low}..{high}")
     return number
+
+
+def id_pattern(prefix: str) -> str:
+    """The regular expression of an id (trainlab.workspace.ids), for the OpenAPI document."""
+    return f"^{prefix}_[0-9abcdefghjkmnpqrstvwxyz]{{26}}$"
 
 
 def cursor_param(value: str | None, prefix: str) -> str | None:

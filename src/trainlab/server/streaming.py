@@ -56,7 +56,7 @@ class BodyStream:
         self.received += len(chunk)
         if self.received > self.limit:
             self.cancel()
-            raise dataset_error("too_large", name=self.name, limit=self.limit, size=self.received)
+            raise self.too_long()
         try:
             below = self.spool.feed(chunk)
         except TrainlabError:
@@ -67,6 +67,10 @@ class BodyStream:
             while self.spool.pending >= HIGH_WATER // 2 and self.spool.error is None:
                 await self.drained.wait()
                 self.drained.clear()
+
+    def too_long(self) -> TrainlabError:
+        """The error for a body past :attr:`limit`."""
+        return dataset_error("too_large", name=self.name, limit=self.limit, size=self.received)
 
     def cancel(self) -> None:
         """The body will not be finished: discard what was written, off the event loop."""
@@ -94,6 +98,12 @@ class PartStream(BodyStream):
     start: int
     end: int                 # exclusive
     total: int
+
+    def too_long(self) -> TrainlabError:
+        """A part longer than its Content-Range says (a chunked body shows it only as it
+        arrives): a 400 in the JSON error format, the upload cut back to where it was."""
+        return TrainlabError("bad_content_range", value=f"bytes {self.start}-{self.end - 1}/"
+                             f"{self.total}", received=self.received)
 
     def discard(self) -> None:
         """Blocking: cut the data back to where the part began, and free the upload."""

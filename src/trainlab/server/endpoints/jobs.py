@@ -4,12 +4,14 @@ resume, delete, and use the trained model (download, predict)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
 
 from tornado.iostream import StreamClosedError
 
+from trainlab import i18n
 from trainlab.jobs.records import JobStatus
 from trainlab.server import models as m
 from trainlab.server import service
@@ -77,8 +79,9 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
     h.set_header("Cache-Control", "no-cache")
     h.set_header("X-Accel-Buffering", "no")
     since, last_status, last_progress, last_beat = 0, None, None, time.monotonic()
+    waiting_alone = False  # told the client that no scheduler will start this queued job
     try:
-        while True:
+        while not h.client_gone.is_set():
             sent = False
             if job.status != last_status:
                 _event(h, "status", service.json_value(job.to_dict()))
@@ -94,12 +97,24 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
                 _event(h, "end", {"id": job.id, "status": job.status})
                 await h.flush()
                 break
+            alone = (job.status == JobStatus.QUEUED and job.runner == "worker"
+                     and not await h.run(h.ws.jobs.scheduler_alive))
+            if alone and not waiting_alone:
+                _event(h, "no_scheduler", {"id": job.id, "scheduler_alive": False, "message":
+                                           i18n.render("no_scheduler", {"id": job.id, "path":
+                                                       str(h.ws.path)}, h.lang)})
+                sent = True
+            waiting_alone = alone
             if sent or time.monotonic() - last_beat > KEEPALIVE_S:
                 if not sent:
                     h.write(": keep-alive\n\n")
                 await h.flush()
                 last_beat = time.monotonic()
-            await asyncio.sleep(EVENT_POLL_S)
+            # Wait for the next poll, or stop at once when the client goes away.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(h.client_gone.wait(), EVENT_POLL_S)
+            if h.client_gone.is_set():
+                return
             job = await h.run(service.get_job, h.ws, job_id, h.lang)
     except StreamClosedError:
         return

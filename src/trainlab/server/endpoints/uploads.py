@@ -20,9 +20,13 @@ def file_name(value: str | None) -> str:
     if not value or not value.strip():
         raise TrainlabError("invalid_query", name="filename",
                             detail="give the file's name, e.g. ?filename=reviews.csv")
+    if len(value) > 255:
+        raise TrainlabError("invalid_query", name="filename", detail="longer than 255 characters")
     name = PurePath(value.replace("\\", "/")).name
     if not name or "\x00" in name or len(name) > 255 or not name.isprintable():
-        raise TrainlabError("invalid_query", name="filename", detail="not a usable file name")
+        # given, but no file can be called that: 422 (the document's pattern says not blank)
+        raise TrainlabError("invalid_query", status=422, name="filename",
+                            detail="not a usable file name")
     return name
 
 
@@ -89,7 +93,10 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
     uploads.busy.add(upload_id)
-    h.request.connection.set_max_body_size(end - start + 1)  # type: ignore[union-attr]
+    # As for a whole upload: tornado's own cap (a bare 400) far above a chunked part, so
+    # PartStream.feed answers a part longer than its Content-Range in the JSON format.
+    h.request.connection.set_max_body_size(  # type: ignore[union-attr]
+        end - start + 1 if length is not None else end - start + 2**30)
     return await PartStream.open(h, uploads.root / upload_id / "data", append=True, hash_it=False,
                                  limit=end - start, name=meta["filename"], uploads=uploads,
                                  upload_id=upload_id, start=start, end=end, total=total)
