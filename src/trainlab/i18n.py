@@ -429,6 +429,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
         "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",
     },
+    # --- issue 14, REST items 4, 5, 6, 11 (hidden files, model executor, upload races, wide data) ---
+    "path_hidden": {
+        "en": "'{path}' is a hidden file or lies in a hidden folder, and this server does not serve hidden files. "
+        "Import a visible copy, or start the server with --ContentsManager.allow_hidden=True.",
+        "fa": "'{path}' فایلی پنهان است یا در پوشه‌ای پنهان قرار دارد و این سرور فایل‌های پنهان را ارائه نمی‌کند. "
+        "نسخه‌ای آشکار را وارد کنید یا سرور را با ‎--ContentsManager.allow_hidden=True اجرا کنید.",
+    },
 }
 
 

@@ -123,6 +123,12 @@ class TrainlabApp(ExtensionApp):
         if any(counts.values()) and self.serverapp is not None and self.serverapp.web_app is not None:
             self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(UTC)
 
+    def allow_hidden(self) -> bool:
+        """The server's ContentsManager.allow_hidden: import reads a hidden file only where
+        /api/contents would serve it."""
+        manager = getattr(self.serverapp, "contents_manager", None)
+        return bool(getattr(manager, "allow_hidden", False))
+
     def scheduler_alive(self) -> bool:
         return self.scheduler is not None
 

@@ -184,15 +184,23 @@ def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
     return json_value(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
 
 
-def resolve_import(root_dir: str, relative: str) -> Path:
+def resolve_import(root_dir: str, relative: str, allow_hidden: bool = False) -> Path:
     """A file under ``root_dir``; anything that leaves it (``..``, an absolute path, a symlink
-    pointing out) is refused."""
+    pointing out) is refused, and so is a hidden file or folder (a name starting with ``.``, or
+    hidden by the OS) unless the server's ContentsManager has ``allow_hidden``: trainlab reads
+    only what /api/contents would serve. Both the path as written and where it leads count."""
     if "\x00" in relative or os.path.isabs(relative) or relative.startswith("~"):
         raise TrainlabError("path_outside_root", status=403, path=relative[:200])
     root = Path(root_dir).resolve()
-    target = (root / relative).resolve()
+    written = Path(os.path.abspath(root / relative))
+    target = written.resolve()
     if target != root and root not in target.parents:
         raise TrainlabError("path_outside_root", status=403, path=relative[:200])
+    if not allow_hidden:
+        from jupyter_core.paths import is_hidden
+
+        if is_hidden(str(written), str(root)) or is_hidden(str(target), str(root)):
+            raise TrainlabError("path_hidden", status=403, path=relative[:200])
     if not target.is_file():
         raise dataset_error("source_not_found", path=relative[:200], cwd="the server's root directory")
     return target

@@ -120,7 +120,7 @@ async def cancel_upload(h: ApiHandler, upload_id: str) -> None:
 # -- a file already on the server ------------------------------------------------------------
 async def import_dataset(h: ApiHandler) -> None:
     body = h.body_model(m.ImportRequest)
-    path = await h.run(service.resolve_import, h.app.root_dir, body.path)
+    path = await h.run(service.resolve_import, h.app.root_dir, body.path, h.app.allow_hidden())
     name = file_name(body.name or path.name)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
     ds = await h.run(h.ws.datasets.add, path, name, fmt, max_bytes=h.app.max_upload_bytes)
