@@ -436,6 +436,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "'{path}' فایلی پنهان است یا در پوشه‌ای پنهان قرار دارد و این سرور فایل‌های پنهان را ارائه نمی‌کند. "
         "نسخه‌ای آشکار را وارد کنید یا سرور را با ‎--ContentsManager.allow_hidden=True اجرا کنید.",
     },
+    "model_busy": {
+        "en": "The server is busy with {busy} predict request(s) (model_threads={threads}, model_queue={queue}). "
+        "Try again in a moment, or send fewer prompts per request.",
+        "fa": "سرور مشغول {busy} درخواست پیش‌بینی است (model_threads={threads}، model_queue={queue}). "
+        "کمی بعد دوباره تلاش کنید یا در هر درخواست پرامپت کمتری بفرستید.",
+    },
+    "token_budget": {
+        "en": "{prompts} prompts x {max_new_tokens} new tokens is over this server's budget of {budget} tokens per request. "
+        "Send at most {most} prompts per request (predict_token_budget raises the budget).",
+        "fa": "{prompts} پرامپت × {max_new_tokens} توکن تازه از بودجهٔ {budget} توکن در هر درخواست این سرور بیشتر است. "
+        "در هر درخواست حداکثر {most} پرامپت بفرستید (predict_token_budget بودجه را بالا می‌برد).",
+    },
 }
 
 

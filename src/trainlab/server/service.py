@@ -278,14 +278,26 @@ class ModelCache:
         return model
 
 
+def check_token_budget(ws: Workspace, job_id: str, prompts: int, max_new_tokens: int,
+                       budget: int) -> None:
+    """A causal-lm predict generates up to ``prompts x max_new_tokens`` tokens: refused (422)
+    above ``budget``, before it takes a model thread."""
+    job = get_job(ws, job_id)
+    if job.task == "causal-lm" and prompts * max_new_tokens > budget:
+        raise TrainlabError("token_budget", status=422, prompts=prompts,
+                            max_new_tokens=max_new_tokens, budget=budget,
+                            most=max(1, budget // max(1, max_new_tokens)))
+
+
 def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
-            proba: bool) -> dict[str, Any]:
+            proba: bool, max_new_tokens: int = 100) -> dict[str, Any]:
     job = get_job(ws, job_id)
     model = cache.get(ws, job_id)
     if getattr(model, "task_name", None) == "causal-lm":
         prompts = [r if isinstance(r, str) else str(r.get("prompt", r.get("text", "")))
                    for r in records]
-        return {"predictions": [model.generate(p, max_new_tokens=100, seed=0) for p in prompts],
+        return {"predictions": [model.generate(p, max_new_tokens=max_new_tokens, seed=0)
+                                for p in prompts],
                 "probabilities": None, "task": job.task, "job_id": job.id}
     out: dict[str, Any] = {"predictions": json_value(model.predict(records)), "probabilities": None,
                            "task": job.task, "job_id": job.id}
