@@ -442,6 +442,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "سرور مشغول {busy} درخواست پیش‌بینی است (model_threads={threads}، model_queue={queue}). "
         "کمی بعد دوباره تلاش کنید یا در هر درخواست پرامپت کمتری بفرستید.",
     },
+    "upload_busy": {
+        "en": "A part of the upload '{id}' is being received or completed right now. "
+        "Wait for it to finish, then delete the upload (or the dataset it became).",
+        "fa": "بخشی از بارگذاری '{id}' هم‌اکنون در حال دریافت یا تکمیل است. "
+        "صبر کنید تا تمام شود، سپس بارگذاری (یا مجموعه‌داده‌ای که از آن ساخته شد) را حذف کنید.",
+    },
     "token_budget": {
         "en": "{prompts} prompts x {max_new_tokens} new tokens is over this server's budget of {budget} tokens per request. "
         "Send at most {most} prompts per request (predict_token_budget raises the budget).",

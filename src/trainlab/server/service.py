@@ -6,6 +6,7 @@ data, so it is tested without a server and the handlers stay a few lines each.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -15,6 +16,7 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -133,6 +135,27 @@ def get_dataset(ws: Workspace, dataset_id: str) -> Any:
     return ws.datasets.get(check_id(dataset_id, "ds", "dataset_not_found"))
 
 
+@contextlib.contextmanager
+def still_there(ws: Workspace, dataset_id: str) -> Iterator[None]:
+    """Reading a dataset that a DELETE removes meanwhile is 404 ``dataset_not_found``; a file
+    missing under a dataset that still exists stays a fault (500)."""
+    try:
+        yield
+    except FileNotFoundError:
+        ws.datasets.get(dataset_id)  # raises NotFoundError when it was deleted meanwhile
+        raise
+
+
+def reading(fn: Any) -> Any:
+    """``fn(ws, dataset_id, ...)`` under :func:`still_there`."""
+    @functools.wraps(fn)
+    def wrapper(ws: Workspace, dataset_id: str, *args: Any, **kwargs: Any) -> Any:
+        with still_there(ws, dataset_id):
+            return fn(ws, dataset_id, *args, **kwargs)
+    return wrapper
+
+
+@reading
 def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
                 lang: str) -> dict[str, Any]:
     ds = get_dataset(ws, dataset_id)
@@ -143,6 +166,7 @@ def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
     return {**page, "errors_total": len(errors), "offset": offset, "limit": limit}
 
 
+@reading
 def preview(ws: Workspace, dataset_id: str, offset: int, limit: int) -> dict[str, Any]:
     ds = get_dataset(ws, dataset_id)
     frame = ds.preview(offset=offset, limit=limit)
@@ -175,10 +199,12 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+@reading
 def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]:
     return json_value(get_dataset(ws, dataset_id).profile(label=label))
 
 
+@reading
 def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
           lang: str) -> dict[str, Any]:
     return json_value(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))

@@ -85,10 +85,9 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
     if total != meta["size"]:
         raise TrainlabError("upload_size_mismatch", status=400, id=upload_id, expected=meta["size"],
                             detail=f"Content-Range says {total}")
-    if upload_id in uploads.busy or start != meta["offset"]:  # busy: another part is arriving
+    if start != meta["offset"] or not uploads.claim(upload_id):  # busy: another part arrives
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
-    uploads.busy.add(upload_id)
     h.request.connection.set_max_body_size(end - start + 1)  # type: ignore[union-attr]
     return await PartStream.open(h, uploads.root / upload_id / "data", append=True, hash_it=False,
                                  limit=end - start, name=meta["filename"], uploads=uploads,
@@ -104,11 +103,13 @@ async def put_part(h: DatasetsStreamHandler, upload_id: str) -> None:
     except BaseException:
         await h.run(stream.discard)
         raise
-    h.app.uploads.busy.discard(upload_id)
-    if stream.end < stream.total:
-        h.reply(await h.run(h.app.uploads.get, upload_id))
-        return
-    ds = await h.run(h.app.uploads.complete, upload_id)
+    try:  # busy until the dataset exists: a DELETE meanwhile is 409, not a half-moved file
+        if stream.end < stream.total:
+            h.reply(await h.run(h.app.uploads.get, upload_id))
+            return
+        ds = await h.run(h.app.uploads.complete, upload_id)
+    finally:
+        h.app.uploads.release(upload_id)
     h.reply(ds.to_dict(), 201, m.Dataset)
 
 
