@@ -448,6 +448,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "بخشی از بارگذاری '{id}' هم‌اکنون در حال دریافت یا تکمیل است. "
         "صبر کنید تا تمام شود، سپس بارگذاری (یا مجموعه‌داده‌ای که از آن ساخته شد) را حذف کنید.",
     },
+    "too_many_columns": {
+        "en": "'{name}' has {count:,} columns (or distinct keys); the limit is {limit:,}. "
+        "Keep the fields you train on, or nest the rest in one field (a list or an object).",
+        "fa": "'{name}' ‏{count:,} ستون (یا کلید متمایز) دارد؛ سقف {limit:,} است. "
+        "فیلدهایی را که با آن‌ها آموزش می‌دهید نگه دارید یا بقیه را در یک فیلد (فهرست یا شیء) بگذارید.",
+    },
     "token_budget": {
         "en": "{prompts} prompts x {max_new_tokens} new tokens is over this server's budget of {budget} tokens per request. "
         "Send at most {most} prompts per request (predict_token_budget raises the budget).",

@@ -128,7 +128,12 @@ def check_id(value: str, prefix: str, code: str) -> str:
 
 def dataset_page(ws: Workspace, status: str | None, name: str | None, limit: int,
                  cursor: str | None) -> dict[str, Any]:
-    return page(ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor), limit)
+    """A page of dataset summaries: a schema (thousands of fields in a wide file) is only in
+    ``GET datasets/{id}``, so a page stays small whatever the datasets' width."""
+    out = page(ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor), limit)
+    for item in out["items"]:
+        item["columns"] = len(item.pop("schema"))
+    return out
 
 
 def get_dataset(ws: Workspace, dataset_id: str) -> Any:
