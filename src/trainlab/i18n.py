@@ -462,6 +462,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Bad request: the server could not read this input ({kind}). The log has the details (reference {ref}).",
         "fa": "درخواست نادرست: سرور این ورودی را نتوانست بخواند ({kind}). جزئیات در گزارش سرور است (مرجع {ref}).",
     },
+    # --- issue 14, REST items 4, 5, 6, 11 (hidden files, model executor, upload races, wide data) ---
+    "path_hidden": {
+        "en": "'{path}' is a hidden file or lies in a hidden folder, and this server does not serve hidden files. "
+        "Import a visible copy, or start the server with --ContentsManager.allow_hidden=True.",
+        "fa": "'{path}' فایلی پنهان است یا در پوشه‌ای پنهان قرار دارد و این سرور فایل‌های پنهان را ارائه نمی‌کند. "
+        "نسخه‌ای آشکار را وارد کنید یا سرور را با ‎--ContentsManager.allow_hidden=True اجرا کنید.",
+    },
+    "model_busy": {
+        "en": "The server is busy with {busy} predict request(s) (model_threads={threads}, model_queue={queue}). "
+        "Try again in a moment, or send fewer prompts per request.",
+        "fa": "سرور مشغول {busy} درخواست پیش‌بینی است (model_threads={threads}، model_queue={queue}). "
+        "کمی بعد دوباره تلاش کنید یا در هر درخواست پرامپت کمتری بفرستید.",
+    },
+    "upload_busy": {
+        "en": "A part of the upload '{id}' is being received or completed right now. "
+        "Wait for it to finish, then delete the upload (or the dataset it became).",
+        "fa": "بخشی از بارگذاری '{id}' هم‌اکنون در حال دریافت یا تکمیل است. "
+        "صبر کنید تا تمام شود، سپس بارگذاری (یا مجموعه‌داده‌ای که از آن ساخته شد) را حذف کنید.",
+    },
+    "too_many_columns": {
+        "en": "'{name}' has {count:,} columns (or distinct keys); the limit is {limit:,}. "
+        "Keep the fields you train on, or nest the rest in one field (a list or an object).",
+        "fa": "'{name}' ‏{count:,} ستون (یا کلید متمایز) دارد؛ سقف {limit:,} است. "
+        "فیلدهایی را که با آن‌ها آموزش می‌دهید نگه دارید یا بقیه را در یک فیلد (فهرست یا شیء) بگذارید.",
+    },
+    "token_budget": {
+        "en": "{prompts} prompts x {max_new_tokens} new tokens is over this server's budget of {budget} tokens per request. "
+        "Send at most {most} prompts per request (predict_token_budget raises the budget).",
+        "fa": "{prompts} پرامپت × {max_new_tokens} توکن تازه از بودجهٔ {budget} توکن در هر درخواست این سرور بیشتر است. "
+        "در هر درخواست حداکثر {most} پرامپت بفرستید (predict_token_budget بودجه را بالا می‌برد).",
+    },
 }
 
 

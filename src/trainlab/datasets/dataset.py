@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
+from trainlab.datasets import blockscan
 from trainlab.datasets.copying import COPY_CHUNK, MAX_HEADER_BYTES, Copy
 from trainlab.datasets.formats import (
     HEAD_BYTES,
@@ -232,7 +235,8 @@ class DatasetStore:
                     while chunk := handle.read(COPY_CHUNK):
                         digest.update(chunk)
                 sha256 = digest.hexdigest()
-            result = scan_file(str(data_path), fmt, size, layout)
+            with _width_checked(name, layout):
+                result = scan_file(str(data_path), fmt, size, layout)
             _refuse_unreadable(result, name)
             return self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result)
         except BaseException:
@@ -253,9 +257,10 @@ class DatasetStore:
                 check_head(head, name, fmt, copy.size if copy.done else len(head) + 1)
                 layout = read_csv_layout(copy.read_first_line(), name) if fmt == "csv" else None
                 # Validation reads each block as soon as the copy has written it.
-                result = scan_file(str(data_path), fmt, copy.known_size, layout,
-                                   parallel=parallel, chunks=copy.chunks(), mapped=copy.mapped,
-                                   scanned=copy.scanned)
+                with _width_checked(name, layout):
+                    result = scan_file(str(data_path), fmt, copy.known_size, layout,
+                                       parallel=parallel, chunks=copy.chunks(),
+                                       mapped=copy.mapped, scanned=copy.scanned)
                 copy.finish()
             _refuse_unreadable(result, name)
             dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
@@ -292,6 +297,19 @@ class DatasetStore:
             shutil.rmtree(final, ignore_errors=True)
             raise
         return self.get(dataset_id)
+
+
+@contextlib.contextmanager
+def _width_checked(name: str, layout: CsvLayout | None) -> Iterator[None]:
+    """A CSV header or JSON keys over ``blockscan.MAX_COLUMNS``: refused, nothing kept."""
+    limit = blockscan.MAX_COLUMNS
+    if layout is not None and len(layout.columns) > limit:
+        raise dataset_error("too_many_columns", name=name, count=len(layout.columns), limit=limit)
+    try:
+        yield
+    except blockscan.TooWide as exc:
+        raise dataset_error("too_many_columns", name=name, count=exc.args[0], limit=limit) \
+            from None
 
 
 def _refuse_unreadable(result: ScanResult, name: str) -> None:

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 
-from trainlab.datasets import native
+from trainlab.datasets import blockscan, native
 from trainlab.datasets.blockscan import scan_block
 from trainlab.datasets.formats import BOM, CsvLayout
 from trainlab.datasets.jsonarray import StructureError
@@ -167,6 +167,8 @@ def _scan(path: str, fmt: str, size: int | None, layout: CsvLayout | None,
         for spec, result in _results(_with_hints(specs, merged.many_values), parallel, seen,
                                      threads):
             merged.add(spec, result)
+            if len(merged.fields) > blockscan.MAX_COLUMNS:  # keys spread over blocks
+                raise blockscan.TooWide(len(merged.fields))
             if scanned is not None:
                 scanned(spec.end)
             elif mapped is not None:

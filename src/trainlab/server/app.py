@@ -8,12 +8,16 @@ Configuration (``jupyter_server_config.py`` or the command line)::
     c.TrainlabApp.gpus = ["0", "1"]                     # default: every visible GPU
     c.TrainlabApp.stop_grace_seconds = 30
     c.TrainlabApp.allowed_formats = ["jsonl", "json", "csv"]
+    c.TrainlabApp.model_threads = 2                     # predict's own threads
+    c.TrainlabApp.model_queue = 8                       # predicts that may wait; beyond: 503
+    c.TrainlabApp.predict_token_budget = 10_000         # prompts x max_new_tokens per request
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -23,6 +27,7 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Float, Integer, List, TraitError, Unicode, validate
 
+from trainlab.errors import TrainlabError
 from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
 
 ACTIVITY_EVERY_S = 30.0
@@ -60,6 +65,18 @@ class TrainlabApp(ExtensionApp):
                               help="Check every answer against its OpenAPI model before sending "
                               "it (the test suite turns this on; it costs ~1 ms on a list).")
     threads = Integer(8, config=True, help="Threads for blocking work (disk, SQLite, parsing).")
+    model_threads = Integer(2, config=True,
+                            help="Threads of the model executor: predict (loading a model, "
+                            "inference, generation) runs there, never in the pool of `threads`, "
+                            "so listing, health and events stay fast under any predict load.")
+    model_queue = Integer(8, config=True,
+                          help="Predict requests that may wait for a model thread; beyond "
+                          "model_threads + model_queue a request is answered 503 model_busy.")
+    predict_max_new_tokens = Integer(100, config=True,
+                                     help="Tokens a causal-lm predict generates per prompt.")
+    predict_token_budget = Integer(10_000, config=True,
+                                   help="Most tokens one causal-lm predict may generate (prompts "
+                                   "x predict_max_new_tokens); beyond it: 422 token_budget.")
 
     @validate("allowed_formats")
     def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
@@ -77,6 +94,9 @@ class TrainlabApp(ExtensionApp):
         from trainlab.server.uploads import Uploads
 
         self.executor = ThreadPoolExecutor(max(2, self.threads), thread_name_prefix="trainlab")
+        self.model_executor = ThreadPoolExecutor(max(1, self.model_threads),
+                                                 thread_name_prefix="trainlab-model")
+        self.model_load = 0  # model requests running or waiting (touched on the event loop only)
         self.uploads = Uploads(self.workspace)
         self.models = ModelCache()
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
@@ -123,6 +143,27 @@ class TrainlabApp(ExtensionApp):
         if any(counts.values()) and self.serverapp is not None and self.serverapp.web_app is not None:
             self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(UTC)
 
+    async def model_work(self, fn: Any, *args: Any) -> Any:
+        """Run model work on the model executor. At most ``model_threads`` run and
+        ``model_queue`` wait; a request beyond that is refused at once (503 model_busy), so a
+        flood of predicts neither holds connections open nor grows an unbounded queue."""
+        most = max(1, self.model_threads) + max(0, self.model_queue)
+        if self.model_load >= most:
+            raise TrainlabError("model_busy", status=503, busy=self.model_load,
+                                threads=self.model_threads, queue=self.model_queue)
+        self.model_load += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self.model_executor, functools.partial(fn, *args))
+        finally:
+            self.model_load -= 1
+
+    def allow_hidden(self) -> bool:
+        """The server's ContentsManager.allow_hidden: import reads a hidden file only where
+        /api/contents would serve it."""
+        manager = getattr(self.serverapp, "contents_manager", None)
+        return bool(getattr(manager, "allow_hidden", False))
+
     def scheduler_alive(self) -> bool:
         return self.scheduler is not None
 
@@ -135,3 +176,5 @@ class TrainlabApp(ExtensionApp):
             await asyncio.get_running_loop().run_in_executor(self.executor, scheduler.close)
         with contextlib.suppress(Exception):
             self.executor.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(Exception):
+            self.model_executor.shutdown(wait=False, cancel_futures=True)

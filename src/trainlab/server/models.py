@@ -74,8 +74,24 @@ class Dataset(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
+class DatasetSummary(BaseModel):
+    """A dataset in a list: its schema, which grows with the width, is behind
+    ``GET datasets/{id}``; ``columns`` says how many fields it has."""
+
+    id: str
+    name: str
+    format: Format
+    size_bytes: int
+    sha256: str
+    rows: int = Field(description="Valid rows.")
+    rows_invalid: int
+    status: Literal["valid", "invalid"]
+    created_at: str
+    columns: int = Field(description="Number of fields; their types: GET datasets/{id}.")
+
+
 class DatasetPage(BaseModel):
-    items: list[Dataset]
+    items: list[DatasetSummary]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
 
 

@@ -6,6 +6,7 @@ data, so it is tested without a server and the handlers stay a few lines each.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -16,6 +17,7 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -133,13 +135,39 @@ def check_id(value: str, prefix: str, code: str) -> str:
 
 def dataset_page(ws: Workspace, status: str | None, name: str | None, limit: int,
                  cursor: str | None) -> dict[str, Any]:
-    return page(ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor), limit)
+    """A page of dataset summaries: a schema (thousands of fields in a wide file) is only in
+    ``GET datasets/{id}``, so a page stays small whatever the datasets' width."""
+    out = page(ws.datasets.list(status=status, name=name, limit=limit + 1, cursor=cursor), limit)
+    for item in out["items"]:
+        item["columns"] = len(item.pop("schema"))
+    return out
 
 
 def get_dataset(ws: Workspace, dataset_id: str) -> Any:
     return ws.datasets.get(check_id(dataset_id, "ds", "dataset_not_found"))
 
 
+@contextlib.contextmanager
+def still_there(ws: Workspace, dataset_id: str) -> Iterator[None]:
+    """Reading a dataset that a DELETE removes meanwhile is 404 ``dataset_not_found``; a file
+    missing under a dataset that still exists stays a fault (500)."""
+    try:
+        yield
+    except FileNotFoundError:
+        ws.datasets.get(dataset_id)  # raises NotFoundError when it was deleted meanwhile
+        raise
+
+
+def reading(fn: Any) -> Any:
+    """``fn(ws, dataset_id, ...)`` under :func:`still_there`."""
+    @functools.wraps(fn)
+    def wrapper(ws: Workspace, dataset_id: str, *args: Any, **kwargs: Any) -> Any:
+        with still_there(ws, dataset_id):
+            return fn(ws, dataset_id, *args, **kwargs)
+    return wrapper
+
+
+@reading
 def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
                 lang: str) -> dict[str, Any]:
     ds = get_dataset(ws, dataset_id)
@@ -150,6 +178,7 @@ def report_page(ws: Workspace, dataset_id: str, offset: int, limit: int,
     return {**page, "errors_total": len(errors), "offset": offset, "limit": limit}
 
 
+@reading
 def preview(ws: Workspace, dataset_id: str, offset: int, limit: int) -> dict[str, Any]:
     ds = get_dataset(ws, dataset_id)
     frame = ds.preview(offset=offset, limit=limit)
@@ -182,24 +211,34 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+@reading
 def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]:
     return json_value(get_dataset(ws, dataset_id).profile(label=label))
 
 
+@reading
 def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
           lang: str) -> dict[str, Any]:
     return json_value(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
 
 
-def resolve_import(root_dir: str, relative: str) -> Path:
+def resolve_import(root_dir: str, relative: str, allow_hidden: bool = False) -> Path:
     """A file under ``root_dir``; anything that leaves it (``..``, an absolute path, a symlink
-    pointing out) is refused."""
+    pointing out) is refused, and so is a hidden file or folder (a name starting with ``.``, or
+    hidden by the OS) unless the server's ContentsManager has ``allow_hidden``: trainlab reads
+    only what /api/contents would serve. Both the path as written and where it leads count."""
     if "\x00" in relative or os.path.isabs(relative) or relative.startswith("~"):
         raise TrainlabError("path_outside_root", status=403, path=relative[:200])
     root = Path(root_dir).resolve()
-    target = (root / relative).resolve()
+    written = Path(os.path.abspath(root / relative))
+    target = written.resolve()
     if target != root and root not in target.parents:
         raise TrainlabError("path_outside_root", status=403, path=relative[:200])
+    if not allow_hidden:
+        from jupyter_core.paths import is_hidden
+
+        if is_hidden(str(written), str(root)) or is_hidden(str(target), str(root)):
+            raise TrainlabError("path_hidden", status=403, path=relative[:200])
     if not target.is_file():
         raise dataset_error("source_not_found", path=relative[:200], cwd="the server's root directory")
     return target
@@ -277,14 +316,26 @@ class ModelCache:
         return model
 
 
+def check_token_budget(ws: Workspace, job_id: str, prompts: int, max_new_tokens: int,
+                       budget: int) -> None:
+    """A causal-lm predict generates up to ``prompts x max_new_tokens`` tokens: refused (422)
+    above ``budget``, before it takes a model thread."""
+    job = get_job(ws, job_id)
+    if job.task == "causal-lm" and prompts * max_new_tokens > budget:
+        raise TrainlabError("token_budget", status=422, prompts=prompts,
+                            max_new_tokens=max_new_tokens, budget=budget,
+                            most=max(1, budget // max(1, max_new_tokens)))
+
+
 def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
-            proba: bool) -> dict[str, Any]:
+            proba: bool, max_new_tokens: int = 100) -> dict[str, Any]:
     job = get_job(ws, job_id)
     model = cache.get(ws, job_id)
     if getattr(model, "task_name", None) == "causal-lm":
         prompts = [r if isinstance(r, str) else str(r.get("prompt", r.get("text", "")))
                    for r in records]
-        return {"predictions": [model.generate(p, max_new_tokens=100, seed=0) for p in prompts],
+        return {"predictions": [model.generate(p, max_new_tokens=max_new_tokens, seed=0)
+                                for p in prompts],
                 "probabilities": None, "task": job.task, "job_id": job.id}
     out: dict[str, Any] = {"predictions": json_value(model.predict(records)), "probabilities": None,
                            "task": job.task, "job_id": job.id}

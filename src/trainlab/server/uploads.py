@@ -132,7 +132,20 @@ class Uploads:
         self.ws = ws
         self.root = ws.path / "uploads"
         self.root.mkdir(exist_ok=True)
-        self.busy: set[str] = set()  # ids with a part being received right now
+        self.busy: set[str] = set()  # ids with a part arriving, completing, or being deleted
+        self._lock = threading.Lock()
+
+    def claim(self, upload_id: str) -> bool:
+        """Mark the upload busy (a part arrives, or it is deleted); False if it already is."""
+        with self._lock:
+            if upload_id in self.busy:
+                return False
+            self.busy.add(upload_id)
+            return True
+
+    def release(self, upload_id: str) -> None:
+        with self._lock:
+            self.busy.discard(upload_id)
 
     def folder(self, upload_id: str) -> Path:
         if not is_valid_id(upload_id, "up") or not (self.root / upload_id / "meta.json").is_file():
@@ -163,12 +176,16 @@ class Uploads:
         return {**meta, "offset": (folder / "data").stat().st_size}
 
     def cancel(self, upload_id: str) -> None:
+        """Delete the upload; 409 ``upload_busy`` while a part arrives or the last one
+        completes (the upload stays busy until the dataset exists or the part is undone)."""
         folder = self.folder(upload_id)
-        if upload_id in self.busy:
-            from trainlab.jobs.service import JobConflict
-
-            raise JobConflict("bad_request", detail="a part of this upload is being received")
-        shutil.rmtree(folder, ignore_errors=True)
+        if not self.claim(upload_id):
+            raise TrainlabError("upload_busy", status=409, id=upload_id)
+        try:
+            self.folder(upload_id)  # a part that just completed has removed it: 404
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            self.release(upload_id)
 
     def truncate(self, upload_id: str, offset: int) -> None:
         """Undo a part that did not arrive whole (the file keeps only whole parts)."""
@@ -193,7 +210,10 @@ class Uploads:
             raise TrainlabError("upload_checksum_mismatch", status=422, id=upload_id,
                                 expected=meta["sha256"], actual=actual)
         moving = self.ws.tmp_dir / f"{upload_id}.{meta['format'] or 'data'}"
-        os.replace(data, moving)
+        try:
+            os.replace(data, moving)
+        except FileNotFoundError:  # removed meanwhile (by hand: cancel waits for busy ids)
+            raise NotFoundError("upload_not_found", id=upload_id) from None
         shutil.rmtree(folder, ignore_errors=True)
         return self.ws.datasets.adopt(moving, meta["filename"], meta["format"], sha256=actual)
 

@@ -46,7 +46,11 @@ async def check(h: ApiHandler, dataset_id: str) -> None:
 async def dataset_file(h: ApiHandler, dataset_id: str) -> None:
     ds = await h.run(service.get_dataset, h.ws, dataset_id)
     h.set_header("ETag", f'"{ds.sha256}"')
-    await h.send_file(ds.path, ds.name, MEDIA_TYPES[ds.format])
+    try:  # once open, the file is read whole even if a DELETE lands meanwhile
+        await h.send_file(ds.path, ds.name, MEDIA_TYPES[ds.format])
+    except FileNotFoundError:
+        await h.run(h.ws.datasets.get, ds.id)  # deleted meanwhile: 404
+        raise
 
 
 async def delete_dataset(h: ApiHandler, dataset_id: str) -> None:

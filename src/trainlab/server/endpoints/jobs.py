@@ -135,4 +135,8 @@ async def job_model(h: ApiHandler, job_id: str) -> None:
 
 async def predict(h: ApiHandler, job_id: str) -> None:
     body = h.body_model(m.PredictRequest)
-    h.reply(await h.run(service.predict, h.ws, h.app.models, job_id, list(body.records), body.proba))
+    records, app = list(body.records), h.app
+    await h.run(service.check_token_budget, h.ws, job_id, len(records),
+                app.predict_max_new_tokens, app.predict_token_budget)
+    h.reply(await app.model_work(service.predict, h.ws, app.models, job_id, records, body.proba,
+                                 app.predict_max_new_tokens))

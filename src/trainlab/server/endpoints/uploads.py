@@ -89,10 +89,9 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
     if total != meta["size"]:
         raise TrainlabError("upload_size_mismatch", status=400, id=upload_id, expected=meta["size"],
                             detail=f"Content-Range says {total}")
-    if upload_id in uploads.busy or start != meta["offset"]:  # busy: another part is arriving
+    if start != meta["offset"] or not uploads.claim(upload_id):  # busy: another part arrives
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
-    uploads.busy.add(upload_id)
     # As for a whole upload: tornado's own cap (a bare 400) far above a chunked part, so
     # PartStream.feed answers a part longer than its Content-Range in the JSON format.
     h.request.connection.set_max_body_size(  # type: ignore[union-attr]
@@ -111,11 +110,13 @@ async def put_part(h: DatasetsStreamHandler, upload_id: str) -> None:
     except BaseException:
         await h.run(stream.discard)
         raise
-    h.app.uploads.busy.discard(upload_id)
-    if stream.end < stream.total:
-        h.reply(await h.run(h.app.uploads.get, upload_id))
-        return
-    ds = await h.run(h.app.uploads.complete, upload_id)
+    try:  # busy until the dataset exists: a DELETE meanwhile is 409, not a half-moved file
+        if stream.end < stream.total:
+            h.reply(await h.run(h.app.uploads.get, upload_id))
+            return
+        ds = await h.run(h.app.uploads.complete, upload_id)
+    finally:
+        h.app.uploads.release(upload_id)
     h.reply(ds.to_dict(), 201, m.Dataset)
 
 
@@ -127,7 +128,7 @@ async def cancel_upload(h: ApiHandler, upload_id: str) -> None:
 # -- a file already on the server ------------------------------------------------------------
 async def import_dataset(h: ApiHandler) -> None:
     body = h.body_model(m.ImportRequest)
-    path = await h.run(service.resolve_import, h.app.root_dir, body.path)
+    path = await h.run(service.resolve_import, h.app.root_dir, body.path, h.app.allow_hidden())
     name = file_name(body.name or path.name)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
     ds = await h.run(h.ws.datasets.add, path, name, fmt, max_bytes=h.app.max_upload_bytes)

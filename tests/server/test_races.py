@@ -1,0 +1,107 @@
+"""Races that ended in 500 end in 404/409 (issue 14, 2.6). Each interleaving is forced with
+events and hooks, never by sleeping and hoping."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from trainlab.server import service
+from trainlab.server.uploads import Uploads
+
+CSV = b"a,b\n1,2\n3,4\n"
+
+
+def _uploads(jp_serverapp) -> Uploads:
+    return jp_serverapp.extension_manager.extension_points["trainlab"].app.uploads
+
+
+async def _wait_for(predicate, what: str) -> None:
+    """Yield to the server until ``predicate()`` holds (a state, not a duration)."""
+    for _ in range(20_000):
+        if predicate():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_delete_while_the_last_part_completes_is_409_and_the_upload_completes(
+        api, jp_serverapp, monkeypatch, workspace_dir):
+    entered, gate = threading.Event(), threading.Event()
+    complete = Uploads.complete
+
+    def held_complete(self, upload_id):
+        entered.set()
+        assert gate.wait(60)
+        return complete(self, upload_id)
+
+    monkeypatch.setattr(Uploads, "complete", held_complete)
+    code, up = await api("POST", "datasets/uploads", {"filename": "t.csv", "size": len(CSV)})
+    last = asyncio.ensure_future(api("PUT", f"datasets/uploads/{up['id']}", raw=CSV,
+                                     headers={"Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV)}"}))
+    loop = asyncio.get_running_loop()
+    try:
+        assert await loop.run_in_executor(None, entered.wait, 30)
+        code, body = await api("DELETE", f"datasets/uploads/{up['id']}")
+        assert code == 409 and body["error"]["code"] == "upload_busy", body
+    finally:
+        gate.set()
+    code, ds = await last
+    assert code == 201 and ds["rows"] == 2, ds
+    code, body = await api("DELETE", f"datasets/uploads/{up['id']}")
+    assert code == 404 and body["error"]["code"] == "upload_not_found"
+
+
+async def test_delete_while_a_part_arrives_is_409_upload_busy(
+        api, jp_serverapp, http_server_client, jp_auth_header, jp_base_url):
+    uploads = _uploads(jp_serverapp)
+    code, up = await api("POST", "datasets/uploads", {"filename": "t.csv", "size": len(CSV)})
+    resume = asyncio.Event()
+
+    async def body(write):
+        await write(CSV[:5])
+        await resume.wait()
+        await write(CSV[5:])
+
+    url = jp_base_url.rstrip("/") + f"/trainlab/api/datasets/uploads/{up['id']}"
+    part = asyncio.ensure_future(http_server_client.fetch(
+        url, method="PUT", body_producer=body, request_timeout=60,
+        headers={**jp_auth_header, "Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV)}",
+                 "Content-Length": str(len(CSV))}))
+    try:
+        await _wait_for(lambda: up["id"] in uploads.busy, "the part is arriving")
+        code, err = await api("DELETE", f"datasets/uploads/{up['id']}")
+        assert code == 409 and err["error"]["code"] == "upload_busy", err
+        assert "being received" in err["error"]["message"]
+    finally:
+        resume.set()
+    response = await part
+    assert response.code == 201
+
+
+@pytest.mark.parametrize("path", ["report", "preview", "profile", "file"])
+async def test_reading_a_dataset_deleted_meanwhile_is_404(api, monkeypatch, path):
+    code, ds = await api("POST", "datasets", raw=CSV, params={"filename": "t.csv"})
+    assert code == 201
+    found = service.get_dataset
+
+    def then_deleted(ws, dataset_id):  # the DELETE lands between the lookup and the reading
+        dataset = found(ws, dataset_id)
+        ws.datasets.delete(dataset_id)
+        return dataset
+
+    monkeypatch.setattr(service, "get_dataset", then_deleted)
+    code, body = await api("GET", f"datasets/{ds['id']}/{path}")
+    assert code == 404, body
+    assert body["error"]["code"] == "dataset_not_found"
+
+
+async def test_a_missing_file_of_a_dataset_that_still_exists_is_not_hidden_as_404(
+        api, workspace_dir):
+    """Only a deletion becomes 404: a file lost under a live dataset stays a fault."""
+    code, ds = await api("POST", "datasets", raw=CSV, params={"filename": "t.csv"})
+    (workspace_dir / "datasets" / ds["id"] / "report.json").unlink()
+    code, body = await api("GET", f"datasets/{ds['id']}/report")
+    assert code == 500 and body["error"]["code"] == "internal_error"
