@@ -425,6 +425,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
         "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
     },
+    # --- issue 14, item 2.3: submit checks the device, column roles and architecture ---
+    "unknown_column_role": {
+        "en": "The column mapping has a key '{role}' that task '{task}' does not use. Use only: {roles}.",
+        "fa": "نگاشت ستون‌ها کلید '{role}' را دارد که وظیفهٔ '{task}' به کار نمی‌برد. فقط این‌ها را به کار ببرید: {roles}.",
+    },
+    "unknown_arch_key": {
+        "en": "arch has a setting '{key}' that the {kind} model does not take. Settings it takes: {known}.",
+        "fa": "arch تنظیم '{key}' را دارد که مدل {kind} نمی‌پذیرد. تنظیم‌هایی که می‌پذیرد: {known}.",
+    },
+    "arch_out_of_range": {
+        "en": "arch['{key}'] = {value!r} is out of range: {expected}.",
+        "fa": "arch['{key}'] = {value!r} خارج از بازه است: {expected}.",
+    },
+    "arch_not_supported": {
+        "en": "arch settings apply to the built-in models only, not to the {kind} task; leave arch out.",
+        "fa": "تنظیم‌های arch فقط برای مدل‌های داخلی است، نه وظیفهٔ {kind}؛ arch را ندهید.",
+    },
+    "model_too_large": {
+        "en": "The model would have {params} parameters: its weights, gradients and optimizer state alone need {need} GiB, and {device} has {free} GiB free. Choose a smaller arch (fewer layers, a smaller width) or another device.",
+        "fa": "مدل {params} پارامتر خواهد داشت: وزن‌ها، گرادیان‌ها و وضعیت بهینه‌ساز به‌تنهایی {need} گیگابایت می‌خواهند و {device} فقط {free} گیگابایت آزاد دارد. arch کوچک‌تری (لایه‌های کمتر، پهنای کمتر) یا دستگاه دیگری برگزینید.",
+    },
     "model_not_ready": {
         "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
         "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from typing import Any
 
@@ -43,7 +44,7 @@ def resolve_device(spec: str | torch.device | None = "auto") -> tuple[torch.devi
         raise DeviceError("cuda_unavailable", device=str(spec))
     if device.type not in ("cpu", "cuda", "mps"):
         raise DeviceError("unknown_device", device=str(spec),
-                          detail="use auto, cpu, cuda, cuda:N or mps")
+                          detail=f"trainlab does not train on '{device.type}' devices")
     return device, notes
 
 
@@ -75,6 +76,26 @@ def devices() -> list[dict[str, Any]]:
             found.append({"id": f"cuda:{i}", "name": torch.cuda.get_device_name(i), "type": "cuda",
                           "free_bytes": int(free), "total_bytes": int(total)})
     return found
+
+
+def available_memory(device: torch.device) -> int | None:
+    """Bytes free for a new run: a GPU's free memory, the CPU's available RAM (Linux's
+    ``MemAvailable``, else free pages); None where it cannot be known (MPS)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    if device.type != "cpu":
+        return None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def peak_flops(device: torch.device, precision: str) -> float | None:
