@@ -40,7 +40,7 @@ def save_model(directory: Path, model: nn.Module, meta: dict[str, Any], tmp_dir:
             os.fsync(handle.fileno())
         os.replace(tmp, directory / "model.safetensors")
         write_json(directory / "model.json", tmp_dir, {"format_version": FORMAT_VERSION, **meta})
-    except OSError as exc:
+    except (OSError, safetensors.SafetensorError) as exc:  # safetensors' I/O errors are its own
         from trainlab.training.checkpoint import write_failed
 
         raise write_failed(directory, exc) from exc
