@@ -425,6 +425,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
         "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
     },
+    # --- issue 14, item 2.10: a dataset that jobs still use is not deleted ---
+    "dataset_in_use": {
+        "en": "Dataset '{id}' is used by jobs that may still run or resume: {jobs}. Delete those jobs first, or delete the dataset anyway with force=True (REST: ?force=true); they then cannot resume.",
+        "fa": "مجموعه‌دادهٔ '{id}' را کارهایی به کار می‌برند که هنوز ممکن است اجرا یا ازسرگرفته شوند: {jobs}. نخست آن کارها را حذف کنید، یا مجموعه‌داده را با force=True (در REST: ‎?force=true) به‌هرحال حذف کنید؛ آن کارها دیگر ازسرگرفته نمی‌شوند.",
+    },
     # --- issue 14, item 2.3: submit checks the device, column roles and architecture ---
     "unknown_column_role": {
         "en": "The column mapping has a key '{role}' that task '{task}' does not use. Use only: {roles}.",
