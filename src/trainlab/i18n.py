@@ -425,6 +425,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
         "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
     },
+    # --- issue 14, item 2.7: predict checks each record on its own ---
+    "missing_features": {
+        "en": "Record {index} lacks the field(s) {fields}. This model reads: {expected}; give each of them in every record (null for a missing value).",
+        "fa": "رکورد {index} فیلد(های) {fields} را ندارد. این مدل این‌ها را می‌خواند: {expected}؛ همه را در هر رکورد بدهید (برای مقدار ناموجود null).",
+    },
+    "unknown_fields": {
+        "en": "Record {index} has field(s) this model does not know: {fields}. It reads: {expected}; leave the others out.",
+        "fa": "رکورد {index} فیلد(هایی) دارد که این مدل نمی‌شناسد: {fields}. مدل این‌ها را می‌خواند: {expected}؛ بقیه را ندهید.",
+    },
+    "wrong_value_type": {
+        "en": "Record {index}, field '{field}': {value} is not {expected}, which this model was trained on.",
+        "fa": "رکورد {index}، فیلد '{field}': {value} {expected} نیست، در حالی که مدل با آن آموزش دیده است.",
+    },
     # --- issue 14, item 2.10: a dataset that jobs still use is not deleted ---
     "dataset_in_use": {
         "en": "Dataset '{id}' is used by jobs that may still run or resume: {jobs}. Delete those jobs first, or delete the dataset anyway with force=True (REST: ?force=true); they then cannot resume.",
@@ -463,6 +476,11 @@ TERMS: dict[str, dict[str, str]] = {
     "numeric_column": {"en": "a numeric column", "fa": "یک ستون عددی"},
     "label_column": {"en": "a label column", "fa": "یک ستون برچسب"},
     "text_column": {"en": "a text column", "fa": "یک ستون متنی"},
+    # issue 14, item 2.7: what a predict record's value should be
+    "a_number": {"en": "a number", "fa": "یک عدد"},
+    "a_boolean": {"en": "true or false", "fa": "true یا false"},
+    "text_or_number": {"en": "a text or a number", "fa": "یک متن یا عدد"},
+    "a_text": {"en": "a text", "fa": "یک متن"},
 }
 
 

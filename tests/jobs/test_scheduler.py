@@ -34,7 +34,8 @@ def test_a_queued_job_runs_in_a_worker_to_completion(ws, ds, scheduler) -> None:
     assert done.status == "completed", (done.error, ws.jobs.logs(job.id)["text"])
     assert done.runner == "worker" and done.pid != os.getpid()
     assert done.progress["step"] == 30 and done.best_metrics["accuracy"] > 0.5
-    assert trainlab.load_model(job.id, workspace=ws).predict({"x": 2.0, "z": 0.0, "color": "red"})
+    assert trainlab.load_model(job.id, workspace=ws).predict({"x": 2.0, "z": 0.0, "color": "red",
+                                                              "amount": 0.0})
     assert "end: completed" in ws.jobs.logs(job.id)["text"]
 
 

@@ -180,7 +180,8 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
         ctx.cached = True
         notes.append("Tensors came from the cache beside the dataset (same data and settings).")
     meta = {"task": task_name, "model_kind": task.model_kind, "arch": arch, "state": prepared.state,
-            "dataset_id": ds.id, "columns": columns}
+            "dataset_id": ds.id, "columns": columns,  # input_types: what predict accepts
+            "input_types": {c: ds.schema.get(c) for c in task.input_columns(columns)}}
     extra = {"task": task_name, "columns": columns, "dataset_id": ds.id,
              "validation_id": val_ds.id if val_ds is not None else ""}
     return _run(ws, task, model, source_batches, prepared.val, config, ctx, meta, extra,
