@@ -453,8 +453,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "arch تنظیم '{key}' را دارد که مدل {kind} نمی‌پذیرد. تنظیم‌هایی که می‌پذیرد: {known}.",
     },
     "arch_out_of_range": {
-        "en": "arch['{key}'] = {value!r} is out of range: {expected}.",
-        "fa": "arch['{key}'] = {value!r} خارج از بازه است: {expected}.",
+        "en": "arch['{key}'] = {value} is out of range: {expected}.",
+        "fa": "arch['{key}'] = {value} خارج از بازه است: {expected}.",
     },
     "arch_not_supported": {
         "en": "arch settings apply to the built-in models only, not to the {kind} task; leave arch out.",

@@ -20,6 +20,10 @@ NO_GPU = "no_such_gpu" if torch.cuda.is_available() else "cuda_unavailable"
     ({"params": {"arch": {"layers": 100000, "hidden": 100000}}}, "arch_out_of_range"),
     ({"params": {"arch": {"hidden": 65536, "layers": 128}}}, "model_too_large"),
     ({"task": "causal-lm", "columns": {"text": "color", "bogus": "label"}}, "unknown_column_role"),
+    ({"device": "cu\ud800"}, "unknown_device"),  # a lone surrogate is named, escaped
+    ({"params": {"arch": {"\ud800": 1}}}, "unknown_arch_key"),
+    ({"params": {"arch": {"hidden": "\ud800"}}}, "arch_out_of_range"),
+    ({"columns": {"target": "label", "\ud800": "x"}}, "unknown_column_role"),
 ])
 async def test_post_jobs_refuses_what_cannot_run(api, extra, code):
     status, ds = await api("POST", "datasets", raw=csv_bytes(), params={"filename": "h.csv"})

@@ -22,6 +22,7 @@ from torch import nn
 
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.training import tokenizer
+from trainlab.training.devices import printable
 from trainlab.training.models import build
 from trainlab.training.tasks import Task, batches, get_task
 from trainlab.workspace.files import write_json
@@ -116,7 +117,7 @@ def _check_fields(index: int, fields: list[str], columns: list[str], known: set[
                             expected=", ".join(columns), status=422)
     unknown = [f for f in fields if f not in known]
     if unknown:
-        raise TrainlabError("unknown_fields", index=index, fields=", ".join(unknown[:20]),
+        raise TrainlabError("unknown_fields", index=index, fields=printable(", ".join(unknown[:20])),
                             expected=", ".join(columns), status=422)
 
 

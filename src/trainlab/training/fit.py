@@ -24,7 +24,7 @@ from trainlab.training.callbacks import Callback, CallbackList
 from trainlab.training.columns import infer
 from trainlab.training.config import TrainConfig
 from trainlab.training.data import LoaderBatches, TensorBatches
-from trainlab.training.devices import peak_flops, resolve_device, resolve_precision
+from trainlab.training.devices import peak_flops, printable, resolve_device, resolve_precision
 from trainlab.training.distributed import Distributed
 from trainlab.training.models import build, check_arch, check_fits
 from trainlab.training.prepare import checked, prepare
@@ -121,7 +121,7 @@ def check_roles(task_name: str, columns: dict[str, Any]) -> None:
     roles = task_spec(task_name).roles
     for key in columns:
         if key not in roles:
-            raise TrainlabError("unknown_column_role", role=str(key), task=task_name,
+            raise TrainlabError("unknown_column_role", role=printable(str(key)), task=task_name,
                                 roles=", ".join(roles), status=422)
 
 

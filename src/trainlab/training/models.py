@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from trainlab.errors import TrainlabError
-from trainlab.training.devices import available_memory
+from trainlab.training.devices import available_memory, printable
 from trainlab.training.tokenizer import VOCAB_SIZE
 
 
@@ -186,17 +186,19 @@ def check_arch(kind: str, arch: dict[str, Any]) -> None:
         return
     for key, value in arch.items():
         if key not in limits:
-            raise ArchError("unknown_arch_key", key=str(key), kind=kind, known=", ".join(limits))
+            raise ArchError("unknown_arch_key", key=printable(str(key)), kind=kind,
+                            known=", ".join(limits))
         low, high = limits[key]
         whole = isinstance(low, int)
         ok = isinstance(value, int | float) and not isinstance(value, bool) and \
             (isinstance(value, int) or not whole) and low <= value <= high  # NaN fails here
         if not ok:
             expected = f"a whole number in [{low}, {high}]" if whole else f"a number in [{low}, {high}]"
-            raise ArchError("arch_out_of_range", key=key, value=value, expected=expected)
+            raise ArchError("arch_out_of_range", key=key, value=printable(repr(value)[:60]),
+                            expected=expected)
     sizes = {**SIZES[kind], **arch}
     if "heads" in sizes and sizes["d_model"] % sizes["heads"]:
-        raise ArchError("arch_out_of_range", key="heads", value=sizes["heads"],
+        raise ArchError("arch_out_of_range", key="heads", value=repr(sizes["heads"]),
                         expected=f"a divisor of d_model ({sizes['d_model']})")
 
 
