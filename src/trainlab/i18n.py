@@ -445,6 +445,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The format '{fmt}' is not allowed on this server; allowed: {allowed}.",
         "fa": "قالب '{fmt}' روی این سرور مجاز نیست؛ مجازها: {allowed}.",
     },
+    # --- issue 14, item 2.7: predict checks each record on its own ---
+    "missing_features": {
+        "en": "Record {index} lacks the field(s) {fields}. This model reads: {expected}; give each of them in every record (null for a missing value).",
+        "fa": "رکورد {index} فیلد(های) {fields} را ندارد. این مدل این‌ها را می‌خواند: {expected}؛ همه را در هر رکورد بدهید (برای مقدار ناموجود null).",
+    },
+    "unknown_fields": {
+        "en": "Record {index} has field(s) this model does not know: {fields}. It reads: {expected}; leave the others out.",
+        "fa": "رکورد {index} فیلد(هایی) دارد که این مدل نمی‌شناسد: {fields}. مدل این‌ها را می‌خواند: {expected}؛ بقیه را ندهید.",
+    },
+    "wrong_value_type": {
+        "en": "Record {index}, field '{field}': {value} is not {expected}, which this model was trained on.",
+        "fa": "رکورد {index}، فیلد '{field}': {value} {expected} نیست، در حالی که مدل با آن آموزش دیده است.",
+    },
+    # --- issue 14, item 2.10: a dataset that jobs still use is not deleted ---
+    "dataset_in_use": {
+        "en": "Dataset '{id}' is used by jobs that may still run or resume: {jobs}. Delete those jobs first, or delete the dataset anyway with force=True (REST: ?force=true); they then cannot resume.",
+        "fa": "مجموعه‌دادهٔ '{id}' را کارهایی به کار می‌برند که هنوز ممکن است اجرا یا ازسرگرفته شوند: {jobs}. نخست آن کارها را حذف کنید، یا مجموعه‌داده را با force=True (در REST: ‎?force=true) به‌هرحال حذف کنید؛ آن کارها دیگر ازسرگرفته نمی‌شوند.",
+    },
+    # --- issue 14, item 2.3: submit checks the device, column roles and architecture ---
+    "unknown_column_role": {
+        "en": "The column mapping has a key '{role}' that task '{task}' does not use. Use only: {roles}.",
+        "fa": "نگاشت ستون‌ها کلید '{role}' را دارد که وظیفهٔ '{task}' به کار نمی‌برد. فقط این‌ها را به کار ببرید: {roles}.",
+    },
+    "unknown_arch_key": {
+        "en": "arch has a setting '{key}' that the {kind} model does not take. Settings it takes: {known}.",
+        "fa": "arch تنظیم '{key}' را دارد که مدل {kind} نمی‌پذیرد. تنظیم‌هایی که می‌پذیرد: {known}.",
+    },
+    "arch_out_of_range": {
+        "en": "arch['{key}'] = {value} is out of range: {expected}.",
+        "fa": "arch['{key}'] = {value} خارج از بازه است: {expected}.",
+    },
+    "arch_not_supported": {
+        "en": "arch settings apply to the built-in models only, not to the {kind} task; leave arch out.",
+        "fa": "تنظیم‌های arch فقط برای مدل‌های داخلی است، نه وظیفهٔ {kind}؛ arch را ندهید.",
+    },
+    "model_too_large": {
+        "en": "The model would have {params} parameters: its weights, gradients and optimizer state alone need {need} GiB, and {device} has {free} GiB free. Choose a smaller arch (fewer layers, a smaller width) or another device.",
+        "fa": "مدل {params} پارامتر خواهد داشت: وزن‌ها، گرادیان‌ها و وضعیت بهینه‌ساز به‌تنهایی {need} گیگابایت می‌خواهند و {device} فقط {free} گیگابایت آزاد دارد. arch کوچک‌تری (لایه‌های کمتر، پهنای کمتر) یا دستگاه دیگری برگزینید.",
+    },
     "model_not_ready": {
         "en": "Job '{id}' has no saved model yet (status: {state}). A model is saved when a job completes or stops after its first evaluation.",
         "fa": "کار '{id}' هنوز مدل ذخیره‌شده‌ای ندارد (وضعیت: {state}). مدل وقتی ذخیره می‌شود که کار تمام شود یا پس از نخستین ارزیابی متوقف شود.",
@@ -501,6 +540,11 @@ TERMS: dict[str, dict[str, str]] = {
     "numeric_column": {"en": "a numeric column", "fa": "یک ستون عددی"},
     "label_column": {"en": "a label column", "fa": "یک ستون برچسب"},
     "text_column": {"en": "a text column", "fa": "یک ستون متنی"},
+    # issue 14, item 2.7: what a predict record's value should be
+    "a_number": {"en": "a number", "fa": "یک عدد"},
+    "a_boolean": {"en": "true or false", "fa": "true یا false"},
+    "text_or_number": {"en": "a text or a number", "fa": "یک متن یا عدد"},
+    "a_text": {"en": "a text", "fa": "یک متن"},
 }
 
 

@@ -89,7 +89,7 @@ CASES = {
     ("GET", "jobs/{job_id}/events"): lambda w: (f"jobs/{w.trained_job()}/events", {}),
     ("GET", "jobs/{job_id}/model"): lambda w: (f"jobs/{w.trained_job()}/model", {}),
     ("POST", "jobs/{job_id}/predict"): lambda w: (f"jobs/{w.trained_job()}/predict", {
-        "body": json.dumps({"records": [{"x": 1}]})}),
+        "body": json.dumps({"records": [{"x": 1, "z": 0, "color": "red"}]})}),
 }
 OPS = [(op.method, op.path) for op in ROUTES]
 

@@ -15,7 +15,7 @@ from tests.training.conftest import TINY_TEXT
 from trainlab.errors import DatasetError, NotFoundError, TrainlabError
 
 RECORDS = [{"x": 1.5, "z": 0.0, "color": "red"}, {"x": -2.0, "z": 1.0, "color": "green"},
-           {"x": None, "z": 0.3, "color": "purple"}, {"z": 0.1}]
+           {"x": None, "z": 0.3, "color": "purple"}, {"x": None, "z": 0.1, "color": None}]
 
 
 @pytest.fixture()
@@ -62,9 +62,10 @@ def test_predict_takes_dicts_frames_and_missing_or_unseen_values(tabular_result)
 
 
 def test_a_text_where_a_number_belongs_is_a_clear_error(tabular_result) -> None:
-    with pytest.raises(DatasetError) as err:
-        tabular_result.load().predict([{"x": 1, "z": 1.0}, {"x": "lots", "z": 1.0, "color": "red"}])
-    assert err.value.code == "bad_record" and "'x'" in str(err.value)
+    with pytest.raises(TrainlabError) as err:
+        tabular_result.load().predict([{"x": 1, "z": 1.0, "color": "red"},
+                                       {"x": "lots", "z": 1.0, "color": "red"}])
+    assert err.value.code == "wrong_value_type" and "'x'" in str(err.value)
     assert err.value.params["index"] == 1 and "'lots'" in str(err.value)
 
 
@@ -95,6 +96,9 @@ def test_text_model_takes_plain_strings(ws, reviews_ds) -> None:
     model = result.load()
     assert model.predict("عالی") in ("pos", "neg")
     assert len(model.predict([{"review": "great"}, "بد"])) == 2
-    with pytest.raises(DatasetError) as err:
+    with pytest.raises(TrainlabError) as err:
         model.predict([{"other": "x"}])
+    assert err.value.code == "missing_features" and "review" in str(err.value)
+    with pytest.raises(DatasetError) as err:
+        model.predict([{"review": None}])
     assert err.value.code == "bad_record"

@@ -25,7 +25,7 @@ from trainlab.datasets.formats import (
 )
 from trainlab.datasets.merge import ScanResult
 from trainlab.datasets.scan import scan_file
-from trainlab.errors import NotFoundError, dataset_error
+from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
 from trainlab.workspace.files import read_json, write_json
 from trainlab.workspace.ids import is_valid_id, new_id
@@ -168,9 +168,19 @@ class DatasetStore:
                        workspace=self.ws, _summary=summary)
 
     # -- writing ---------------------------------------------------------------------------
-    def delete(self, dataset_id: str) -> None:
-        if not is_valid_id(dataset_id, "ds") or not self.ws.store.execute(
-                "DELETE FROM datasets WHERE id = ?", (dataset_id,)):
+    def delete(self, dataset_id: str, force: bool = False) -> None:
+        """Remove the dataset and its files. A dataset that a queued, running, stopped or
+        interrupted job still reads (to start or resume) is kept, with a 409
+        ``dataset_in_use`` naming those jobs, unless ``force``."""
+        if not is_valid_id(dataset_id, "ds") or not self.ws.store.query(
+                "SELECT id FROM datasets WHERE id = ?", (dataset_id,)):
+            raise NotFoundError("dataset_not_found", id=dataset_id)
+        if not force:  # the workspace's lazy ``jobs``: the one way up (see its docstring)
+            users = self.ws.jobs.using_dataset(dataset_id)
+            if users:
+                raise TrainlabError("dataset_in_use", id=dataset_id, jobs=", ".join(users),
+                                    details={"jobs": users}, status=409)
+        if not self.ws.store.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)):
             raise NotFoundError("dataset_not_found", id=dataset_id)
         directory = self.ws.datasets_dir / dataset_id
         if directory.exists():  # move aside first so a reader never sees a half-deleted folder

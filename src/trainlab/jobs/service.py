@@ -79,6 +79,19 @@ class JobStore:
         """How many jobs are running and how many are queued."""
         return self.records.active_counts()
 
+    def using_dataset(self, dataset_id: str) -> list[str]:
+        """Ids of the jobs that will still read ``dataset_id``: queued or running ones, and
+        stopped or interrupted ones (a resume reads it again). Newest first."""
+        active = [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.STOPPED, JobStatus.INTERRUPTED]
+        ids: list[str] = []
+        cursor = None
+        while True:
+            page = self.records.find(active, 500, cursor, raw_json)
+            ids += [job.id for job in page if job.dataset_id == dataset_id]
+            if len(page) < 500:
+                return ids
+            cursor = page[-1].id
+
     def scheduler_alive(self) -> bool:
         beat = self.records.last_scheduler_beat()
         return beat is not None and time.time() - beat < SCHEDULER_ALIVE_S

@@ -63,9 +63,14 @@ def parse_spec(spec: JobSpec | dict[str, Any] | None, fields: dict[str, Any]) ->
 
 
 def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """The resolved task, column mapping and hyperparameters, or the first reason it cannot run."""
+    """The resolved task, column mapping and hyperparameters, or the first reason it cannot run:
+    the device exists here, every column role and ``arch`` setting is known and in bounds, and
+    the model's weights and optimizer state fit in the device's free memory."""
     from trainlab.training.columns import infer
     from trainlab.training.config import TrainConfig
+    from trainlab.training.devices import resolve_device
+    from trainlab.training.fit import check_roles
+    from trainlab.training.models import SIZES, check_arch, check_fits, planned_arch
     from trainlab.training.prepare import checked
 
     if spec.task is not None:
@@ -74,10 +79,26 @@ def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str
         raise SpecError("invalid_spec", field="params.device", detail="set the device with 'device'")
     try:
         config = TrainConfig.from_kwargs({**spec.params, "device": spec.device})
+        device, _ = resolve_device(spec.device)
     except TrainlabError as exc:  # a well-formed spec that cannot run: 422, like SpecError
         exc.status = 422
         raise
     ds = ws.datasets.get(spec.dataset_id)
     task, columns = infer(ds, spec.task, dict(spec.columns))
+    check_roles(task, columns)
+    check_arch(_model_kind(task), config.arch)  # before the (slower) data check
     report = checked(ds, task, columns, config.skip_invalid)
+    kind = _model_kind(report["task"])
+    if kind in SIZES:
+        features = report["columns"].get("features") or columns.get("features") or []
+        check_fits(kind, planned_arch(kind, config.arch, inputs=max(1, len(features)),
+                                      max_length=config.max_length), device)
     return report["task"], columns, dict(spec.params)
+
+
+def _model_kind(task: str) -> str:
+    """The built-in model ``task`` trains (``tabular`` is either tabular task's)."""
+    from trainlab.training.tasks import builders
+
+    found = builders().get(task) or builders().get(f"{task}-regression")
+    return found.model_kind if found is not None else "custom"

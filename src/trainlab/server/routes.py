@@ -92,8 +92,9 @@ ROUTES: list[Op] = [
        "Download the stored file.",
        errors=E_READ, content=tuple(datasets.MEDIA_TYPES.values())),
     Op("DELETE", "datasets/{dataset_id}", datasets.delete_dataset, DATASETS,
-       "Delete a dataset and its files.",
-       response=m.Deleted, errors=E_READ),
+       "Delete a dataset and its files; 409 while queued, running, stopped or interrupted "
+       "jobs use it, unless force=true.",
+       response=m.Deleted, errors=(*E_READ, 409), params=(Param("force", enum=("true", "false")),)),
     # -- jobs ------------------------------------------------------------------------------------
     Op("GET", "jobs", jobs.list_jobs, JOBS,
        "Jobs (background and notebook), newest first, a page at a time.",

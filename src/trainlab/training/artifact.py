@@ -22,6 +22,7 @@ from torch import nn
 
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.training import tokenizer
+from trainlab.training.devices import printable
 from trainlab.training.models import build
 from trainlab.training.tasks import Task, batches, get_task
 from trainlab.workspace.files import write_json
@@ -40,7 +41,7 @@ def save_model(directory: Path, model: nn.Module, meta: dict[str, Any], tmp_dir:
             os.fsync(handle.fileno())
         os.replace(tmp, directory / "model.safetensors")
         write_json(directory / "model.json", tmp_dir, {"format_version": FORMAT_VERSION, **meta})
-    except OSError as exc:
+    except (OSError, safetensors.SafetensorError) as exc:  # safetensors' I/O errors are its own
         from trainlab.training.checkpoint import write_failed
 
         raise write_failed(directory, exc) from exc
@@ -109,6 +110,72 @@ def _load_weights(model: nn.Module, path: Path) -> None:
                             f"unexpected {unexpected[:3]})")
 
 
+def _check_fields(index: int, fields: list[str], columns: list[str], known: set[str]) -> None:
+    missing = [c for c in columns if c not in fields]
+    if missing:
+        raise TrainlabError("missing_features", index=index, fields=", ".join(missing),
+                            expected=", ".join(columns), status=422)
+    unknown = [f for f in fields if f not in known]
+    if unknown:
+        raise TrainlabError("unknown_fields", index=index, fields=printable(", ".join(unknown[:20])),
+                            expected=", ".join(columns), status=422)
+
+
+_EXPECTED = {"number": "a_number", "boolean": "a_boolean", "category": "text_or_number",
+             "text": "a_text"}
+
+
+def _checked(values: pd.Series, name: str, kind: str, trained_as: str | None) -> pa.Array:
+    """One input column as Arrow, each value checked against what the model learnt."""
+    if kind == "number" and pd.api.types.is_numeric_dtype(values.dtype) \
+            and not pd.api.types.is_bool_dtype(values.dtype):
+        return pa.array(values.to_numpy(np.float64, na_value=np.nan), pa.float64())
+    out: list[Any] = []
+    for i, value in enumerate(values.tolist()):
+        try:
+            out.append(_value(value, kind, trained_as))
+        except (TypeError, ValueError, OverflowError):
+            raise TrainlabError("wrong_value_type", index=i, field=name, value=_short(value),
+                                expected=_EXPECTED[kind], status=422) from None
+    types = {"number": pa.float64(), "boolean": pa.bool_()}
+    return pa.array(out, types.get(kind, pa.string()))
+
+
+def _value(value: Any, kind: str, trained_as: str | None) -> Any:
+    """The value as the model takes it; TypeError or ValueError when it is not one."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    is_bool = isinstance(value, bool | np.bool_)
+    if kind == "boolean":
+        if not is_bool:
+            raise TypeError(kind)
+        return bool(value)
+    if kind == "text":
+        if not isinstance(value, str):
+            raise TypeError(kind)
+        return value
+    if is_bool and (kind == "category" or trained_as not in (None, "boolean")):
+        raise TypeError(kind)  # a boolean is not a number (older models took it as 0/1)
+    if isinstance(value, str):
+        if kind == "category":
+            return value
+        if trained_as in ("number", "integer"):
+            raise TypeError(kind)  # trained on numbers; only a model learnt from text parses
+        return float(value.strip())
+    if not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(kind)
+    if kind == "number":
+        return float(value)  # OverflowError for an int beyond any float
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(int(value)) if float(value).is_integer() else str(value)  # 3.0 is category 3
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class TrainedModel:
     """A loaded model that predicts on plain records (dicts, a DataFrame, or texts)."""
 
@@ -126,28 +193,30 @@ class TrainedModel:
         return list(labels["values"]) if labels else None
 
     def _table(self, records: Any) -> tuple[pa.Table, Any]:
-        columns = self.task.input_columns(self.meta["state"]["columns"])
+        """The records as a table of the model's inputs, each record checked on its own."""
+        state_columns = self.meta["state"]["columns"]
+        columns = self.task.input_columns(state_columns)
+        known = {*columns, *(v for v in state_columns.values() if isinstance(v, str))}
         index = None
         if isinstance(records, pd.DataFrame):
             index = records.index
             frame = records
+            _check_fields(0, [str(c) for c in frame.columns], columns, known)
         else:
             if isinstance(records, str | dict):
                 records = [records]
             rows = [r if isinstance(r, dict) else {columns[0]: r} for r in records]
-            frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *(
-                k for r in rows for k in r)])))
+            for i, row in enumerate(rows):
+                _check_fields(i, [str(k) for k in row], columns, known)
+            frame = pd.DataFrame(rows, columns=columns)
+        types = self.meta.get("input_types") or {}
+        numeric = {s["name"] for s in self.meta["state"].get("numeric", ())}
         arrays = {}
         for name in columns:
-            if name not in frame.columns:
-                arrays[name] = pa.nulls(len(frame))
-                continue
-            values = frame[name]
-            try:
-                arrays[name] = pa.array(values, from_pandas=True)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                arrays[name] = pa.array(values.map(lambda v: None if v is None else str(v)),
-                                        from_pandas=True)
+            kind = "text" if self.task_name == "text-classification" else \
+                ("boolean" if types.get(name) == "boolean" else "number") if name in numeric else \
+                "category"
+            arrays[name] = _checked(frame[name], name, kind, types.get(name))
         return pa.table(arrays) if arrays else pa.table({"_": pa.nulls(len(frame))}), index
 
     @torch.no_grad()
@@ -171,6 +240,13 @@ class TrainedModel:
 
         A dict or a text gives one value; a list gives a list; a DataFrame gives a Series
         with the frame's index.
+
+        Each record is checked on its own (never against the others in the batch): it must
+        have every input field (tabular: every feature; a missing value is ``None``), else
+        ``missing_features``; a field the model does not know is ``unknown_fields`` (the
+        target or label column is allowed and ignored); a value of the wrong type is
+        ``wrong_value_type`` (a boolean is not a number, unless the feature was boolean).
+        All are :class:`~trainlab.errors.TrainlabError` with status 422.
         """
         out, index, single = self._outputs(records)
         if "labels" in self.meta["state"]:

@@ -3,10 +3,12 @@ unpickling code (``torch.load(weights_only=True)``)."""
 
 from __future__ import annotations
 
+import errno
+import os
 import pickle
 import random
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -38,17 +40,63 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 def save(path: Path, state: dict[str, Any], tmp_dir: Path) -> Path:
     """Write atomically: a reader (or a resume after a crash mid-write) sees the old file or
-    the new one. A full or read-only disk is a clear ``write_failed`` error."""
+    the new one. A full or read-only disk is a clear ``write_failed`` error: torch's writer
+    turns the ``OSError`` of a failed write into a ``RuntimeError``, so the file handle keeps
+    the ``OSError`` it raised, and that (its errno) decides."""
     try:
         with atomic_writer(path, tmp_dir) as handle:
-            torch.save(state, handle)
+            recording = _Recording(handle)
+            try:
+                torch.save(state, recording)
+            except RuntimeError as exc:
+                if recording.failed is not None:
+                    raise recording.failed from exc
+                raise
     except OSError as exc:
         raise write_failed(path, exc) from exc
     return path
 
 
-def write_failed(path: Path, exc: OSError) -> TrainlabError:
-    return TrainlabError("write_failed", path=str(path), detail=exc.strerror or str(exc), status=507)
+class _Recording:
+    """A binary file that remembers the ``OSError`` its ``write`` raised."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle, self.failed = handle, None
+
+    def write(self, data: Any) -> int:
+        try:
+            return self.handle.write(data)
+        except OSError as exc:
+            self.failed = exc
+            raise
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def write_failed(path: Path, exc: BaseException) -> TrainlabError:
+    """``write_failed`` (507). An ``OSError`` says why by its errno; a writer that does not
+    raise ``OSError`` (safetensors raises ``SafetensorError``) is explained by the state of
+    the disk under ``path``: read-only, or full."""
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else _disk_state(path)
+    return TrainlabError("write_failed", path=str(path), detail=detail or type(exc).__name__,
+                         status=507)
+
+
+def _disk_state(path: Path) -> str | None:
+    folder = path if path.is_dir() else path.parent
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return None
+    if stat.f_flag & os.ST_RDONLY:
+        return os.strerror(errno.EROFS)
+    if stat.f_bavail * stat.f_frsize < FULL_BELOW:
+        return os.strerror(errno.ENOSPC)
+    return None
+
+
+FULL_BELOW = 1 << 20  # a disk with less than 1 MiB left for us counts as full
 
 
 def load(path: str | Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from typing import Any
 
@@ -18,6 +19,7 @@ def resolve_device(spec: str | torch.device | None = "auto") -> tuple[torch.devi
     """``auto`` picks CUDA, then MPS, then CPU (and says so); ``cuda:1`` must exist."""
     notes: list[str] = []
     text = str(spec or "auto").strip().lower()
+    shown = printable(str(spec))
     if text == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", torch.cuda.current_device()), notes
@@ -28,23 +30,28 @@ def resolve_device(spec: str | torch.device | None = "auto") -> tuple[torch.devi
         return torch.device("cpu"), notes
     try:
         device = torch.device(text)
-    except RuntimeError as exc:
-        raise DeviceError("unknown_device", device=str(spec), detail=str(exc)) from exc
+    except (RuntimeError, ValueError) as exc:  # ValueError: text C++ cannot take
+        raise DeviceError("unknown_device", device=shown, detail=printable(str(exc))) from exc
     if device.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
-            raise DeviceError("cuda_unavailable", device=str(spec))
+            raise DeviceError("cuda_unavailable", device=shown)
         index = 0 if device.index is None else device.index
         if index >= count:
-            raise DeviceError("no_such_gpu", device=str(spec), count=count)
+            raise DeviceError("no_such_gpu", device=shown, count=count)
         return torch.device("cuda", index), notes
     if device.type == "mps" and not (getattr(torch.backends, "mps", None)
                                      and torch.backends.mps.is_available()):
-        raise DeviceError("cuda_unavailable", device=str(spec))
+        raise DeviceError("cuda_unavailable", device=shown)
     if device.type not in ("cpu", "cuda", "mps"):
-        raise DeviceError("unknown_device", device=str(spec),
-                          detail="use auto, cpu, cuda, cuda:N or mps")
+        raise DeviceError("unknown_device", device=shown,
+                          detail=f"trainlab does not train on '{device.type}' devices")
     return device, notes
+
+
+def printable(text: str) -> str:
+    """``text`` with what UTF-8 cannot carry (a lone surrogate) escaped, for a message."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def resolve_precision(device: torch.device, precision: str = "auto") -> str:
@@ -75,6 +82,26 @@ def devices() -> list[dict[str, Any]]:
             found.append({"id": f"cuda:{i}", "name": torch.cuda.get_device_name(i), "type": "cuda",
                           "free_bytes": int(free), "total_bytes": int(total)})
     return found
+
+
+def available_memory(device: torch.device) -> int | None:
+    """Bytes free for a new run: a GPU's free memory, the CPU's available RAM (Linux's
+    ``MemAvailable``, else free pages); None where it cannot be known (MPS)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    if device.type != "cpu":
+        return None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def peak_flops(device: torch.device, precision: str) -> float | None:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from trainlab.datasets.dataset import Dataset
+from trainlab.datasets.tasks import task_spec
 from trainlab.errors import TrainlabError
 from trainlab.training import checkpoint as ckpt
 from trainlab.training import loop
@@ -23,9 +24,9 @@ from trainlab.training.callbacks import Callback, CallbackList
 from trainlab.training.columns import infer
 from trainlab.training.config import TrainConfig
 from trainlab.training.data import LoaderBatches, TensorBatches
-from trainlab.training.devices import peak_flops, resolve_device, resolve_precision
+from trainlab.training.devices import peak_flops, printable, resolve_device, resolve_precision
 from trainlab.training.distributed import Distributed
-from trainlab.training.models import build
+from trainlab.training.models import build, check_arch, check_fits
 from trainlab.training.prepare import checked, prepare
 from trainlab.training.result import TrainResult
 from trainlab.training.tasks import get_task
@@ -115,6 +116,15 @@ def _dataset(source: Any, ws: Workspace) -> Dataset:
     return ws.datasets.add(text)
 
 
+def check_roles(task_name: str, columns: dict[str, Any]) -> None:
+    """Refuse a column mapping key that ``task_name`` has no role for (``{"bogus": "price"}``)."""
+    roles = task_spec(task_name).roles
+    for key in columns:
+        if key not in roles:
+            raise TrainlabError("unknown_column_role", role=printable(str(key)), task=task_name,
+                                roles=", ".join(roles), status=422)
+
+
 def _resume_state(source: Any, workspace: Any) -> dict[str, Any] | None:
     if source is None:
         return None
@@ -140,8 +150,10 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     ws = resolve(ctx.workspace, source)
     ds = _dataset(source, ws)
     task_name, columns = infer(ds, task_name, columns)
+    check_roles(task_name, columns)
     report = checked(ds, task_name, columns, config.skip_invalid)
     task_name = report["task"]
+    check_arch(get_task(task_name).model_kind, config.arch)
     if task_name == "tabular-regression" or task_name == "tabular-classification":
         columns = {"target": columns["target"], "features": list(columns.get("features") or [])}
     else:
@@ -159,6 +171,7 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
         notes.append(f"Large dataset: training for {config.max_steps} steps, part of one epoch; "
                      "pass epochs= or max_steps= to train longer.")
     arch = task.arch(prepared.state, config)
+    check_fits(task.model_kind, arch, ctx.device)
     loop.seed_everything(config.seed)
     model = build(task.model_kind, arch)
     source_batches = TensorBatches(prepared.train, config.batch_size or 1, ctx.device, config.seed,
@@ -167,7 +180,8 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
         ctx.cached = True
         notes.append("Tensors came from the cache beside the dataset (same data and settings).")
     meta = {"task": task_name, "model_kind": task.model_kind, "arch": arch, "state": prepared.state,
-            "dataset_id": ds.id, "columns": columns}
+            "dataset_id": ds.id, "columns": columns,  # input_types: what predict accepts
+            "input_types": {c: ds.schema.get(c) for c in task.input_columns(columns)}}
     extra = {"task": task_name, "columns": columns, "dataset_id": ds.id,
              "validation_id": val_ds.id if val_ds is not None else ""}
     return _run(ws, task, model, source_batches, prepared.val, config, ctx, meta, extra,

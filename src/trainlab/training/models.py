@@ -14,6 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from trainlab.errors import TrainlabError
+from trainlab.training.devices import available_memory, printable
+from trainlab.training.tokenizer import VOCAB_SIZE
+
 
 class TabularNet(nn.Module):
     """Numeric features (standardised, with missing indicators) + embedded categories -> MLP."""
@@ -147,3 +151,84 @@ def build(kind: str, arch: dict[str, Any]) -> nn.Module:
     """Rebuild a built-in model from its stored architecture."""
     classes = {"tabular": TabularNet, "text-classifier": TextClassifier, "gpt": GPT}
     return classes[kind](**arch)
+
+
+# What a user may set in ``arch``, per model kind: the lowest and highest value (a whole
+# number where both bounds are ints). Everything else a model takes comes from the data.
+_LAYERS, _WIDTH, _DROPOUT = (1, 128), (8, 16384), (0.0, 0.9)
+ARCH_LIMITS: dict[str, dict[str, tuple[float, float]]] = {
+    "tabular": {"hidden": (1, 65536), "layers": _LAYERS, "dropout": _DROPOUT},
+    "text-classifier": {"d_model": _WIDTH, "heads": (1, 256), "layers": _LAYERS,
+                        "dropout": _DROPOUT, "stride": (1, 64)},
+    "gpt": {"d_model": _WIDTH, "heads": (1, 256), "layers": _LAYERS, "dropout": _DROPOUT,
+            "context": (8, 65536)},
+}
+# The sizes the tasks use where ``arch`` leaves them out (tasks/tabular.py, tasks/text.py).
+SIZES: dict[str, dict[str, int]] = {
+    "tabular": {"hidden": 256, "layers": 2},
+    "text-classifier": {"d_model": 128, "heads": 4, "layers": 2, "stride": 4},
+    "gpt": {"d_model": 256, "heads": 4, "layers": 4, "context": 256},
+}
+BYTES_PER_PARAMETER = 16  # fp32 weights and gradients, and AdamW's two moments
+
+
+class ArchError(TrainlabError):
+    status = 422
+
+
+def check_arch(kind: str, arch: dict[str, Any]) -> None:
+    """Refuse an ``arch`` key the model does not take, a value of the wrong type or out of
+    its bounds, and attention heads that do not divide the width."""
+    limits = ARCH_LIMITS.get(kind)
+    if limits is None:
+        if arch:
+            raise ArchError("arch_not_supported", kind=kind)
+        return
+    for key, value in arch.items():
+        if key not in limits:
+            raise ArchError("unknown_arch_key", key=printable(str(key)), kind=kind,
+                            known=", ".join(limits))
+        low, high = limits[key]
+        whole = isinstance(low, int)
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and \
+            (isinstance(value, int) or not whole) and low <= value <= high  # NaN fails here
+        if not ok:
+            expected = f"a whole number in [{low}, {high}]" if whole else f"a number in [{low}, {high}]"
+            raise ArchError("arch_out_of_range", key=key, value=printable(repr(value)[:60]),
+                            expected=expected)
+    sizes = {**SIZES[kind], **arch}
+    if "heads" in sizes and sizes["d_model"] % sizes["heads"]:
+        raise ArchError("arch_out_of_range", key="heads", value=repr(sizes["heads"]),
+                        expected=f"a divisor of d_model ({sizes['d_model']})")
+
+
+def planned_arch(kind: str, arch: dict[str, Any], *, inputs: int = 1, outputs: int = 2,
+                 max_length: int | None = None) -> dict[str, Any]:
+    """A whole architecture before the data is prepared: the user's sizes, the defaults,
+    and the smallest the data can make the rest (its size is then a lower bound)."""
+    sizes = {**SIZES[kind], **arch}
+    if kind == "tabular":
+        return {"n_numeric": inputs, "cardinalities": [], "n_out": outputs, **sizes}
+    if kind == "text-classifier":
+        return {"vocab_size": VOCAB_SIZE, "n_classes": outputs,
+                "max_length": max_length or sizes["stride"], **sizes}
+    return {"vocab_size": VOCAB_SIZE, **sizes, "context": max_length or sizes["context"]}
+
+
+def parameter_count(kind: str, arch: dict[str, Any]) -> int:
+    """The model's parameters, counted on the ``meta`` device (nothing is allocated)."""
+    with torch.device("meta"):
+        module = build(kind, arch)
+    return sum(p.numel() for p in module.parameters())
+
+
+def check_fits(kind: str, arch: dict[str, Any], device: torch.device) -> int:
+    """The parameter count; an :class:`ArchError` when the weights, gradients and optimizer
+    state alone need more memory than ``device`` has free (CPU: available RAM)."""
+    count = parameter_count(kind, arch)
+    free = available_memory(device)
+    need = count * BYTES_PER_PARAMETER
+    if free is not None and need > free:
+        raise ArchError("model_too_large", params=f"{count:,}", need=f"{need / 2**30:.1f}",
+                        free=f"{free / 2**30:.1f}", device=str(device))
+    return count

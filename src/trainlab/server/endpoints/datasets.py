@@ -54,5 +54,7 @@ async def dataset_file(h: ApiHandler, dataset_id: str) -> None:
 
 
 async def delete_dataset(h: ApiHandler, dataset_id: str) -> None:
-    await h.run(h.ws.datasets.delete, service.check_id(dataset_id, "ds", "dataset_not_found"))
+    force = service.choice_param("force", h.arg("force"), ("true", "false")) == "true"
+    await h.run(h.ws.datasets.delete, service.check_id(dataset_id, "ds", "dataset_not_found"),
+                force)
     h.reply({"id": dataset_id, "deleted": True})
