@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from contextlib import nullcontext
 from typing import Any
 
@@ -88,7 +90,11 @@ def available_memory(device: torch.device) -> int | None:
     """Bytes free for a new run: a GPU's free memory, the CPU's available RAM (Linux's
     ``MemAvailable``, else free pages); None where it cannot be known (MPS)."""
     if device.type == "cuda":
-        return int(torch.cuda.mem_get_info(device)[0])
+        if torch.cuda.is_initialized():  # this process trains on it already: ask CUDA
+            return int(torch.cuda.mem_get_info(device)[0])
+        # A process that does not train (the Jupyter server checking a job at submit) must
+        # not open a CUDA context for this: it would hold GPU memory for its whole life.
+        return _nvidia_smi_free(device.index or 0)
     if device.type != "cpu":
         return None
     try:
@@ -115,3 +121,24 @@ def peak_flops(device: torch.device, precision: str) -> float | None:
         if key in name:
             return flops if precision != "fp32" else flops / 8
     return None
+
+
+def _nvidia_smi_free(index: int) -> int | None:
+    """Free bytes on GPU ``index`` (as CUDA_VISIBLE_DEVICES shows it) from nvidia-smi."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible:
+        ids = [v.strip() for v in visible.split(",") if v.strip()]
+        if index >= len(ids):
+            return None
+        physical = ids[index]
+    else:
+        physical = str(index)
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return None
+    try:
+        out = subprocess.run([smi, "--query-gpu=memory.free", "--format=csv,noheader,nounits",
+                              "-i", physical], capture_output=True, text=True, timeout=10)
+        return int(out.stdout.strip().splitlines()[0]) * 1024 * 1024 if out.returncode == 0 else None
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        return None
