@@ -22,7 +22,6 @@ async def test_predict_refuses_records_with_missing_or_unknown_fields(api, app):
             ([{}], "missing_features", "x, z, color"),
             ([GOOD, {"x": 1.0}], "missing_features", "z, color"),
             ([{"nope": 1, **GOOD}], "unknown_fields", "nope"),
-            ([{"\ud800": 1, **GOOD}], "unknown_fields", "\\ud800"),
             ([{**GOOD, "x": True}], "wrong_value_type", "'x'"),
             ([GOOD, {**GOOD, "z": "a lot"}], "wrong_value_type", "Record 1")):
         code, body = await api("POST", url, {"records": records})
