@@ -7,21 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from trainlab.datasets import native
 from trainlab.datasets.semantics import MAX_DEPTH
 
 
 def codes(report: dict) -> list[tuple[int, str]]:
     return [(e["line"], e["code"]) for e in report["errors"]]
-
-
-@pytest.fixture(params=[True, False], ids=["native", "python"])
-def paths(request, monkeypatch) -> bool:
-    """The native scanner on (where it is built) or off."""
-    if request.param and not native.AVAILABLE:
-        pytest.skip("no native scanner here")
-    monkeypatch.setattr(native, "AVAILABLE", request.param)
-    return request.param
 
 
 # -- item 1: deep nesting -------------------------------------------------------------------

@@ -51,14 +51,6 @@ def blank(content: bytes) -> bool:
     return not content.strip(b" \t\r\n")
 
 
-@pytest.fixture(params=[True, False], ids=["native", "python"])
-def paths(request, monkeypatch) -> bool:
-    if request.param and not native.AVAILABLE:
-        pytest.skip("no native scanner here")
-    monkeypatch.setattr(native, "AVAILABLE", request.param)
-    return request.param
-
-
 def as_jsonl(contents: list[bytes]) -> tuple[bytes, list[int]]:
     """The contents as lines after the padding, and the 1-based line of each."""
     lines = [content.rstrip(b"\n") for content in contents]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from tests.training.conftest import tabular_rows, write_jsonl
 from trainlab.jobs import Scheduler
 
 FAST = {"max_steps": 5, "batch_size": 32}
+SLOW = {"epochs": 400, "batch_size": 16, "early_stopping": None, "checkpoint_every": 20,
+        "log_every": 1}
+
+
+def submit_quietly(ws: trainlab.Workspace, ds, **params):
+    """Queue a tabular job on ``ds`` without the no-scheduler warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=params)
 
 
 @pytest.fixture()

@@ -7,20 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import warnings
 
-from tests.jobs.conftest import wait_until
+from tests.jobs.conftest import SLOW, submit_quietly, wait_until
 from trainlab.jobs import Scheduler
 from trainlab.jobs.records import pid_alive
-
-SLOW = {"epochs": 400, "batch_size": 16, "early_stopping": None, "checkpoint_every": 20,
-        "log_every": 1}
-
-
-def _submit(ws, ds, **params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=params)
 
 
 def test_a_killed_schedulers_worker_is_adopted_counted_and_stopped(ws, ds) -> None:
@@ -30,13 +20,13 @@ def test_a_killed_schedulers_worker_is_adopted_counted_and_stopped(ws, ds) -> No
                            stdout=subprocess.DEVNULL, start_new_session=True)
     orphan = None
     try:
-        first = _submit(ws, ds, **SLOW)
+        first = submit_quietly(ws, ds, **SLOW)
         wait_until(lambda: ws.jobs.get(first.id).progress["step"] >= 5, timeout=120)
         orphan = ws.jobs.get(first.id).pid
         old.send_signal(signal.SIGKILL)  # the scheduler alone: its worker lives on
         old.wait()
         assert pid_alive(orphan, None) and ws.jobs.get(first.id).status == "running"
-        second = _submit(ws, ds, **SLOW)
+        second = submit_quietly(ws, ds, **SLOW)
         s = Scheduler(ws, gpus=[], max_concurrent=1, poll_s=60, prewarm=False,
                       stop_grace_s=0.5).start()  # no turn of its own: we turn the crank
         try:

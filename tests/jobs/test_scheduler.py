@@ -7,23 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 
 import pytest
 
 import trainlab
-from tests.jobs.conftest import FAST, wait_until
+from tests.jobs.conftest import FAST, SLOW, submit_quietly, wait_until
 from trainlab.jobs import Scheduler
 from trainlab.training import checkpoint
-
-SLOW = {"epochs": 400, "batch_size": 16, "early_stopping": None, "checkpoint_every": 20,
-        "log_every": 1}
-
-
-def _submit(ws, ds, **params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=params)
 
 
 def test_a_queued_job_runs_in_a_worker_to_completion(ws, ds, scheduler) -> None:
@@ -41,7 +31,7 @@ def test_a_queued_job_runs_in_a_worker_to_completion(ws, ds, scheduler) -> None:
 
 def test_twenty_jobs_two_at_a_time(ws, ds, scheduler) -> None:
     s = scheduler(max_concurrent=2)
-    ids = [_submit(ws, ds, **FAST).id for _ in range(20)]
+    ids = [submit_quietly(ws, ds, **FAST).id for _ in range(20)]
     for job_id in ids:
         assert ws.jobs.wait(job_id, timeout=300).status == "completed"
     assert s.peak_running == 2
@@ -52,7 +42,7 @@ def test_twenty_jobs_two_at_a_time(ws, ds, scheduler) -> None:
 
 def test_stop_reaches_a_worker_fast_and_resume_continues(ws, ds, scheduler) -> None:
     scheduler()
-    job = _submit(ws, ds, **SLOW)
+    job = submit_quietly(ws, ds, **SLOW)
     wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 30)
     asked = time.monotonic()
     ws.jobs.stop(job.id)
@@ -72,7 +62,7 @@ def test_stop_reaches_a_worker_fast_and_resume_continues(ws, ds, scheduler) -> N
 
 def test_kill_9_mid_training_is_interrupted_and_resumes(ws, ds, scheduler) -> None:
     scheduler()
-    job = _submit(ws, ds, **{**SLOW, "epochs": 30})
+    job = submit_quietly(ws, ds, **{**SLOW, "epochs": 30})
     wait_until(lambda: (ws.jobs_dir / job.id / "checkpoints" / "last.pt").is_file()
                and ws.jobs.get(job.id).progress["step"] >= 45)
     os.killpg(ws.jobs.get(job.id).pid, signal.SIGKILL)
@@ -90,11 +80,11 @@ def test_kill_9_mid_training_is_interrupted_and_resumes(ws, ds, scheduler) -> No
 
 
 def test_a_failing_job_fails_and_the_scheduler_goes_on(ws, ds, scheduler) -> None:
-    bad = _submit(ws, ds, max_steps=5)  # submit refuses a bad arch: change the record after,
+    bad = submit_quietly(ws, ds, max_steps=5)  # submit refuses a bad arch: change the record after,
     ws.jobs.records.describe(bad.id, bad.task, ds.id, bad.columns,  # as a record of an older
                              {"max_steps": 5, "arch": {"dropout": 2.0}})  # version may be
     scheduler()
-    good = _submit(ws, ds, **FAST)
+    good = submit_quietly(ws, ds, **FAST)
     failed = ws.jobs.wait(bad.id, timeout=120)
     assert failed.status == "failed" and failed.error["code"]
     assert "dropout" in failed.error["message"] and "File " in failed.error["traceback"]
@@ -104,7 +94,7 @@ def test_a_failing_job_fails_and_the_scheduler_goes_on(ws, ds, scheduler) -> Non
 def test_a_worker_that_cannot_start_fails_its_job_with_a_message(ws, ds, tmp_path) -> None:
     s = Scheduler(ws, gpus=[], poll_s=60, prewarm=False, python=str(tmp_path / "no-python"))
     try:
-        job = _submit(ws, ds, **FAST)
+        job = submit_quietly(ws, ds, **FAST)
         s.tick()
     finally:
         s.close(timeout=10)
@@ -116,7 +106,7 @@ def test_a_worker_that_cannot_start_fails_its_job_with_a_message(ws, ds, tmp_pat
 
 def test_a_stop_that_is_ignored_is_forced(ws, ds, scheduler) -> None:
     scheduler(stop_grace_s=0.0)
-    job = _submit(ws, ds, epochs=5, batch_size=2048, early_stopping=None,
+    job = submit_quietly(ws, ds, epochs=5, batch_size=2048, early_stopping=None,
                   arch={"hidden": 2048, "layers": 6})  # seconds per step: SIGTERM cannot win
     wait_until(lambda: ws.jobs.get(job.id).progress["total_steps"])
     ws.jobs.stop(job.id)
@@ -127,7 +117,7 @@ def test_a_stop_that_is_ignored_is_forced(ws, ds, scheduler) -> None:
 def test_gpus_are_handed_out_one_job_each(ws, ds) -> None:
     s = Scheduler(ws, gpus=["0", "1"], poll_s=60)  # no thread: turn the crank by hand
     try:
-        ids = [_submit(ws, ds, **SLOW).id for _ in range(3)]
+        ids = [submit_quietly(ws, ds, **SLOW).id for _ in range(3)]
         s.tick()
         assert s.max_concurrent == 2 and len(s.workers) == 2
         assert sorted(ws.jobs.get(i).gpus for i in ids[:2]) == ["0", "1"]

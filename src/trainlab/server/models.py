@@ -59,7 +59,7 @@ class Health(BaseModel):
 
 
 # -- datasets --------------------------------------------------------------------------------
-class Dataset(BaseModel):
+class _DatasetFields(BaseModel):
     id: str
     name: str
     format: Format
@@ -69,24 +69,18 @@ class Dataset(BaseModel):
     rows_invalid: int
     status: Literal["valid", "invalid"]
     created_at: str
+
+
+class Dataset(_DatasetFields):
     schema_: dict[str, str] = Field(alias="schema", description="Field name -> inferred type.")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
-class DatasetSummary(BaseModel):
+class DatasetSummary(_DatasetFields):
     """A dataset in a list: its schema, which grows with the width, is behind
     ``GET datasets/{id}``; ``columns`` says how many fields it has."""
 
-    id: str
-    name: str
-    format: Format
-    size_bytes: int
-    sha256: str
-    rows: int = Field(description="Valid rows.")
-    rows_invalid: int
-    status: Literal["valid", "invalid"]
-    created_at: str
     columns: int = Field(description="Number of fields; their types: GET datasets/{id}.")
 
 
