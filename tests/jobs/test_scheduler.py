@@ -62,7 +62,9 @@ def test_stop_reaches_a_worker_fast_and_resume_continues(ws, ds, scheduler) -> N
 
 def test_kill_9_mid_training_is_interrupted_and_resumes(ws, ds, scheduler) -> None:
     scheduler()
-    job = submit_quietly(ws, ds, **{**SLOW, "epochs": 30})
+    # 3,000 steps: on an idle machine 450 (30 epochs) could all run before the first progress
+    # report showed step 45, and the kill found the job completed.
+    job = submit_quietly(ws, ds, **{**SLOW, "epochs": 200})
     wait_until(lambda: (ws.jobs_dir / job.id / "checkpoints" / "last.pt").is_file()
                and ws.jobs.get(job.id).progress["step"] >= 45)
     os.killpg(ws.jobs.get(job.id).pid, signal.SIGKILL)
