@@ -27,6 +27,7 @@ class TrainResult:
     steps: int
     epochs: int
     history: list[dict[str, Any]] = field(default_factory=list)
+    train_history: list[dict[str, Any]] = field(default_factory=list)  # step, epoch, loss
     last_metrics: dict[str, Any] | None = None
     checkpoint_path: str | None = None
     stop_reason: str | None = None
