@@ -48,6 +48,14 @@ def ltr(value: Any) -> Markup:
     return Markup(f'<bdi dir="ltr">{esc(value)}</bdi>')
 
 
+def isolate(value: Any) -> Markup:
+    """Free text (a name, a message, a note) in its own direction, found from its first
+    letter, without upsetting the page around it; ``Markup`` is put in as it is."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(f"<bdi>{esc(value)}</bdi>")
+
+
 def code(value: Any) -> Markup:
     """Like :func:`ltr`, in a monospace font (ids, paths, a line of Python)."""
     return Markup(f'<code dir="ltr" style="unicode-bidi:isolate">{esc(value)}</code>')
@@ -115,7 +123,7 @@ def table(header: Sequence[Any], rows: Iterable[Sequence[Any]], *,
             if i in numeric:
                 cells.append(f'<td style="{cell.replace("start", "end")}">{ltr(value)}</td>')
             else:
-                cells.append(f'<td style="{cell}">{esc(value)}</td>')
+                cells.append(f'<td style="{cell}">{isolate(value)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return Markup(f'<table style="border-collapse:collapse;margin:4px 0;font-size:0.95em;'
                   f'color:{FG}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
@@ -127,14 +135,14 @@ def card(title: Any, items: Sequence[tuple[Any, Any]], *, sections: Sequence[Any
     """A titled key/value card (values escaped unless ``Markup``), then ``sections`` (HTML made
     with these helpers) below it. A Persian card is right to left."""
     language = i18n.current_language(lang)
-    rows = "".join(f'<tr><th style="padding:1px 12px 1px 0;text-align:start;font-weight:600;'
-                   f'color:{MUTED};vertical-align:top">{esc(k)}</th>'
-                   f'<td style="padding:1px 0">{esc(v)}</td></tr>' for k, v in items)
+    rows = "".join(f'<tr><th style="padding:1px 0;padding-inline-end:12px;text-align:start;'
+                   f'font-weight:600;color:{MUTED};vertical-align:top">{isolate(k)}</th>'
+                   f'<td style="padding:1px 0">{isolate(v)}</td></tr>' for k, v in items)
     parts = "".join(f'<div style="margin-top:6px">{esc(s)}</div>' for s in sections)
     return Markup(f'<div class="trainlab-card" lang="{language}" dir="{i18n.direction(language)}" '
                   f'style="border:1px solid {BORDER};border-radius:4px;padding:8px 12px;'
                   f'margin:2px 0;max-width:52em;color:{FG}">'
-                  f'<div style="font-weight:700;margin-bottom:4px">{esc(title)}</div>'
+                  f'<div style="font-weight:700;margin-bottom:4px">{isolate(title)}</div>'
                   f'<table style="border-collapse:collapse">{rows}</table>{parts}</div>')
 
 

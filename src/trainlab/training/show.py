@@ -132,7 +132,7 @@ def result_html(result: TrainResult, lang: str | None = None) -> str:
         title=word("show_loss_chart", lang), x_label=word("show_step", lang))
     if chart:
         sections.append(chart)
-    sections += [Markup(f"<i>{display.esc(n)}</i>") for n in result.notes]
+    sections += [Markup(f'<i dir="auto">{display.esc(n)}</i>') for n in result.notes]
     return display.card(f"{word('show_train_result', lang)}: {result.task}", items,
                         sections=sections, lang=lang)
 
