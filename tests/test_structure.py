@@ -13,8 +13,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "trainlab"
 
 # Lower number, lower layer; a module may import its own layer and those below it.
-LAYERS = {"errors": 0, "i18n": 0, "version": 0, "workspace": 1, "datasets": 2, "training": 3, "jobs": 4,
-          "widgets": 5, "server": 5}
+LAYERS = {"errors": 0, "i18n": 0, "version": 0, "display": 0, "workspace": 1, "datasets": 2,
+          "training": 3, "jobs": 4, "widgets": 5, "server": 5}
 # The package's own __init__ is the façade over everything (trainlab.fit, trainlab.ui ...).
 TOP = 9
 # Workspace.datasets and Workspace.jobs build their stores on first use (DESIGN.md: one

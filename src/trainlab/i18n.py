@@ -532,6 +532,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "{prompts} پرامپت × {max_new_tokens} توکن تازه از بودجهٔ {budget} توکن در هر درخواست این سرور بیشتر است. "
         "در هر درخواست حداکثر {most} پرامپت بفرستید (predict_token_budget بودجه را بالا می‌برد).",
     },
+    # --- issue 21, "Seen in a notebook": plots ---
+    "matplotlib_missing": {
+        "en": "{what} draws with matplotlib, which is not installed. Install it with "
+        "`pip install matplotlib` and run the cell again.",
+        "fa": "{what} با matplotlib رسم می‌کند که نصب نیست. آن را با ‎`pip install matplotlib`‎ "
+        "نصب کنید و سلول را دوباره اجرا کنید.",
+    },
 }
 
 
@@ -599,6 +606,46 @@ WORDS: dict[str, dict[str, str]] = {
     "saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
     "submitted": {"en": "Submitted as background job", "fa": "به صورت کار پس‌زمینه ثبت شد"},
     "details": {"en": "Details", "fa": "جزئیات"},
+    # --- issue 21, "Seen in a notebook": the rich displays (trainlab.display) and plots ---
+    "show_invalid_rows": {"en": "Invalid rows", "fa": "سطرهای نامعتبر"},
+    "show_size": {"en": "Size", "fa": "اندازه"},
+    "show_format": {"en": "Format", "fa": "قالب"},
+    "show_schema": {"en": "Schema", "fa": "ساختار ستون‌ها"},
+    "show_column": {"en": "Column", "fa": "ستون"},
+    "show_first_errors": {"en": "First errors", "fa": "نخستین خطاها"},
+    "show_more": {"en": "… {count} more", "fa": "… و {count} مورد دیگر"},
+    "show_steps": {"en": "Steps", "fa": "گام‌ها"},
+    "show_epochs": {"en": "Epochs", "fa": "دوره‌ها"},
+    "show_time": {"en": "Training time", "fa": "زمان آموزش"},
+    "show_metric": {"en": "Metric", "fa": "معیار"},
+    "show_best": {"en": "Saved model (best)", "fa": "مدل ذخیره‌شده (بهترین)"},
+    "show_last": {"en": "Last evaluation", "fa": "آخرین ارزیابی"},
+    "show_history": {"en": "Evaluations", "fa": "ارزیابی‌ها"},
+    "show_step": {"en": "Step", "fa": "گام"},
+    "show_epoch": {"en": "Epoch", "fa": "دوره"},
+    "show_train_loss": {"en": "train loss", "fa": "خطای آموزش"},
+    "show_val_loss": {"en": "validation loss", "fa": "خطای اعتبارسنجی"},
+    "show_smoothed": {"en": "train loss (smoothed)", "fa": "خطای آموزش (هموارشده)"},
+    "show_loss_chart": {"en": "Loss", "fa": "خطا"},
+    "show_load": {"en": "Load", "fa": "بارگذاری"},
+    "show_why_early": {"en": "early stopping: validation {metric} stopped improving",
+                       "fa": "توقف زودهنگام: {metric} اعتبارسنجی دیگر بهتر نشد"},
+    "show_why_requested": {"en": "stopped on request", "fa": "به درخواست متوقف شد"},
+    "show_why_interrupted": {"en": "interrupted (Ctrl-C)", "fa": "قطع شد (Ctrl-C)"},
+    "show_inputs": {"en": "Inputs", "fa": "ورودی‌ها"},
+    "show_labels": {"en": "Labels", "fa": "برچسب‌ها"},
+    "show_target": {"en": "Target", "fa": "هدف"},
+    "show_parameters": {"en": "Parameters", "fa": "پارامترها"},
+    "show_on_disk": {"en": "Size on disk", "fa": "اندازه روی دیسک"},
+    "show_metrics": {"en": "Metrics", "fa": "معیارها"},
+    "show_created": {"en": "Created", "fa": "ایجاد"},
+    "show_duration": {"en": "Duration", "fa": "مدت"},
+    "show_note": {"en": "Note", "fa": "یادداشت"},
+    "show_error": {"en": "Error", "fa": "خطا"},
+    "show_model": {"en": "Model", "fa": "مدل"},
+    "show_train_result": {"en": "Training result", "fa": "نتیجهٔ آموزش"},
+    "show_job": {"en": "Job", "fa": "کار"},
+    "show_model_card": {"en": "Trained model", "fa": "مدل آموزش‌دیده"},
 }
 
 

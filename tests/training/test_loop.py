@@ -68,6 +68,7 @@ def test_stop_then_resume_equals_one_go(ws: trainlab.Workspace, tabular_ds) -> N
     assert resumed.job_id == stopped.job_id and resumed.status == "completed"
     assert first.steps + second.steps == whole.steps  # the same losses, step for step
     assert [e["loss"] for e in resumed.history] == [e["loss"] for e in one_go.history]
+    assert resumed.train_history == one_go.train_history  # the loss curve survives a resume
     for name, tensor in _weights(one_go).items():
         assert torch.equal(tensor, _weights(resumed)[name]), name
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import html
 import json
 import os
 import shutil
@@ -114,9 +113,17 @@ class Dataset:
                 "status": self.status, "created_at": self.created_at, "schema": self.schema,
                 "rows_invalid": self._summary.get("rows_invalid", 0)}
 
-    def _repr_html_(self) -> str:  # a notebook shows a short, readable card
-        return (f"<b>{html.escape(self.name)}</b> <code>{self.id}</code> — {self.format}, "
-                f"{self.rows:,} rows, {self.size_bytes:,} bytes, <b>{self.status}</b>")
+    def _repr_html_(self) -> str:
+        """A notebook's card: status, rows, size, the schema and the first errors."""
+        from trainlab.datasets.show import dataset_html
+
+        return dataset_html(self)
+
+    def __repr__(self) -> str:
+        """``Dataset('churn.csv', ds_…, 600 rows, valid)``."""
+        from trainlab.datasets.show import dataset_repr
+
+        return dataset_repr(self)
 
 
 class DatasetStore:

@@ -86,14 +86,18 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
-    def _repr_html_(self) -> str:
-        import html
+    def __repr__(self) -> str:
+        """``Job('churn run', job_…, completed, step 18/18, loss=0.1231, accuracy=0.9333)``."""
+        from trainlab.jobs.show import job_repr
 
-        p = self.progress
-        bar = f"{p['step']}/{p['total_steps'] or '?'}"
-        loss = (self.metrics or {}).get("loss")
-        return (f"<b>{html.escape(self.name)}</b> <code>{self.id}</code> {html.escape(self.task)} — "
-                f"<b>{self.status}</b>, step {bar}" + (f", loss {loss:.4g}" if loss else ""))
+        return job_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's card: status, a progress bar, the latest metrics, device, times, note
+        and error."""
+        from trainlab.jobs.show import job_html
+
+        return job_html(self)
 
 
 def _loads(text: str | None) -> Any:

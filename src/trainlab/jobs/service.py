@@ -58,6 +58,16 @@ class JobStore:
         self.get(job_id)
         return self.records.metrics(job_id, since_step)
 
+    def plot(self, job_id: str) -> Any:
+        """The job's loss curves (training, smoothed, validation) and main metric against the
+        step, from its recorded metrics (a running job too: what it has reported so far), as
+        a matplotlib Figure (needs ``pip install matplotlib``)."""
+        from trainlab.training.plots import main_metric, plot_metrics
+
+        job = self.get(job_id)
+        return plot_metrics(self.records.metrics(job_id, 0), main=main_metric(job.task),
+                            title=f"{job.name} ({job.id})", what="ws.jobs.plot()")
+
     def logs(self, job_id: str, offset: int = 0) -> dict[str, Any]:
         """Log text from byte ``offset``, and the offset to ask for next (for tailing)."""
         job = self.get(job_id)

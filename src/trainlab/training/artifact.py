@@ -7,7 +7,6 @@ plain records without unpickling anything.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
@@ -302,10 +301,13 @@ class TrainedModel:
         return tokenizer.decode(new)
 
     def __repr__(self) -> str:
-        return f"TrainedModel(task={self.task_name!r}, path={str(self.path)!r})"
+        """``TrainedModel('tabular-classification', job_…, 4 inputs, 2 labels, accuracy=0.93)``."""
+        from trainlab.training.show import model_repr
+
+        return model_repr(self)
 
     def _repr_html_(self) -> str:
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in self.metrics.items()
-                          if isinstance(v, float))
-        return (f"<b>{html.escape(self.task_name)}</b> model at <code>{html.escape(str(self.path))}"
-                f"</code><br>{html.escape(shown)}")
+        """A notebook's card: task, inputs and their types, labels or target, size, metrics."""
+        from trainlab.training.show import model_html
+
+        return model_html(self)

@@ -292,6 +292,7 @@ def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, conf
         status=outcome.status, job_id=job_id, model_path=model_path, metrics=metrics,
         config=run_config, task=meta["task"], device=str(device), precision=precision,
         steps=outcome.step, epochs=outcome.epoch + 1, history=outcome.history,
+        train_history=outcome.train_history,
         last_metrics=outcome.last, checkpoint_path=outcome.checkpoint,
         stop_reason=outcome.stop_reason, train_seconds=outcome.train_seconds,
         samples_per_s=outcome.samples_per_s,

@@ -37,6 +37,7 @@ class Outcome:
     step: int
     epoch: int
     history: list[dict[str, Any]] = field(default_factory=list)
+    train_history: list[dict[str, Any]] = field(default_factory=list)  # step, epoch, loss per log
     best: dict[str, Any] | None = None
     last: dict[str, Any] | None = None
     stop_reason: str | None = None
@@ -132,6 +133,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
         scaler.load_state_dict(resume["scaler"])
         out.step, start_epoch, skip = resume["step"], resume["epoch"], resume["batch"]
         out.history, bad_evals = list(resume["history"]), resume["bad_evals"]
+        out.train_history = list(resume.get("train_history", ()))
         out.best, out.last = resume["best"], resume["last"]
         best_state = resume.get("best_model")
         checkpoint.set_rng_state(resume["rng"])
@@ -147,6 +149,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
         state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
                  "step": out.step, "epoch": epoch, "batch": batch, "history": out.history,
+                 "train_history": out.train_history,
                  "bad_evals": bad_evals, "best": out.best, "last": out.last,
                  "rng": checkpoint.rng_state(), "config": config.to_dict(), **extra}
         path = checkpoint.save(checkpoint_dir / "last.pt", state, tmp_dir)
@@ -230,6 +233,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
                 total_tokens += window_tokens
                 rate = window_samples * dist.world / elapsed if elapsed > 0 else 0.0
                 eta = (total_steps - out.step) * elapsed / window_steps
+                out.train_history.append({"step": out.step, "epoch": epoch, "loss": loss_value})
                 if main:
                     callbacks.on_step(out.step, total_steps, epoch, loss_value,
                                       scheduler.get_last_lr()[0], rate, eta)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -27,6 +25,7 @@ class TrainResult:
     steps: int
     epochs: int
     history: list[dict[str, Any]] = field(default_factory=list)
+    train_history: list[dict[str, Any]] = field(default_factory=list)  # step, epoch, loss
     last_metrics: dict[str, Any] | None = None
     checkpoint_path: str | None = None
     stop_reason: str | None = None
@@ -48,10 +47,23 @@ class TrainResult:
 
         return load_model(self.model_path, device=device)
 
+    def __repr__(self) -> str:
+        """``TrainResult(completed, tabular-classification, 18 steps, job_…, accuracy=0.9333)``."""
+        from trainlab.training.show import result_repr
+
+        return result_repr(self)
+
     def _repr_html_(self) -> str:
-        shown = ", ".join(f"{k} <b>{v:.4g}</b>" for k, v in self.metrics.items()
-                          if isinstance(v, float) and math.isfinite(v) and k not in ("step", "epoch"))
-        notes = "".join(f"<br><i>{html.escape(n)}</i>" for n in self.notes)
-        return (f"<b>{html.escape(self.task)}</b> {html.escape(self.status)} after {self.steps} steps "
-                f"({self.train_seconds:.1f} s on {html.escape(self.device)}): {shown}<br>"
-                f"model: <code>trainlab.load_model({html.escape(repr(self.model_path))})</code>{notes}")
+        """A notebook's card: status, metrics, every evaluation, a loss chart, the load line."""
+        from trainlab.training.show import result_html
+
+        return result_html(self)
+
+    def plot(self) -> Any:
+        """The loss curves (training, smoothed, validation) and the main metric against the
+        step, as a matplotlib Figure (needs ``pip install matplotlib``)."""
+        from trainlab.training.plots import main_metric, plot_metrics, result_rows
+
+        return plot_metrics(result_rows(self.train_history, self.history),
+                            main=main_metric(self.task), title=f"{self.task} ({self.job_id})",
+                            what="result.plot()")
