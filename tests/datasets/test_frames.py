@@ -1,0 +1,186 @@
+"""DataFrames in and out: ws.datasets.add(df), Dataset.to_pandas / to_arrow / iter_batches."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import trainlab
+from tests.conftest import jsonl, workspace_files
+from trainlab.errors import DatasetError
+
+
+def mixed_frame(n: int = 4) -> pd.DataFrame:
+    """Every dtype the round trip promises, with missing values where a dtype can hold one."""
+    frame = pd.DataFrame({
+        "count": pd.array([1, None, 3, -7], dtype="Int64"),
+        "small": np.array([1, 2, 3, 4], dtype="int32"),
+        "price": [1.5, np.nan, 0.1 + 0.2, -1e300],
+        "color": pd.Categorical(["red", "blue", None, "red"], categories=["red", "blue", "unused"]),
+        "size": pd.Categorical(["s", "l", "s", "m"], categories=["s", "m", "l"], ordered=True),
+        "flag": [True, False, True, False],
+        "maybe": pd.array([True, None, False, True], dtype="boolean"),
+        "note": ["x", None, "z", "naïve ✓"],
+        "code": pd.array(["p", None, "q", "r"], dtype="string"),
+        "when": pd.to_datetime(["2024-01-01 10:00", None, "2024-03-01 00:00:00.123456",
+                                "1999-12-31 23:59:59"], format="ISO8601"),
+        "at": pd.to_datetime(["2024-01-01 10:00", "2024-06-01 00:00", None,
+                              "2024-10-27 02:30"], format="ISO8601").tz_localize(
+            "Europe/Paris", ambiguous=np.array([False, False, False, True])),  # the 2nd 02:30
+        "ints": [[1, 2], [], None, [3]],
+        "floats": [[1.5], [2.5, 3.5], [0.0], []],
+    }, index=pd.Index(["r1", "r2", "r3", "r4"], name="rid"))
+    return frame.iloc[:n]
+
+
+def test_a_frame_of_every_dtype_comes_back_equal(ws: trainlab.Workspace) -> None:
+    df = mixed_frame()
+    ds = ws.datasets.add(df, name="mixed")
+    assert ds.status == "valid" and ds.rows == 4 and ds.format == "jsonl"
+    assert ds.report["rows_total"] == 4 and "count" in ds.profile()["fields"]
+    pd.testing.assert_frame_equal(ds.to_pandas(), df)
+    assert ds.to_pandas()["color"].cat.categories.tolist() == ["red", "blue", "unused"]
+    # stored as JSON Lines, index first, in column order, NaN/NA/None as null, ISO datetimes
+    first, second = (json.loads(line) for line in ds.path.read_text("utf-8").splitlines()[:2])
+    assert list(first) == ["rid", *df.columns]
+    assert first["when"].startswith("2024-01-01T10:00:00") and first["at"].endswith("Z")
+    assert second["count"] is None and second["price"] is None and second["maybe"] is None
+    assert first["ints"] == [1, 2] and first["flag"] is True
+    # a fresh handle on the workspace reads the same thing
+    again = trainlab.Workspace(ws.path).datasets.get(ds.id)
+    pd.testing.assert_frame_equal(again.to_pandas(), df)
+
+
+def test_columns_and_batches(ws: trainlab.Workspace) -> None:
+    df = mixed_frame()
+    ds = ws.datasets.add(df)
+    pd.testing.assert_frame_equal(ds.to_pandas(columns=["price", "color"]), df[["price", "color"]])
+    batches = list(ds.iter_batches(size=3))
+    assert [len(b) for b in batches] == [3, 1]
+    pd.testing.assert_frame_equal(pd.concat(batches), df)
+    with pytest.raises(DatasetError) as info:
+        ds.to_pandas(columns=["prize"])
+    assert info.value.code == "column_not_found" and "price" in str(info.value)
+    with pytest.raises(DatasetError):
+        list(ds.iter_batches(size=0))
+
+
+def test_default_index_and_no_index_column(ws: trainlab.Workspace) -> None:
+    df = mixed_frame().reset_index(drop=True)
+    ds = ws.datasets.add(df)
+    assert "rid" not in ds.schema and "index" not in ds.schema
+    out = ds.to_pandas()
+    assert isinstance(out.index, pd.RangeIndex)
+    pd.testing.assert_frame_equal(out, df)
+
+
+def test_the_same_frame_twice_is_the_same_dataset(ws: trainlab.Workspace) -> None:
+    df = mixed_frame()
+    first = ws.datasets.add(df, name="first")
+    again = ws.datasets.add(df.copy(), name="second")
+    assert again.id == first.id and again.name == "first"
+    assert [d.id for d in ws.datasets.list()] == [first.id]
+    # other dtypes (same JSON Lines) or other values: a new dataset
+    other_dtypes = ws.datasets.add(df.astype({"small": "int64"}))
+    other_values = ws.datasets.add(df.assign(small=df["small"] + 1))
+    assert len({first.id, other_dtypes.id, other_values.id}) == 3
+    assert other_dtypes.sha256 == first.sha256
+    # a file with the same bytes is stored anew, as any file is
+    path = ws.path.parent / "same.jsonl"
+    path.write_bytes(first.path.read_bytes())
+    assert ws.datasets.add(path).id != first.id
+
+
+def test_a_pyarrow_table_round_trips(ws: trainlab.Workspace) -> None:
+    table = pa.table({"a": pa.array([1, None, 3], pa.int64()), "s": ["x", "y", None],
+                      "l": pa.array([[1], None, [2, 3]], pa.list_(pa.int64())),
+                      "t": pa.array([0, None, 10**9], pa.timestamp("ms", tz="UTC"))})
+    ds = ws.datasets.add(table, name="arrow")
+    assert ds.to_arrow().equals(table)
+    frame = ds.to_pandas()
+    assert str(frame["a"].dtype) == "Int64" and frame["l"].tolist() == [[1], None, [2, 3]]
+    batch = pa.RecordBatch.from_pydict({"a": [1, 2]})
+    assert ws.datasets.add(batch).to_pandas()["a"].tolist() == [1, 2]
+
+
+def test_a_polars_frame(ws: trainlab.Workspace) -> None:
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({"a": [1, None, 3], "s": ["x", "y", None]})
+    ds = ws.datasets.add(frame, name="polars")
+    assert ds.rows == 3
+    assert pl.from_arrow(ds.to_arrow()).equals(frame)
+
+
+@pytest.mark.parametrize(("source", "code"), [
+    ([1, 2, 3], "unsupported_source"),
+    ({"a": [1]}, "unsupported_source"),
+    (pd.Series([1, 2]), "unsupported_source"),
+    (pd.DataFrame({"a": [1.0, np.inf]}), "frame_not_finite"),
+    (pd.DataFrame({"a": [[1.0, np.nan]]}), "frame_not_finite"),
+    (pd.DataFrame({"a": [object()]}), "frame_unsupported_value"),
+    (pd.DataFrame({"a": pd.to_timedelta([1, 2], unit="s")}), "frame_unsupported_dtype"),
+    (pd.DataFrame([[1, 2]], columns=["a", "a"]), "frame_column_names"),
+    (pd.DataFrame({0: [1]}), "frame_column_names"),
+    (pd.DataFrame({"a": [1]}, index=pd.Index([5], name="a")), "frame_column_names"),
+    (pd.DataFrame({"a": []}), "empty_file"),
+])
+def test_bad_input_is_refused_and_leaves_nothing(ws: trainlab.Workspace, source, code) -> None:
+    with pytest.raises(DatasetError) as info:
+        ws.datasets.add(source)
+    assert info.value.code == code
+    if code == "unsupported_source":
+        assert "pandas DataFrame" in str(info.value) and type(source).__name__ in str(info.value)
+    assert workspace_files(ws) == [] and ws.datasets.list() == []
+
+
+def test_a_file_dataset_to_pandas_is_typed_like_preview(ws: trainlab.Workspace, write) -> None:
+    rows = [{"n": i, "x": i / 2, "ok": i % 2 == 0, "s": f"t{i}", "l": [i]} for i in range(7)]
+    rows[3]["n"] = None
+    ds = ws.datasets.add(write("f.jsonl", jsonl(rows)))
+    frame = ds.to_pandas()
+    assert frame.index.name == "line" and frame.index.tolist() == list(range(1, 8))
+    assert str(frame["n"].dtype) == "Int64" and str(frame["ok"].dtype) == "boolean"
+    assert frame["n"].isna().tolist() == [i == 3 for i in range(7)]
+    assert list(frame.columns) == ["n", "x", "ok", "s", "l"]
+    pd.testing.assert_frame_equal(frame.iloc[:5], ds.preview(limit=5))
+    assert ds.to_arrow(columns=["x"]).column("x").to_pylist() == [i / 2 for i in range(7)]
+    assert [len(b) for b in ds.iter_batches(3)] == [3, 3, 1]
+    csv = ws.datasets.add(write("f.csv", "a,b\n1,x\n2,y\n"))
+    frame = csv.to_pandas()
+    assert frame["a"].tolist() == [1, 2] and str(frame["a"].dtype) == "Int64"
+    assert frame.index.tolist() == [2, 3]
+
+
+def test_valid_only_false(ws: trainlab.Workspace, write) -> None:
+    good = ws.datasets.add(write("good.jsonl", jsonl([{"a": 1}, {"a": 2}])))
+    pd.testing.assert_frame_equal(good.to_pandas(valid_only=False), good.to_pandas())
+    bad = ws.datasets.add(write("bad.jsonl", '{"a": 1}\n{"a": \n{"a": 3}\n'))
+    assert bad.status == "invalid"
+    assert bad.to_pandas()["a"].tolist() == [1, 3]
+    with pytest.raises(DatasetError) as info:
+        bad.to_pandas(valid_only=False)
+    assert info.value.code == "rows_not_readable" and "ds.report" in str(info.value)
+
+
+def test_batches_are_read_block_by_block(ws: trainlab.Workspace, write, monkeypatch) -> None:
+    """A file of many blocks: iter_batches parses one block at a time, lazily."""
+    from trainlab.datasets import plan
+    from trainlab.datasets import rows as rows_module
+
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 4096)
+    rows = [{"i": i, "t": "x" * 50} for i in range(2000)]
+    ds = ws.datasets.add(write("big.jsonl", jsonl(rows)))
+    assert len(ds.index) > 2
+    parsed = []
+    real = rows_module.parse_block
+    monkeypatch.setattr(rows_module, "parse_block", lambda spec: parsed.append(spec) or real(spec))
+    batches = ds.iter_batches(size=10)
+    first = next(batches)
+    assert len(first) == 10 and len(parsed) == 1
+    rest = list(batches)
+    assert {len(b) for b in rest} == {10} and len(parsed) == len(ds.index)
+    assert pd.concat([first, *rest])["i"].tolist() == list(range(2000))
