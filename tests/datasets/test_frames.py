@@ -55,6 +55,25 @@ def test_a_frame_of_every_dtype_comes_back_equal(ws: trainlab.Workspace) -> None
     pd.testing.assert_frame_equal(again.to_pandas(), df)
 
 
+@pytest.mark.parametrize("df", [
+    pd.DataFrame({"a": pd.array([1.5, None, 2.0], dtype="Float64"),
+                  "u": np.array([1, 2, 255], "uint8"), "f": np.array([0.1, 0.2, 1e30], "float32")}),
+    pd.DataFrame({"a": pd.Categorical([3, 1, None], categories=[1, 2, 3])}),
+    pd.DataFrame({"a": pd.Categorical(pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]))}),
+    pd.DataFrame({"a": [np.nan] * 3, "t": pd.to_datetime([None] * 3), "k": [2**62, -2**63, 1]}),
+    pd.DataFrame({"a": [{"x": 1}, {"x": 2}, None], "b": [[[1, 2], [3]], [], [["x"]]]}),
+    pd.DataFrame({"a": pd.array(["a", None, "c"], dtype=pd.StringDtype("python"))}),
+    pd.DataFrame({"v": [1, 2, 3]}, index=pd.MultiIndex.from_tuples(
+        [("a", 1), ("a", 2), ("b", 1)], names=["g", None])),
+    pd.DataFrame({"v": [1, 2, 3]}, index=[10, 20, 30]),
+    pd.DataFrame({"a": pd.Series(pd.to_datetime(["2024-01-01 00:00:00.5"] * 3)).astype(
+        "datetime64[ms]")}),
+], ids=["nullable-float-small-ints", "int-categories", "datetime-categories", "all-missing",
+        "nested", "python-strings", "multiindex", "unnamed-index", "ms-datetimes"])
+def test_more_dtypes_round_trip(ws: trainlab.Workspace, df: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(ws.datasets.add(df).to_pandas(), df)
+
+
 def test_columns_and_batches(ws: trainlab.Workspace) -> None:
     df = mixed_frame()
     ds = ws.datasets.add(df)
@@ -127,6 +146,7 @@ def test_a_polars_frame(ws: trainlab.Workspace) -> None:
     (pd.DataFrame({0: [1]}), "frame_column_names"),
     (pd.DataFrame({"a": [1]}, index=pd.Index([5], name="a")), "frame_column_names"),
     (pd.DataFrame({"a": []}), "empty_file"),
+    (pd.DataFrame({"a": np.array([2**64 - 1], "uint64")}), "frame_unsupported_dtype"),
 ])
 def test_bad_input_is_refused_and_leaves_nothing(ws: trainlab.Workspace, source, code) -> None:
     with pytest.raises(DatasetError) as info:
@@ -184,3 +204,17 @@ def test_batches_are_read_block_by_block(ws: trainlab.Workspace, write, monkeypa
     rest = list(batches)
     assert {len(b) for b in rest} == {10} and len(parsed) == len(ds.index)
     assert pd.concat([first, *rest])["i"].tolist() == list(range(2000))
+
+
+def test_a_column_null_in_a_whole_block_keeps_its_type(ws: trainlab.Workspace, write,
+                                                      monkeypatch) -> None:
+    from trainlab.datasets import plan
+
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 256)
+    rows = [{"n": i, "s": f"s{i}", "b": i % 2 == 0} for i in range(10)] + \
+        [{"n": None, "s": None, "b": None} for _ in range(30)] + [{"n": 1, "s": "z", "b": True}]
+    ds = ws.datasets.add(write("gap.jsonl", jsonl(rows)))
+    assert len(ds.index) > 2
+    frame = ds.to_pandas()
+    assert [str(frame[c].dtype) for c in "nsb"] == ["Int64", "str", "boolean"]
+    assert frame["n"].isna().sum() == 30 and frame["s"].iloc[-1] == "z"

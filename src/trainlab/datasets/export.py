@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset
 
 _KINDS = {"integer": "Int64", "number": "float64", "boolean": "boolean"}
+_TEXT = ("string", "text", "category")
 
 
 def to_pandas(ds: Dataset, columns: list[str] | None = None, valid_only: bool = True
@@ -131,6 +132,8 @@ def _typed(table: pa.Table, schema: dict[str, str], order: list[str], lines: np.
         column = frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object)
         column = column.reset_index(drop=True)
         kind = _KINDS.get(schema.get(name, ""))
+        if kind is None and schema.get(name) in _TEXT and column.isna().all():
+            kind = "str"  # a block where a text column is all null still gives text
         if kind is not None and str(column.dtype) != kind:
             try:
                 column = column.astype(kind)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset, DatasetStore
 
 FRAME_FILE = "frame.json"
+_CONTAINERS = (list, tuple, dict, np.ndarray)
+_INT64_MAX = 2**63 - 1
 CHUNK_ROWS = 20_000  # rows turned into JSON at a time: memory is one chunk of text, not the frame
 
 
@@ -127,8 +129,13 @@ def _dtype_spec(column: pd.Series) -> dict[str, Any]:
                 "na": "NA" if dtype.na_value is pd.NA else "nan"}
     if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
         return {"kind": "datetime", "dtype": str(dtype)}
-    if api.is_object_dtype(dtype):
-        return {"kind": "object"}
+    if api.is_object_dtype(dtype):  # nested lists and objects are read back as JSON text
+        values = column.dropna().to_numpy()
+        return {"kind": "object",
+                "json": bool(len(values)) and all(isinstance(v, _CONTAINERS) for v in values)}
+    if api.is_unsigned_integer_dtype(dtype) and len(column) and column.max() > _INT64_MAX:
+        raise dataset_error("frame_unsupported_dtype", column=str(column.name),
+                            dtype=f"{dtype} (values above {_INT64_MAX})")
     if api.is_bool_dtype(dtype) or api.is_integer_dtype(dtype) or api.is_float_dtype(dtype):
         return {"kind": "plain", "dtype": str(dtype)}
     raise dataset_error("frame_unsupported_dtype", column=str(column.name), dtype=str(dtype))
@@ -179,9 +186,9 @@ def _values(column: pd.Series) -> list[Any]:
         return out.tolist()
     if isinstance(dtype, np.dtype) and dtype.kind in "biu":
         return column.to_numpy().tolist()
-    if isinstance(dtype, pd.CategoricalDtype):
-        column = column.astype(dtype.categories.dtype if dtype.categories.dtype != object else object)
-        dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # each category's JSON value, taken by code
+        categories = np.array([*_values(pd.Series(dtype.categories)), None], dtype=object)
+        return categories[column.cat.codes.to_numpy()].tolist()
     if api.is_float_dtype(dtype):
         numbers = column.to_numpy(dtype="float64", na_value=np.nan)
         if np.isinf(numbers).any():
@@ -250,17 +257,24 @@ def _restore(column: pd.Series, spec: dict[str, Any]) -> pd.Series:
             parsed = parsed.dt.tz_convert(tz)
         return parsed.astype(dtype)
     if kind == "category":
-        cats = _restore(pd.Series(spec["categories"], dtype=object), spec["categories_dtype"])
-        base = _restore(column, spec["categories_dtype"]) if len(cats) else column
-        return base.astype(pd.CategoricalDtype(pd.Index(cats), ordered=spec["ordered"]))
-    values = column.to_numpy(dtype=object)  # object: lists come back as lists
-    out = [v.tolist() if isinstance(v, np.ndarray) else (None if _missing(v) else v)
-           for v in values]
-    return pd.Series(out, dtype=object)
+        inner = spec["categories_dtype"]
+        cats = pd.Index(_restore(pd.Series(spec["categories"], dtype=object), inner))
+        base = column.astype(object).where(column.notna(), None) if inner["kind"] == "plain" \
+            else _restore(column, inner)
+        dtype = pd.CategoricalDtype(cats, ordered=spec["ordered"])
+        return pd.Series(pd.Categorical.from_codes(cats.get_indexer(base), dtype=dtype))
+    nested = spec.get("json", False)  # object: lists come back as lists
+    return pd.Series([_plain(v, nested) for v in column.to_numpy(dtype=object)], dtype=object)
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+def _plain(value: Any, nested: bool) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_plain(v, nested) for v in value.tolist()]
+    if nested and isinstance(value, str):
+        return json.loads(value)
+    return value
 
 
 def arrow_schema(meta: dict[str, Any]) -> pa.Schema | None:
