@@ -218,3 +218,23 @@ def test_a_column_null_in_a_whole_block_keeps_its_type(ws: trainlab.Workspace, w
     frame = ds.to_pandas()
     assert [str(frame[c].dtype) for c in "nsb"] == ["Int64", "str", "boolean"]
     assert frame["n"].isna().sum() == 30 and frame["s"].iloc[-1] == "z"
+
+
+def test_a_failure_after_some_chunks_leaves_nothing(ws: trainlab.Workspace, monkeypatch) -> None:
+    from trainlab.datasets import frames
+
+    monkeypatch.setattr(frames, "CHUNK_ROWS", 10)
+    df = pd.DataFrame({"x": [float(i) for i in range(35)]})
+    df.loc[31, "x"] = np.inf  # in the fourth chunk: three were written already
+    with pytest.raises(DatasetError) as info:
+        ws.datasets.add(df)
+    assert info.value.code == "frame_not_finite" and "'x'" in str(info.value)
+    assert workspace_files(ws) == [] and ws.datasets.list() == []
+    # a failure inside validation (after the file is complete) leaves nothing either
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr("trainlab.datasets.dataset.scan_file", broken)
+    with pytest.raises(RuntimeError):
+        ws.datasets.add(df.replace(np.inf, 0.0))
+    assert workspace_files(ws) == [] and ws.datasets.list() == []

@@ -141,8 +141,10 @@ def _dtype_spec(column: pd.Series) -> dict[str, Any]:
     raise dataset_error("frame_unsupported_dtype", column=str(column.name), dtype=str(dtype))
 
 
-def jsonl_chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> Iterator[bytes]:
-    """The frame as JSON Lines, ``rows`` records at a time (each column converted at once)."""
+def jsonl_chunks(frame: pd.DataFrame, rows: int | None = None) -> Iterator[bytes]:
+    """The frame as JSON Lines, ``rows`` (default ``CHUNK_ROWS``) records at a time, each
+    column of a chunk converted at once."""
+    rows = rows or CHUNK_ROWS
     names = list(frame.columns)
     for start in range(0, len(frame), rows):
         part = frame.iloc[start:start + rows]
