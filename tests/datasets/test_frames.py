@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -68,8 +69,13 @@ def test_a_frame_of_every_dtype_comes_back_equal(ws: trainlab.Workspace) -> None
     pd.DataFrame({"v": [1, 2, 3]}, index=[10, 20, 30]),
     pd.DataFrame({"a": pd.Series(pd.to_datetime(["2024-01-01 00:00:00.5"] * 3)).astype(
         "datetime64[ms]")}),
+    pd.DataFrame({"a": pd.to_datetime(["2024-01-01 10:00"]).tz_localize(
+        dt.timezone(dt.timedelta(hours=3))), "d": [dt.date(2024, 2, 29)]}),
+    pd.DataFrame({"a": pd.array([1, None], dtype="int64[pyarrow]"),
+                  "s": pd.array(["x", None], dtype="string[pyarrow]")}),
 ], ids=["nullable-float-small-ints", "int-categories", "datetime-categories", "all-missing",
-        "nested", "python-strings", "multiindex", "unnamed-index", "ms-datetimes"])
+        "nested", "python-strings", "multiindex", "unnamed-index", "ms-datetimes",
+        "fixed-offset-and-dates", "arrow-backed"])
 def test_more_dtypes_round_trip(ws: trainlab.Workspace, df: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(ws.datasets.add(df).to_pandas(), df)
 
@@ -122,15 +128,20 @@ def test_a_pyarrow_table_round_trips(ws: trainlab.Workspace) -> None:
     assert ds.to_arrow().equals(table)
     frame = ds.to_pandas()
     assert str(frame["a"].dtype) == "Int64" and frame["l"].tolist() == [[1], None, [2, 3]]
+    dates = pa.table({"d": pa.array([dt.date(2024, 2, 29), None], pa.date32())})
+    assert ws.datasets.add(dates).to_arrow().equals(dates)
     batch = pa.RecordBatch.from_pydict({"a": [1, 2]})
     assert ws.datasets.add(batch).to_pandas()["a"].tolist() == [1, 2]
 
 
 def test_a_polars_frame(ws: trainlab.Workspace) -> None:
     pl = pytest.importorskip("polars")
-    frame = pl.DataFrame({"a": [1, None, 3], "s": ["x", "y", None]})
+    frame = pl.DataFrame({"a": [1, None, 3], "s": ["x", "y", None], "l": [[1, 2], None, []],
+                          "t": [dt.datetime(2024, 1, 1), None, dt.datetime(2024, 1, 2, 3)],
+                          "c": pl.Series(["u", "v", "u"], dtype=pl.Categorical),
+                          "b": [True, None, False], "d": [dt.date(2024, 1, 1), None, None]})
     ds = ws.datasets.add(frame, name="polars")
-    assert ds.rows == 3
+    assert ds.rows == 3 and ws.datasets.add(frame.clone()).id == ds.id
     assert pl.from_arrow(ds.to_arrow()).equals(frame)
 
 

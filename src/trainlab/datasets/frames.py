@@ -38,10 +38,10 @@ CHUNK_ROWS = 20_000  # rows turned into JSON at a time: memory is one chunk of t
 def add_frame(store: DatasetStore, source: Any, name: str | None = None,
               parent: dict[str, Any] | None = None) -> Dataset:
     """Store a frame as a dataset; the same content added again returns the existing one."""
-    frame, arrow_schema = as_pandas(source)
-    frame, sidecar = describe(frame)
-    if arrow_schema is not None:
-        sidecar["arrow_schema"] = arrow_schema.serialize().to_pybytes().hex()
+    frame, schema = as_pandas(source)
+    frame, meta = describe(frame)
+    if schema is not None:
+        meta["arrow_schema"] = schema.serialize().to_pybytes().hex()
     name = name or "dataframe.jsonl"
     ws = store.ws
     path = ws.tmp_dir / f"{new_id('frame')}.jsonl"
@@ -52,7 +52,7 @@ def add_frame(store: DatasetStore, source: Any, name: str | None = None,
                 digest.update(chunk)
                 handle.write(chunk)
         sha256 = digest.hexdigest()
-        content = hashlib.sha256((sha256 + _canonical(sidecar)).encode()).hexdigest()
+        content = hashlib.sha256((sha256 + _canonical(meta)).encode()).hexdigest()
         for row in ws.store.query("SELECT id, summary_json FROM datasets WHERE sha256 = ?",
                                   (sha256,)):
             if json.loads(row["summary_json"]).get("content_sha256") == content:
@@ -61,7 +61,7 @@ def add_frame(store: DatasetStore, source: Any, name: str | None = None,
         summary: dict[str, Any] = {"content_sha256": content}
         if parent is not None:
             summary["parent"] = parent
-        return store.adopt(path, name, "jsonl", sha256=sha256, files={FRAME_FILE: sidecar},
+        return store.adopt(path, name, "jsonl", sha256=sha256, files={FRAME_FILE: meta},
                            summary=summary)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -108,8 +108,8 @@ def describe(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
         taken = [n for n in stored if n in names or not isinstance(n, str)]
         if taken or len(set(stored)) != len(stored):
             raise dataset_error("frame_column_names",
-                                detail=f"the index level {(taken or stored)[0]!r} clashes with a "
-                                "column; rename it (df.rename_axis(...))")
+                                detail=f"the index level {(taken or stored)[0]!r} is not a string "
+                                "or clashes with a column; rename it (df.rename_axis(...))")
         frame = frame.reset_index()
         frame.columns = stored + names
     sidecar = {"version": 1, "index": {"columns": [c for c in frame.columns[:len(index_names)]],
@@ -131,8 +131,10 @@ def _dtype_spec(column: pd.Series) -> dict[str, Any]:
         return {"kind": "datetime", "dtype": str(dtype)}
     if api.is_object_dtype(dtype):  # nested lists and objects are read back as JSON text
         values = column.dropna().to_numpy()
-        return {"kind": "object",
-                "json": bool(len(values)) and all(isinstance(v, _CONTAINERS) for v in values)}
+        dates = bool(len(values)) and all(type(v) is date for v in values)
+        return {"kind": "date"} if dates else {
+            "kind": "object",
+            "json": bool(len(values)) and all(isinstance(v, _CONTAINERS) for v in values)}
     if api.is_unsigned_integer_dtype(dtype) and len(column) and column.max() > _INT64_MAX:
         raise dataset_error("frame_unsupported_dtype", column=str(column.name),
                             dtype=f"{dtype} (values above {_INT64_MAX})")
@@ -265,12 +267,19 @@ def _restore(column: pd.Series, spec: dict[str, Any]) -> pd.Series:
             else _restore(column, inner)
         dtype = pd.CategoricalDtype(cats, ordered=spec["ordered"])
         return pd.Series(pd.Categorical.from_codes(cats.get_indexer(base), dtype=dtype))
+    if kind == "date":  # datetime.date objects (an Arrow date32 column), written as ISO text
+        return pd.Series([None if _missing(v) else date.fromisoformat(v) for v in column],
+                         dtype=object)
     nested = spec.get("json", False)  # object: lists come back as lists
     return pd.Series([_plain(v, nested) for v in column.to_numpy(dtype=object)], dtype=object)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _plain(value: Any, nested: bool) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return None
     if isinstance(value, np.ndarray):
         return [_plain(v, nested) for v in value.tolist()]
