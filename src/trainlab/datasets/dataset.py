@@ -21,6 +21,7 @@ from trainlab.datasets.formats import (
     CsvLayout,
     check_head,
     choose_format,
+    is_frame,
     read_csv_layout,
 )
 from trainlab.datasets.merge import ScanResult
@@ -366,12 +367,6 @@ class DatasetStore:
             shutil.rmtree(final, ignore_errors=True)
             raise
         return self.get(dataset_id)
-
-
-def is_frame(source: Any) -> bool:
-    """Whether ``source`` looks like a pandas, pyarrow or polars frame (checked without
-    importing any of them)."""
-    return type(source).__module__.split(".")[0] in ("pandas", "pyarrow", "polars")
 
 
 @contextlib.contextmanager

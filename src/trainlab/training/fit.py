@@ -14,7 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from trainlab.datasets.dataset import Dataset, is_frame
+from trainlab.datasets.dataset import Dataset
+from trainlab.datasets.formats import is_frame
 from trainlab.datasets.tasks import task_spec
 from trainlab.errors import TrainlabError
 from trainlab.training import checkpoint as ckpt
