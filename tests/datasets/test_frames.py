@@ -179,6 +179,7 @@ def test_a_file_dataset_to_pandas_is_typed_like_preview(ws: trainlab.Workspace, 
     assert list(frame.columns) == ["n", "x", "ok", "s", "l"]
     pd.testing.assert_frame_equal(frame.iloc[:5], ds.preview(limit=5))
     assert ds.to_arrow(columns=["x"]).column("x").to_pylist() == [i / 2 for i in range(7)]
+    assert ds.to_arrow(columns=["s", "n"]).column_names == ["s", "n"]
     assert [len(b) for b in ds.iter_batches(3)] == [3, 3, 1]
     csv = ws.datasets.add(write("f.csv", "a,b\n1,x\n2,y\n"))
     frame = csv.to_pandas()
@@ -249,3 +250,18 @@ def test_a_failure_after_some_chunks_leaves_nothing(ws: trainlab.Workspace, monk
     with pytest.raises(RuntimeError):
         ws.datasets.add(df.replace(np.inf, 0.0))
     assert workspace_files(ws) == [] and ws.datasets.list() == []
+
+
+def test_a_frame_over_many_blocks(ws: trainlab.Workspace, monkeypatch) -> None:
+    from trainlab.datasets import plan
+
+    monkeypatch.setattr(plan, "BLOCK_BYTES", 1024)
+    big = pd.concat([mixed_frame().reset_index(drop=True)] * 50, ignore_index=True)
+    ds = ws.datasets.add(big)
+    assert len(ds.index) > 5
+    out = ds.to_pandas()
+    assert isinstance(out.index, pd.RangeIndex)
+    pd.testing.assert_frame_equal(out, big)
+    batches = list(ds.iter_batches(size=64))
+    assert [len(b) for b in batches] == [64, 64, 64, 8]
+    pd.testing.assert_frame_equal(pd.concat(batches), big)

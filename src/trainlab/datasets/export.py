@@ -74,7 +74,7 @@ def to_arrow(ds: Dataset, columns: list[str] | None = None) -> pa.Table:
                 schema = pa.schema([schema.field(n) for n in wanted])
             return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         return pa.Table.from_pandas(frame, preserve_index=bool(meta["index"]["columns"]) or None)
-    tables = [table.select(_present(table, wanted or list(ds.schema)))
+    tables = [table.select(_present(table, wanted or table.column_names))
               for table, _ in iter_tables(ds)]
     if not tables:
         return pa.table({name: pa.nulls(0) for name in wanted or ds.schema})
@@ -82,7 +82,7 @@ def to_arrow(ds: Dataset, columns: list[str] | None = None) -> pa.Table:
 
 
 def _present(table: pa.Table, names: list[str]) -> list[str]:
-    return [n for n in table.column_names if n in names] if len(names) else []
+    return [n for n in names if n in table.column_names]
 
 
 def _check_columns(ds: Dataset, columns: list[str] | None) -> list[str] | None:
