@@ -552,10 +552,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "نخست آن را تبدیل کنید، مثلاً df['{column}'].astype(str).",
     },
     "frame_unsupported_value": {
-        "en": "The DataFrame holds a value of type {type}, which JSON cannot store. Convert that "
-        "column to numbers, text, booleans, datetimes or lists of them.",
-        "fa": "DataFrame مقداری از نوع {type} دارد که JSON نمی‌تواند آن را نگه دارد. آن ستون را به عدد، "
-        "متن، بولی، تاریخ یا فهرستی از این‌ها تبدیل کنید.",
+        "en": "Column '{column}' holds a value of type {type} ({rows}), which JSON cannot store. "
+        "Convert the column to numbers, text, booleans, datetimes or lists of them.",
+        "fa": "ستون '{column}' مقداری از نوع {type} دارد ({rows}) که JSON نمی‌تواند آن را نگه دارد. "
+        "ستون را به عدد، متن، بولی، تاریخ یا فهرستی از این‌ها تبدیل کنید.",
     },
     "frame_not_finite": {
         "en": "Column '{column}' holds {value}, which JSON cannot store. Replace it first, for example "

@@ -150,8 +150,8 @@ def test_a_polars_frame(ws: trainlab.Workspace) -> None:
     ({"a": [1]}, "unsupported_source"),
     (pd.Series([1, 2]), "unsupported_source"),
     (pd.DataFrame({"a": [1.0, np.inf]}), "frame_not_finite"),
-    (pd.DataFrame({"a": [[1.0, np.nan]]}), "frame_not_finite"),
-    (pd.DataFrame({"a": [object()]}), "frame_unsupported_value"),
+    (pd.DataFrame({"z": [[1.0]], "a": [[1.0, np.nan]]}), "frame_not_finite"),
+    (pd.DataFrame({"z": [1, 2], "a": [[1], [object()]]}), "frame_unsupported_value"),
     (pd.DataFrame({"a": pd.to_timedelta([1, 2], unit="s")}), "frame_unsupported_dtype"),
     (pd.DataFrame([[1, 2]], columns=["a", "a"]), "frame_column_names"),
     (pd.DataFrame({0: [1]}), "frame_column_names"),
@@ -163,6 +163,8 @@ def test_bad_input_is_refused_and_leaves_nothing(ws: trainlab.Workspace, source,
     with pytest.raises(DatasetError) as info:
         ws.datasets.add(source)
     assert info.value.code == code
+    if code.startswith("frame_") and code != "frame_column_names":
+        assert "'a'" in str(info.value)  # the column is named
     if code == "unsupported_source":
         assert "pandas DataFrame" in str(info.value) and type(source).__name__ in str(info.value)
     assert workspace_files(ws) == [] and ws.datasets.list() == []

@@ -153,15 +153,36 @@ def jsonl_chunks(frame: pd.DataFrame, rows: int | None = None) -> Iterator[bytes
         columns = [_values(part[name]) for name in names]
         try:
             lines = [_encode(dict(zip(names, row, strict=True))) for row in zip(*columns, strict=True)]
-        except ValueError:  # a NaN or an infinity nested in a list or an object
-            raise dataset_error("frame_not_finite", column="(a list or an object)",
-                                value=f"NaN or infinity within rows {start}..{start + len(part) - 1}"
-                                ) from None
+        except (ValueError, _Unsupported) as exc:  # found again column by column, to name it
+            raise _column_error(names, columns, start, exc) from None
         yield ("\n".join(lines) + "\n").encode("utf-8")
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                            default=lambda value: _json_default(value)).encode
+
+
+class _Unsupported(Exception):
+    """A value the JSON encoder cannot write (its type is the argument)."""
+
+
+def _column_error(names: list[str], columns: list[list[Any]], start: int, exc: Exception
+                  ) -> Exception:
+    name = next((n for n, values in zip(names, columns, strict=True) if not _encodes(values)),
+                "?")
+    rows = f"rows {start}..{start + len(columns[0]) - 1}"
+    if isinstance(exc, _Unsupported):
+        return dataset_error("frame_unsupported_value", column=name, type=exc.args[0], rows=rows)
+    return dataset_error("frame_not_finite", column=name, value=f"NaN or infinity in a list or an "
+                         f"object ({rows})")
+
+
+def _encodes(values: list[Any]) -> bool:
+    try:
+        _encode(values)
+    except (ValueError, _Unsupported):
+        return False
+    return True
 
 
 def _json_default(value: Any) -> Any:
@@ -173,7 +194,7 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=repr)
-    raise dataset_error("frame_unsupported_value", type=type(value).__name__)
+    raise _Unsupported(type(value).__name__)
 
 
 def _values(column: pd.Series) -> list[Any]:
