@@ -130,6 +130,9 @@ def test_a_pyarrow_table_round_trips(ws: trainlab.Workspace) -> None:
     assert str(frame["a"].dtype) == "Int64" and frame["l"].tolist() == [[1], None, [2, 3]]
     dates = pa.table({"d": pa.array([dt.date(2024, 2, 29), None], pa.date32())})
     assert ws.datasets.add(dates).to_arrow().equals(dates)
+    with pytest.raises(DatasetError) as info:
+        ws.datasets.add(table, format="csv")
+    assert info.value.code == "invalid_argument" and "JSON Lines" in str(info.value)
     batch = pa.RecordBatch.from_pydict({"a": [1, 2]})
     assert ws.datasets.add(batch).to_pandas()["a"].tolist() == [1, 2]
 

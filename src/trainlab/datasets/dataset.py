@@ -249,7 +249,7 @@ class DatasetStore:
                                     or callable(getattr(source, "read", None))):  # a clear error
             from trainlab.datasets.frames import add_frame
 
-            return add_frame(self, source, name)
+            return add_frame(self, source, name, format=format)
         if isinstance(source, (str, os.PathLike)):
             source_path = Path(source)
             name = name or source_path.name

@@ -36,9 +36,12 @@ CHUNK_ROWS = 20_000  # rows turned into JSON at a time: memory is one chunk of t
 
 
 def add_frame(store: DatasetStore, source: Any, name: str | None = None,
-              parent: dict[str, Any] | None = None) -> Dataset:
+              parent: dict[str, Any] | None = None, format: str | None = None) -> Dataset:
     """Store a frame as a dataset; the same content added again returns the existing one."""
     frame, schema = as_pandas(source)
+    if format not in (None, "jsonl"):
+        raise dataset_error("invalid_argument", name="format", detail=f"{format!r}: a DataFrame "
+                            "is stored as JSON Lines; leave format out or pass 'jsonl'")
     frame, meta = describe(frame)
     if schema is not None:
         meta["arrow_schema"] = schema.serialize().to_pybytes().hex()
