@@ -48,6 +48,11 @@ def test_same_seed_same_datasets_other_seed_other_rows(ws, parent) -> None:
     assert len(ws.datasets.list()) == 3
     other = parent.split(seed=8)
     assert other[1].to_pandas()["i"].tolist() != test.to_pandas()["i"].tolist()
+    # the same rows from another parent (the same file added twice) are other datasets
+    twin = ws.datasets.add(parent.path, name="twin.jsonl")
+    twin_train, _ = twin.split(seed=7)
+    assert twin_train.id != train.id and twin_train.parent["id"] == twin.id
+    assert twin_train.sha256 == train.sha256
 
 
 def test_stratified_keeps_every_class_on_both_sides(ws, parent) -> None:

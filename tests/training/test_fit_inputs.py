@@ -108,3 +108,15 @@ def test_an_unsupported_resume_from_is_a_clear_error(ws: trainlab.Workspace) -> 
         with pytest.raises(TrainlabError) as info:
             call(resume_from=["job_x"], workspace=ws)
         assert info.value.code == "invalid_argument" and "got list" in str(info.value)
+
+
+def test_a_frames_index_is_never_the_inferred_label_or_a_feature(ws: trainlab.Workspace) -> None:
+    from trainlab.training.columns import infer
+
+    df = pd.DataFrame(tabular_rows(60)).rename(columns={"label": "outcome"})
+    df.index = pd.Index([f"row{i}" for i in range(60)], name="label")
+    ds = ws.datasets.add(df)
+    assert "label" in ds.schema  # stored as a column, restored as the index
+    task, columns = infer(ds, None, None)
+    assert task == "tabular" and columns["target"] == "outcome"
+    assert "label" not in columns["features"]

@@ -55,7 +55,9 @@ def add_frame(store: DatasetStore, source: Any, name: str | None = None,
                 digest.update(chunk)
                 handle.write(chunk)
         sha256 = digest.hexdigest()
-        content = hashlib.sha256((sha256 + _canonical(meta)).encode()).hexdigest()
+        # a split's parent is part of what it is: the same rows from another parent are new
+        content = hashlib.sha256((sha256 + _canonical(meta) + _canonical(parent)).encode()
+                                 ).hexdigest()
         for row in ws.store.query("SELECT id, summary_json FROM datasets WHERE sha256 = ?",
                                   (sha256,)):
             if json.loads(row["summary_json"]).get("content_sha256") == content:

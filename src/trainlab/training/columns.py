@@ -14,7 +14,8 @@ TEXT_TYPES = ("text", "string", "category")
 
 
 def _label_column(ds: Dataset, exclude: str | None = None) -> str | None:
-    by_lower = {name.lower(): name for name in ds.schema if name != exclude}
+    index = index_columns(ds)  # a frame's index names rows; it is not what to predict
+    by_lower = {name.lower(): name for name in ds.schema if name != exclude and name not in index}
     for wanted in LABEL_NAMES:
         if wanted in by_lower:
             return by_lower[wanted]
@@ -25,8 +26,9 @@ def _text_column(ds: Dataset, exclude: str | None = None) -> str | None:
     """The column with the longest texts on average."""
     fields = ds.profile()["fields"]
     best, best_len = None, 0.0
+    index = index_columns(ds)
     for name, kind in ds.schema.items():
-        if name == exclude or kind not in TEXT_TYPES:
+        if name == exclude or kind not in TEXT_TYPES or name in index:
             continue
         mean = (fields.get(name, {}).get("length") or {}).get("mean", 0.0)
         if mean > best_len:
