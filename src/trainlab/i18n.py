@@ -539,6 +539,63 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "{what} با matplotlib رسم می‌کند که نصب نیست. آن را با ‎`pip install matplotlib`‎ "
         "نصب کنید و سلول را دوباره اجرا کنید.",
     },
+    # --- issue 21, helper A: DataFrames in and out, split, fit shortcuts ---
+    "unsupported_source": {
+        "en": "Cannot add a {got}: ws.datasets.add takes a file path, a binary file object, "
+        "a pandas DataFrame, a pyarrow Table or a polars DataFrame.",
+        "fa": "نمی‌توان یک {got} را افزود: ws.datasets.add یک مسیر فایل، یک شیء فایل دودویی، "
+        "یک DataFrame پانداس، یک Table از pyarrow یا یک DataFrame از polars می‌پذیرد.",
+    },
+    "frame_column_names": {
+        "en": "The DataFrame's column names must be distinct strings: {detail}. Rename the columns "
+        "(df.columns = [...]) and add it again.",
+        "fa": "نام ستون‌های DataFrame باید رشته‌هایی متمایز باشند: {detail}. ستون‌ها را تغییر نام دهید "
+        "(df.columns = [...]) و دوباره بیفزایید.",
+    },
+    "frame_unsupported_dtype": {
+        "en": "Column '{column}' has dtype {dtype}, which a dataset cannot store faithfully. "
+        "Convert it first, for example df['{column}'].astype(str).",
+        "fa": "ستون '{column}' از نوع {dtype} است که مجموعه‌داده نمی‌تواند آن را دقیق نگه دارد. "
+        "نخست آن را تبدیل کنید، مثلاً df['{column}'].astype(str).",
+    },
+    "frame_unsupported_value": {
+        "en": "Column '{column}' holds a value of type {type} ({rows}), which JSON cannot store. "
+        "Convert the column to numbers, text, booleans, datetimes or lists of them.",
+        "fa": "ستون '{column}' مقداری از نوع {type} دارد ({rows}) که JSON نمی‌تواند آن را نگه دارد. "
+        "ستون را به عدد، متن، بولی، تاریخ یا فهرستی از این‌ها تبدیل کنید.",
+    },
+    "frame_not_finite": {
+        "en": "Column '{column}' holds {value}, which JSON cannot store. Replace it first, for example "
+        "df = df.replace([np.inf, -np.inf], np.nan).",
+        "fa": "ستون '{column}' مقدار {value} دارد که JSON نمی‌تواند آن را نگه دارد. نخست آن را جایگزین کنید، "
+        "مثلاً df = df.replace([np.inf, -np.inf], np.nan).",
+    },
+    "rows_not_readable": {
+        "en": "'{name}' has {count} invalid rows, which have no typed values to return, so "
+        "valid_only=False cannot be honoured. Fix the lines its report lists (ds.report), or take "
+        "the {rows} valid rows with valid_only=True.",
+        "fa": "'{name}' ‏{count} ردیف نامعتبر دارد که مقدار نوع‌دار ندارند، پس valid_only=False ممکن نیست. "
+        "خط‌هایی را که گزارش آن (ds.report) نام می‌برد درست کنید یا {rows} ردیف معتبر را با "
+        "valid_only=True بگیرید.",
+    },
+    "split_test_size": {
+        "en": "test_size={value} is not a fraction strictly between 0 and 1. Pass, for example, "
+        "test_size=0.2 to hold out a fifth of the rows.",
+        "fa": "test_size={value} کسری اکیداً بین ۰ و ۱ نیست. برای نمونه test_size=0.2 را بدهید تا یک‌پنجم "
+        "ردیف‌ها کنار گذاشته شود.",
+    },
+    "split_empty_side": {
+        "en": "test_size={value} of {rows} valid rows would leave the {side} side empty. Choose a "
+        "test_size that puts at least one row on each side.",
+        "fa": "test_size={value} از {rows} ردیف معتبر بخش {side} را خالی می‌گذارد. test_size را طوری "
+        "انتخاب کنید که هر بخش دست‌کم یک ردیف داشته باشد.",
+    },
+    "shortcut_conflict": {
+        "en": "{key}='{value}' contradicts columns={{'{role}': '{given}'}}. Name the column once, "
+        "either as {key}= or in columns=.",
+        "fa": "{key}='{value}' با columns={{'{role}': '{given}'}} ناسازگار است. ستون را یک بار نام ببرید، "
+        "یا با {key}= یا در columns=.",
+    },
 }
 
 

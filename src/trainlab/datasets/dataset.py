@@ -20,6 +20,7 @@ from trainlab.datasets.formats import (
     CsvLayout,
     check_head,
     choose_format,
+    is_frame,
     read_csv_layout,
 )
 from trainlab.datasets.merge import ScanResult
@@ -31,6 +32,7 @@ from trainlab.workspace.ids import is_valid_id, new_id
 
 if TYPE_CHECKING:  # pandas is imported when a preview is asked for, not by scan workers
     import pandas as pd
+    import pyarrow as pa
 
     from trainlab.workspace import Workspace
 
@@ -96,6 +98,46 @@ class Dataset:
 
         return check_dataset(self, task, columns or {})
 
+    def to_pandas(self, columns: list[str] | None = None, valid_only: bool = True) -> pd.DataFrame:
+        """The rows as one DataFrame, typed by the schema (integers as nullable ``Int64``,
+        booleans as ``boolean``) and indexed by their line in the file (``line``). A dataset
+        made from a DataFrame comes back with that frame's dtypes, index and column order.
+
+        ``valid_only=False`` asks for every row: it is refused with ``rows_not_readable`` when
+        some rows are invalid (they have no typed values; ``report`` lists their lines)."""
+        from trainlab.datasets.export import to_pandas
+
+        return to_pandas(self, columns, valid_only)
+
+    def to_arrow(self, columns: list[str] | None = None) -> pa.Table:
+        """The valid rows as a pyarrow Table (a Table added as a frame comes back equal)."""
+        from trainlab.datasets.export import to_arrow
+
+        return to_arrow(self, columns)
+
+    def iter_batches(self, size: int = 65536, columns: list[str] | None = None
+                     ) -> Iterator[pd.DataFrame]:
+        """The valid rows as DataFrames of at most ``size`` rows, typed as in :meth:`to_pandas`,
+        read block by block: memory holds one block and one batch, whatever the file's size."""
+        from trainlab.datasets.export import iter_batches
+
+        return iter_batches(self, size, columns)
+
+    def split(self, test_size: float = 0.2, stratify: str | None = None, seed: int = 0,
+              names: tuple[str, str] | None = None) -> tuple[Dataset, Dataset]:
+        """Two new datasets (train, test) of this one's valid rows, shuffled with ``seed``:
+        ``test_size`` of them (a fraction in (0, 1)) in test. ``stratify`` names a column whose
+        classes keep their share on both sides (a class of 2+ rows is in both). The same seed
+        gives the same datasets (the same ids). Each records ``parent``."""
+        from trainlab.datasets.split import split
+
+        return split(self, test_size, stratify, seed, names)
+
+    @property
+    def parent(self) -> dict[str, Any] | None:
+        """For a split: ``{"id", "split", "test_size", "seed", "stratify"}``; else ``None``."""
+        return self._summary.get("parent")
+
     @property
     def layout(self) -> CsvLayout | None:
         csv = self._summary.get("csv")
@@ -111,7 +153,7 @@ class Dataset:
         return {"id": self.id, "name": self.name, "format": self.format,
                 "size_bytes": self.size_bytes, "sha256": self.sha256, "rows": self.rows,
                 "status": self.status, "created_at": self.created_at, "schema": self.schema,
-                "rows_invalid": self._summary.get("rows_invalid", 0)}
+                "rows_invalid": self._summary.get("rows_invalid", 0), "parent": self.parent}
 
     def _repr_html_(self) -> str:
         """A notebook's card: status, rows, size, the schema and the first errors."""
@@ -198,12 +240,23 @@ class DatasetStore:
     def add(self, source: str | os.PathLike[str] | IO[bytes], name: str | None = None,
             format: str | None = None, *, max_bytes: int | None = None,
             parallel: bool | None = None) -> Dataset:
-        """Store ``source`` (a path or a binary file object), validate and profile it.
+        """Store ``source`` (a path, a binary file object, a pandas DataFrame, a pyarrow Table
+        or a polars DataFrame), validate and profile it.
 
         A file that is not its format at all is rejected with a
         :class:`~trainlab.errors.DatasetError` and nothing is kept. A file with bad rows is
         kept with ``status='invalid'``; its ``report`` names each bad line.
+
+        A frame is stored as JSON Lines plus its dtypes and index (``to_pandas`` restores
+        them). The same frame added again (same content, dtypes and index) returns the dataset
+        already there, under its first name: ``name`` is then ignored. A file is stored anew
+        each time it is added.
         """
+        if is_frame(source) or not (isinstance(source, (str, os.PathLike))
+                                    or callable(getattr(source, "read", None))):  # a clear error
+            from trainlab.datasets.frames import add_frame
+
+            return add_frame(self, source, name, format=format)
         if isinstance(source, (str, os.PathLike)):
             source_path = Path(source)
             name = name or source_path.name
@@ -217,11 +270,13 @@ class DatasetStore:
         return self._add_stream(source, name, fmt, max_bytes, parallel)
 
     def adopt(self, path: Path, name: str, format: str | None = None, *,
-              sha256: str | None = None) -> Dataset:
+              sha256: str | None = None, files: dict[str, Any] | None = None,
+              summary: dict[str, Any] | None = None) -> Dataset:
         """Validate and store a file that already lies in this workspace's ``tmp/`` (an upload
         spooled there by the server), moving it into place instead of copying it.
 
         The file is consumed: on success it is the dataset's file, on any error it is removed.
+        ``files`` (name -> JSON data) are written beside it and ``summary`` kept in its record.
         """
         path = Path(path)
         fmt = choose_format(name, format)
@@ -255,7 +310,8 @@ class DatasetStore:
             with _width_checked(name, layout):
                 result = scan_file(str(data_path), fmt, size, layout)
             _refuse_unreadable(result, name)
-            return self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result)
+            return self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result,
+                                files, summary)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             path.unlink(missing_ok=True)
@@ -288,14 +344,18 @@ class DatasetStore:
         return dataset
 
     def _commit(self, dataset_id: str, name: str, fmt: str, size: int, sha256: str,
-                staging: Path, layout: CsvLayout | None, result: ScanResult) -> Dataset:
+                staging: Path, layout: CsvLayout | None, result: ScanResult,
+                files: dict[str, Any] | None = None,
+                extra: dict[str, Any] | None = None) -> Dataset:
         report = result.report
         status = "valid" if report["ok"] else "invalid"
         tmp = self.ws.tmp_dir
         write_json(staging / "report.json", tmp, report)
         write_json(staging / "profile.json", tmp, result.profile)
         write_json(staging / "index.json", tmp, result.index)
-        summary: dict[str, Any] = {"rows_total": report["rows_total"],
+        for file_name, data in (files or {}).items():
+            write_json(staging / file_name, tmp, data)
+        summary: dict[str, Any] = {**(extra or {}), "rows_total": report["rows_total"],
                                    "rows_invalid": report["rows_invalid"],
                                    "error_counts": report["error_counts"]}
         if layout is not None:

@@ -11,6 +11,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any
 
 from trainlab.datasets.semantics import DECIMAL_PATTERN
 from trainlab.errors import dataset_error
@@ -22,6 +23,12 @@ BOM = b"\xef\xbb\xbf"
 HEAD_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 _NUMBER = re.compile(DECIMAL_PATTERN)
+
+
+def is_frame(source: Any) -> bool:
+    """Whether ``source`` looks like a pandas, pyarrow or polars frame (checked without
+    importing any of them): ``ws.datasets.add`` stores it as JSON Lines."""
+    return type(source).__module__.split(".")[0] in ("pandas", "pyarrow", "polars")
 
 
 def choose_format(name: str, fmt: str | None) -> str:

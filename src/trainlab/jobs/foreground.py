@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from trainlab.errors import TrainlabError
 from trainlab.workspace import new_id, resolve
 
 
@@ -19,6 +20,11 @@ def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | 
     The job appears in ``ws.jobs.list()`` as soon as training starts (``runner='foreground'``),
     shows progress, metrics and a log while it runs, and ``ws.jobs.stop(job_id)`` from any
     process stops it at the next step with a checkpoint. ``name`` labels the job.
+
+    ``dataset`` may be a pandas DataFrame, a pyarrow Table or a polars DataFrame: it is added
+    to the workspace first and the job records that dataset's id. ``label=``, ``target=``,
+    ``text=``, ``prompt=``, ``completion=`` are shortcuts for ``columns``:
+    ``trainlab.fit(df, label="churned")``.
     """
     from trainlab.jobs import runner
     from trainlab.training import fit as train
@@ -29,6 +35,9 @@ def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | 
                      resume_from=resume_from, **kwargs)
     resume_id = None
     if resume_from is not None:
+        if not isinstance(resume_from, (str, os.PathLike)):
+            raise TrainlabError("invalid_argument", name="resume_from", detail="a checkpoint "
+                                f"file, a job folder or a job id; got {type(resume_from).__name__}")
         text = os.fspath(resume_from)
         if text.startswith("job_") and not Path(text).exists():
             resume_id = text

@@ -69,6 +69,9 @@ class _DatasetFields(BaseModel):
     rows_invalid: int
     status: Literal["valid", "invalid"]
     created_at: str
+    parent: dict[str, Any] | None = Field(
+        None, description="A split's origin: {id, split: train|test, test_size, seed, stratify}; "
+        "null for a dataset that is not a split.")
 
 
 class Dataset(_DatasetFields):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from trainlab.datasets.dataset import Dataset
-from trainlab.errors import dataset_error
+from trainlab.datasets.frames import index_columns
+from trainlab.errors import TrainlabError, dataset_error
 from trainlab.training.tasks.tabular import default_features
 
 LABEL_NAMES = ("label", "labels", "target", "y", "class", "category", "sentiment", "outcome")
@@ -13,7 +14,8 @@ TEXT_TYPES = ("text", "string", "category")
 
 
 def _label_column(ds: Dataset, exclude: str | None = None) -> str | None:
-    by_lower = {name.lower(): name for name in ds.schema if name != exclude}
+    index = index_columns(ds)  # a frame's index names rows; it is not what to predict
+    by_lower = {name.lower(): name for name in ds.schema if name != exclude and name not in index}
     for wanted in LABEL_NAMES:
         if wanted in by_lower:
             return by_lower[wanted]
@@ -24,8 +26,9 @@ def _text_column(ds: Dataset, exclude: str | None = None) -> str | None:
     """The column with the longest texts on average."""
     fields = ds.profile()["fields"]
     best, best_len = None, 0.0
+    index = index_columns(ds)
     for name, kind in ds.schema.items():
-        if name == exclude or kind not in TEXT_TYPES:
+        if name == exclude or kind not in TEXT_TYPES or name in index:
             continue
         mean = (fields.get(name, {}).get("length") or {}).get("mean", 0.0)
         if mean > best_len:
@@ -42,9 +45,52 @@ def _free_text(ds: Dataset, name: str) -> bool:
     return mean >= 12 and info.get("distinct", 0) >= 0.3 * max(ds.rows, 1)
 
 
-def infer(ds: Dataset, task: str | None, columns: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
-    """Fill in the task and the mapping keys the user left out; say clearly when we cannot."""
-    columns = dict(columns or {})
+def with_shortcuts(ds: Dataset, task: str | None, columns: dict[str, Any],
+                   shortcuts: dict[str, str | None]) -> dict[str, Any]:
+    """``columns`` with the ``label=``/``target=``/``text=``/``prompt=``/``completion=``
+    keywords of ``trainlab.fit`` added under their roles.
+
+    ``label`` and ``target`` name the column to predict: the ``label`` role of text
+    classification, the ``target`` of a tabular task. With no ``task`` they are the ``label``
+    when the dataset has a free-text column (other than that one, or ``text=``), else the
+    ``target``. A keyword naming another column than ``columns`` does for that role (or for
+    the other name of the column to predict) is an error."""
+    given = {k: v for k, v in shortcuts.items() if v is not None}
+    if not given:
+        return columns
+    merged = dict(columns)
+    predicted = {k: given.pop(k) for k in ("label", "target") if k in given}
+    if len(set(predicted.values())) > 1:
+        raise TrainlabError("shortcut_conflict", key="target", value=predicted["target"],
+                            role="label", given=predicted["label"])
+    if predicted:
+        key, column = next(iter(predicted.items()))
+        if task is not None:
+            role = "label" if task == "text-classification" else \
+                "target" if task.startswith("tabular") else key
+        else:
+            text = given.get("text") or columns.get("text") or _text_column(ds, exclude=column)
+            role = "label" if text is not None and text in ds.schema and _free_text(ds, text) \
+                else "target"
+        for other in ("label", "target"):
+            if columns.get(other) not in (None, column):
+                raise TrainlabError("shortcut_conflict", key=key, value=column, role=other,
+                                    given=columns[other])
+        merged.pop("label" if role == "target" else "target", None)
+        merged[role] = column
+    for key, column in given.items():
+        if columns.get(key) not in (None, column):
+            raise TrainlabError("shortcut_conflict", key=key, value=column, role=key,
+                                given=columns[key])
+        merged[key] = column
+    return merged
+
+
+def infer(ds: Dataset, task: str | None, columns: dict[str, Any] | None,
+          shortcuts: dict[str, str | None] | None = None) -> tuple[str, dict[str, Any]]:
+    """Fill in the task and the mapping keys the user left out; say clearly when we cannot.
+    ``shortcuts``: the keywords of ``trainlab.fit`` (see :func:`with_shortcuts`)."""
+    columns = with_shortcuts(ds, task, dict(columns or {}), shortcuts or {})
     if isinstance(columns.get("features"), str):
         columns["features"] = [columns["features"]]
     if task is None:
@@ -79,7 +125,9 @@ def infer(ds: Dataset, task: str | None, columns: dict[str, Any] | None) -> tupl
     if task.startswith("tabular"):
         columns["target"] = columns.get("target") or need("target", _label_column(ds))
         if not columns.get("features") and columns["target"] in ds.schema:
-            columns["features"] = default_features(ds.schema, columns["target"])
+            index = index_columns(ds)  # a frame's index is an identifier, not a feature
+            columns["features"] = [c for c in default_features(ds.schema, columns["target"])
+                                   if c not in index]
     elif task == "text-classification":
         label = columns.get("label") or need("label", _label_column(ds, exclude=columns.get("text")))
         columns["label"] = label

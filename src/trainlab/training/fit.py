@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from trainlab.datasets.dataset import Dataset
+from trainlab.datasets.formats import is_frame
 from trainlab.datasets.tasks import task_spec
 from trainlab.errors import TrainlabError
 from trainlab.training import checkpoint as ckpt
@@ -43,6 +44,8 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
         callbacks: list[Callback] | None = None,
         stop: threading.Event | Callable[[], bool] | None = None,
         resume_from: str | os.PathLike[str] | None = None, job_id: str | None = None,
+        label: str | None = None, target: str | None = None, text: str | None = None,
+        prompt: str | None = None, completion: str | None = None,
         **params: Any) -> TrainResult:
     """Train a model in this process and save it under ``<workspace>/jobs/<job_id>/``.
 
@@ -50,7 +53,14 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     "label": "stars"})``; ``task`` and ``columns`` are inferred when left out, and
     hyperparameters (``epochs``, ``batch_size``, ``lr``, ``device``, ... see
     :class:`~trainlab.training.config.TrainConfig`) are derived from the data unless given.
-    ``dataset`` is a :class:`Dataset`, a dataset id or a file path (added to the workspace).
+    ``dataset`` is a :class:`Dataset`, a dataset id, a file path, or a pandas DataFrame, a
+    pyarrow Table or a polars DataFrame (each added to the workspace first, see
+    ``ws.datasets.add``; the run records that dataset's id).
+
+    Shortcuts for ``columns``: ``label=``/``target=`` name the column to predict (the ``label``
+    of text classification, the ``target`` of a tabular task; with no ``task``, a dataset with
+    a free-text column is text classification, else tabular), and ``text=``, ``prompt=``,
+    ``completion=`` name those roles. A shortcut that contradicts ``columns`` is an error.
 
     Your own module: ``fit(model=net, train=(x, y), val=(x_val, y_val), loss=F.cross_entropy,
     metrics={"acc": fn})``; ``train`` is a tuple of tensors (sliced, fastest), a torch Dataset
@@ -73,7 +83,9 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     try:
         if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
             return _fit_custom(model, train, val, loss, metrics, config, ctx)
-        return _fit_dataset(dataset, task, columns, validation, config, ctx)
+        shortcuts = {"label": label, "target": target, "text": text, "prompt": prompt,
+                     "completion": completion}
+        return _fit_dataset(dataset, task, columns, validation, config, ctx, shortcuts)
     except OSError as exc:
         if exc.errno in _WRITE_ERRNOS:  # a full disk or a read-only workspace, found late
             raise ckpt.write_failed(Path(exc.filename or "."), exc) from exc
@@ -104,16 +116,22 @@ class _Context:
     cached: bool = False  # the tensors came from the cache beside the dataset
 
 
-def _dataset(source: Any, ws: Workspace) -> Dataset:
+def _dataset(source: Any, ws: Workspace, what: str = "dataset") -> Dataset:
     if isinstance(source, Dataset):
         return source
-    if source is None:
-        raise TrainlabError("invalid_argument", name="dataset",
-                            detail="pass a Dataset, a dataset id or a file path")
+    if is_frame(source):
+        return ws.datasets.add(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TrainlabError("invalid_argument", name=what, detail="a Dataset, a dataset id, a path, "
+                            f"or a DataFrame; got {_kind(source)}")
     text = os.fspath(source)
     if text.startswith("ds_") and not Path(text).exists():
         return ws.datasets.get(text)
     return ws.datasets.add(text)
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
 
 
 def check_roles(task_name: str, columns: dict[str, Any]) -> None:
@@ -128,6 +146,9 @@ def check_roles(task_name: str, columns: dict[str, Any]) -> None:
 def _resume_state(source: Any, workspace: Any) -> dict[str, Any] | None:
     if source is None:
         return None
+    if not isinstance(source, (str, os.PathLike)):
+        raise TrainlabError("invalid_argument", name="resume_from", detail="a checkpoint file, "
+                            f"a job folder or a job id; got {_kind(source)}")
     text = os.fspath(source)
     path = Path(text).expanduser()
     if not path.exists() and text.startswith("job_"):
@@ -142,14 +163,15 @@ def _resume_state(source: Any, workspace: Any) -> dict[str, Any] | None:
 
 
 def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | None,
-                 validation: Any, config: TrainConfig, ctx: _Context) -> TrainResult:
+                 validation: Any, config: TrainConfig, ctx: _Context,
+                 shortcuts: dict[str, str | None] | None = None) -> TrainResult:
     resume, dist, notes = ctx.resume, ctx.dist, ctx.notes
     if resume is not None:
         source, task_name, columns = resume["dataset_id"], resume["task"], resume["columns"]
-        validation = resume.get("validation_id") or None
+        validation, shortcuts = resume.get("validation_id") or None, None
     ws = resolve(ctx.workspace, source)
     ds = _dataset(source, ws)
-    task_name, columns = infer(ds, task_name, columns)
+    task_name, columns = infer(ds, task_name, columns, shortcuts)
     check_roles(task_name, columns)
     report = checked(ds, task_name, columns, config.skip_invalid)
     task_name = report["task"]
@@ -160,7 +182,7 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
         columns = {k: v for k, v in report["columns"].items() if k != "features"}
     val_ds = None
     if validation is not None:
-        val_ds = _dataset(validation, ws)
+        val_ds = _dataset(validation, ws, "validation")
         checked(val_ds, task_name, columns, config.skip_invalid)
     task = get_task(task_name)
     prepared = prepare(ds, task, columns, config, validation=val_ds)
