@@ -8,6 +8,15 @@ import pytest
 import trainlab
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_default_workspace(tmp_path_factory: pytest.TempPathFactory):
+    """A test that uses the default workspace (no ``workspace=``) gets a scratch one, never the
+    ``~/.local/share/trainlab`` of whoever runs the suite."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRAINLAB_HOME", str(tmp_path_factory.mktemp("default-workspace")))
+        yield
+
+
 @pytest.fixture()
 def ws(tmp_path: Path) -> trainlab.Workspace:
     return trainlab.Workspace(tmp_path / "ws")
