@@ -532,6 +532,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "{prompts} پرامپت × {max_new_tokens} توکن تازه از بودجهٔ {budget} توکن در هر درخواست این سرور بیشتر است. "
         "در هر درخواست حداکثر {most} پرامپت بفرستید (predict_token_budget بودجه را بالا می‌برد).",
     },
+    # --- issue 21, evaluation (model.evaluate, trainlab.evaluate, POST jobs/{id}/evaluate) ---
+    "eval_missing_columns": {
+        "en": "'{name}' lacks the column(s) {fields} this model needs to be evaluated. It reads: {expected}; "
+        "evaluate on data with these columns (the label or target included).",
+        "fa": "'{name}' ستون(های) {fields} را که برای ارزیابی این مدل لازم است ندارد. مدل این‌ها را می‌خواند: {expected}؛ "
+        "روی داده‌ای با این ستون‌ها (همراه با برچسب یا هدف) ارزیابی کنید.",
+    },
+    "eval_bad_input": {
+        "en": "evaluate() takes a Dataset, a dataset id, a path, or a DataFrame; got {got}.",
+        "fa": "evaluate() یک Dataset، شناسهٔ مجموعه‌داده، مسیر فایل یا DataFrame می‌گیرد؛ {got} داده شد.",
+    },
+    "eval_no_model": {
+        "en": "evaluate() takes a job id, a Job, a TrainedModel or a TrainResult; got {got}.",
+        "fa": "evaluate() شناسهٔ کار، Job، TrainedModel یا TrainResult می‌گیرد؛ {got} داده شد.",
+    },
 }
 
 
