@@ -547,6 +547,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "evaluate() takes a job id, a Job, a TrainedModel or a TrainResult; got {got}.",
         "fa": "evaluate() شناسهٔ کار، Job، TrainedModel یا TrainResult می‌گیرد؛ {got} داده شد.",
     },
+    "eval_no_job": {
+        "en": "The model at '{path}' is not a job's model, so there is no job to record the evaluation on. "
+        "Use model.evaluate(data) to evaluate it without recording.",
+        "fa": "مدل در '{path}' مدل یک کار نیست، پس کاری برای ثبت ارزیابی وجود ندارد. "
+        "برای ارزیابی بدون ثبت از model.evaluate(data) استفاده کنید.",
+    },
 }
 
 
