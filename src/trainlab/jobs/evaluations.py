@@ -41,18 +41,19 @@ def evaluate(job_or_model: Any, data: Any, *, workspace: Workspace | str | None 
         if not (directory / "model.json").is_file():
             raise TrainlabError("model_not_ready", status=409, id=job.id, state=job.status)
         model = load_model(directory)
-    return record(ws, job.id, model, data)
+    return record(ws, job.id, model, data)[0]
 
 
-def record(ws: Workspace, job_id: str, model: Any, data: Any) -> Evaluation:
-    """Evaluate ``model`` (the job's, loaded) on ``data`` and store the result on the job."""
+def record(ws: Workspace, job_id: str, model: Any, data: Any) -> tuple[Evaluation, dict[str, Any]]:
+    """Evaluate ``model`` (the job's, loaded) on ``data`` and store the result on the job;
+    returns the evaluation and the record as ``Job.evaluations`` lists it."""
     evaluation = model.evaluate(data, workspace=ws)
     result = evaluation.to_dict()
     # A DataFrame is scored as it is, not stored (dataset_id None, source "DataFrame").
     # TODO(lead, issue 21): store the frame with ws.datasets.add(df) once it exists, and
     # record that dataset's id here.
-    ws.jobs.records.add_evaluation(new_id("ev"), job_id, evaluation.dataset_id, result)
-    return evaluation
+    entry = ws.jobs.records.add_evaluation(new_id("ev"), job_id, evaluation.dataset_id, result)
+    return evaluation, entry
 
 
 def _job_of(source: Any) -> tuple[str, Path | None]:

@@ -175,10 +175,13 @@ class Records:
                 for r in rows]
 
     def add_evaluation(self, evaluation_id: str, job_id: str, dataset_id: str | None,
-                       result: dict[str, Any]) -> None:
+                       result: dict[str, Any]) -> dict[str, Any]:
+        """Record an evaluation; returns it as :meth:`evaluations` lists it."""
+        created = now_iso()
         self.store.execute("INSERT INTO job_evaluations (id, job_id, dataset_id, created_at,"
                            " result_json) VALUES (?, ?, ?, ?, ?)",
-                           (evaluation_id, job_id, dataset_id, now_iso(), json.dumps(result)))
+                           (evaluation_id, job_id, dataset_id, created, json.dumps(result)))
+        return {"id": evaluation_id, "created_at": created, **result}
 
     def find(self, statuses: Sequence[str], limit: int, cursor: str | None,
              loads: Any = None, lang: str | None = None) -> list[Job]:
