@@ -620,6 +620,11 @@ WORDS: dict[str, dict[str, str]] = {
     "saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
     "submitted": {"en": "Submitted as background job", "fa": "به صورت کار پس‌زمینه ثبت شد"},
     "details": {"en": "Details", "fa": "جزئیات"},
+    # issue 21, evaluation: a job's recorded evaluations in the Jobs panel
+    "evaluations": {"en": "Evaluations", "fa": "ارزیابی‌ها"},
+    "no_evaluations": {"en": "Not evaluated yet: trainlab.evaluate(job_id, data).",
+                       "fa": "هنوز ارزیابی نشده است: trainlab.evaluate(job_id, data)."},
+    "rows_scored": {"en": "rows scored", "fa": "سطر امتیازدهی‌شده"},
 }
 
 
