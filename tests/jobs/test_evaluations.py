@@ -74,3 +74,16 @@ def test_an_older_workspace_gains_the_table(tmp_path: Path) -> None:
     assert ws.store.version == len(MIGRATIONS) == 3
     job = ws.jobs.get("job_01jd3m1x6r8kq2w9v4zt0b5c7e")
     assert job.name == "old" and job.evaluations == []
+
+
+def test_a_model_outside_a_job_cannot_be_recorded(ws, result, tmp_path: Path) -> None:
+    import shutil
+
+    copy = shutil.copytree(result.model_path, tmp_path / "elsewhere" / "model")
+    model = trainlab.load_model(copy)
+    frame = pd.DataFrame(tabular_rows(20))
+    with pytest.raises(TrainlabError) as info:
+        trainlab.evaluate(model, frame)
+    assert info.value.code == "eval_no_job" and "model.evaluate(data)" in str(info.value)
+    assert model.evaluate(frame).rows == 20  # evaluating without recording works
+    assert ws.jobs.get(result.job_id).evaluations == []
