@@ -175,8 +175,8 @@ def _dataset(model: Any, data: Any, workspace: Any) -> Any:
 
 
 def _roles(task: str, columns: dict[str, Any]) -> dict[str, str]:
-    """Column name -> what the model does with it: number, category, text, label, target,
-    completion."""
+    """Column name -> what the model does with it: feature, label, target, text (a text or a
+    prompt) or completion."""
     if task in ("tabular-classification", "tabular-regression"):
         return {**dict.fromkeys(columns["features"], "feature"),
                 columns["target"]: "label" if task == "tabular-classification" else "target"}
