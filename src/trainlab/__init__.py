@@ -13,8 +13,8 @@ from trainlab.errors import DatasetError, NotFoundError, TrainlabError
 from trainlab.version import __version__
 from trainlab.workspace import Workspace
 
-__all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__", "fit",
-           "load_model", "ui"]
+__all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__",
+           "evaluate", "fit", "load_model", "ui"]
 
 _LAZY = {"load_model", "TrainResult", "Callback"}  # from trainlab.training, on first use
 
@@ -32,6 +32,10 @@ def __getattr__(name: str):  # torch is imported on first use, not by `import tr
         from trainlab.jobs.foreground import fit
 
         return fit
+    if name == "evaluate":  # scores a job's model on held-out data and records it on the job
+        from trainlab.jobs.evaluations import evaluate
+
+        return evaluate
     if name == "widgets":  # trainlab.widgets.TrainPanel(...) without importing it first
         import importlib
 

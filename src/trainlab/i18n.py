@@ -596,6 +596,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "{key}='{value}' با columns={{'{role}': '{given}'}} ناسازگار است. ستون را یک بار نام ببرید، "
         "یا با {key}= یا در columns=.",
     },
+    # --- issue 21, evaluation (model.evaluate, trainlab.evaluate, POST jobs/{id}/evaluate) ---
+    "eval_missing_columns": {
+        "en": "'{name}' lacks the column(s) {fields} this model needs to be evaluated. It reads: {expected}; "
+        "evaluate on data with these columns (the label or target included).",
+        "fa": "'{name}' ستون(های) {fields} را که برای ارزیابی این مدل لازم است ندارد. مدل این‌ها را می‌خواند: {expected}؛ "
+        "روی داده‌ای با این ستون‌ها (همراه با برچسب یا هدف) ارزیابی کنید.",
+    },
+    "eval_bad_input": {
+        "en": "evaluate() takes a Dataset, a dataset id, a path, or a DataFrame; got {got}.",
+        "fa": "evaluate() یک Dataset، شناسهٔ مجموعه‌داده، مسیر فایل یا DataFrame می‌گیرد؛ {got} داده شد.",
+    },
+    "eval_no_model": {
+        "en": "evaluate() takes a job id, a Job, a TrainedModel or a TrainResult; got {got}.",
+        "fa": "evaluate() شناسهٔ کار، Job، TrainedModel یا TrainResult می‌گیرد؛ {got} داده شد.",
+    },
+    "eval_no_job": {
+        "en": "The model at '{path}' is not a job's model, so there is no job to record the evaluation on. "
+        "Use model.evaluate(data) to evaluate it without recording.",
+        "fa": "مدل در '{path}' مدل یک کار نیست، پس کاری برای ثبت ارزیابی وجود ندارد. "
+        "برای ارزیابی بدون ثبت از model.evaluate(data) استفاده کنید.",
+    },
 }
 
 
@@ -680,10 +701,10 @@ WORDS: dict[str, dict[str, str]] = {
     "show_history": {"en": "Evaluations", "fa": "ارزیابی‌ها"},
     "show_step": {"en": "Step", "fa": "گام"},
     "show_epoch": {"en": "Epoch", "fa": "دوره"},
-    "show_train_loss": {"en": "train loss", "fa": "خطای آموزش"},
-    "show_val_loss": {"en": "validation loss", "fa": "خطای اعتبارسنجی"},
-    "show_smoothed": {"en": "train loss (smoothed)", "fa": "خطای آموزش (هموارشده)"},
-    "show_loss_chart": {"en": "Loss", "fa": "خطا"},
+    "show_train_loss": {"en": "train loss", "fa": "زیان آموزش"},
+    "show_val_loss": {"en": "validation loss", "fa": "زیان اعتبارسنجی"},
+    "show_smoothed": {"en": "train loss (smoothed)", "fa": "زیان آموزش (هموارشده)"},
+    "show_loss_chart": {"en": "Loss", "fa": "زیان"},
     "show_load": {"en": "Load", "fa": "بارگذاری"},
     "show_why_early": {"en": "early stopping: validation {metric} stopped improving",
                        "fa": "توقف زودهنگام: {metric} اعتبارسنجی دیگر بهتر نشد"},
@@ -703,6 +724,11 @@ WORDS: dict[str, dict[str, str]] = {
     "show_train_result": {"en": "Training result", "fa": "نتیجهٔ آموزش"},
     "show_job": {"en": "Job", "fa": "کار"},
     "show_model_card": {"en": "Trained model", "fa": "مدل آموزش‌دیده"},
+    # issue 21, evaluation: a job's recorded evaluations in the Jobs panel
+    "evaluations": {"en": "Evaluations", "fa": "ارزیابی‌ها"},
+    "no_evaluations": {"en": "Not evaluated yet: trainlab.evaluate(job_id, data).",
+                       "fa": "هنوز ارزیابی نشده است: trainlab.evaluate(job_id, data)."},
+    "rows_scored": {"en": "rows scored", "fa": "سطر امتیازدهی‌شده"},
 }
 
 

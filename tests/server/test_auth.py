@@ -90,6 +90,8 @@ CASES = {
     ("GET", "jobs/{job_id}/model"): lambda w: (f"jobs/{w.trained_job()}/model", {}),
     ("POST", "jobs/{job_id}/predict"): lambda w: (f"jobs/{w.trained_job()}/predict", {
         "body": json.dumps({"records": [{"x": 1, "z": 0, "color": "red"}]})}),
+    ("POST", "jobs/{job_id}/evaluate"): lambda w: (f"jobs/{w.trained_job()}/evaluate", {
+        "body": json.dumps({"dataset_id": w.dataset()})}),
 }
 OPS = [(op.method, op.path) for op in ROUTES]
 

@@ -92,7 +92,7 @@ def test_the_filename_parameter_says_not_blank_and_its_length():
 
 
 @pytest.mark.parametrize(("name", "status"), [("./", 422), ("a\u200b.csv", 422), ("/", 422), (" ", 400),
-                                              ("a" * 256, 400)])
+                                              ("a" * 256, 400), ("\x02", 422)])
 async def test_a_file_name_the_document_allows_is_never_a_400(raw, name, status):
     import urllib.parse
 

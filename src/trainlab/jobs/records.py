@@ -3,7 +3,8 @@
 States: ``queued -> running -> completed | failed | stopped``; ``interrupted`` when the
 process running it died without saying so. Every change is one conditional UPDATE, so two
 processes (a kernel, a server, a worker) never both move the same job. Every SQL statement
-on the ``jobs``, ``job_metrics`` and ``schedulers`` tables is in :class:`Records`.
+on the ``jobs``, ``job_metrics``, ``job_evaluations`` and ``schedulers`` tables is in
+:class:`Records`.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def now_iso() -> str:
 @dataclass
 class Job:
     """One training job. ``progress`` has step, total_steps, epoch, fraction, eta_s,
-    samples_per_s; ``paths`` has dir, log, checkpoints and model."""
+    samples_per_s; ``paths`` has dir, log, checkpoints and model; ``evaluations`` the recorded
+    evaluations of its model, oldest first (``get`` fills it; None in lists)."""
 
     id: str
     name: str
@@ -78,6 +80,7 @@ class Job:
     finished_at: str | None
     heartbeat_at: float | None
     paths: dict[str, str] = field(default_factory=dict)
+    evaluations: list[dict[str, Any]] | None = None
 
     @property
     def done(self) -> bool:
@@ -162,7 +165,27 @@ class Records:
     # -- reading -----------------------------------------------------------------------------
     def get(self, job_id: str, lang: str | None = None) -> Job | None:
         rows = self.store.query("SELECT * FROM jobs WHERE id=?", (job_id,))
-        return job_from_row(rows[0], self.ws.jobs_dir, lang=lang) if rows else None
+        if not rows:
+            return None
+        job = job_from_row(rows[0], self.ws.jobs_dir, lang=lang)
+        job.evaluations = self.evaluations(job_id)
+        return job
+
+    def evaluations(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's recorded evaluations, oldest first: id, created_at and the result."""
+        rows = self.store.query("SELECT id, created_at, result_json FROM job_evaluations"
+                                " WHERE job_id=? ORDER BY id", (job_id,))
+        return [{"id": r["id"], "created_at": r["created_at"], **json.loads(r["result_json"])}
+                for r in rows]
+
+    def add_evaluation(self, evaluation_id: str, job_id: str, dataset_id: str | None,
+                       result: dict[str, Any]) -> dict[str, Any]:
+        """Record an evaluation; returns it as :meth:`evaluations` lists it."""
+        created = now_iso()
+        self.store.execute("INSERT INTO job_evaluations (id, job_id, dataset_id, created_at,"
+                           " result_json) VALUES (?, ?, ?, ?, ?)",
+                           (evaluation_id, job_id, dataset_id, created, json.dumps(result)))
+        return {"id": evaluation_id, "created_at": created, **result}
 
     def find(self, statuses: Sequence[str], limit: int, cursor: str | None,
              loads: Any = None, lang: str | None = None) -> list[Job]:
@@ -308,12 +331,13 @@ class Records:
             (JobStatus.QUEUED, note, job_id, *RESUMABLE)) == 1
 
     def delete(self, job_id: str) -> bool:
-        """The record and its metrics; False (nothing deleted) while the job runs."""
+        """The record, its metrics and evaluations; False (nothing deleted) while the job runs."""
         with self.store.transaction() as conn:
             gone = conn.execute("DELETE FROM jobs WHERE id=? AND status!=?",
                                 (job_id, JobStatus.RUNNING)).rowcount
             if gone:
                 conn.execute("DELETE FROM job_metrics WHERE job_id=?", (job_id,))
+                conn.execute("DELETE FROM job_evaluations WHERE job_id=?", (job_id,))
         return bool(gone)
 
     # -- schedulers --------------------------------------------------------------------------

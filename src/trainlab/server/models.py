@@ -159,6 +159,41 @@ class CheckReport(BaseModel):
     task: str
 
 
+# -- evaluations (issue 21) ----------------------------------------------------------------------
+DATASET_ID = r"^ds_[0-9abcdefghjkmnpqrstvwxyz]{26}$"  # trainlab.workspace.ids
+
+
+class EvaluateRequest(_Strict):
+    dataset_id: str = Field(pattern=DATASET_ID, description="The dataset to score the "
+                            "job's model on; it needs the model's columns, label or target included.")
+
+
+class Confusion(BaseModel):
+    labels: list[Any] = Field(description="True labels (rows), unseen ones after the model's.")
+    predicted: list[Any] = Field(description="Predicted labels (columns): the model's classes.")
+    matrix: list[list[int]]
+
+
+class Evaluation(BaseModel):
+    id: str | None = Field(None, description="The recorded evaluation's id.")
+    created_at: str | None = None
+    task: str
+    metrics: dict[str, float | None] = Field(
+        description="Classification: accuracy, macro_f1, log_loss; regression: rmse, mae, r2; "
+        "causal-lm: loss, perplexity, bits_per_byte, tokens.")
+    rows: int = Field(description="Rows seen, invalid ones included.")
+    rows_scored: int
+    rows_skipped: dict[str, int] = Field(
+        description="Rows left out, by reason: invalid_row, missing_label, wrong_value_type, "
+        "empty_text.")
+    dataset_id: str | None
+    source: str = Field(description="'dataset', or 'DataFrame' for a frame scored in a notebook.")
+    confusion: Confusion | None = None
+    unseen_labels: int = Field(0, description="Scored rows whose label the model never saw "
+                               "(counted wrong; not in log_loss).")
+    residual_quantiles: dict[str, float] | None = None
+
+
 # -- jobs ------------------------------------------------------------------------------------
 class Job(BaseModel):
     id: str
@@ -184,6 +219,9 @@ class Job(BaseModel):
     finished_at: str | None
     heartbeat_at: float | None
     paths: dict[str, str]
+    evaluations: list[Evaluation] | None = Field(
+        None, description="Its model's recorded evaluations, oldest first (in GET jobs/{id}; "
+        "null in lists).")
 
 
 class JobPage(BaseModel):

@@ -134,6 +134,11 @@ ROUTES: list[Op] = [
     Op("POST", "jobs/{job_id}/predict", jobs.predict, JOBS,
        "Predict a small batch of records (up to 1,000).",
        request=m.PredictRequest, response=m.PredictResponse, errors=(400, 403, 404, 409, 422)),
+    Op("POST", "jobs/{job_id}/evaluate", jobs.evaluate, JOBS,
+       "Score the job's model on a stored dataset (its preprocessing, the task's metrics, rows it "
+       "cannot score counted by reason) and record the evaluation on the job. 409 while the job "
+       "has no model; 422 when the dataset lacks the model's columns.",
+       request=m.EvaluateRequest, response=m.Evaluation, errors=(400, 403, 404, 409, 422)),
 ]
 
 # The handler class of a path, by its resource and whether a route on it streams its body.

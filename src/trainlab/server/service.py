@@ -344,3 +344,14 @@ def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
         out["probabilities"] = [{str(k): float(v) for k, v in row.items()}
                                 for row in frame.to_dict(orient="records")]
     return out
+
+
+def evaluate(ws: Workspace, cache: ModelCache, job_id: str, dataset_id: str) -> dict[str, Any]:
+    """Score the job's model on a stored dataset and record it on the job: 404 for an unknown
+    job or dataset, 409 while the job has no model, 422 when the dataset lacks its columns."""
+    from trainlab.jobs.evaluations import record
+
+    job = get_job(ws, job_id)
+    model = cache.get(ws, job.id)
+    ds = get_dataset(ws, dataset_id)
+    return json_value(record(ws, job.id, model, ds)[1])

@@ -267,6 +267,32 @@ class TrainedModel:
         probs = torch.softmax(out, dim=1).numpy()
         return pd.DataFrame(probs, columns=self.meta["state"]["labels"]["values"], index=index)
 
+    def evaluate(self, data: Any, *, workspace: Any = None) -> Any:
+        """Score the model on held-out ``data`` with its training preprocessing.
+
+        ``data``: a Dataset, a dataset id, a file path (added to the workspace, as ``fit``
+        does; by default the workspace the model was trained in) or a pandas DataFrame
+        (scored as it is, not stored). Returns an
+        :class:`~trainlab.training.evaluation.Evaluation`: classification gives accuracy,
+        macro_f1, log_loss and a confusion matrix; regression rmse, mae, r2 and residual
+        quantiles; causal-lm loss, perplexity and bits_per_byte. Rows the model cannot score
+        are counted in ``rows_skipped`` by reason (invalid_row, missing_label,
+        wrong_value_type, empty_text); a label the model never saw counts as a wrong
+        prediction, and is left out of log_loss. A column the model needs that is missing
+        altogether is ``eval_missing_columns`` (422).
+        """
+        from trainlab.training.evaluation import evaluate
+
+        return evaluate(self, data, workspace)
+
+    def plot_confusion(self, data: Any, *, workspace: Any = None) -> Any:
+        """The confusion matrix of :meth:`evaluate` on ``data`` as a matplotlib Figure
+        (classification models)."""
+        if "labels" not in self.meta["state"]:
+            raise TrainlabError("wrong_model_kind", task=self.task_name, method="plot_confusion",
+                                needed="classification")
+        return self.evaluate(data, workspace=workspace).plot_confusion()
+
     @torch.no_grad()
     def generate(self, prompt: str = "", max_new_tokens: int = 200, *, temperature: float = 0.8,
                  top_k: int | None = 50, seed: int | None = None) -> str:

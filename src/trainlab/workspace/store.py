@@ -90,6 +90,17 @@ MIGRATIONS: list[str] = [
         heartbeat_at REAL NOT NULL
     );
     """,
+    # issue 21: evaluations of a job's model on held-out data (trainlab.evaluate, REST evaluate)
+    """
+    CREATE TABLE job_evaluations (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        dataset_id TEXT,
+        created_at TEXT NOT NULL,
+        result_json TEXT NOT NULL
+    );
+    CREATE INDEX job_evaluations_job ON job_evaluations (job_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,5 +1,5 @@
 """The endpoints of training jobs: list, submit, follow (metrics, logs, events), stop,
-resume, delete, and use the trained model (download, predict)."""
+resume, delete, and use the trained model (download, predict, evaluate)."""
 
 from __future__ import annotations
 
@@ -140,3 +140,9 @@ async def predict(h: ApiHandler, job_id: str) -> None:
                 app.predict_max_new_tokens, app.predict_token_budget)
     h.reply(await app.model_work(service.predict, h.ws, app.models, job_id, records, body.proba,
                                  app.predict_max_new_tokens))
+
+
+async def evaluate(h: ApiHandler, job_id: str) -> None:
+    body = h.body_model(m.EvaluateRequest)
+    app = h.app
+    h.reply(await app.model_work(service.evaluate, h.ws, app.models, job_id, body.dataset_id))

@@ -32,7 +32,13 @@ def file_name(value: str | None) -> str:
 
 # -- a whole file as the body ----------------------------------------------------------------
 async def begin_upload(h: DatasetsStreamHandler) -> UploadStream:
-    name = file_name(h.arg("filename"))
+    given = h.arg("filename")
+    raw = h.request.query_arguments.get("filename")
+    if given is not None and not given.strip() and raw and raw[-1].strip(b" \t\r\n"):
+        # control characters only (tornado blanks them): given, but no file is called that
+        raise TrainlabError("invalid_query", status=422, name="filename",
+                            detail="not a usable file name")
+    name = file_name(given)
     fmt = service.check_format(name, h.arg("format"), h.app.allowed_formats)
     limit = h.app.max_upload_bytes
     length = h.request.headers.get("Content-Length")
