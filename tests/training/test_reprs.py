@@ -145,7 +145,7 @@ def test_result_html_in_persian(trained, monkeypatch) -> None:
     _, _, result = trained
     monkeypatch.setenv("TRAINLAB_LANG", "fa")
     out = result._repr_html_()
-    assert 'dir="rtl"' in out and "وضعیت" in out and "خطای اعتبارسنجی" in out
+    assert 'dir="rtl"' in out and "وضعیت" in out and "زیان اعتبارسنجی" in out
     assert f"trainlab.load_model(&quot;{result.job_id}&quot;)</code>" in out
 
 
