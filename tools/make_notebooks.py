@@ -38,51 +38,64 @@ def code(text: str) -> nbformat.NotebookNode:
 
 NOTEBOOKS: dict[str, list] = {
     "01-quickstart.ipynb": [
-        md("""# Quickstart: a CSV to a model in a few cells
+        md("""# Quickstart: a DataFrame to a model in a few cells
 
-A small tabular dataset (customers, and whether they left), checked line by line, trained
-with the panel and with `trainlab.fit`, then loaded to predict."""),
+A small tabular dataset (customers, and whether they left) that is already a pandas
+DataFrame: added to the workspace, where it is checked and profiled; a test set held out
+before training; a model trained with `trainlab.fit` and with the panel; an honest score on
+the held-out rows; predictions."""),
         code(SETUP),
-        md("Make the CSV (in your work it is your file). Every row is a customer; `churned` is what we predict."),
+        md("Your data is often a DataFrame already (here we make one). Every row is a customer; `churned` is what we predict."),
         code('''import numpy as np, pandas as pd
 rng = np.random.default_rng(0)
 n = 600
 df = pd.DataFrame({
     "tenure_months": rng.integers(1, 72, n),
     "monthly_fee": rng.normal(60, 20, n).round(2),
-    "plan": rng.choice(["basic", "plus", "pro"], n),
+    "plan": pd.Categorical(rng.choice(["basic", "plus", "pro"], n)),
     "support_calls": rng.poisson(1.5, n),
 })
 risk = 0.05 * df.support_calls * 10 - df.tenure_months / 24 + (df.plan == "basic") * 1.0
 df["churned"] = np.where(risk + rng.normal(0, 0.5, n) > 0, "yes", "no")
-os.makedirs("data", exist_ok=True)
-df.to_csv("data/churn.csv", index=False)
 df.head()'''),
-        md("Add it to the workspace: it is validated and profiled as it is copied in."),
-        code('''ds = ws.datasets.add("data/churn.csv")
-print(ds.status, ds.rows, "rows")
-ds.schema'''),
-        code('''ds.check("tabular", {"target": "churned"})["ok"]'''),
-        md("""Train with the panel: pick the task and columns (inferred here), press **Start**.
-Progress, the loss chart and the log update while the notebook stays free; **Stop**
-checkpoints and ends the run."""),
-        code('''# varies: a live widget, whose model id differs on every run
-panel = trainlab.widgets.TrainPanel(ds, workspace=ws)
-panel'''),
-        md("No column is called `label` or `target`, so the panel proposed the last column; set it as you would with the dropdown:"),
-        code('''panel.roles["target"].value = "churned"
-panel.task.value, panel.mapping_value(), panel.start.disabled'''),
-        code('''panel.train(max_steps=150, seed=0)   # what Start does, with a short run for the docs
-result = panel.wait()
-print(result.status, {k: round(v, 2) for k, v in result.metrics.items() if k in ("accuracy", "macro_f1")})'''),
-        md("The same in one line, without the panel:"),
-        code('''result = trainlab.fit(ds, columns={"target": "churned"}, max_steps=150, seed=0)
-print(result.status, {k: round(v, 2) for k, v in result.metrics.items() if k in ("accuracy", "macro_f1")})'''),
-        md("Load the saved model and predict new customers:"),
+        md("""Add it to the workspace. It is stored once (as JSON Lines, with its column types
+beside it), validated and profiled like an uploaded file, and from then on visible in the
+panels and over the REST API. `ds.to_pandas()` gives the same frame back."""),
+        code('''ds = ws.datasets.add(df, name="churn")
+ds'''),
+        code('''same = ws.datasets.add(df, name="churn")      # the same content: the same dataset, not a copy
+same.id == ds.id, ds.to_pandas().equals(df)'''),
+        md("""Hold out a test set before training, so the final score is on rows the model never
+saw. The split is seeded (the same call gives the same datasets), stratified by the label,
+and each half records its parent."""),
+        code('''train, test = ds.split(test_size=0.2, stratify="churned", seed=0)
+print(train.rows, "train rows,", test.rows, "test rows; parent:", train.parent["id"] == ds.id)'''),
+        md("""Train in one line. `label=` names the column to predict; `churned` holds two values, so
+this is classification. (`trainlab.fit` also holds out a validation part of `train`, to pick
+the best model and stop early.)"""),
+        code('''result = trainlab.fit(train, label="churned", max_steps=150, seed=0)
+result'''),
+        code('''# varies: a figure
+result.plot();'''),
+        md("""Evaluate on the held-out test rows, with the same preprocessing the model was trained
+with. The evaluation is recorded on the job (`ws.jobs.get(job_id).evaluations`, the Jobs
+panel, and `POST jobs/{id}/evaluate` over REST); rows it cannot score would be counted, not
+dropped."""),
+        code('''evaluation = trainlab.evaluate(result, test)
+evaluation'''),
+        code('''evaluation.confusion'''),
+        md("Load the saved model (here, in another notebook, in a script) and predict new customers:"),
         code('''model = trainlab.load_model(result.job_id)
 new = pd.DataFrame({"tenure_months": [2, 60], "monthly_fee": [80.0, 40.0],
                     "plan": ["basic", "pro"], "support_calls": [5, 0]})
 model.predict(new).tolist()'''),
+        md("""The same with the panel: pick the task and columns (inferred here), press **Start**.
+Progress, the loss chart and the log update while the notebook stays free; **Stop**
+checkpoints and ends the run."""),
+        code('''# varies: a live widget, whose model id differs on every run
+panel = trainlab.widgets.TrainPanel(train, workspace=ws)
+panel'''),
+        code('''panel.task.value, panel.mapping_value()'''),
     ],
     "02-datasets.ipynb": [
         md("""# Datasets: what the report says, and fixing a file
