@@ -24,12 +24,15 @@ def result(ws: trainlab.Workspace, ds):
 def test_evaluations_are_recorded_and_listed_oldest_first(ws, result, tmp_path: Path) -> None:
     held = ws.datasets.add(write_jsonl(tmp_path / "held.jsonl", tabular_rows(50, seed=9)))
     first = trainlab.evaluate(result.job_id, held, workspace=ws)
-    second = trainlab.evaluate(result, pd.DataFrame(tabular_rows(40, seed=8)))
+    frame = pd.DataFrame(tabular_rows(40, seed=8))
+    second = trainlab.evaluate(result, frame)
     third = trainlab.evaluate(ws.jobs.get(result.job_id), held.id, workspace=ws)
     fourth = trainlab.evaluate(trainlab.load_model(result.job_id, workspace=ws), held)
     job = ws.jobs.get(result.job_id)
-    assert [e["dataset_id"] for e in job.evaluations] == [held.id, None, held.id, held.id]
-    assert [e["source"] for e in job.evaluations] == ["dataset", "DataFrame", "dataset", "dataset"]
+    stored = ws.datasets.add(frame)  # the frame was stored once: adding it again finds it
+    assert [e["dataset_id"] for e in job.evaluations] == [held.id, stored.id, held.id, held.id]
+    assert second.dataset_id == stored.id and stored.rows == 40
+    assert [e["source"] for e in job.evaluations] == ["dataset"] * 4
     assert job.evaluations[0]["metrics"] == pytest.approx(first.metrics)
     assert job.evaluations[1]["rows"] == second.rows == 40
     assert job.evaluations[2]["metrics"] == pytest.approx(third.metrics)

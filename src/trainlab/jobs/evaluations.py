@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trainlab.datasets.formats import is_frame
 from trainlab.errors import TrainlabError
 from trainlab.jobs.records import Job
 from trainlab.workspace import Workspace, new_id, resolve
@@ -24,8 +25,9 @@ def evaluate(job_or_model: Any, data: Any, *, workspace: Workspace | str | None 
 
     ``job_or_model``: a job id, a :class:`~trainlab.jobs.Job`, a loaded ``TrainedModel`` or
     a ``TrainResult``. ``data``: a Dataset, a dataset id, a file path (added to the
-    workspace) or a pandas DataFrame (scored as it is and recorded with ``dataset_id`` None and
-    ``"source": "DataFrame"``). Returns the
+    workspace) or a DataFrame (pandas, pyarrow or polars: stored once in the workspace with
+    ``ws.datasets.add``, as ``trainlab.fit`` stores one, so the evaluation names a dataset that
+    can be looked at and scored again; the same frame again is the same dataset). Returns the
     :class:`~trainlab.training.evaluation.Evaluation` (see ``TrainedModel.evaluate`` for the
     metrics and the rows it skips); ``ws.jobs.get(job_id).evaluations`` lists it afterwards.
     A job without a saved model yet is ``model_not_ready`` (409).
@@ -47,11 +49,10 @@ def evaluate(job_or_model: Any, data: Any, *, workspace: Workspace | str | None 
 def record(ws: Workspace, job_id: str, model: Any, data: Any) -> tuple[Evaluation, dict[str, Any]]:
     """Evaluate ``model`` (the job's, loaded) on ``data`` and store the result on the job;
     returns the evaluation and the record as ``Job.evaluations`` lists it."""
+    if is_frame(data):  # recorded evaluations name a stored dataset, as jobs do
+        data = ws.datasets.add(data, name="evaluation data")
     evaluation = model.evaluate(data, workspace=ws)
     result = evaluation.to_dict()
-    # A DataFrame is scored as it is, not stored (dataset_id None, source "DataFrame").
-    # TODO(lead, issue 21): store the frame with ws.datasets.add(df) once it exists, and
-    # record that dataset's id here.
     entry = ws.jobs.records.add_evaluation(new_id("ev"), job_id, evaluation.dataset_id, result)
     return evaluation, entry
 
