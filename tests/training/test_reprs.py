@@ -72,7 +72,7 @@ def test_an_invalid_dataset_lists_its_first_errors_with_their_lines(ws, tmp_path
     assert ds.status == "invalid"
     out = ds._repr_html_()
     assert "<script" not in out and "&lt;script&gt;x.csv" in out
-    shown = text(out)
+    shown = " ".join(text(out).split())
     lines = [e["line"] for e in ds.report["errors"]]
     assert len(lines) == 7
     for line, entry in zip(lines[:5], ds.report["errors"][:5], strict=True):
@@ -115,7 +115,7 @@ def test_result_html_has_status_metrics_history_chart_and_load_line(trained) -> 
     _, _, result = trained
     out = result._repr_html_()
     assert out == result._repr_html_()
-    shown = text(out)
+    shown = " ".join(text(out).split())
     assert "completed" in shown and "tabular-classification" in shown
     assert f'trainlab.load_model("{result.job_id}")' in shown
     for name in ("loss", "accuracy", "macro_f1"):
@@ -157,7 +157,7 @@ def test_model_repr_and_html(trained) -> None:
                            f"2 labels, accuracy={display.number(result.metrics['accuracy'])})")
     out = model._repr_html_()
     assert out == trainlab.load_model(result.job_id, workspace=ws)._repr_html_()
-    shown = text(out)
+    shown = " ".join(text(out).split())
     for column, kind in {"x": "number", "z": "number", "color": "category",
                          "amount": "number"}.items():
         assert re.search(rf"{column}\s+{kind}", shown), column
@@ -190,7 +190,7 @@ def test_a_completed_job(trained) -> None:
                          f"step {result.steps}/{result.steps}, loss={loss}, "
                          f"accuracy={display.number(job.metrics['accuracy'])})")
     out = job._repr_html_()
-    shown = text(out)
+    shown = " ".join(text(out).split())
     assert "width:100.0%" in out and f"Step {result.steps}/{result.steps}" in shown
     assert re.search(rf"loss\s+{re.escape(loss)}", shown) and ds.id in shown
     assert re.search(r"Duration\s+\d", shown) and "Created" in shown
@@ -217,7 +217,7 @@ def test_a_running_job(trained) -> None:
     out = job._repr_html_()
     assert "<b>bold</b>" not in out and "&lt;b&gt;bold&lt;/b&gt; run" in out
     assert "width:25.0%" in out
-    shown = text(out)
+    shown = " ".join(text(out).split())
     assert "running" in shown and "Step 5/20 · Epoch 0" in shown
     assert re.search(r"loss\s+0\.5\b", shown) and re.search(r"accuracy\s+0\.75", shown)
     assert "Duration" not in shown and "load_model" not in shown  # not finished: no times of now
@@ -232,3 +232,25 @@ def test_a_failed_job_shows_its_error(trained) -> None:
     out = ws.jobs.get(job.id)._repr_html_()
     assert "<img" not in out and "&lt;img src=x&gt; went wrong" in out
     assert "failed" in text(out) and "Duration" in text(out)
+
+
+def test_evaluation_card_shows_scores_skips_and_confusion(monkeypatch) -> None:
+    import pandas as pd
+
+    from trainlab.training.evaluation import Evaluation
+
+    confusion = pd.DataFrame([[72, 4], [12, 32]], index=pd.Index(["no", "<b>yes</b>"], name="true"),
+                             columns=pd.Index(["no", "<b>yes</b>"], name="predicted"))
+    ev = Evaluation(task="tabular-classification", metrics={"accuracy": 0.8667, "log_loss": 0.3331},
+                    rows=123, rows_scored=120, rows_skipped={"invalid_row": 2, "missing_label": 1,
+                                                             "wrong_value_type": 0},
+                    dataset_id="ds_01m8s7vxwhdqrcj9fds4nvq8ee", confusion=confusion, unseen_labels=3)
+    out = ev._repr_html_()
+    shown = " ".join(text(out).split())
+    assert "Evaluation: tabular-classification" in shown and "120 / 123" in shown
+    assert "invalid_row 2" in shown and "missing_label 1" in shown and "wrong_value_type" not in shown
+    assert "accuracy" in shown and "0.8667" in shown and "Labels never seen in training" in shown
+    assert "<b>yes</b>" not in out and "&lt;b&gt;yes&lt;/b&gt;" in out  # labels escaped
+    assert ">72<" in out and ">32<" in out and out == ev._repr_html_()
+    monkeypatch.setenv("TRAINLAB_LANG", "fa")
+    assert 'dir="rtl"' in ev._repr_html_() and "ماتریس درهم‌ریختگی" in ev._repr_html_()

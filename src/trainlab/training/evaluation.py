@@ -15,7 +15,6 @@ A whole column the model needs that is absent is an error (``eval_missing_column
 
 from __future__ import annotations
 
-import html
 import math
 import os
 from dataclasses import dataclass
@@ -81,15 +80,11 @@ class Evaluation:
                 f" scored, {skipped} skipped)")
 
     def _repr_html_(self) -> str:
-        cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{v:.4g}</td></tr>"
-                        for k, v in self.metrics.items())
-        skipped = ", ".join(f"{k}: {n}" for k, n in self.rows_skipped.items() if n) or "none"
-        out = (f"<b>{html.escape(self.task)}</b> on <code>{html.escape(self.dataset_id or self.source)}"
-               f"</code>: {self.rows_scored:,} of {self.rows:,} rows scored; skipped: "
-               f"{html.escape(skipped)}<table>{cells}</table>")
-        if self.confusion is not None:
-            out += "<b>confusion</b> (rows: true, columns: predicted)" + self.confusion.to_html()
-        return out
+        """A notebook's card: the data, rows scored and skipped by reason, the metrics, and the
+        confusion matrix or the residual quantiles."""
+        from trainlab.training.show import evaluation_html
+
+        return evaluation_html(self)
 
     def plot_confusion(self) -> Any:
         """The confusion matrix as a matplotlib Figure (classification)."""

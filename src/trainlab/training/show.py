@@ -209,3 +209,39 @@ def model_html(model: TrainedModel, lang: str | None = None) -> str:
                                     for n in names], numeric=(1,))]
     return display.card(f"{word('show_model_card', lang)}: {model.task_name}", items,
                         sections=sections, lang=lang)
+
+
+# -- Evaluation ------------------------------------------------------------------------------
+def evaluation_html(ev: Any, lang: str | None = None) -> str:
+    """Task and data, rows scored of rows seen, the skipped rows by reason, the metrics, and the
+    confusion matrix (classifiers) or the residual quantiles (regressors)."""
+    skipped = [(reason, n) for reason, n in ev.rows_skipped.items() if n]
+    items: list[tuple[Any, Any]] = [
+        (word("task", lang), display.ltr(ev.task)),
+        (word("dataset", lang), display.code(ev.dataset_id) if ev.dataset_id else ev.source),
+        (word("show_rows_scored", lang), display.ltr(f"{ev.rows_scored:,} / {ev.rows:,}")),
+        (word("show_skipped", lang),
+         Markup(", ".join(f"{display.ltr(reason)} {display.ltr(f'{n:,}')}" for reason, n in skipped))
+         if skipped else display.ltr(0)),
+    ]
+    if ev.unseen_labels:
+        items.append((word("show_unseen_labels", lang), display.ltr(f"{ev.unseen_labels:,}")))
+    sections: list[Any] = [display.heading(word("show_metrics", lang)),
+                           display.table([word("show_metric", lang), word("values", lang)],
+                                         [(display.ltr(k), display.number(v))
+                                          for k, v in ev.metrics.items()], numeric=(1,))]
+    if ev.confusion is not None:
+        corner = f"{word('show_true', lang)} \\ {word('show_predicted', lang)}"
+        rows = [[display.ltr(label), *(f"{int(n):,}" for n in counts)]
+                for label, counts in zip(ev.confusion.index, ev.confusion.to_numpy(), strict=True)]
+        sections += [display.heading(word("show_confusion", lang)),
+                     display.table([corner, *(str(c) for c in ev.confusion.columns)], rows,
+                                   numeric=tuple(range(1, len(ev.confusion.columns) + 1)))]
+    if ev.residual_quantiles:
+        quantiles = list(ev.residual_quantiles.items())
+        sections += [display.heading(word("show_residuals", lang)),
+                     display.table([q for q, _ in quantiles],
+                                   [[display.number(v) for _, v in quantiles]],
+                                   numeric=tuple(range(len(quantiles))))]
+    return display.card(f"{word('show_evaluation', lang)}: {ev.task}", items, sections=sections,
+                        lang=lang)
