@@ -725,6 +725,7 @@ WORDS: dict[str, dict[str, str]] = {
     "show_job": {"en": "Job", "fa": "کار"},
     "show_model_card": {"en": "Trained model", "fa": "مدل آموزش‌دیده"},
     "show_evaluation": {"en": "Evaluation", "fa": "ارزیابی"},
+    "show_parent": {"en": "Split from", "fa": "جداشده از"},
     "show_rows_scored": {"en": "Rows scored", "fa": "سطرهای امتیازدهی‌شده"},
     "show_skipped": {"en": "Rows skipped", "fa": "سطرهای کنارگذاشته"},
     "show_unseen_labels": {"en": "Labels never seen in training", "fa": "برچسب‌های نادیده در آموزش"},

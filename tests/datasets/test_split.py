@@ -32,6 +32,9 @@ def test_split_is_a_partition_recorded_with_its_parent(ws, parent) -> None:
     assert train.parent == {"id": parent.id, "split": "train", "test_size": 0.2, "seed": 3,
                             "stratify": None}
     assert test.parent["split"] == "test" and parent.parent is None
+    card = train._repr_html_()  # the notebook card says where the split came from
+    assert "Split from" in card and parent.id in card and "(train, test_size=0.2, seed=3)" in card
+    assert "Split from" not in parent._repr_html_()
     got = ws.datasets.get(train.id)
     assert got.to_dict()["parent"] == train.parent and got.name == "parent.jsonl [train]"
     # the index is not a feature to train on

@@ -33,6 +33,12 @@ def dataset_html(ds: Dataset, lang: str | None = None) -> str:
         (word("show_format", lang), display.ltr(ds.format)),
         ("id", display.code(ds.id)),
     ]
+    parent = ds.parent
+    if parent:  # a split: which dataset, which half, how it was drawn
+        how = f"{parent['split']}, test_size={parent['test_size']}, seed={parent['seed']}" + (
+            f", stratify={parent['stratify']}" if parent.get("stratify") else "")
+        items.append((word("show_parent", lang), Markup(f"{display.code(parent['id'])} "
+                                                       f"{display.ltr(f'({how})')}")))
     sections: list[Any] = []
     if ds.schema:
         columns = list(ds.schema.items())
