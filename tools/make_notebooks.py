@@ -95,7 +95,9 @@ checkpoints and ends the run."""),
         code('''# varies: a live widget, whose model id differs on every run
 panel = trainlab.widgets.TrainPanel(train, workspace=ws)
 panel'''),
-        code('''panel.task.value, panel.mapping_value()'''),
+        code('''panel.task.value, panel.mapping_value(), panel.start.disabled'''),
+        code('''panel.train(max_steps=150, seed=0)   # what Start does, with a short run for the docs
+print(panel.wait().status)'''),
     ],
     "02-datasets.ipynb": [
         md("""# Datasets: what the report says, and fixing a file
