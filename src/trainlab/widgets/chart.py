@@ -97,7 +97,8 @@ def plot(lines: list[tuple[str, str, list[tuple[float, float]], bool]], *, y_tit
 
     out = [f'<svg class="trainlab-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{esc(y_title)}"'
-           f' style="color:{FG};font:11px var(--jp-ui-font-family, sans-serif);max-width:100%">',
+           f' direction="ltr" style="color:{FG};font:11px var(--jp-ui-font-family, sans-serif);'
+           f'max-width:100%;direction:ltr">',
            f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" '
            f'style="stroke:{BORDER}"/>']
     y_ticks = [10 ** t for t in ticks(math.floor(y0), math.ceil(y1)) if y0 <= t <= y1] if log \
