@@ -393,3 +393,51 @@ def test_train_panel_speaks_only_persian(ws, table_ds, tmp_path):
     other.roles["text"].value, other.roles["label"].value = "text", "label"
     assert "<table" in other.check_view.value
     assert persian_words(other, data | {"t", "text"}) == []  # row problems
+
+
+LOG_PAGE = """<html><body><div id="host" style="width:400px"></div><pre id="out">pending</pre>
+<script type="module">
+const mod = await import(URL.createObjectURL(new Blob([%s], {type: "text/javascript"})));
+const state = {lines: [], first: 0, dir: "ltr"}; const handlers = {};
+const model = {get: k => state[k], on: (e, f) => { (handlers[e] ||= []).push(f); }};
+function send(lines, first) { state.lines = lines; state.first = first;
+  (handlers["change:lines"] || []).forEach(f => f()); }
+const el = document.getElementById("host");
+mod.default.render({model, el});
+const box = el.querySelector(".tl-log"), out = {};
+const atBottom = () => Math.abs(box.scrollHeight - box.clientHeight - box.scrollTop) < 2;
+let lines = [];
+for (let i = 0; i < 30; i++) { lines = [...lines, "line " + i]; send(lines, 0); }
+out.newest = atBottom() && box.children.length === 30;
+box.scrollTop = 10;
+for (let i = 30; i < 40; i++) { lines = [...lines, "line " + i]; send(lines, 0); }
+out.kept = box.scrollTop === 10 && box.children.length === 40;
+box.scrollTop = box.scrollHeight;
+lines = [...lines.slice(5), "line 40"]; send(lines, 5);
+out.dropped = box.children.length === 36 && box.firstChild.textContent === "line 5" && atBottom();
+send(["preparing"], 0);
+out.new_run = box.children.length === 1 && box.firstChild.textContent === "preparing";
+document.getElementById("out").textContent = JSON.stringify(out);
+</script></body></html>"""
+
+
+def test_the_log_widget_in_a_browser_shows_the_newest_line_and_keeps_a_scroll(tmp_path):
+    """Item 3, the browser half: the log widget's JavaScript in headless Chromium with the
+    kernel's messages replayed (newest in view; a user who scrolled up stays there)."""
+    import json
+    import shutil
+    import subprocess
+
+    from trainlab.widgets.live import LogView
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium here")
+    page = tmp_path / "log.html"
+    page.write_text(LOG_PAGE % json.dumps(LogView._esm))
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--virtual-time-budget=3000",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    found = re.search(r'<pre id="out">([^<]*)</pre>', dom)
+    assert found and json.loads(html.unescape(found.group(1))) == {
+        "newest": True, "kept": True, "dropped": True, "new_run": True}
