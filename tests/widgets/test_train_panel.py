@@ -167,7 +167,7 @@ def test_each_run_starts_clean_with_a_preparing_phase_and_stop_in_set_up_is_hone
     assert bar == 0
     assert result.status == "stopped" and not result.history
     shown = text(panel.outcome)
-    assert re.search(r"stopped — stopped at step [\d,]+ of [\d,]+", shown), shown
+    assert re.match(r"stopped at step [\d,]+ of [\d,]+", shown), shown
     assert "no evaluation yet" in shown and "load_model" not in shown
     assert "ETA" not in text(panel.status) and "step" in text(panel.status)
     assert panel.progress.bar_style == "warning" and panel.stop.disabled
@@ -398,7 +398,7 @@ def test_train_panel_speaks_only_persian(ws, table_ds, tmp_path):
 LOG_PAGE = """<html><body><div id="host" style="width:400px"></div><pre id="out">pending</pre>
 <script type="module">
 const mod = await import(URL.createObjectURL(new Blob([%s], {type: "text/javascript"})));
-const state = {lines: [], first: 0, dir: "ltr"}; const handlers = {};
+const state = {lines: [], first: 0, direction: "ltr"}; const handlers = {};
 const model = {get: k => state[k], on: (e, f) => { (handlers[e] ||= []).push(f); }};
 function send(lines, first) { state.lines = lines; state.first = first;
   (handlers["change:lines"] || []).forEach(f => f()); }

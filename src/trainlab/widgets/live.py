@@ -75,7 +75,7 @@ class LogView(anywidget.AnyWidget):
       let first = 0, count = 0;
       function update() {
         const lines = model.get("lines"), start = model.get("first");
-        box.dir = model.get("dir");
+        box.dir = model.get("direction");
         box.style.display = lines.length ? "" : "none";
         const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
         if (start < first || start + lines.length < first + count) {
@@ -98,7 +98,7 @@ class LogView(anywidget.AnyWidget):
     """
     lines = traitlets.List(traitlets.Unicode()).tag(sync=True)
     first = traitlets.Int(0).tag(sync=True)
-    dir = traitlets.Unicode("ltr").tag(sync=True)
+    direction = traitlets.Unicode("ltr").tag(sync=True)
 
     def append(self, line: str) -> None:
         kept = [*self.lines, line]
@@ -155,11 +155,13 @@ def how_it_ended(result: Any, total: int, lang: str) -> Markup:
     status = Markup(f'<b style="color:{display.STATUS_COLOURS.get(result.status, display.FG)}">'
                     f'{esc(word("status_" + result.status, lang))}</b>')
     steps, total_steps = count(result.steps), count(total or result.steps)
+    if result.status == "stopped":  # "stopped at step 1 of 5,274", the status word in it
+        colour = display.STATUS_COLOURS["stopped"]
+        return Markup(f'<b style="color:{colour}">'
+                      f'{markup("tp_stopped_at", lang, step=steps, total=total_steps)}</b>')
     if result.stop_reason == "early_stopping":
         where = markup("tp_early_at", lang, step=steps, total=total_steps,
                        metric=metric_name(result_main(result), lang))
-    elif result.status == "stopped":
-        where = markup("tp_stopped_at", lang, step=steps, total=total_steps)
     else:
         where = markup("tp_completed_at", lang, total=total_steps)
     return Markup(f"{status} — {where}")

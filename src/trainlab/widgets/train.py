@@ -133,7 +133,7 @@ class TrainPanel(w.VBox):
         self.log_scale = w.Checkbox(False, description=live.word("tp_log_scale", lg), indent=False)
         self.chart = w.HTML()
         self.table = w.HTML()
-        self.log_view = live.LogView(dir=i18n.direction(lg))
+        self.log_view = live.LogView(direction=i18n.direction(lg))
         self.outcome = w.HTML()
         self.start.on_click(lambda _: self.train())
         self.stop.on_click(lambda _: self.request_stop())
