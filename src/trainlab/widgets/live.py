@@ -68,14 +68,16 @@ class LogView(anywidget.AnyWidget):
       const box = document.createElement("div");
       box.className = "tl-log";
       box.style.cssText = "max-height:12em;overflow:auto;padding:4px 8px;white-space:pre-wrap;" +
-        "font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 12px);" +
+        "font-size:var(--jp-code-font-size, 12px);" +
         "border:1px solid var(--jp-border-color2, rgba(128,128,128,.35));border-radius:3px;" +
         "color:var(--jp-ui-font-color1, inherit);background:var(--jp-layout-color1, transparent)";
       el.appendChild(box);
       let first = 0, count = 0;
       function update() {
         const lines = model.get("lines"), start = model.get("first");
-        box.dir = model.get("direction");
+        box.dir = model.get("direction");  // Persian reads badly in a monospace font
+        box.style.fontFamily = box.dir === "rtl" ? "var(--jp-ui-font-family, sans-serif)"
+          : "var(--jp-code-font-family, monospace)";
         box.style.display = lines.length ? "" : "none";
         const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
         if (start < first || start + lines.length < first + count) {
