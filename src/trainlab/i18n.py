@@ -738,6 +738,123 @@ WORDS: dict[str, dict[str, str]] = {
     "no_evaluations": {"en": "Not evaluated yet: trainlab.evaluate(job_id, data).",
                        "fa": "هنوز ارزیابی نشده است: trainlab.evaluate(job_id, data)."},
     "rows_scored": {"en": "rows scored", "fa": "سطر امتیازدهی‌شده"},
+    # issue 18, the training panel (helper D): form, status line, log, outcome, chart
+    "tp_data": {"en": "Data", "fa": "داده"},
+    "tp_model": {"en": "Model", "fa": "مدل"},
+    "tp_training": {"en": "Training", "fa": "آموزش"},
+    "tp_advanced": {"en": "Advanced", "fa": "پیشرفته"},
+    "tp_dataset": {"en": "Dataset", "fa": "مجموعه‌داده"},
+    "tp_task": {"en": "Task", "fa": "وظیفه"},
+    "tp_role_target": {"en": "Target", "fa": "هدف"},
+    "tp_role_label": {"en": "Label", "fa": "برچسب"},
+    "tp_role_text": {"en": "Text", "fa": "متن"},
+    "tp_role_prompt": {"en": "Prompt", "fa": "متن ورودی"},
+    "tp_role_completion": {"en": "Completion", "fa": "متن پاسخ"},
+    "tp_role_features": {"en": "Features", "fa": "ویژگی‌ها"},
+    "task_tabular": {"en": "tabular (auto: classification or regression)",
+                     "fa": "جدولی (خودکار: دسته‌بندی یا رگرسیون)"},
+    "task_tabular-classification": {"en": "tabular classification", "fa": "دسته‌بندی جدولی"},
+    "task_tabular-regression": {"en": "tabular regression", "fa": "رگرسیون جدولی"},
+    "task_text-classification": {"en": "text classification", "fa": "دسته‌بندی متن"},
+    "task_causal-lm": {"en": "language model (next token)", "fa": "مدل زبانی (نشانهٔ بعدی)"},
+    "task_custom": {"en": "your own model", "fa": "مدل شما"},
+    "tp_epochs": {"en": "Epochs", "fa": "دوره‌ها"},
+    "tp_batch_size": {"en": "Batch size", "fa": "اندازهٔ دسته"},
+    "tp_lr": {"en": "Learning rate", "fa": "نرخ یادگیری"},
+    "tp_val_fraction": {"en": "Validation fraction", "fa": "سهم اعتبارسنجی"},
+    "tp_seed": {"en": "Seed", "fa": "بذر تصادفی"},
+    "tp_early_stopping": {"en": "Early stopping", "fa": "توقف زودهنگام"},
+    "tp_early_stopping_tip": {"en": "Evaluations without improvement before training stops; "
+                              "0 turns it off", "fa": "تعداد ارزیابی‌های بدون بهبود پیش از توقف "
+                              "آموزش؛ ۰ آن را خاموش می‌کند"},
+    "tp_precision": {"en": "Precision", "fa": "دقت عددی"},
+    "tp_device": {"en": "Device", "fa": "دستگاه"},
+    "tp_auto": {"en": "auto", "fa": "خودکار"},
+    "tp_log_scale": {"en": "Log scale", "fa": "مقیاس لگاریتمی"},
+    "tp_not_a_number": {"en": "{name}: '{value}' is not a number; leave it empty for auto.",
+                        "fa": "{name}: «{value}» عدد نیست؛ برای حالت خودکار خالی بگذارید."},
+    "tp_preparing": {"en": "Preparing… (reading the data, building the model)",
+                     "fa": "در حال آماده‌سازی… (خواندن داده، ساختن مدل)"},
+    "tp_stopping": {"en": "Stopping… (a checkpoint at the next step)",
+                    "fa": "در حال توقف… (نقطهٔ بازیابی در گام بعدی)"},
+    "tp_status_line": {"en": "step {step} of {total} · epoch {epoch} · {rate} samples/s · "
+                       "ETA {eta} · loss {loss}",
+                       "fa": "گام {step} از {total} · دوره {epoch} · {rate} نمونه در ثانیه · "
+                       "زمان باقی‌مانده {eta} · زیان {loss}"},
+    "tp_ended_line": {"en": "step {step} of {total} · epoch {epoch} · {time}",
+                      "fa": "گام {step} از {total} · دوره {epoch} · {time}"},
+    "status_completed": {"en": "completed", "fa": "کامل شد"},
+    "status_stopped": {"en": "stopped", "fa": "متوقف شد"},
+    "status_failed": {"en": "failed", "fa": "ناموفق"},
+    "tp_stopped_at": {"en": "stopped at step {step} of {total}",
+                      "fa": "در گام {step} از {total} متوقف شد"},
+    "tp_early_at": {"en": "early stopping at step {step} of {total}: validation {metric} "
+                    "stopped improving",
+                    "fa": "توقف زودهنگام در گام {step} از {total}: {metric} اعتبارسنجی دیگر "
+                    "بهتر نشد"},
+    "tp_completed_at": {"en": "all {total} steps", "fa": "همهٔ {total} گام"},
+    "tp_no_eval": {"en": "no evaluation yet", "fa": "هنوز ارزیابی‌ای انجام نشده"},
+    "tp_best_eval": {"en": "saved model (best evaluation, step {step})",
+                     "fa": "مدل ذخیره‌شده (بهترین ارزیابی، گام {step})"},
+    "tp_last_eval": {"en": "last evaluation (step {step})",
+                     "fa": "آخرین ارزیابی (گام {step})"},
+    "tp_saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
+    "tp_load": {"en": "Load it with", "fa": "بارگذاری با"},
+    "tp_not_evaluated": {"en": "The model was saved after {step} step(s), before any evaluation; "
+                         "train longer before using it.",
+                         "fa": "مدل پس از {step} گام و پیش از هر ارزیابی ذخیره شد؛ پیش از "
+                         "استفاده بیشتر آموزش دهید."},
+    "tp_metrics_table": {"en": "Evaluations", "fa": "ارزیابی‌ها"},
+    "tp_log_preparing": {"en": "preparing…", "fa": "در حال آماده‌سازی…"},
+    "tp_log_start": {"en": "{task} on {device}: {steps} steps, {parameters} parameters; job {job}",
+                     "fa": "{task} روی {device}: {steps} گام، {parameters} پارامتر؛ کار {job}"},
+    "tp_log_eval": {"en": "step {step}: {metrics}", "fa": "گام {step}: {metrics}"},
+    "tp_log_stop": {"en": "stop requested", "fa": "درخواست توقف"},
+    "tp_log_end": {"en": "{status}: {detail}", "fa": "{status}: {detail}"},
+    "tp_note_large": {"en": "Large dataset: training for {steps} steps, part of one epoch; set "
+                      "epochs to train longer.",
+                      "fa": "مجموعه‌دادهٔ بزرگ: آموزش برای {steps} گام، بخشی از یک دوره؛ برای "
+                      "آموزش بیشتر، دوره‌ها را تعیین کنید."},
+    "tp_note_cache": {"en": "Data tensors came from the cache (same data and settings).",
+                      "fa": "تانسورهای داده از حافظهٔ نهان آمدند (همان داده و تنظیمات)."},
+    "tp_note_no_gpu": {"en": "No GPU found (CUDA or MPS); training on the CPU.",
+                       "fa": "هیچ GPU (CUDA یا MPS) پیدا نشد؛ آموزش روی CPU انجام می‌شود."},
+    "tp_chart_loss": {"en": "loss", "fa": "زیان"},
+    "tp_chart_step": {"en": "step", "fa": "گام"},
+    "tp_train_loss": {"en": "train loss", "fa": "زیان آموزش"},
+    "tp_train_loss_ema": {"en": "train loss (smoothed)", "fa": "زیان آموزش (هموارشده)"},
+    "tp_val_loss": {"en": "validation loss", "fa": "زیان اعتبارسنجی"},
+    "metric_loss": {"en": "loss", "fa": "زیان"},
+    "metric_accuracy": {"en": "accuracy", "fa": "دقت"},
+    "metric_macro_f1": {"en": "macro F1", "fa": "میانگین کلان اف‌یک"},
+    "metric_rmse": {"en": "RMSE", "fa": "ریشهٔ میانگین مربع خطا"},
+    "metric_mae": {"en": "MAE", "fa": "میانگین قدرمطلق خطا"},
+    "metric_r2": {"en": "R²", "fa": "ضریب تعیین"},
+    "metric_perplexity": {"en": "perplexity", "fa": "سرگشتگی"},
+    "metric_bits_per_byte": {"en": "bits per byte", "fa": "بیت بر بایت"},
+    # form-worded errors of the training panel's check, by error code (helper D)
+    "form_missing_mapping": {"en": "Choose the {role} column.", "fa": "ستون {role} را انتخاب کنید."},
+    "form_no_columns": {"en": "Choose the {role} column.", "fa": "ستون {role} را انتخاب کنید."},
+    "form_column_not_found": {"en": "The {role} column '{column}' is not in this dataset; choose "
+                              "another.", "fa": "ستون {role} («{column}») در این مجموعه‌داده نیست؛ "
+                              "ستون دیگری انتخاب کنید."},
+    "form_wrong_column_type": {"en": "The {role} column '{column}' holds {type}; {task} needs "
+                               "{expected} there. Choose another column or another task.",
+                               "fa": "ستون {role} («{column}») از نوع {type} است؛ {task} در آن‌جا "
+                               "{expected} لازم دارد. ستون یا وظیفهٔ دیگری انتخاب کنید."},
+    "form_too_few_classes": {"en": "{column} has only {count} distinct value(s); a classifier "
+                             "needs at least 2. Choose another column.",
+                             "fa": "{column} تنها {count} مقدار متمایز دارد؛ دسته‌بندی دست‌کم ۲ "
+                             "مقدار لازم دارد. ستون دیگری انتخاب کنید."},
+    "form_missing_value": {"en": "{column} is empty on this line; {task} needs a value there.",
+                           "fa": "{column} در این سطر خالی است؛ {task} در آن‌جا مقدار لازم دارد."},
+    "form_empty_text": {"en": "{column} is an empty text on this line.",
+                        "fa": "متن {column} در این سطر خالی است."},
+    "form_not_numeric": {"en": "{column} is {value} on this line, not a number; {task} needs a "
+                         "numeric target.", "fa": "{column} در این سطر {value} است و عدد نیست؛ "
+                         "{task} هدف عددی لازم دارد."},
+    "form_no_features": {"en": "Choose at least one feature.",
+                         "fa": "دست‌کم یک ویژگی انتخاب کنید."},
 }
 
 

@@ -45,6 +45,30 @@ def _free_text(ds: Dataset, name: str) -> bool:
     return mean >= 12 and info.get("distinct", 0) >= 0.3 * max(ds.rows, 1)
 
 
+ID_NAMES = ("id", "idx", "index", "key", "uuid", "guid", "row", "row_id")
+
+
+def _is_id(ds: Dataset, name: str) -> bool:
+    """An identifier rather than a feature: named like one, or whole numbers / codes that are
+    all different (a row number, a uuid)."""
+    lower = name.lower()
+    if lower in ID_NAMES or lower.endswith(("_id", "_uuid", "_key")):
+        return True
+    if ds.schema.get(name) not in ("integer", "string"):
+        return False
+    distinct = ds.profile()["fields"].get(name, {}).get("distinct", 0)
+    return ds.rows > 1 and distinct >= ds.rows
+
+
+def essentially_text(ds: Dataset, label: str, text: str) -> bool:
+    """Text classification fits a table only when it is free text and a label: every other
+    column is an identifier (or the frame's index). Other columns (numbers, categories, dates)
+    are features a tabular model uses, with the text among them (issue 18, item 7)."""
+    index = index_columns(ds)
+    others = [c for c in ds.schema if c not in (label, text) and c not in index]
+    return all(_is_id(ds, c) for c in others)
+
+
 def with_shortcuts(ds: Dataset, task: str | None, columns: dict[str, Any],
                    shortcuts: dict[str, str | None]) -> dict[str, Any]:
     """``columns`` with the ``label=``/``target=``/``text=``/``prompt=``/``completion=``
@@ -104,7 +128,7 @@ def infer(ds: Dataset, task: str | None, columns: dict[str, Any] | None,
             label = _label_column(ds)
             text = _text_column(ds, exclude=label)
             text_is_long = text is not None and _free_text(ds, text)
-            if label and text_is_long:
+            if label and text_is_long and essentially_text(ds, label, text):
                 task = "text-classification"
             elif label:
                 task = "tabular"

@@ -1,9 +1,11 @@
 """The training panel: task and columns from the dataset, the check before Start, settings,
 then training in the kernel (a background thread, so the notebook stays responsive and Stop
-works at any time) or as a background job, with live progress, a loss chart and a log.
+works at any time) or as a background job, with live progress, charts, a log and, at the end,
+how the run ended and a table of its evaluations.
 
-The training thread only sets widget values (throttled to a few updates a second); it never
-prints or displays.
+The form is :mod:`trainlab.widgets.form`'s, what a run shows :mod:`trainlab.widgets.live`'s and
+the charts :mod:`trainlab.widgets.chart`'s. The training thread only sets widget values
+(throttled to a few updates a second); it never prints or displays.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from typing import Any
 
 import ipywidgets as w
 
-from trainlab import i18n
+from trainlab import display, i18n
 from trainlab.datasets.tasks import task_names, task_spec
+from trainlab.display import Markup
 from trainlab.jobs.foreground import fit
 from trainlab.training import Callback
-from trainlab.widgets import render
+from trainlab.widgets import form, live
+from trainlab.widgets.chart import training_charts
 from trainlab.workspace import Workspace, resolve
 
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
+RTL = "<style>.tl-rtl .widget-label, .tl-rtl .widget-hbox, .tl-rtl .widget-vbox {direction: rtl}</style>"
 
 
 class _Live(Callback):
@@ -32,36 +37,37 @@ class _Live(Callback):
     def __init__(self, panel: TrainPanel) -> None:
         self.panel = panel
         self.last_draw = 0.0
+        self.smoother = live.Smoother()
 
     def on_start(self, info: dict[str, Any]) -> None:
         p = self.panel
         p.job_id = info.get("job_id")
         p.main_metric = info.get("main_metric")
-        p.progress.max = max(1, int(info.get("total_steps") or 1))
-        p.log_line(f"{info.get('task')} on {info.get('device')}: {info.get('total_steps')} steps, "
-                   f"{info.get('parameters', 0):,} parameters; job {p.job_id}")
+        p.total = max(1, int(info.get("total_steps") or 1))
+        p.progress.max = p.total
+        p.log_line(live.start_line(info, p.lang))
         for note in info.get("notes") or []:
-            p.log_line(str(note))
+            p.log_line(live.note(str(note), p.lang))
 
     def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
                 samples_per_s: float, eta_s: float) -> None:
         p = self.panel
-        p.series["train loss"].append((step, loss))
-        p.state = {"step": step, "total": total_steps, "epoch": epoch, "rate": samples_per_s,
-                   "eta": eta_s, "loss": loss}
+        p.series["train"].append((step, loss))
+        rate, eta = self.smoother.update(step, total_steps, samples_per_s, eta_s)
+        p.state = {"step": step, "total": total_steps, "epoch": epoch, "rate": rate, "eta": eta,
+                   "loss": loss}
         self.draw()
 
     def on_eval(self, metrics: dict[str, Any]) -> None:
         p = self.panel
         step = metrics.get("step", 0)
+        p.history.append(dict(metrics))
         if metrics.get("loss") is not None:
-            p.series["val loss"].append((step, metrics["loss"]))
+            p.series["val"].append((step, metrics["loss"]))
         main = p.main_metric
         if main and main != "loss" and metrics.get(main) is not None:
-            p.series.setdefault(f"val {main}", []).append((step, metrics[main]))
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()
-                          if isinstance(v, float) and k not in ("step", "epoch"))
-        p.log_line(f"step {step}: {shown}")
+            p.series["metric"].append((step, metrics[main]))
+        p.log_line(live.eval_line(metrics, p.lang))
         self.draw(force=True)
 
     def draw(self, force: bool = False) -> None:
@@ -82,7 +88,7 @@ class TrainPanel(w.VBox):
                  train: Any = None, val: Any = None, loss: Any = None, metrics: Any = None,
                  **kwargs: Any) -> None:
         self.ws = resolve(workspace, dataset)
-        self.lang = i18n.current_language(lang)
+        self.lang = lg = i18n.current_language(lang)
         self.model, self.custom = model, {"train": train, "val": val, "loss": loss,
                                           "metrics": metrics}
         self.dataset: Any = None
@@ -91,68 +97,74 @@ class TrainPanel(w.VBox):
         self.main_metric: str | None = None
         self.thread: threading.Thread | None = None
         self.stop_event = threading.Event()
-        self.series: dict[str, list[tuple[float, float]]] = {"train loss": [], "val loss": []}
+        self.series: dict[str, list[tuple[float, float]]] = {"train": [], "val": [], "metric": []}
+        self.history: list[dict[str, Any]] = []
         self.state: dict[str, Any] = {}
-        self._log: list[str] = []
+        self.total = 0
         self._check_ok = False
-        lg = self.lang
-        self.picker = w.Dropdown(description="dataset", layout=w.Layout(width="32em"))
-        self.task = w.Dropdown(options=task_names(), description=i18n.render("task", lang=lg))
-        self.roles = {role: w.Dropdown(description=role) for role in dict.fromkeys(
+        self._applying = False
+        self._stopping = False
+        self.picker = w.Dropdown(description=live.word("tp_dataset", lg))
+        self.task = w.Dropdown(options=form.task_options(task_names(), lg),
+                               description=live.word("tp_task", lg))
+        self._task_before = self.task.value
+        self.roles = {role: w.Dropdown(description=form.role_name(role, lg)) for role in dict.fromkeys(
             r for name in task_names() for r in task_spec(name).roles if r != "features")}
-        self.features = w.SelectMultiple(description="features", rows=4)
+        self.features = w.SelectMultiple(description=form.role_name("features", lg), rows=5)
         self.check_view = w.HTML()
-        self.epochs = w.BoundedIntText(0, min=0, max=100_000,
-                                       description=i18n.render("epochs", lang=lg))
-        self.batch_size = w.BoundedIntText(0, min=0, max=1_000_000,
-                                           description=i18n.render("batch_size", lang=lg))
-        self.lr = w.BoundedFloatText(0.0, min=0.0, max=10.0, step=1e-4,
-                                     description=i18n.render("lr", lang=lg))
+        self.epochs = form.auto_number("tp_epochs", lg)
+        self.batch_size = form.auto_number("tp_batch_size", lg)
+        self.lr = form.auto_number("tp_lr", lg)
         self.val_fraction = w.FloatSlider(0.1, min=0.02, max=0.5, step=0.01,
-                                          description=i18n.render("val_fraction", lang=lg))
-        self.seed = w.IntText(0, description=i18n.render("seed", lang=lg))
+                                          description=live.word("tp_val_fraction", lg))
+        self.seed = w.IntText(0, description=live.word("tp_seed", lg))
         self.early_stopping = w.BoundedIntText(5, min=0, max=1000,
-                                               description=i18n.render("early_stopping", lang=lg))
-        self.precision = w.Dropdown(options=["auto", "fp32", "bf16", "fp16"],
-                                    description=i18n.render("precision", lang=lg))
-        self.device = w.Dropdown(options=self._devices(), description=i18n.render("device", lang=lg))
-        for box in (self.epochs, self.batch_size, self.lr, self.val_fraction, self.seed,
-                    self.early_stopping, self.precision, self.device, self.task,
-                    *self.roles.values(), self.features):
-            box.style = {"description_width": "12em"}
-        self.start = w.Button(description=i18n.render("start", lang=lg), button_style="success",
-                              icon="play", disabled=True)
-        self.stop = w.Button(description=i18n.render("stop", lang=lg), button_style="warning",
-                             icon="stop", disabled=True)
-        self.background = w.Button(description=i18n.render("background", lang=lg), icon="server",
-                                   disabled=True)
-        self.progress = w.IntProgress(0, min=0, max=1, layout=w.Layout(width="32em"))
+                                               description=live.word("tp_early_stopping", lg),
+                                               tooltip=live.word("tp_early_stopping_tip", lg))
+        self.precision = w.Dropdown(options=[(live.word("tp_auto", lg), "auto")] + [
+            (p, p) for p in ("fp32", "bf16", "fp16")], description=live.word("tp_precision", lg))
+        self.device = w.Dropdown(options=form.devices(lg), description=live.word("tp_device", lg))
+        form.styled(self.picker, self.task, *self.roles.values(), self.features, self.epochs,
+                    self.batch_size, self.lr, self.val_fraction, self.seed, self.early_stopping,
+                    self.precision, self.device)
+        self.start, self.stop, self.background = form.buttons(lg)
+        self.progress = w.IntProgress(0, min=0, max=1, layout=w.Layout(width="24em"))
         self.status = w.HTML()
+        self.log_scale = w.Checkbox(False, description=live.word("tp_log_scale", lg), indent=False)
         self.chart = w.HTML()
-        self.log_view = w.HTML()
+        self.table = w.HTML()
+        self.log_view = live.LogView(direction=i18n.direction(lg))
         self.outcome = w.HTML()
         self.start.on_click(lambda _: self.train())
         self.stop.on_click(lambda _: self.request_stop())
         self.background.on_click(lambda _: self.submit())
         self.picker.observe(lambda c: self.set_dataset(c["new"]), names="value")
         self.task.observe(lambda _: self._task_changed(), names="value")
+        self.log_scale.observe(lambda _: self.draw_chart(), names="value")
         for box in (*self.roles.values(), self.features):
             box.observe(lambda _: self.check(), names="value")
-        settings = w.VBox([self.epochs, self.batch_size, self.lr, self.val_fraction, self.seed,
-                           self.early_stopping, self.precision, self.device])
-        self.mapping = w.VBox([self.picker, self.task, *self.roles.values(), self.features,
-                               self.check_view])
-        super().__init__([self.mapping, settings, w.HBox([self.start, self.stop, self.background]),
-                          w.HBox([self.progress, self.status]), self.chart, self.log_view, self.outcome],
-                         **kwargs)
+        self.mapping = w.VBox([form.group("tp_data", lg), self.picker, self.task,
+                               *self.roles.values(), self.features, self.check_view])
+        advanced = w.Accordion([w.VBox([self.val_fraction, self.early_stopping, self.seed])],
+                               titles=(live.word("tp_advanced", lg),), selected_index=None)
+        settings = w.VBox([form.group("tp_model", lg), self.device, self.precision,
+                           form.group("tp_training", lg), self.epochs, self.batch_size, self.lr,
+                           advanced])
+        super().__init__([w.HTML(form.STYLE + (RTL if lg == "fa" else "")), self.mapping, settings,
+                          w.HBox([self.start, self.stop, self.background]),
+                          w.HBox([self.progress, self.status]), self.log_scale, self.chart,
+                          self.table, self.log_view, self.outcome], **kwargs)
+        self.add_class("tl-train")
+        if lg == "fa":
+            self.add_class("tl-rtl")
+        self.log_scale.layout.display = "none"
         if model is not None:  # your own module: no dataset mapping, Start is ready
             self.mapping.layout.display = "none"
             self.background.layout.display = "none"
             self._check_ok = True
             self._buttons()
         else:
-            options = [("", None)] + [(f"{d.name} ({d.id})", d.id)
-                                      for d in self.ws.datasets.list(limit=500)]
+            options = [("", None), *form.dataset_options(self.ws.datasets.list(limit=500))]
             self.picker.options = options
             if dataset is not None:
                 dataset_id = dataset if isinstance(dataset, str) else dataset.id
@@ -161,18 +173,6 @@ class TrainPanel(w.VBox):
                 self.picker.value = dataset_id
 
     # -- the dataset, its mapping and its check -------------------------------------------------
-    def _devices(self) -> list[tuple[str, str]]:
-        from trainlab.training.devices import devices
-
-        found = [("auto", "auto")]
-        for d in devices():
-            if d["type"] == "cuda":
-                found.append((f"{d['id']}: {d['name']}, {d['free_bytes'] / 2**30:.1f} GiB free",
-                              d["id"]))
-            else:
-                found.append((d["name"], d["id"]))
-        return found
-
     def set_dataset(self, dataset_id: str | None) -> None:
         from trainlab.training.columns import infer
 
@@ -184,15 +184,15 @@ class TrainPanel(w.VBox):
         try:
             self.dataset = self.ws.datasets.get(dataset_id)
             columns = [("", None)] + [(c, c) for c in self.dataset.schema]
-            for box in self.roles.values():
-                box.options = columns
-            self.features.options = list(self.dataset.schema)
             try:
                 task, mapping = infer(self.dataset, None, {})
             except Exception:  # nothing named like a label: the last column, as in most CSVs
                 task, mapping = "tabular", {"target": list(self.dataset.schema)[-1]}
             self._applying = True
-            self.task.value = task
+            for box in self.roles.values():
+                box.options = columns
+            self.features.options = list(self.dataset.schema)
+            self.task.value = self._task_before = task
             for role, box in self.roles.items():
                 box.value = mapping.get(role) if isinstance(mapping.get(role), str) else None
             self.features.value = tuple(mapping.get("features") or ())
@@ -200,10 +200,26 @@ class TrainPanel(w.VBox):
             self._task_changed()
         except Exception as exc:
             self._applying = False
-            self.check_view.value = render.error_html(exc, self.lang)
+            self.check_view.value = form.exception_html(exc, self.lang)
 
     def _task_changed(self) -> None:
+        """Show the new task's roles, keeping the columns the user chose where they still fit
+        (label ⇄ target, text → text; the features stay)."""
+        if self._applying:
+            return
         wanted = task_spec(self.task.value).roles
+        if self.dataset is not None and self.task.value != self._task_before:
+            values = {role: box.value for role, box in self.roles.items()}
+            self._applying = True
+            for role, column in form.carry_over(values, wanted).items():
+                self.roles[role].value = column
+            if "features" in wanted and not self.features.value and self.roles["target"].value:
+                from trainlab.training.tasks.tabular import default_features
+
+                self.features.value = tuple(default_features(self.dataset.schema,
+                                                             self.roles["target"].value))
+            self._applying = False
+        self._task_before = self.task.value
         for role, box in self.roles.items():
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
@@ -219,25 +235,21 @@ class TrainPanel(w.VBox):
 
     def check(self) -> bool:
         """Check the dataset against the task and mapping; Start is enabled only when it passes."""
-        if getattr(self, "_applying", False) or self.dataset is None:
+        if self._applying or self.dataset is None:
             return False
         try:
             report = self.dataset.check(self.task.value, self.mapping_value())
         except Exception as exc:
             self._check_ok = False
-            self.check_view.value = render.error_html(exc, self.lang)
+            self.check_view.value = form.exception_html(exc, self.lang)
         else:
             self._check_ok = bool(report.get("ok"))
-            errors = report.get("errors", [])
             if self._check_ok:
-                ready = i18n.render("ready", lang=self.lang)
-                self.check_view.value = render.boxed(f"<span class='tl-ok'>✓ {ready}</span>"
-                                                     f"{render.STYLE}", self.lang)
+                ready = display.esc(live.word("ready", self.lang))
+                self.check_view.value = (f'<div dir="{i18n.direction(self.lang)}" style="color:'
+                                         f'{display.OK}">✓ {ready}</div>')
             else:
-                rows = [[e.get("line") or "", e.get("field") or "", e["code"], e["message"]]
-                        for e in errors[:20]]
-                self.check_view.value = render.boxed(
-                    render.table(["line", "field", "code", "message"], rows), self.lang)
+                self.check_view.value = form.report_html(report, self.lang)
         self._buttons()
         return self._check_ok
 
@@ -247,19 +259,33 @@ class TrainPanel(w.VBox):
         self.start.disabled = running or not self._check_ok
         self.background.disabled = running or not self._check_ok or self.model is not None
         self.stop.disabled = not running
+        self.stop.button_style = "warning" if running else ""  # no warning colour while disabled
 
     # -- training ------------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
+        """The settings; empty number boxes are left to trainlab's defaults ("auto")."""
         params: dict[str, Any] = {"val_fraction": self.val_fraction.value, "seed": self.seed.value,
                                   "early_stopping": self.early_stopping.value or None,
                                   "precision": self.precision.value}
-        if self.epochs.value:
-            params["epochs"] = self.epochs.value
-        if self.batch_size.value:
-            params["batch_size"] = self.batch_size.value
-        if self.lr.value:
-            params["lr"] = self.lr.value
+        for key, box, kind in (("epochs", self.epochs, int), ("batch_size", self.batch_size, int),
+                               ("lr", self.lr, float)):
+            value = form.read_number(box, kind, self.lang)
+            if value is not None:
+                params[key] = value
         return params
+
+    def _clean(self) -> None:
+        """A new run starts from nothing: no old status, bar, log, chart, table or outcome."""
+        self.result, self.job_id, self.state, self.total = None, None, {}, 0
+        self.series = {"train": [], "val": [], "metric": []}
+        self.history = []
+        self._stopping = False
+        self.log_view.clear()
+        self.outcome.value = self.chart.value = self.table.value = ""
+        self.log_scale.layout.display = "none"
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        self.status.value = live.phase("tp_preparing", self.lang)
 
     def train(self, **extra: Any) -> threading.Thread | None:
         """Start training in the kernel, in a background thread (what Start does). ``extra``
@@ -268,13 +294,15 @@ class TrainPanel(w.VBox):
             return self.thread
         if not (self._check_ok or self.check()):
             return None
+        try:
+            params = self.params()
+        except Exception as exc:
+            self.outcome.value = form.exception_html(exc, self.lang)
+            return None
         self.stop_event.clear()
-        self.result = None
-        self.series = {"train loss": [], "val loss": []}
-        self._log, self.outcome.value, self.chart.value = [], "", ""
-        self.progress.value = 0
-        self.progress.bar_style = ""
-        kwargs = {**self.params(), **extra, "device": self.device.value, "workspace": self.ws,
+        self._clean()
+        self.log_line(Markup(display.esc(live.word("tp_log_preparing", self.lang))))
+        kwargs = {**params, **extra, "device": self.device.value, "workspace": self.ws,
                   "callbacks": [_Live(self)], "stop": self.stop_event}
         if self.model is not None:
             kwargs.update(model=self.model, **{k: v for k, v in self.custom.items() if v is not None})
@@ -291,31 +319,38 @@ class TrainPanel(w.VBox):
             self.result = fit(**kwargs)
         except Exception as exc:
             details = html.escape("".join(traceback.format_exception(exc))[-4000:])
-            self.outcome.value = render.error_html(exc, self.lang) + (
-                f"<details><summary>{i18n.render('details', lang=self.lang)}</summary>"
-                f"<pre>{details}</pre></details>")
+            self.outcome.value = form.exception_html(exc, self.lang) + (
+                f"<details><summary>{display.esc(live.word('details', self.lang))}</summary>"
+                f'<pre dir="ltr">{details}</pre></details>')
             self.progress.bar_style = "danger"
+            self.status.value = f"<b>{display.esc(live.word('status_failed', self.lang))}</b>"
         else:
             self._finished(self.result)
         finally:
-            self.draw()
             self._buttons(running=False)  # this thread is ending
 
     def _finished(self, result: Any) -> None:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in (result.metrics or {}).items()
-                            if isinstance(v, float))
-        self.progress.bar_style = "success" if result.status == "completed" else "warning"
-        snippet = f'model = trainlab.load_model("{result.job_id}")'
-        self.outcome.value = render.boxed(
-            f"<b>{html.escape(result.status)}</b> — {html.escape(metrics)}<br>"
-            f"{i18n.render('saved', lang=self.lang)} "
-            f"<code>{html.escape(str(result.model_path))}</code><br>"
-            f"<pre style='user-select:all'>{html.escape(snippet, quote=False)}</pre>", self.lang)
-        self.log_line(f"{result.status}: {metrics}")
+        lg, total = self.lang, self.total or result.steps
+        ended = result.status == "completed"  # early stopping included: the run is done
+        self.progress.max = max(1, total)
+        self.progress.value = self.progress.max if ended else min(result.steps, self.progress.max)
+        self.progress.bar_style = "success" if ended else "warning"
+        self.history = list(result.history) or self.history
+        self.draw_chart()
+        self.status.value = live.ended_status(result, total, lg)
+        self.table.value = live.evaluations_table(self.history, result.train_history,
+                                                  live.result_main(result), lg)
+        self.outcome.value = (f'<div class="tl-outcome" dir="{i18n.direction(lg)}">'
+                              f"{live.outcome(result, total, lg)}</div>")
+        self.log_line(live.end_line(result, total, lg))
 
     def request_stop(self) -> None:
         """Stop training: the run checkpoints at the next step and ends 'stopped'."""
         self.stop_event.set()
+        if self.thread is not None and self.thread.is_alive() and not self._stopping:
+            self._stopping = True
+            self.status.value = live.phase("tp_stopping", self.lang)
+            self.log_line(Markup(display.esc(live.word("tp_log_stop", self.lang))))
 
     def wait(self, timeout: float | None = None) -> Any:
         """Block until the training thread ends; its TrainResult (for scripts and tests)."""
@@ -330,26 +365,35 @@ class TrainPanel(w.VBox):
                                       columns=self.mapping_value(), params=self.params(),
                                       device=self.device.value, warn=False)
         except Exception as exc:
-            self.outcome.value = render.error_html(exc, self.lang)
+            self.outcome.value = form.exception_html(exc, self.lang)
             return None
-        note = f"<br><i>{html.escape(job.note)}</i>" if job.note else ""
-        submitted = i18n.render("submitted", lang=self.lang)
-        self.outcome.value = render.boxed(f"{submitted} <code>{job.id}</code>{note}", self.lang)
+        note = f"<br>{live.note(job.note, self.lang)}" if job.note else ""
+        submitted = display.esc(live.word("submitted", self.lang))
+        self.outcome.value = (f'<div dir="{i18n.direction(self.lang)}">{submitted} '
+                              f"{display.code(job.id)}{note}</div>")
         return job
 
     # -- what the training thread shows --------------------------------------------------------------
-    def log_line(self, text: str) -> None:
-        self._log = [*self._log[-199:], text]
-        lines = "".join(f"<div>{html.escape(line)}</div>" for line in self._log)
-        self.log_view.value = (f"<div dir='{i18n.direction(self.lang)}' style='max-height:10em;"
-                               f"overflow:auto;font-family:monospace;font-size:11px'>{lines}</div>")
+    def log_line(self, line: str) -> None:
+        """Append a line (HTML) to the log; the browser keeps the newest in view."""
+        self.log_view.append(str(line))
 
     def draw(self) -> None:
         s = self.state
         if s:
             self.progress.max = max(1, s["total"])
             self.progress.value = min(s["step"], s["total"])
-            eta = f"{s['eta']:.0f} s" if s.get("eta") is not None else "?"
-            self.status.value = (f"step {s['step']:,}/{s['total']:,} · epoch {s['epoch'] + 1} · "
-                                 f"{s['rate']:,.0f} samples/s · ETA {eta} · loss {s['loss']:.4g}")
-        self.chart.value = render.chart_svg(self.series)
+            if self.progress.bar_style == "info":
+                self.progress.bar_style = ""
+            if not self._stopping:
+                self.status.value = live.status_line(s, self.lang)
+        self.draw_chart()
+
+    def draw_chart(self) -> None:
+        lg, main = self.lang, self.main_metric
+        names = {"train": live.word("tp_train_loss", lg), "smoothed": live.word("tp_train_loss_ema", lg),
+                 "val": live.word("tp_val_loss", lg), "loss": live.word("tp_chart_loss", lg),
+                 "step": live.word("tp_chart_step", lg), "metric": live.metric_name(main or "", lg)}
+        self.chart.value = training_charts(self.series, names, metric=main,
+                                           log=self.log_scale.value)
+        self.log_scale.layout.display = "" if self.chart.value else "none"
