@@ -22,7 +22,7 @@ ALLOWED = frozenset({
     "CPU", "GPU", "CUDA", "MPS", "JSON", "JSONL", "CSV", "trainlab", "PyTorch",
     "fp32", "bf16", "fp16", "auto",
 })
-LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_\-']*")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-']*")
 _SKIP_TAGS = {"code", "pre", "style", "script", "kbd", "samp"}
 _VOID = {"br", "img", "input", "meta", "link", "hr", "col", "wbr", "source", "path", "line",
          "polyline", "rect", "circle", "stop"}
