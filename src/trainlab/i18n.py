@@ -763,6 +763,51 @@ WORDS: dict[str, dict[str, str]] = {
     "no_evaluations": {"en": "Not evaluated yet: trainlab.evaluate(job_id, data).",
                        "fa": "هنوز ارزیابی نشده است: trainlab.evaluate(job_id, data)."},
     "rows_scored": {"en": "rows scored", "fa": "سطر امتیازدهی‌شده"},
+    # --- issue 18, helper E: the Datasets and Jobs panels and ui() ---
+    "dataset_option": {"en": "{name} ({rows} rows, {status})", "fa": "{name} ({rows} سطر، {status})"},
+    "status_valid": {"en": "valid", "fa": "معتبر"},
+    "status_invalid": {"en": "invalid", "fa": "نامعتبر"},
+    "status_queued": {"en": "queued", "fa": "در صف"},
+    "status_running": {"en": "running", "fa": "در حال اجرا"},
+    "status_completed": {"en": "completed", "fa": "کامل‌شده"},
+    "status_failed": {"en": "failed", "fa": "ناموفق"},
+    "status_stopped": {"en": "stopped", "fa": "متوقف‌شده"},
+    "status_interrupted": {"en": "interrupted", "fa": "قطع‌شده"},
+    "task_tabular": {"en": "tabular", "fa": "جدولی"},
+    "task_tabular-classification": {"en": "tabular classification", "fa": "دسته‌بندی جدولی"},
+    "task_tabular-regression": {"en": "tabular regression", "fa": "رگرسیون جدولی"},
+    "task_text-classification": {"en": "text classification", "fa": "دسته‌بندی متن"},
+    "task_causal-lm": {"en": "causal language model", "fa": "مدل زبانی علّی"},
+    "age_seconds": {"en": "{n} s ago", "fa": "{n} ثانیه پیش"},
+    "age_minutes": {"en": "{n} min ago", "fa": "{n} دقیقه پیش"},
+    "age_hours": {"en": "{n} h ago", "fa": "{n} ساعت پیش"},
+    "age_days": {"en": "{n} d ago", "fa": "{n} روز پیش"},
+    "ds_summary": {"en": "{rows} rows{invalid} · {size} · {format}",
+                   "fa": "{rows} سطر{invalid} · {size} · {format}"},
+    "ds_invalid_extra": {"en": " ({count} invalid)", "fa": " ({count} نامعتبر)"},
+    "ds_uploaded": {"en": "✓ {name}: {status}, {rows} rows", "fa": "✓ {name}: {status}، {rows} سطر"},
+    "ds_checking": {"en": "checking…", "fa": "در حال بررسی…"},
+    "ds_warnings": {"en": "Warnings", "fa": "هشدارها"},
+    "ds_min_mean_max": {"en": "min {min} · mean {mean} · max {max}",
+                        "fa": "کمینه {min} · میانگین {mean} · بیشینه {max}"},
+    "ds_estimate": {"en": "≈ an estimate (a sketch of the values), not an exact count",
+                    "fa": "≈ برآورد (از روی طرحی از مقادیر)، نه شمارش دقیق"},
+    "ds_histogram": {"en": "Histogram", "fa": "هیستوگرام"},
+    "ds_field": {"en": "Column", "fa": "ستون"},
+    "jobs_dataset": {"en": "Dataset", "fa": "مجموعه‌داده"},
+    "jobs_job": {"en": "Job", "fa": "کار"},
+    "jobs_step": {"en": "step {step}", "fa": "گام {step}"},
+    "jobs_loss": {"en": "loss", "fa": "زیان"},
+    "jobs_device": {"en": "device", "fa": "دستگاه"},
+    "jobs_details": {"en": "Evaluations of", "fa": "ارزیابی‌های"},
+    "jobs_pick": {"en": "(pick a job)", "fa": "(یک کار انتخاب کنید)"},
+    "jobs_show": {"en": "Details", "fa": "جزئیات"},
+    "snapshot_train": {"en": "trainlab training panel: dataset {dataset}, task {task}. "
+                       "Run the cell to use it.",
+                       "fa": "پنل آموزش trainlab: مجموعه‌داده {dataset}، وظیفه {task}. برای استفاده، "
+                       "سلول را اجرا کنید."},
+    "snapshot_panel": {"en": "trainlab {panel} panel. Run the cell to use it.",
+                       "fa": "پنل {panel} در trainlab. برای استفاده، سلول را اجرا کنید."},
 }
 
 
@@ -798,6 +843,9 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
     if language != "en":  # a column's type names (issue 18): "29 integer, 1 string"
         params = {k: _TYPE_WORD.sub(lambda m: TYPE_NAMES[m[0]].get(language, m[0]), v)
                   if k in ("type", "kinds") and isinstance(v, str) else v
+                  for k, v in params.items()}
+        params = {k: WORDS[f"status_{v}"].get(language, v)  # a job's state: "completed"
+                  if k in ("state", "status") and f"status_{v}" in WORDS else v
                   for k, v in params.items()}
     try:
         return _FORMATTER.vformat(template, (), params)
