@@ -792,7 +792,7 @@ WORDS: dict[str, dict[str, str]] = {
                         "fa": "کمینه {min} · میانگین {mean} · بیشینه {max}"},
     "ds_estimate": {"en": "≈ an estimate (a sketch of the values), not an exact count",
                     "fa": "≈ برآورد (از روی طرحی از مقادیر)، نه شمارش دقیق"},
-    "ds_histogram": {"en": "Histogram", "fa": "هیستوگرام"},
+    "ds_path_placeholder": {"en": "data/train.csv", "fa": "مسیر فایل، نسبت به این نوت‌بوک"},
     "ds_field": {"en": "Column", "fa": "ستون"},
     "jobs_dataset": {"en": "Dataset", "fa": "مجموعه‌داده"},
     "jobs_job": {"en": "Job", "fa": "کار"},

@@ -24,6 +24,7 @@ def boxed(content: str, lang: str) -> str:
 
 _QUOTED = re.compile(r"'([^'\u0600-\u06FF]+)'")  # 'an id', 'a/path.csv', 'a column'
 _CALL = re.compile(r"\b[\w.]+\([^()\u0600-\u06FF]*\)")  # ws.datasets.list(), f(a, b)
+_PATH = re.compile(r"(?<![\w/.])(?:[\w.\-]+)?/[\w.\-/]+")  # /work/data, data/train.csv
 _ID = re.compile(r"\b(?:job|ds|ev|up)_[0-9a-z]{10,}\b")
 
 
@@ -31,10 +32,11 @@ def message_html(text: str) -> Markup:
     """A message of :mod:`trainlab.i18n` (plain text) as HTML in which ids, quoted names and
     paths and bits of code stay left to right inside a Persian sentence."""
     out = str(esc(text))
+    out = _PATH.sub(lambda m: f'<bdi dir="ltr">{m[0]}</bdi>', out)
     out = _CALL.sub(lambda m: f'<code dir="ltr">{m[0]}</code>', out)
-    out = re.sub(r"&#x27;([^&\u0600-\u06FF]+?)&#x27;",
+    out = re.sub(r"&#x27;([^&<\u0600-\u06FF]+?)&#x27;",
                  lambda m: f"'<bdi dir=\"ltr\">{m[1]}</bdi>'", out)
-    out = _ID.sub(lambda m: f'<bdi dir="ltr">{m[0]}</bdi>', out) if "<bdi" not in out else out
+    out = _ID.sub(lambda m: f'<bdi dir="ltr">{m[0]}</bdi>', out)
     return Markup(out)
 
 

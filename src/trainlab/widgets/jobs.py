@@ -11,6 +11,7 @@ or running and otherwise only checks, every ``check_s``, whether the workspace c
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ class JobsPanel(Snapshot, w.VBox):
         self.lang = i18n.current_language(lang)
         self.refresh_s, self.check_s, self.auto_refresh = refresh_s, check_s, auto_refresh
         self.active = False
+        self._lock = threading.RLock()
         self.rows: dict[str, JobRow] = {}
         self._devices: dict[str, str] = {}
         self._names: dict[str, str] = {}
@@ -112,6 +114,10 @@ class JobsPanel(Snapshot, w.VBox):
     # -- showing -----------------------------------------------------------------------------------
     def refresh(self) -> bool:
         """Show the jobs now; returns whether any is queued or running."""
+        with self._lock:  # the watcher's thread and the kernel's
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         try:
             items = self.ws.jobs.list(limit=200)
         except Exception as exc:  # shown in the panel, never a traceback in the cell

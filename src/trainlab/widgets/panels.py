@@ -8,6 +8,7 @@ cell shows, and a background thread only ever sets widget values.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import ipywidgets as w
@@ -93,12 +94,13 @@ class DatasetPanel(Snapshot, w.VBox):
         self.check_s = check_s
         self.dataset: Any = None
         self.offset = 0
+        self._lock = threading.RLock()
         self.listeners: list[Any] = []  # called with the picker's options when they change
         self.picker = w.Dropdown(description=word("dataset", lang), layout=w.Layout(width="36em"))
         self.upload = chunked_upload(self.ws, on_done=self._added, lang=lang)
         files, self._folders = scan_files(".")
         self._stamp = [_mtime(folder) for folder in self._folders]
-        self.path = w.Combobox(placeholder="data/train.csv", options=files,
+        self.path = w.Combobox(placeholder=word("ds_path_placeholder", lang), options=files,
                                description=word("server_file", lang), ensure_option=False,
                                style={"description_width": "initial"},
                                layout=w.Layout(width="30em"))
@@ -134,11 +136,15 @@ class DatasetPanel(Snapshot, w.VBox):
     # -- actions (also what the buttons call) ----------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
         """List the workspace's datasets by name, rows and status (and the server's files)."""
+        with self._lock:  # the watcher's thread and the kernel's
+            self._refresh(select)
+
+    def _refresh(self, select: str | None) -> None:
         items = [(word("pick_dataset", self.lang), None), *dataset_options(self.ws, self.lang)]
         if set_options(self.picker, items):
             for listener in self.listeners:
                 listener(items[1:])
-        if select in {v for _, v in items} and self.picker.value != select:
+        if select is not None and select in {v for _, v in items} and self.picker.value != select:
             self.picker.value = select
         self.refresh_files()
 

@@ -21,6 +21,7 @@ from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.jobs.foreground import fit
 from trainlab.training import Callback
 from trainlab.widgets import render
+from trainlab.widgets.snapshot import Snapshot
 from trainlab.workspace import Workspace, resolve
 
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
@@ -71,7 +72,7 @@ class _Live(Callback):
             self.panel.draw()
 
 
-class TrainPanel(w.VBox):
+class TrainPanel(Snapshot, w.VBox):
     """Train on a dataset (``dataset=``: a Dataset, its id or None to pick one), or train your
     own ``model=`` (an ``nn.Module``) with ``train=``/``val=``/``loss=``/``metrics=`` as
     :func:`trainlab.fit` takes them. ``workspace`` defaults to the dataset's own, else the
