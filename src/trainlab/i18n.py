@@ -842,6 +842,7 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
               for k, v in params.items()}
     if language != "en":  # a column's type names (issue 18): "29 integer, 1 string"
         params = {k: _TYPE_WORD.sub(lambda m: TYPE_NAMES[m[0]].get(language, m[0]), v)
+                  .replace(", ", "، " if language == "fa" else ", ")
                   if k in ("type", "kinds") and isinstance(v, str) else v
                   for k, v in params.items()}
         params = {k: WORDS[f"status_{v}"].get(language, v)  # a job's state: "completed"

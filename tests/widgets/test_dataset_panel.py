@@ -156,3 +156,17 @@ def test_a_stored_notebook_shows_a_snapshot_of_each_panel(ws, tmp_path):
         assert train.startswith("trainlab training panel: dataset churn.csv") and "task" in train
     finally:
         tabs.close()
+
+
+def test_ui_speaks_only_persian_outside_the_training_tab(ws, tmp_path):
+    ws.datasets.add(_write(tmp_path / "churn.csv", csv_data(30)))
+    tabs = trainlab.ui(ws, lang="fa")
+    try:
+        datasets, _, jobs = tabs.panels
+        assert list(tabs.titles) == ["مجموعه‌داده‌ها", "آموزش", "کارها"]
+        assert "trainlab-rtl" in tabs._dom_classes
+        for panel in (datasets, jobs):
+            assert latin_words(widget_texts(panel), {"churn", "csv"}) == []
+        assert "پنل" in tabs._repr_mimebundle_()["text/plain"]
+    finally:
+        tabs.close()
