@@ -36,6 +36,10 @@ def test_ui_lists_datasets_added_elsewhere_by_name_in_both_tabs(ws, tmp_path, cl
     path.write_bytes(csv_data(40))
     other = trainlab.Workspace(ws.path)  # another notebook, or the REST API
     ds = other.datasets.add(path)
+    one = tmp_path / "one.csv"
+    one.write_bytes(csv_data(1))
+    other.datasets.add(one)
+    assert until(lambda: "one.csv (1 row, valid)" in labels(datasets.picker))
     assert until(lambda: "late.csv (40 rows, valid)" in labels(datasets.picker)), \
         labels(datasets.picker)
     assert until(lambda: "late.csv (40 rows, valid)" in labels(train.picker))
@@ -63,8 +67,7 @@ def test_the_upload_line_clears_when_another_dataset_is_picked(ws, tmp_path):
     panel = DatasetPanel(ws, auto_refresh=False)
     reply = send_file(panel.upload.receiver, "broken.csv", b"a,b\n1,2\n3\n")
     assert reply["type"] == "done"
-    assert panel.upload.status_text == "✓ \u2068broken.csv\u2069: invalid, 1 rows" or \
-        panel.upload.status_text.startswith("✓ \u2068broken.csv\u2069: invalid")
+    assert panel.upload.status_text == "✓ \u2068broken.csv\u2069: invalid, 1 row"
     panel.picker.value = good.id
     assert panel.upload.status_text == ""
     assert "good.csv" in plain(panel.summary.value)

@@ -54,7 +54,7 @@ def summary(ds: Any, lang: str) -> str:
     colour = display.STATUS_COLOURS.get(ds.status, display.FG)
     invalid = ds.to_dict().get("rows_invalid") or 0
     extra = word("ds_invalid_extra", lang, count=ltr(f"+{invalid:,}")) if invalid else ""
-    line = word("ds_summary", lang, rows=ltr(f"{ds.rows:,}"), invalid=extra,
+    line = word("ds_summary", lang, rows=ds.rows, invalid=extra,
                 size=ltr(display.human_size(ds.size_bytes)), format=code(ds.format))
     return boxed(f"<b>{isolate(ds.name)}</b> <span style='{MUTED}'>{code(ds.id)}</span> — "
                  f"<b style='color:{colour}'>{esc(status_word(ds.status, lang))}</b> · {line}",

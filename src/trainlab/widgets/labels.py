@@ -37,7 +37,7 @@ def type_word(kind: Any, lang: str) -> str:
 def dataset_label(ds: Any, lang: str) -> str:
     """``churn.csv (7,043 rows, valid)``: what a picker shows for a dataset (its id is the
     option's value)."""
-    return word("dataset_option", lang, name=ds.name, rows=f"{ds.rows:,}",
+    return word("dataset_option", lang, name=ds.name, rows=ds.rows,
                 status=status_word(ds.status, lang))
 
 

@@ -206,7 +206,7 @@ class DatasetPanel(Snapshot, w.VBox):
         self._uploaded = dataset.id
         self.upload.status_text = word("ds_uploaded", self.lang, name=f"\u2068{dataset.name}\u2069",
                                        status=status_word(dataset.status, self.lang),
-                                       rows=f"{dataset.rows:,}")
+                                       rows=dataset.rows)
         self.refresh(select=dataset.id)
         if self.picker.value != dataset.id:
             self.picker.value = dataset.id
