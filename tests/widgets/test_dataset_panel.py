@@ -67,7 +67,7 @@ def test_the_upload_line_clears_when_another_dataset_is_picked(ws, tmp_path):
     panel = DatasetPanel(ws, auto_refresh=False)
     reply = send_file(panel.upload.receiver, "broken.csv", b"a,b\n1,2\n3\n")
     assert reply["type"] == "done"
-    assert panel.upload.status_text == "✓ \u2068broken.csv\u2069: invalid, 1 row"
+    assert panel.upload.status_text == "✓ broken.csv: invalid, 1 row"
     panel.picker.value = good.id
     assert panel.upload.status_text == ""
     assert "good.csv" in plain(panel.summary.value)
@@ -136,7 +136,7 @@ def test_dataset_panel_speaks_only_persian(ws, tmp_path):
     assert "+2" in panel.summary.value and "نامعتبر" in plain(panel.summary.value)
     assert '<bdi dir="ltr">+2</bdi> نامعتبر)' in panel.summary.value  # not "(invalid 2+)"
     send_file(panel.upload.receiver, "late.csv", b"x,y\n1,2\n")
-    assert "سطر" in panel.upload.status_text and "rows" not in panel.upload.status_text
+    assert panel.upload.status_text == "✓ \u2068late.csv\u2069: معتبر، 1 سطر"
     panel.import_path("nowhere/none.csv")  # an error, in the panel
     assert latin_words(widget_texts(panel), data_words | {"nowhere", "none", "late", "x", "y"}) == []
 

@@ -204,7 +204,7 @@ class DatasetPanel(Snapshot, w.VBox):
 
     def _added(self, dataset: Any) -> None:
         self._uploaded = dataset.id
-        self.upload.status_text = word("ds_uploaded", self.lang, name=f"\u2068{dataset.name}\u2069",
+        self.upload.status_text = word("ds_uploaded", self.lang, name=_isolated(dataset.name, self.lang),
                                        status=status_word(dataset.status, self.lang),
                                        rows=dataset.rows)
         self.refresh(select=dataset.id)
@@ -228,3 +228,9 @@ class DatasetPanel(Snapshot, w.VBox):
     def _page(self, delta: int) -> None:
         self.offset = max(0, self.offset + delta)
         self._show_report()
+
+
+def _isolated(text: str, lang: str) -> str:
+    """A name inside a right-to-left sentence in plain text: first-strong isolated (FSI …
+    PDI), so "broken.csv" keeps its dot in place; left-to-right text needs nothing."""
+    return f"\u2068{text}\u2069" if i18n.direction(lang) == "rtl" else text
