@@ -56,13 +56,16 @@ def test_a_job_from_elsewhere_appears_without_refresh(ws, tmp_path, panels):
     other = trainlab.Workspace(ws.path)  # another notebook, the REST server: another connection
     job_id = queued(other, name="from another notebook")
     assert until(lambda: "from another notebook" in shown(panel)), shown(panel)
-    assert job_id in panel.rows and panel.active
+    assert job_id in panel.rows and not panel.active  # queued: checked, not re-read
+    Records(other).start(job_id, runner="worker", pid=1)  # a scheduler starts it
+    assert until(lambda: panel.active and "running" in shown(panel))
     ds = ws.datasets.add(write_jsonl(tmp_path / "t.jsonl", tabular_rows(120)))
     result = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, max_steps=3,
                           device="cpu")  # this kernel's own run
     assert until(lambda: result.job_id in panel.rows and "completed" in shown(panel))
-    other.jobs.stop(job_id)
-    assert until(lambda: not panel.active)
+    other.jobs.stop(job_id)  # a stop request, then the worker ends it
+    Records(other).finish(job_id, "stopped")
+    assert until(lambda: not panel.active and "stopped" in shown(panel))
 
 
 def test_an_idle_panel_checks_but_does_not_re_render(ws, panels):
@@ -99,7 +102,7 @@ def test_each_row_has_its_buttons_enabled_by_status(ws, panels):
     assert ws.jobs.get(job_id).status == "stopped" and "stopped" in shown(panel)
     assert row.stop.disabled and not row.resume.disabled and not row.delete.disabled
     row.resume.click()
-    assert ws.jobs.get(job_id).status == "queued" and panel.active
+    assert ws.jobs.get(job_id).status == "queued" and "queued" in shown(panel)
     row.stop.click()
     row.delete.click()
     assert "No jobs yet" in shown(panel) and panel.table.children == ()

@@ -4,8 +4,9 @@ Each row shows the job's name and its dataset's name first, its id small and mut
 status, a progress bar, the latest loss while it runs, the device it actually runs on (from
 the run's ``config.json`` when the record says ``auto``) and its age, with Stop, Resume and
 Delete buttons enabled by its status. New jobs from anywhere appear on their own: a
-:class:`~trainlab.widgets.watch.Watcher` refreshes every ``refresh_s`` while jobs are queued
-or running and otherwise only checks, every ``check_s``, whether the workspace changed.
+:class:`~trainlab.widgets.watch.Watcher` refreshes every ``refresh_s`` while a job runs and
+otherwise only checks, every ``check_s``, whether the workspace changed (a queued job that
+starts, a new job, a stop: each is a write the check sees).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class JobsPanel(Snapshot, w.VBox):
 
     # -- showing -----------------------------------------------------------------------------------
     def refresh(self) -> bool:
-        """Show the jobs now; returns whether any is queued or running."""
+        """Show the jobs now; returns whether any is running."""
         with self._lock:  # the watcher's thread and the kernel's
             return self._refresh()
 
@@ -140,7 +141,9 @@ class JobsPanel(Snapshot, w.VBox):
             self.selected.options = [(word("jobs_pick", self.lang), None), *options]
             self.selected.value = current if current in ids else None
         self.show_details()
-        self.active = any(str(job.status) in ACTIVE for job in items)
+        # a running job reports progress: refresh every refresh_s; a queued one changes only
+        # when a scheduler starts it, a write the change check sees
+        self.active = any(str(job.status) == "running" for job in items)
         return self.active
 
     def job_html(self, job: Any) -> str:
