@@ -84,7 +84,8 @@ def test_server_files_leave_out_hidden_tool_and_browser_folders(tmp_path):
             "chrome-profile/Default/metadata.json", "chrome-profile/Default/x.csv",
             "a/b/.cache/c.csv", "env/lib/python3.11/site-packages/pkg/data.csv",
             "node_modules/pkg/package.json", "web/package.json", "__pycache__/x.json",
-            "data/.secret.csv", "notes.txt", "deep/er/still/.git/x.json"]
+            "data/.secret.csv", "notes.txt", "deep/er/still/.git/x.json",
+            "my-workspace/trainlab.db", "my-workspace/datasets/ds_x/data.csv"]
     for name in keep + drop:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "dist-package
                    "env", "cache", "caches", "tmp", "temp", "logs", "build", "dist"}
 SKIPPED_PARTS = ("profile", "cache", "chrome", "chromium", "firefox", "mozilla", "browser",
                  "checkpoint", "site-packages", "trainlab-home")
+WORKSPACE_FILE = "trainlab.db"
 # JSON files tools write next to data, never a dataset.
 TOOL_JSON = {"package.json", "package-lock.json", "tsconfig.json", "metadata.json",
              "manifest.json", "preferences.json", "settings.json", "config.json",
@@ -49,7 +50,8 @@ def skipped_folder(name: str) -> bool:
 def server_files(root: str = ".", most: int = 500) -> list[str]:
     """Data files under the notebook's folder (where JupyterLab's file browser puts uploads),
     for the import box to propose. Left out: everything under a :func:`skipped_folder` at
-    any depth, hidden files, and JSON files tools write (``metadata.json``, ``package.json``)."""
+    any depth, a trainlab workspace's folder, hidden files, and JSON files tools write
+    (``metadata.json``, ``package.json``)."""
     return scan_files(root, most)[0]
 
 
@@ -60,6 +62,9 @@ def scan_files(root: str = ".", most: int = 500, folders_most: int = 2000
     seen: list[str] = []
     for folder, dirs, files in os.walk(root):
         seen.append(folder)
+        if WORKSPACE_FILE in files:  # a trainlab workspace: its files are datasets already
+            dirs[:] = []
+            continue
         dirs[:] = sorted(d for d in dirs if not skipped_folder(d))
         if len(seen) >= folders_most:
             dirs[:] = []
