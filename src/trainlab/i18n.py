@@ -9,6 +9,8 @@ then the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``); anything else falls bac
 from __future__ import annotations
 
 import os
+import re
+import string
 from typing import Any
 
 LANGUAGES = ("en", "fa")
@@ -24,7 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "empty_file": {
         "en": "'{name}' is empty (0 bytes). Upload a file with a header or records in it.",
-        "fa": "فایل '{name}' خالی است (۰ بایت). فایلی با سرستون یا رکورد بارگذاری کنید.",
+        "fa": "فایل '{name}' خالی است (0 بایت). فایلی با سرستون یا رکورد بارگذاری کنید.",
     },
     "binary_file": {
         "en": "'{name}' looks like a binary file (a NUL byte at byte {offset}). trainlab reads "
@@ -55,7 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "فایل '{name}' هیچ رکوردی ندارد. دست‌کم یک رکورد اضافه کنید.",
     },
     "too_large": {
-        "en": "'{name}' is larger than the size limit of {limit} bytes (stopped after {size} bytes). "
+        "en": "'{name}' is larger than the size limit of {limit:plural:byte|bytes} (stopped after {size:plural:byte|bytes}). "
         "Raise the limit (max_upload_bytes) or split the file.",
         "fa": "فایل '{name}' از سقف {limit} بایت بزرگ‌تر است (پس از {size} بایت متوقف شد). "
         "سقف (max_upload_bytes) را بالا ببرید یا فایل را تقسیم کنید.",
@@ -107,7 +109,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "no_such_gpu": {
         "en": "Device '{device}' does not exist: this machine has {count} GPU(s), numbered from 0.",
-        "fa": "دستگاه '{device}' وجود ندارد: این ماشین {count} GPU دارد که از ۰ شماره‌گذاری شده‌اند.",
+        "fa": "دستگاه '{device}' وجود ندارد: این ماشین {count} GPU دارد که از 0 شماره‌گذاری شده‌اند.",
     },
     "unknown_device": {
         "en": "Unknown device '{device}' ({detail}). Use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.",
@@ -286,7 +288,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- issue 14, section 1, items 1-2 (deep nesting, a stray NUL byte): per-row problems ---
     "too_deep": {
-        "en": "Line {line}, column {column}: nested deeper than {limit} levels of arrays and "
+        "en": "Line {line}, column {column}: nested deeper than {limit:plural:level|levels} of arrays and "
         "objects; flatten the record.",
         "fa": "سطر {line}، ستون {column}: تودرتویی آرایه‌ها و شیءها بیش از {limit} سطح است؛ "
         "رکورد را تخت‌تر کنید.",
@@ -298,11 +300,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(در JSON، درون رشته \\u0000 بنویسید).",
     },
     "line_too_long": {
-        "en": "Line {line} is {size} bytes long, over the {limit}-byte limit for one record.",
+        "en": "Line {line} is {size:plural:byte|bytes} long, over the {limit}-byte limit for one record.",
         "fa": "سطر {line} ‏{size} بایت است و از سقف {limit} بایت برای یک رکورد بیشتر است.",
     },
     "ragged_row": {
-        "en": "Line {line}: {actual} fields, but the header has {expected}.",
+        "en": "Line {line}: {actual:plural:field|fields}, but the header has {expected}.",
         "fa": "سطر {line}: ‏{actual} فیلد دارد، اما سرستون {expected} فیلد دارد.",
     },
     "bad_quote": {
@@ -330,7 +332,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "too_few_classes": {
         "en": "'{column}' has {count} distinct value(s); classification needs at least 2.",
-        "fa": "'{column}' تنها {count} مقدار متمایز دارد؛ دسته‌بندی دست‌کم ۲ مقدار لازم دارد.",
+        "fa": "'{column}' تنها {count} مقدار متمایز دارد؛ دسته‌بندی دست‌کم 2 مقدار لازم دارد.",
     },
     "wrong_column_type": {
         "en": "'{column}' is of type {type}; {task} needs {expected} for '{key}'.",
@@ -341,8 +343,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Field '{field}' mixes types: {kinds}.",
         "fa": "فیلد '{field}' نوع‌های گوناگون دارد: {kinds}.",
     },
+    # issue 18, item 8: a value that breaks its column's type, located
+    "type_breaks": {
+        "en": "Field '{field}' is {type}, but {count:plural:value is|values are} not ({kinds}): "
+        "{shown:word:line|lines} {lines}.",
+        "fa": "فیلد '{field}' از نوع {type} است، اما {count} مقدار از این نوع نیست ({kinds}): "
+        "سطر {shown:word:|}{lines}.",
+    },
     "missing_values": {
-        "en": "Field '{field}' is null or missing in {count} of {rows} rows.",
+        "en": "Field '{field}' is null or missing in {count} of {rows:plural:row|rows}.",
         "fa": "فیلد '{field}' در {count} سطر از {rows} سطر تهی یا غایب است.",
     },
     "null_only": {
@@ -350,7 +359,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "فیلد '{field}' در همهٔ سطرها تهی یا غایب است.",
     },
     "empty_strings": {
-        "en": "Field '{field}' has {count} empty strings.",
+        "en": "Field '{field}' has {count:plural:empty string|empty strings}.",
         "fa": "فیلد '{field}' ‏{count} رشتهٔ خالی دارد.",
     },
     # issue 14, item 6: CSV values with leading zeros are text
@@ -373,7 +382,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "ستون {index} در سرستون نام ندارد؛ '{renamed}' نامیده شد.",
     },
     "long_lines": {
-        "en": "{count} line(s) are longer than {limit} bytes (the first is line {line}).",
+        "en": "{count} line(s) are longer than {limit:plural:byte|bytes} (the first is line {line}).",
         "fa": "{count} سطر از {limit} بایت بلندترند (نخستین: سطر {line}).",
     },
     "blank_lines": {
@@ -381,7 +390,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "{count} سطر خالی نادیده گرفته شد (نخستین: سطر {line}).",
     },
     "non_finite_values": {
-        "en": "Field '{field}' has {count} NaN or infinite values.",
+        "en": "Field '{field}' has {count:plural:NaN or infinite value|NaN or infinite values}.",
         "fa": "فیلد '{field}' ‏{count} مقدار NaN یا بی‌نهایت دارد.",
     },
     # --- the REST API ---
@@ -426,7 +435,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "بارگذاری '{id}' ‏{offset} بایت دارد؛ این بخش از بایت {start} آغاز می‌شود. بخشی را بفرستید که از بایت {offset} آغاز می‌شود.",
     },
     "upload_size_mismatch": {
-        "en": "The upload '{id}' was announced as {expected} bytes but {detail}.",
+        "en": "The upload '{id}' was announced as {expected:plural:byte|bytes} but {detail}.",
         "fa": "بارگذاری '{id}' با اندازهٔ {expected} بایت اعلام شده بود اما {detail}.",
     },
     "upload_checksum_mismatch": {
@@ -490,7 +499,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- issue 14, section 2 (items 1, 2, 8, 13): REST bodies and streams -----------------------
     "json_too_deep": {
-        "en": "The request body is nested deeper than {limit} levels (arrays and objects inside each other). Flatten it.",
+        "en": "The request body is nested deeper than {limit:plural:level|levels} (arrays and objects inside each other). Flatten it.",
         "fa": "بدنهٔ درخواست بیش از {limit} سطح تودرتو است (آرایه‌ها و شیءها درون هم). آن را ساده‌تر کنید.",
     },
     "invalid_unicode": {
@@ -521,7 +530,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "صبر کنید تا تمام شود، سپس بارگذاری (یا مجموعه‌داده‌ای که از آن ساخته شد) را حذف کنید.",
     },
     "too_many_columns": {
-        "en": "'{name}' has {count:,} columns (or distinct keys); the limit is {limit:,}. "
+        "en": "'{name}' has {count:plural:column|columns} (or distinct keys); the limit is {limit:,}. "
         "Keep the fields you train on, or nest the rest in one field (a list or an object).",
         "fa": "'{name}' ‏{count:,} ستون (یا کلید متمایز) دارد؛ سقف {limit:,} است. "
         "فیلدهایی را که با آن‌ها آموزش می‌دهید نگه دارید یا بقیه را در یک فیلد (فهرست یا شیء) بگذارید.",
@@ -571,7 +580,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "مثلاً df = df.replace([np.inf, -np.inf], np.nan).",
     },
     "rows_not_readable": {
-        "en": "'{name}' has {count} invalid rows, which have no typed values to return, so "
+        "en": "'{name}' has {count:plural:invalid row|invalid rows}, which have no typed values to return, so "
         "valid_only=False cannot be honoured. Fix the lines its report lists (ds.report), or take "
         "the {rows} valid rows with valid_only=True.",
         "fa": "'{name}' ‏{count} ردیف نامعتبر دارد که مقدار نوع‌دار ندارند، پس valid_only=False ممکن نیست. "
@@ -581,7 +590,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "split_test_size": {
         "en": "test_size={value} is not a fraction strictly between 0 and 1. Pass, for example, "
         "test_size=0.2 to hold out a fifth of the rows.",
-        "fa": "test_size={value} کسری اکیداً بین ۰ و ۱ نیست. برای نمونه test_size=0.2 را بدهید تا یک‌پنجم "
+        "fa": "test_size={value} کسری اکیداً بین 0 و 1 نیست. برای نمونه test_size=0.2 را بدهید تا یک‌پنجم "
         "ردیف‌ها کنار گذاشته شود.",
     },
     "split_empty_side": {
@@ -633,6 +642,22 @@ TERMS: dict[str, dict[str, str]] = {
 }
 
 
+# The type names of a dataset's columns (issue 18), in messages and the panels' profile.
+TYPE_NAMES: dict[str, dict[str, str]] = {
+    "integer": {"en": "integer", "fa": "عدد صحیح"},
+    "number": {"en": "number", "fa": "عدد"},
+    "boolean": {"en": "boolean", "fa": "بولی"},
+    "string": {"en": "string", "fa": "رشته"},
+    "category": {"en": "category", "fa": "دسته‌ای"},
+    "text": {"en": "text", "fa": "متن"},
+    "list": {"en": "list", "fa": "فهرست"},
+    "object": {"en": "object", "fa": "شیء"},
+    "null-only": {"en": "null-only", "fa": "فقط تهی"},
+}
+_TYPE_WORD = re.compile(r"null-only|\b(?:" + "|".join(k for k in TYPE_NAMES if k != "null-only")
+                        + r")\b")
+
+
 # --- the notebook panels' words: tabs, buttons, settings, table headings ---
 WORDS: dict[str, dict[str, str]] = {
     "datasets": {"en": "Datasets", "fa": "مجموعه‌داده‌ها"},
@@ -673,12 +698,12 @@ WORDS: dict[str, dict[str, str]] = {
     "resume": {"en": "Resume", "fa": "ادامه"},
     "delete": {"en": "Delete", "fa": "حذف"},
     "background": {"en": "Run in background", "fa": "اجرا در پس‌زمینه"},
-    "epochs": {"en": "Epochs (0: auto)", "fa": "دوره‌ها (۰: خودکار)"},
-    "batch_size": {"en": "Batch size (0: auto)", "fa": "اندازهٔ دسته (۰: خودکار)"},
-    "lr": {"en": "Learning rate (0: auto)", "fa": "نرخ یادگیری (۰: خودکار)"},
+    "epochs": {"en": "Epochs (0: auto)", "fa": "دوره‌ها (0: خودکار)"},
+    "batch_size": {"en": "Batch size (0: auto)", "fa": "اندازهٔ دسته (0: خودکار)"},
+    "lr": {"en": "Learning rate (0: auto)", "fa": "نرخ یادگیری (0: خودکار)"},
     "val_fraction": {"en": "Validation fraction", "fa": "سهم اعتبارسنجی"},
     "seed": {"en": "Seed", "fa": "بذر تصادفی"},
-    "early_stopping": {"en": "Early stopping (0: off)", "fa": "توقف زودهنگام (۰: خاموش)"},
+    "early_stopping": {"en": "Early stopping (0: off)", "fa": "توقف زودهنگام (0: خاموش)"},
     "precision": {"en": "Precision", "fa": "دقت عددی"},
     "ready": {"en": "Ready to train.", "fa": "آمادهٔ آموزش."},
     "saved": {"en": "Model saved in", "fa": "مدل ذخیره شد در"},
@@ -766,7 +791,7 @@ WORDS: dict[str, dict[str, str]] = {
     "tp_early_stopping": {"en": "Early stopping", "fa": "توقف زودهنگام"},
     "tp_early_stopping_tip": {"en": "Evaluations without improvement before training stops; "
                               "0 turns it off", "fa": "تعداد ارزیابی‌های بدون بهبود پیش از توقف "
-                              "آموزش؛ ۰ آن را خاموش می‌کند"},
+                              "آموزش؛ 0 آن را خاموش می‌کند"},
     "tp_precision": {"en": "Precision", "fa": "دقت عددی"},
     "tp_device": {"en": "Device", "fa": "دستگاه"},
     "tp_auto": {"en": "auto", "fa": "خودکار"},
@@ -783,9 +808,6 @@ WORDS: dict[str, dict[str, str]] = {
                        "زمان باقی‌مانده {eta} · زیان {loss}"},
     "tp_ended_line": {"en": "step {step} of {total} · epoch {epoch} · {time}",
                       "fa": "گام {step} از {total} · دوره {epoch} · {time}"},
-    "status_completed": {"en": "completed", "fa": "کامل شد"},
-    "status_stopped": {"en": "stopped", "fa": "متوقف شد"},
-    "status_failed": {"en": "failed", "fa": "ناموفق"},
     "tp_stopped_at": {"en": "stopped at step {step} of {total}",
                       "fa": "در گام {step} از {total} متوقف شد"},
     "tp_early_at": {"en": "early stopping at step {step} of {total}: validation {metric} "
@@ -844,7 +866,7 @@ WORDS: dict[str, dict[str, str]] = {
                                "{expected} لازم دارد. ستون یا وظیفهٔ دیگری انتخاب کنید."},
     "form_too_few_classes": {"en": "{column} has only {count} distinct value(s); a classifier "
                              "needs at least 2. Choose another column.",
-                             "fa": "{column} تنها {count} مقدار متمایز دارد؛ دسته‌بندی دست‌کم ۲ "
+                             "fa": "{column} تنها {count} مقدار متمایز دارد؛ دسته‌بندی دست‌کم 2 "
                              "مقدار لازم دارد. ستون دیگری انتخاب کنید."},
     "form_missing_value": {"en": "{column} is empty on this line; {task} needs a value there.",
                            "fa": "{column} در این سطر خالی است؛ {task} در آن‌جا مقدار لازم دارد."},
@@ -855,6 +877,48 @@ WORDS: dict[str, dict[str, str]] = {
                          "{task} هدف عددی لازم دارد."},
     "form_no_features": {"en": "Choose at least one feature.",
                          "fa": "دست‌کم یک ویژگی انتخاب کنید."},
+    # --- issue 18, helper E: the Datasets and Jobs panels and ui() ---
+    "dataset_option": {"en": "{name} ({rows:plural:row|rows}, {status})",
+                       "fa": "{name} ({rows:plural:سطر|سطر}، {status})"},
+    "status_valid": {"en": "valid", "fa": "معتبر"},
+    "status_invalid": {"en": "invalid", "fa": "نامعتبر"},
+    "status_queued": {"en": "queued", "fa": "در صف"},
+    "status_running": {"en": "running", "fa": "در حال اجرا"},
+    "status_completed": {"en": "completed", "fa": "کامل‌شده"},
+    "status_failed": {"en": "failed", "fa": "ناموفق"},
+    "status_stopped": {"en": "stopped", "fa": "متوقف‌شده"},
+    "status_interrupted": {"en": "interrupted", "fa": "قطع‌شده"},
+    "age_seconds": {"en": "{n} s ago", "fa": "{n} ثانیه پیش"},
+    "age_minutes": {"en": "{n} min ago", "fa": "{n} دقیقه پیش"},
+    "age_hours": {"en": "{n} h ago", "fa": "{n} ساعت پیش"},
+    "age_days": {"en": "{n} d ago", "fa": "{n} روز پیش"},
+    "ds_summary": {"en": "{rows:plural:row|rows}{invalid} · {size} · {format}",
+                   "fa": "{rows:plural:سطر|سطر}{invalid} · {size} · {format}"},
+    "ds_invalid_extra": {"en": " ({count} invalid)", "fa": " ({count} نامعتبر)"},
+    "ds_uploaded": {"en": "✓ {name}: {status}, {rows:plural:row|rows}",
+                    "fa": "✓ {name}: {status}، {rows:plural:سطر|سطر}"},
+    "ds_checking": {"en": "checking…", "fa": "در حال بررسی…"},
+    "ds_warnings": {"en": "Warnings", "fa": "هشدارها"},
+    "ds_min_mean_max": {"en": "min {min} · mean {mean} · max {max}",
+                        "fa": "کمینه {min} · میانگین {mean} · بیشینه {max}"},
+    "ds_estimate": {"en": "≈ an estimate (a sketch of the values), not an exact count",
+                    "fa": "≈ برآورد (از روی طرحی از مقادیر)، نه شمارش دقیق"},
+    "ds_path_placeholder": {"en": "data/train.csv", "fa": "مسیر فایل، نسبت به این نوت‌بوک"},
+    "ds_field": {"en": "Column", "fa": "ستون"},
+    "jobs_dataset": {"en": "Dataset", "fa": "مجموعه‌داده"},
+    "jobs_job": {"en": "Job", "fa": "کار"},
+    "jobs_step": {"en": "step {step}", "fa": "گام {step}"},
+    "jobs_loss": {"en": "loss", "fa": "زیان"},
+    "jobs_device": {"en": "device", "fa": "دستگاه"},
+    "jobs_details": {"en": "Evaluations of", "fa": "ارزیابی‌های"},
+    "jobs_pick": {"en": "(pick a job)", "fa": "(یک کار انتخاب کنید)"},
+    "jobs_show": {"en": "Details", "fa": "جزئیات"},
+    "snapshot_train": {"en": "trainlab training panel: dataset {dataset}, task {task}. "
+                       "Run the cell to use it.",
+                       "fa": "پنل آموزش trainlab: مجموعه‌داده {dataset}، وظیفه {task}. برای استفاده، "
+                       "سلول را اجرا کنید."},
+    "snapshot_panel": {"en": "trainlab {panel} panel. Run the cell to use it.",
+                       "fa": "پنل {panel} در trainlab. برای استفاده، سلول را اجرا کنید."},
 }
 
 
@@ -887,10 +951,18 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
     template = templates.get(language) or templates["en"]
     params = {k: TERMS[v].get(language, TERMS[v]["en"]) if isinstance(v, str) and v in TERMS else v
               for k, v in params.items()}
+    if language != "en":  # a column's type names (issue 18): "29 integer, 1 string"
+        params = {k: _TYPE_WORD.sub(lambda m: TYPE_NAMES[m[0]].get(language, m[0]), v)
+                  .replace(", ", "، " if language == "fa" else ", ")
+                  if k in ("type", "kinds") and isinstance(v, str) else v
+                  for k, v in params.items()}
+        params = {k: WORDS[f"status_{v}"].get(language, v)  # a job's state: "completed"
+                  if k in ("state", "status") and f"status_{v}" in WORDS else v
+                  for k, v in params.items()}
     try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return templates["en"].format_map(_Lenient(params))
+        return _FORMATTER.vformat(template, (), params)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return _FORMATTER.vformat(templates["en"], (), _Lenient(params))
 
 
 def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
@@ -898,7 +970,8 @@ def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str
     in ``lang`` from its code and parameters."""
     for entry in (*report.get("errors", []), *report.get("warnings", [])):
         params = {"line": entry.get("line"), **entry.get("params", {})}
-        entry["message"] = render(entry["code"], params, lang)
+        located = entry["code"] == "mixed_types" and "lines" in params  # issue 18, item 8
+        entry["message"] = render("type_breaks" if located else entry["code"], params, lang)
     return report
 
 
@@ -910,6 +983,28 @@ def direction(lang: str) -> str:
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+class _Plural(string.Formatter):
+    """``{count:plural:field|fields}`` -> ``1 field``, ``2 fields``, ``1,234 fields`` (issue 18,
+    item 8); other fields format as ``str.format`` does. Persian keeps the singular after a
+    number, so its templates need no plural."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("word:"):  # the word alone: "{shown:word:line|lines} 3, 9"
+            one, _, many = format_spec[len("word:"):].partition("|")
+            return one if value == 1 else many or one
+        if not format_spec.startswith("plural:"):
+            try:
+                return super().format_field(value, format_spec)
+            except (TypeError, ValueError):  # a report's value of another type: as it is
+                return str(value)
+        one, _, many = format_spec[len("plural:"):].partition("|")
+        count = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+        return f"{count} {one if value == 1 else many or one}"
+
+
+_FORMATTER = _Plural()
 
 
 def best_language(accept_language: str | None) -> str:

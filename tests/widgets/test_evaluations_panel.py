@@ -22,11 +22,14 @@ def test_the_jobs_panel_lists_a_jobs_evaluations(ws, tmp_path):
     first = trainlab.evaluate(result.job_id, held, workspace=ws)
     trainlab.evaluate(result.job_id, pd.DataFrame(tabular_rows(30, seed=4)), workspace=ws)
     panel.refresh()
-    html = panel.details.value
-    assert html.count("<li>") == 2 and f"held.jsonl ({held.id})" in html
+    from tests.widgets.test_panels import plain
+
+    html = plain(panel.details.value)
+    assert panel.details.value.count("<li>") == 2 and f"held.jsonl {held.id}" in html
     assert f"accuracy {first.metrics['accuracy']:.4g}" in html and "macro_f1" in html
     stored = ws.datasets.add(pd.DataFrame(tabular_rows(30, seed=4)))  # the frame, stored once
-    assert "40/40 rows scored" in html and f"evaluation data ({stored.id})" in html and "30/30" in html
+    assert "40/40 rows scored" in html and "evaluation data" in html and stored.id in html
+    assert "30/30" in html
     fa = JobsPanel(ws, auto_refresh=False, lang="fa")
     fa.selected.value = result.job_id
     assert "ارزیابی‌ها" in fa.details.value and "dir='rtl'" in fa.details.value

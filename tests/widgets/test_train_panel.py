@@ -14,7 +14,7 @@ pytest.importorskip("ipywidgets")
 
 import trainlab
 from tests.training.conftest import reviews, tabular_rows, write_jsonl
-from tests.widgets.persian import latin_words, visible_text, widget_texts
+from tests.widgets.persian import LATIN_WORD, latin_words, visible_text, widget_texts
 from trainlab.widgets import TrainPanel
 
 
@@ -357,8 +357,7 @@ def persian_words(panel: TrainPanel, allowed: set[str]) -> list[str]:
 
     texts = list(widget_texts(panel)) + [("log", visible_text(line))
                                          for line in panel.log_view.lines]
-    allowed = allowed | {"fp", "bf"}  # fp32, bf16: the reader's words stop at digits
-    allowed |= {word for label, _ in devices("fa") for word in re.findall(r"[A-Za-z]+", label)}
+    allowed |= {word for label, _ in devices("fa") for word in LATIN_WORD.findall(label)}
     return latin_words(texts, allowed=allowed)
 
 
@@ -374,7 +373,7 @@ def test_train_panel_speaks_only_persian(ws, table_ds, tmp_path):
     assert persian_words(panel, data) == []  # running
     assert panel.wait(120).status == "completed"
     assert persian_words(panel, data) == []  # after a completed run
-    assert "کامل شد" in text(panel.outcome) and "گام 40 از 40" in text(panel.status)
+    assert "کامل‌شده" in text(panel.outcome) and "گام 40 از 40" in text(panel.status)
     panel.early_stopping.value = 0
     panel.train(max_steps=10**6, log_every=2, eval_every=4)
     wait_for(lambda: panel.history)

@@ -25,6 +25,7 @@ from trainlab.datasets import blockscan, native
 from trainlab.datasets.blockscan import scan_block
 from trainlab.datasets.formats import BOM, CsvLayout
 from trainlab.datasets.jsonarray import StructureError
+from trainlab.datasets.locate import add_lines
 from trainlab.datasets.mapping import drop_pages, mapped_chunks, mapped_file
 from trainlab.datasets.merge import Merger, ScanResult
 from trainlab.datasets.parse import BlockSpec, Limits
@@ -175,8 +176,10 @@ def _scan(path: str, fmt: str, size: int | None, layout: CsvLayout | None,
                 drop_pages(mapped, spec.start, spec.end)
     if layout is not None:
         merged.columns(layout.columns)
-    return merged.finish(seen[0], fatal[0] if fatal else None,
-                         layout.warnings if layout is not None else [])
+    result = merged.finish(seen[0], fatal[0] if fatal else None,
+                           layout.warnings if layout is not None else [])
+    add_lines(result, path, fmt, layout)  # a value breaking its column's type: its lines
+    return result
 
 
 @contextlib.contextmanager

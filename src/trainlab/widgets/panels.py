@@ -1,4 +1,5 @@
-"""The dataset and jobs panels (ipywidgets, in the kernel, on the workspace directly).
+"""The Datasets panel (ipywidgets, in the kernel, on the workspace directly); the Jobs panel
+is in :mod:`trainlab.widgets.jobs`.
 
 Panels never print: every message goes into a widget, so a notebook's output stays what the
 cell shows, and a background thread only ever sets widget values.
@@ -6,86 +7,168 @@ cell shows, and a background thread only ever sets widget values.
 
 from __future__ import annotations
 
+import os
 import threading
-import time
 from typing import Any
 
 import ipywidgets as w
 
 from trainlab import i18n
-from trainlab.widgets import render
+from trainlab.widgets import dataset_views as views
+from trainlab.widgets.jobs import JobsPanel
+from trainlab.widgets.labels import dataset_options, set_options, status_word, word
+from trainlab.widgets.snapshot import Snapshot
+from trainlab.widgets.watch import CHECK_S, Watcher
 from trainlab.workspace import Workspace, resolve
 
+__all__ = ["DatasetPanel", "JobsPanel", "server_files"]
+
 PAGE = 50
+DATA_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
+# Folders that hold no one's data: tools' caches, environments, browser and editor state.
+SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "dist-packages", "venv",
+                   "env", "cache", "caches", "tmp", "temp", "logs", "build", "dist"}
+SKIPPED_PARTS = ("profile", "cache", "chrome", "chromium", "firefox", "mozilla", "browser",
+                 "checkpoint", "site-packages", "trainlab-home")
+WORKSPACE_FILE = "trainlab.db"
+# JSON files tools write next to data, never a dataset.
+TOOL_JSON = {"package.json", "package-lock.json", "tsconfig.json", "metadata.json",
+             "manifest.json", "preferences.json", "settings.json", "config.json",
+             "launch.json", "extensions.json", "tokenizer.json", "tokenizer_config.json",
+             "state.json", "progress.json", "report.json", "profile.json", "index.json"}
+
+
+def skipped_folder(name: str) -> bool:
+    """A folder the suggestions never enter: hidden ones (``.git``, ``.ipynb_checkpoints``),
+    and ones named like caches, environments, packages or browser profiles
+    (``chrome-profile``, ``__pycache__``, ``node_modules``, ``site-packages``)."""
+    lower = name.lower()
+    return (name.startswith((".", "_")) or lower in SKIPPED_FOLDERS
+            or any(part in lower for part in SKIPPED_PARTS))
 
 
 def server_files(root: str = ".", most: int = 500) -> list[str]:
     """Data files under the notebook's folder (where JupyterLab's file browser puts uploads),
-    for the import box to propose; hidden folders and checkpoints are left out."""
-    import os
+    for the import box to propose. Left out: everything under a :func:`skipped_folder` at
+    any depth, a trainlab workspace's folder, hidden files, and JSON files tools write
+    (``metadata.json``, ``package.json``)."""
+    return scan_files(root, most)[0]
 
+
+def scan_files(root: str = ".", most: int = 500, folders_most: int = 2000
+               ) -> tuple[list[str], list[str]]:
+    """:func:`server_files`, and the folders it looked in (to notice when one changes)."""
     found: list[str] = []
+    seen: list[str] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        seen.append(folder)
+        if WORKSPACE_FILE in files:  # a trainlab workspace: its files are datasets already
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not skipped_folder(d))
+        if len(seen) >= folders_most:
+            dirs[:] = []
         for name in sorted(files):
-            if name.lower().endswith((".csv", ".jsonl", ".ndjson", ".json")) and \
-                    not name.startswith("."):
-                found.append(os.path.relpath(os.path.join(folder, name), root))
-                if len(found) >= most:
-                    return found
-    return found
+            lower = name.lower()
+            if not lower.endswith(DATA_SUFFIXES) or name.startswith(".") or lower in TOOL_JSON:
+                continue
+            found.append(os.path.relpath(os.path.join(folder, name), root))
+            if len(found) >= most:
+                return found, seen
+    return found, seen
 
 
-class DatasetPanel(w.VBox):
+def _mtime(folder: str) -> float:
+    try:
+        return os.stat(folder).st_mtime
+    except OSError:
+        return -1.0
+
+
+class DatasetPanel(Snapshot, w.VBox):
     """Upload (chunked, any size), import a file from the server's tree, or pick a dataset;
-    then its status, validation report (paged), preview and profile."""
+    then its status, validation report (paged), preview and profile. The list follows the
+    workspace: datasets added elsewhere appear within ``check_s`` seconds."""
 
     def __init__(self, workspace: Workspace | str | None = None, *, lang: str | None = None,
-                 **kwargs: Any) -> None:
+                 check_s: float = CHECK_S, auto_refresh: bool = True, **kwargs: Any) -> None:
         from trainlab.widgets.upload import chunked_upload
 
         self.ws = resolve(workspace)
-        self.lang = i18n.current_language(lang)
+        self.lang = lang = i18n.current_language(lang)
+        self.check_s = check_s
         self.dataset: Any = None
         self.offset = 0
-        self.picker = w.Dropdown(description=i18n.render("dataset", lang=self.lang),
-                                 layout=w.Layout(width="32em"))
-        self.upload = chunked_upload(self.ws, on_done=self._added, lang=self.lang)
-        self.path = w.Combobox(placeholder="data/train.csv", options=server_files(),
-                               description=i18n.render("server_file", lang=self.lang),
-                               ensure_option=False, style={"description_width": "initial"})
-        self.import_button = w.Button(description=i18n.render("import", lang=self.lang),
-                                      icon="file-import")
+        self._lock = threading.RLock()
+        self.listeners: list[Any] = []  # called with the picker's options when they change
+        self.picker = w.Dropdown(description=word("dataset", lang), layout=w.Layout(width="36em"))
+        self.upload = chunked_upload(self.ws, on_done=self._added, lang=lang)
+        files, self._folders = scan_files(".")
+        self._stamp = [_mtime(folder) for folder in self._folders]
+        self.path = w.Combobox(placeholder=word("ds_path_placeholder", lang), options=files,
+                               description=word("server_file", lang), ensure_option=False,
+                               style={"description_width": "initial"},
+                               layout=w.Layout(width="30em"))
+        self.import_button = w.Button(description=word("import", lang), icon="file-import",
+                                      layout=w.Layout(width="auto"))
         self.message = w.HTML()
         self.summary = w.HTML()
         self.report_view = w.HTML()
-        self.previous = w.Button(description=i18n.render("previous", lang=self.lang), disabled=True)
-        self.next = w.Button(description=i18n.render("next", lang=self.lang), disabled=True)
+        self.previous = w.Button(description=word("previous", lang), disabled=True,
+                                 layout=w.Layout(width="auto"))
+        self.next = w.Button(description=word("next", lang), disabled=True,
+                             layout=w.Layout(width="auto"))
         self.preview_view = w.HTML()
         self.profile_view = w.HTML()
         self.tabs = w.Tab(children=[w.VBox([self.report_view, w.HBox([self.previous, self.next])]),
                                     self.preview_view, self.profile_view])
         for i, key in enumerate(("report", "preview", "profile")):
-            self.tabs.set_title(i, i18n.render(key, lang=self.lang))
+            self.tabs.set_title(i, word(key, lang))
         self.picker.observe(self._picked, names="value")
         self.import_button.on_click(lambda _: self.import_path(self.path.value))
         self.previous.on_click(lambda _: self._page(-PAGE))
         self.next.on_click(lambda _: self._page(PAGE))
-        super().__init__([w.HBox([self.picker]), w.HBox([w.Label(i18n.render("upload", lang=self.lang)),
+        super().__init__([w.HBox([self.picker]), w.HBox([w.Label(word("upload", lang)),
                                                           self.upload]),
                           w.HBox([self.path, self.import_button]), self.message, self.summary,
                           self.tabs], **kwargs)
+        if lang == "fa":
+            self.add_class("trainlab-rtl")
         self.refresh()
+        self.watcher = Watcher(self.ws, self._tick, lambda: self.check_s,
+                               "trainlab-datasets-panel") if auto_refresh else None
 
     # -- actions (also what the buttons call) ----------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
-        items = [(i18n.render("pick_dataset", lang=self.lang), None)] + [
-            (f"{d.name} — {d.status}, {d.rows:,} ({d.id})", d.id)
-            for d in self.ws.datasets.list(limit=500)]
-        current = select or self.picker.value
-        self.picker.options = items
-        if current in {v for _, v in items}:
-            self.picker.value = current
+        """List the workspace's datasets by name, rows and status (and the server's files)."""
+        with self._lock:  # the watcher's thread and the kernel's
+            self._refresh(select)
+
+    def _refresh(self, select: str | None) -> None:
+        items = [(word("pick_dataset", self.lang), None), *dataset_options(self.ws, self.lang)]
+        if set_options(self.picker, items):
+            for listener in self.listeners:
+                listener(items[1:])
+        if select is not None and select in {v for _, v in items} and self.picker.value != select:
+            self.picker.value = select
+        self.refresh_files()
+
+    def refresh_files(self) -> None:
+        """Propose the server's data files again when a folder of theirs changed (a file was
+        added, renamed or removed: its folder's modification time moves)."""
+        stamp = [_mtime(folder) for folder in self._folders]
+        if self._folders and stamp == self._stamp:
+            return
+        files, self._folders = scan_files(".")
+        self._stamp = [_mtime(folder) for folder in self._folders]
+        if files != list(self.path.options):
+            self.path.options = files
+
+    def close(self) -> None:
+        """Stop following the workspace, and close the widgets."""
+        if self.watcher is not None:
+            self.watcher.close()
+        super().close()
 
     def show(self, dataset_id: str | None) -> None:
         self.message.value = ""
@@ -95,30 +178,40 @@ class DatasetPanel(w.VBox):
             self.preview_view.value = self.profile_view.value = ""
             return
         try:
+            from trainlab.datasets.histogram import histograms
+
             self.dataset = self.ws.datasets.get(dataset_id)
             self.offset = 0
-            self.summary.value = render.boxed(render.dataset_summary(self.dataset, self.lang),
-                                              self.lang) + render.STYLE
+            self.summary.value = views.summary(self.dataset, self.lang)
             self._show_report()
-            self.preview_view.value = render.boxed(
-                render.preview(self.dataset.preview(limit=20), self.lang), self.lang)
-            self.profile_view.value = render.boxed(
-                render.profile(self.dataset.profile(), self.lang), self.lang)
+            self.preview_view.value = views.preview(self.dataset.preview(limit=20), self.lang)
+            self.profile_view.value = views.profile(self.dataset.profile(), self.lang,
+                                                    histograms(self.dataset))
         except Exception as exc:  # shown in the panel, never a traceback in the cell
-            self.message.value = render.error_html(exc, self.lang)
+            self.message.value = views.error(exc, self.lang)
 
     def import_path(self, path: str) -> Any:
         """Register a file the server can read (e.g. uploaded by JupyterLab's file browser)."""
         try:
             dataset = self.ws.datasets.add(path.strip())
         except Exception as exc:
-            self.message.value = render.error_html(exc, self.lang)
+            self.message.value = views.error(exc, self.lang)
             return None
         self._added(dataset)
         return dataset
 
     # -- internals -------------------------------------------------------------------------------
+    def _tick(self, changed: bool) -> None:
+        if changed:
+            self.refresh()
+        else:
+            self.refresh_files()
+
     def _added(self, dataset: Any) -> None:
+        self._uploaded = dataset.id
+        self.upload.status_text = word("ds_uploaded", self.lang, name=_isolated(dataset.name, self.lang),
+                                       status=status_word(dataset.status, self.lang),
+                                       rows=dataset.rows)
         self.refresh(select=dataset.id)
         if self.picker.value != dataset.id:
             self.picker.value = dataset.id
@@ -126,13 +219,14 @@ class DatasetPanel(w.VBox):
             self.show(dataset.id)
 
     def _picked(self, change: dict[str, Any]) -> None:
+        if change["new"] != getattr(self, "_uploaded", None):
+            self.upload.status_text = ""  # the last upload's line is about another dataset
         self.show(change["new"])
 
     def _show_report(self) -> None:
         rep = self.dataset.report_in(self.lang)
         total = len(rep.get("errors", []))
-        self.report_view.value = render.boxed(render.report(rep, self.offset, PAGE, self.lang),
-                                              self.lang)
+        self.report_view.value = views.report(rep, self.offset, PAGE, self.lang)
         self.previous.disabled = self.offset == 0
         self.next.disabled = self.offset + PAGE >= total
 
@@ -141,123 +235,7 @@ class DatasetPanel(w.VBox):
         self._show_report()
 
 
-class JobsPanel(w.VBox):
-    """Every job of the workspace (notebook runs, background and REST jobs): status, progress,
-    latest loss, device, age; Stop, Resume, Delete. It refreshes itself while jobs run, and
-    stops refreshing when none do."""
-
-    def __init__(self, workspace: Workspace | str | None = None, *, lang: str | None = None,
-                 refresh_s: float = 1.0, auto_refresh: bool = True, **kwargs: Any) -> None:
-        self.ws = resolve(workspace)
-        self.lang = i18n.current_language(lang)
-        self.refresh_s = refresh_s
-        self.auto_refresh = auto_refresh
-        self.table = w.HTML()
-        self.selected = w.Dropdown(description="job", layout=w.Layout(width="32em"))
-        self.stop_button = w.Button(description=i18n.render("stop", lang=self.lang), icon="stop")
-        self.resume_button = w.Button(description=i18n.render("resume", lang=self.lang), icon="play")
-        self.delete_button = w.Button(description=i18n.render("delete", lang=self.lang), icon="trash")
-        self.refresh_button = w.Button(description=i18n.render("refresh", lang=self.lang),
-                                       icon="refresh")
-        self.message = w.HTML()
-        self.details = w.HTML()  # the selected job's evaluations
-        self.selected.observe(lambda _: self.show_details(), names="value")
-        self.stop_button.on_click(lambda _: self._act(self.ws.jobs.stop))
-        self.resume_button.on_click(lambda _: self._act(self.ws.jobs.resume))
-        self.delete_button.on_click(lambda _: self._act(self.ws.jobs.delete))
-        self.refresh_button.on_click(lambda _: self.refresh())
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        super().__init__([self.table, w.HBox([self.selected, self.stop_button, self.resume_button,
-                                              self.delete_button, self.refresh_button]),
-                          self.message, self.details], **kwargs)
-        self.refresh()
-
-    @property
-    def refreshing(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def refresh(self) -> bool:
-        """Show the jobs now; returns whether any is queued or running (and, with
-        ``auto_refresh``, keeps refreshing until none is)."""
-        items = self.ws.jobs.list(limit=200)
-        self.table.value = render.boxed(render.jobs(items, self.lang), self.lang)
-        options = [(f"{j.name} ({j.id}) — {j.status}", j.id) for j in items]
-        current = self.selected.value
-        if options != list(self.selected.options):
-            self.selected.options = options
-            if current in {v for _, v in options}:
-                self.selected.value = current
-        self.show_details()
-        active = any(j.status in ("queued", "running") for j in items)
-        if active and self.auto_refresh:
-            self._start()
-        return active
-
-    def _start(self) -> None:
-        with self._lock:
-            if self.refreshing:
-                return
-            self._thread = threading.Thread(target=self._loop, name="trainlab-jobs-panel",
-                                            daemon=True)
-            self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            time.sleep(self.refresh_s)
-            try:
-                if not self.refresh_once():
-                    return
-            except Exception as exc:  # the panel says so; the thread ends
-                self.message.value = render.error_html(exc, self.lang)
-                return
-
-    def refresh_once(self) -> bool:
-        auto, self.auto_refresh = self.auto_refresh, False
-        try:
-            return self.refresh()
-        finally:
-            self.auto_refresh = auto
-
-    def show_details(self) -> None:
-        """The selected job's recorded evaluations, a line each: data, main metrics, rows."""
-        job_id = self.selected.value
-        try:
-            job = self.ws.jobs.get(job_id) if job_id else None
-        except Exception:  # deleted meanwhile: nothing to show
-            job = None
-        if job is None:
-            self.details.value = ""
-            return
-        lines = [f"<li>{render.esc(_evaluation_line(e, self.ws, self.lang))}</li>"
-                 for e in job.evaluations or ()]
-        body = f"<ul>{''.join(lines)}</ul>" if lines else \
-            f"<i>{render.esc(i18n.render('no_evaluations', lang=self.lang))}</i>"
-        self.details.value = render.boxed(
-            f"<b>{render.esc(i18n.render('evaluations', lang=self.lang))}</b> "
-            f"<code>{render.esc(job.id)}</code>{body}", self.lang)
-
-    def _act(self, action: Any) -> None:
-        job_id = self.selected.value
-        self.message.value = ""
-        if not job_id:
-            return
-        try:
-            action(job_id)
-        except Exception as exc:
-            self.message.value = render.error_html(exc, self.lang)
-        self.refresh()
-
-
-def _evaluation_line(entry: dict[str, Any], ws: Workspace, lang: str) -> str:
-    """``name (ds_…) — accuracy 0.93, macro_f1 0.92, log_loss 0.21 · 98/100 rows scored``."""
-    where = entry.get("source") or "?"
-    if entry.get("dataset_id"):
-        try:
-            where = f"{ws.datasets.get(entry['dataset_id']).name} ({entry['dataset_id']})"
-        except Exception:  # the dataset was deleted since
-            where = entry["dataset_id"]
-    shown = ", ".join(f"{k} {v:.4g}" for k, v in entry.get("metrics", {}).items()
-                      if isinstance(v, float) and k != "tokens")
-    return (f"{where} — {shown} · {entry.get('rows_scored', 0):,}/{entry.get('rows', 0):,} "
-            f"{i18n.render('rows_scored', lang=lang)}")
+def _isolated(text: str, lang: str) -> str:
+    """A name inside a right-to-left sentence in plain text: first-strong isolated (FSI …
+    PDI), so "broken.csv" keeps its dot in place; left-to-right text needs nothing."""
+    return f"\u2068{text}\u2069" if i18n.direction(lang) == "rtl" else text

@@ -25,6 +25,7 @@ from trainlab.jobs.foreground import fit
 from trainlab.training import Callback
 from trainlab.widgets import form, live
 from trainlab.widgets.chart import training_charts
+from trainlab.widgets.snapshot import Snapshot
 from trainlab.workspace import Workspace, resolve
 
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
@@ -77,7 +78,7 @@ class _Live(Callback):
             self.panel.draw()
 
 
-class TrainPanel(w.VBox):
+class TrainPanel(Snapshot, w.VBox):
     """Train on a dataset (``dataset=``: a Dataset, its id or None to pick one), or train your
     own ``model=`` (an ``nn.Module``) with ``train=``/``val=``/``loss=``/``metrics=`` as
     :func:`trainlab.fit` takes them. ``workspace`` defaults to the dataset's own, else the

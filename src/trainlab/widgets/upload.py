@@ -147,6 +147,11 @@ function render({ model, el }) {
   const text = document.createElement("span");
   text.style.marginInlineStart = "0.5em";
   el.append(input, bar, text);
+  // what the kernel says about the last upload ("✓ name: valid, 1,000 rows", in the panel's
+  // language); cleared by the kernel when another dataset is picked
+  const said = () => { text.textContent = model.get("status_text"); };
+  model.on("change:status_text", said);
+  said();
   let waiting = null;
   model.on("msg:custom", (msg) => { if (waiting) { const w = waiting; waiting = null; w(msg); } });
   const ask = (content, buffers) => new Promise((resolve) => {
@@ -170,7 +175,7 @@ function render({ model, el }) {
     text.textContent = model.get("checking_text");
     reply = await ask({ type: "end", sha256: await sha256(file) });
     if (reply.type !== "done") return fail(reply);
-    text.textContent = "✓ " + file.name + " — " + reply.dataset.status + ", " + reply.dataset.rows + " rows";
+    said();
     input.disabled = false; input.value = "";
   });
 }
@@ -191,8 +196,10 @@ def chunked_upload(ws: Workspace, on_done: Callable[[Any], None] | None = None,
         chunk_bytes = traitlets.Int(CHUNK_BYTES).tag(sync=True)
         direction = traitlets.Unicode("ltr").tag(sync=True)
         checking_text = traitlets.Unicode("…").tag(sync=True)
+        status_text = traitlets.Unicode("").tag(sync=True)
 
-    widget = ChunkedUpload(direction=i18n.direction(lang))
+    widget = ChunkedUpload(direction=i18n.direction(lang),
+                           checking_text=i18n.render("ds_checking", lang=lang))
     widget.receiver = Receiver(ws, on_done, lang)
 
     def on_msg(_: Any, content: dict[str, Any], buffers: list[Any]) -> None:
