@@ -22,6 +22,10 @@ holding 10,000 datasets and 10,000 jobs:
   validation and profiling), and the growth of the server's RSS (its process plus any
   children, sampled every 20 ms) over its value before the upload.
 
+While the upload streams in and is validated, another client asks ``GET health`` every 10 ms
+(``health_during_upload``), against the same pings on the idle server first (``health_idle``):
+every blocking step of an upload runs off the event loop, so the two stay close.
+
 Prints one JSON line. Targets: p99 < 25 ms for the list endpoints; upload >= 200 MB/s with
 RSS growth < 64 MB.
 """
@@ -175,9 +179,39 @@ def send_upload(port: int, prefix: str, token: str, path: str, out: mp.Queue) ->
              "timing": response.getheader("Server-Timing"), "body": text[:300].decode()})
 
 
+def pings(port: int, prefix: str, token: str, stop: threading.Event, seconds: float | None = None
+          ) -> list[float]:
+    """Latencies of ``GET health`` every 10 ms on one keep-alive connection, until ``stop`` is
+    set (or for ``seconds``): how responsive the server's event loop is meanwhile."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Authorization": f"token {token}"}
+    out: list[float] = []
+    end = time.perf_counter() + seconds if seconds else None
+    while not stop.is_set() and (end is None or time.perf_counter() < end):
+        start = time.perf_counter()
+        conn.request("GET", prefix + "health", headers=headers)
+        conn.getresponse().read()
+        out.append(time.perf_counter() - start)
+        time.sleep(0.010)
+    conn.close()
+    return out
+
+
+def _ms(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"n": len(ordered), "p50_ms": round(ordered[len(ordered) // 2] * 1e3, 2),
+            "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1e3, 2),
+            "max_ms": round(ordered[-1] * 1e3, 2)}
+
+
 def upload(port: int, prefix: str, token: str, server_pid: int, mb: int) -> dict:
     path = upload_body(mb)
     size = path.stat().st_size
+    idle = pings(port, prefix, token, threading.Event(), seconds=3.0)  # the baseline, same run
+    during: list[float] = []
+    pinged = threading.Event()
+    pinger = threading.Thread(target=lambda: during.extend(pings(port, prefix, token, pinged)))
+    pinger.start()
     base = rss_bytes(server_pid)
     peak = [base]
     stop = threading.Event()
@@ -195,7 +229,9 @@ def upload(port: int, prefix: str, token: str, server_pid: int, mb: int) -> dict
     result = out.get()
     proc.join()
     stop.set()
+    pinged.set()
     sampler.join()
+    pinger.join()
     assert result["status"] == 201, result
     timing = {part.split(";")[0].strip(): float(part.split("dur=")[1]) / 1e3
               for part in result["timing"].split(",")}
@@ -204,7 +240,9 @@ def upload(port: int, prefix: str, token: str, server_pid: int, mb: int) -> dict
             "end_to_end_mb_s": round(size / MB / result["total_s"], 1),
             "receive_s": round(timing["receive"], 2), "fsync_s": round(timing["sync"], 2),
             "validate_s": round(timing["validate"], 2), "total_s": round(result["total_s"], 2),
-            "rss_growth_mb": round((peak[0] - base) / MB, 1)}
+            "rss_growth_mb": round((peak[0] - base) / MB, 1),
+            # the event loop while the upload streams in and is validated, against idle
+            "health_idle": _ms(idle), "health_during_upload": _ms(during)}
 
 
 def main() -> None:

@@ -83,8 +83,17 @@ def page_limit(value: str | None, default: int = 50, most: int = MAX_PAGE) -> in
     return int_param("limit", value, default, 1, most)
 
 
+def _present(name: str, value: str | None) -> bool:
+    """Whether a query parameter was given; given empty (``?status=``) is refused, as the
+    OpenAPI document's patterns and enums refuse it, rather than read as left out."""
+    if value == "":
+        raise TrainlabError("invalid_query", name=name,
+                            detail="empty; leave the parameter out to use its default")
+    return value is not None
+
+
 def int_param(name: str, value: str | None, default: int, low: int, high: int) -> int:
-    if value is None or value == "":
+    if not _present(name, value):
         return default
     # ASCII digits only, as the OpenAPI document's integer says: int() would also take
     # "+5", " 5", "1_0" and other scripts' digits ("٥").
@@ -102,7 +111,7 @@ def id_pattern(prefix: str) -> str:
 
 
 def cursor_param(value: str | None, prefix: str) -> str | None:
-    if not value:
+    if not _present("cursor", value):
         return None
     if not is_valid_id(value, prefix):
         raise TrainlabError("invalid_query", name="cursor",
@@ -111,7 +120,7 @@ def cursor_param(value: str | None, prefix: str) -> str | None:
 
 
 def choice_param(name: str, value: str | None, choices: tuple[str, ...]) -> str | None:
-    if not value:
+    if not _present(name, value):
         return None
     if value not in choices:
         raise TrainlabError("invalid_query", name=name, detail=f"use one of {', '.join(choices)}")
