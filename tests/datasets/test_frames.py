@@ -159,14 +159,18 @@ def test_a_polars_frame(ws: trainlab.Workspace) -> None:
     (pd.DataFrame([[1, 2]], columns=["a", "a"]), "frame_column_names"),
     (pd.DataFrame({0: [1]}), "frame_column_names"),
     (pd.DataFrame({"a": [1]}, index=pd.Index([5], name="a")), "frame_column_names"),
-    (pd.DataFrame({"a": []}), "empty_file"),
+    (pd.DataFrame({"a": []}), "frame_empty"),
+    (pa.table({"a": pa.array([], pa.int64())}), "frame_empty"),
     (pd.DataFrame({"a": np.array([2**64 - 1], "uint64")}), "frame_unsupported_dtype"),
 ])
 def test_bad_input_is_refused_and_leaves_nothing(ws: trainlab.Workspace, source, code) -> None:
     with pytest.raises(DatasetError) as info:
         ws.datasets.add(source)
     assert info.value.code == code
-    if code.startswith("frame_") and code != "frame_column_names":
+    if code == "frame_empty":  # a frame, not a file: no "Upload a file", no 0 bytes
+        assert str(info.value).startswith("The DataFrame has no rows (only 1 column)")
+        assert "file" not in str(info.value) and "bytes" not in str(info.value)
+    elif code.startswith("frame_") and code != "frame_column_names":
         assert "'a'" in str(info.value)  # the column is named
     if code == "unsupported_source":
         assert "pandas DataFrame" in str(info.value) and type(source).__name__ in str(info.value)

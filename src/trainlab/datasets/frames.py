@@ -40,6 +40,8 @@ def add_frame(store: DatasetStore, source: Any, name: str | None = None,
               parent: dict[str, Any] | None = None, format: str | None = None) -> Dataset:
     """Store a frame as a dataset; the same content added again returns the existing one."""
     frame, schema = as_pandas(source)
+    if len(frame) == 0:  # checked here: there is no file yet to call empty
+        raise dataset_error("frame_empty", columns=len(frame.columns))
     if format not in (None, "jsonl"):
         raise dataset_error("invalid_argument", name="format", detail=f"{format!r}: a DataFrame "
                             "is stored as JSON Lines; leave format out or pass 'jsonl'")
