@@ -583,8 +583,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{name}' has {count:plural:invalid row|invalid rows} without typed values to return, so "
         "valid_only=False cannot be honoured. Fix the lines its report lists (ds.report), or take "
         "the {rows:plural:valid row|valid rows} with valid_only=True.",
-        "fa": "'{name}' ‏{count} ردیف نامعتبر دارد که مقدار نوع‌دار ندارند، پس valid_only=False ممکن نیست. "
-        "خط‌هایی را که گزارش آن (ds.report) نام می‌برد درست کنید یا {rows} ردیف معتبر را با "
+        "fa": "'{name}' ‏{count:plural:ردیف نامعتبر|ردیف نامعتبر} دارد که مقدار نوع‌دار ندارند، پس valid_only=False ممکن نیست. "
+        "خط‌هایی را که گزارش آن (ds.report) نام می‌برد درست کنید یا {rows:plural:ردیف معتبر|ردیف معتبر} را با "
         "valid_only=True بگیرید.",
     },
     "split_test_size": {

@@ -205,6 +205,13 @@ def test_valid_only_false(ws: trainlab.Workspace, write) -> None:
     with pytest.raises(DatasetError) as info:
         bad.to_pandas(valid_only=False)
     assert info.value.code == "rows_not_readable" and "ds.report" in str(info.value)
+    assert "has 1 invalid row without typed values" in str(info.value)
+    assert "take the 2 valid rows with valid_only=True" in str(info.value)
+    one = ws.datasets.add(write("one.jsonl", '{"a": 1}\n{"a": \n{"a": \n'))
+    with pytest.raises(DatasetError) as info:  # plural-aware: 1 row, 2 rows
+        one.to_pandas(valid_only=False)
+    assert "has 2 invalid rows without typed values" in str(info.value)
+    assert "take the 1 valid row with valid_only=True" in str(info.value)
 
 
 def test_batches_are_read_block_by_block(ws: trainlab.Workspace, write, monkeypatch) -> None:
