@@ -580,11 +580,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "مثلاً df = df.replace([np.inf, -np.inf], np.nan).",
     },
     "rows_not_readable": {
-        "en": "'{name}' has {count:plural:invalid row|invalid rows}, which have no typed values to return, so "
+        "en": "'{name}' has {count:plural:invalid row|invalid rows} without typed values to return, so "
         "valid_only=False cannot be honoured. Fix the lines its report lists (ds.report), or take "
-        "the {rows} valid rows with valid_only=True.",
-        "fa": "'{name}' ‏{count} ردیف نامعتبر دارد که مقدار نوع‌دار ندارند، پس valid_only=False ممکن نیست. "
-        "خط‌هایی را که گزارش آن (ds.report) نام می‌برد درست کنید یا {rows} ردیف معتبر را با "
+        "the {rows:plural:valid row|valid rows} with valid_only=True.",
+        "fa": "'{name}' ‏{count:plural:ردیف نامعتبر|ردیف نامعتبر} دارد که مقدار نوع‌دار ندارند، پس valid_only=False ممکن نیست. "
+        "خط‌هایی را که گزارش آن (ds.report) نام می‌برد درست کنید یا {rows:plural:ردیف معتبر|ردیف معتبر} را با "
         "valid_only=True بگیرید.",
     },
     "split_test_size": {
@@ -604,6 +604,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "either as {key}= or in columns=.",
         "fa": "{key}='{value}' با columns={{'{role}': '{given}'}} ناسازگار است. ستون را یک بار نام ببرید، "
         "یا با {key}= یا در columns=.",
+    },
+    # --- issue 21 review fixes (helper F) ---
+    "val_no_repeated_class": {
+        "en": "Too many classes for the rows: '{column}' in dataset '{name}' has {classes:plural:distinct value|distinct values} "
+        "in {rows:plural:usable row|usable rows} and none occurs twice, so no row can be held out for validation "
+        "without taking away a class's only example. Check that '{column}' is the column to predict (a number to "
+        "predict is a regression target: task='tabular-regression'), or pass validation=... .",
+        "fa": "کلاس‌ها برای این تعداد سطر زیادند: '{column}' در مجموعه‌دادهٔ '{name}' {classes} مقدار متمایز در "
+        "{rows} سطر قابل‌استفاده دارد و هیچ‌کدام دو بار نیامده، پس هیچ سطری را نمی‌توان برای اعتبارسنجی کنار گذاشت "
+        "بی‌آنکه تنها نمونهٔ یک کلاس از دست برود. بررسی کنید که '{column}' همان ستونِ پیش‌بینی باشد (عددی که پیش‌بینی "
+        "می‌شود هدف رگرسیون است: task='tabular-regression')، یا validation=... بدهید.",
+    },
+    "shortcut_two_columns": {
+        "en": "label='{label}' and target='{target}' name different columns, but both name the one column to "
+        "predict. Pass only one of them.",
+        "fa": "label='{label}' و target='{target}' دو ستون متفاوت را نام می‌برند، اما هر دو همان یک ستونِ "
+        "پیش‌بینی را نام می‌برند. تنها یکی از آن‌ها را بدهید.",
+    },
+    "frame_empty": {
+        "en": "The DataFrame has no rows (only {columns:plural:column|columns}), so there is nothing to store. "
+        "Add a frame with at least one row.",
+        "fa": "این DataFrame هیچ سطری ندارد (تنها {columns} ستون)، پس چیزی برای ذخیره نیست. "
+        "DataFrame ای با دست‌کم یک سطر بیفزایید.",
+    },
+    "eval_custom_model": {
+        "en": "Job '{id}' trained your own model (an nn.Module); trainlab cannot evaluate a custom model from "
+        "data, because only your code knows how the module reads rows. Score it in your own code, or pass "
+        "val=... and metrics={{...}} to trainlab.fit to measure it during training.",
+        "fa": "کار '{id}' مدل خود شما (یک nn.Module) را آموزش داده است؛ trainlab نمی‌تواند مدل سفارشی را از روی "
+        "داده ارزیابی کند، چون تنها کد شما می‌داند این ماژول سطرها را چگونه می‌خواند. آن را در کد خودتان "
+        "بسنجید، یا val=... و metrics={{...}} را به trainlab.fit بدهید تا هنگام آموزش سنجیده شود.",
     },
     # --- issue 21, evaluation (model.evaluate, trainlab.evaluate, POST jobs/{id}/evaluate) ---
     "eval_missing_columns": {

@@ -159,14 +159,18 @@ def test_a_polars_frame(ws: trainlab.Workspace) -> None:
     (pd.DataFrame([[1, 2]], columns=["a", "a"]), "frame_column_names"),
     (pd.DataFrame({0: [1]}), "frame_column_names"),
     (pd.DataFrame({"a": [1]}, index=pd.Index([5], name="a")), "frame_column_names"),
-    (pd.DataFrame({"a": []}), "empty_file"),
+    (pd.DataFrame({"a": []}), "frame_empty"),
+    (pa.table({"a": pa.array([], pa.int64())}), "frame_empty"),
     (pd.DataFrame({"a": np.array([2**64 - 1], "uint64")}), "frame_unsupported_dtype"),
 ])
 def test_bad_input_is_refused_and_leaves_nothing(ws: trainlab.Workspace, source, code) -> None:
     with pytest.raises(DatasetError) as info:
         ws.datasets.add(source)
     assert info.value.code == code
-    if code.startswith("frame_") and code != "frame_column_names":
+    if code == "frame_empty":  # a frame, not a file: no "Upload a file", no 0 bytes
+        assert str(info.value).startswith("The DataFrame has no rows (only 1 column)")
+        assert "file" not in str(info.value) and "bytes" not in str(info.value)
+    elif code.startswith("frame_") and code != "frame_column_names":
         assert "'a'" in str(info.value)  # the column is named
     if code == "unsupported_source":
         assert "pandas DataFrame" in str(info.value) and type(source).__name__ in str(info.value)
@@ -201,6 +205,13 @@ def test_valid_only_false(ws: trainlab.Workspace, write) -> None:
     with pytest.raises(DatasetError) as info:
         bad.to_pandas(valid_only=False)
     assert info.value.code == "rows_not_readable" and "ds.report" in str(info.value)
+    assert "has 1 invalid row without typed values" in str(info.value)
+    assert "take the 2 valid rows with valid_only=True" in str(info.value)
+    one = ws.datasets.add(write("one.jsonl", '{"a": 1}\n{"a": \n{"a": \n'))
+    with pytest.raises(DatasetError) as info:  # plural-aware: 1 row, 2 rows
+        one.to_pandas(valid_only=False)
+    assert "has 2 invalid rows without typed values" in str(info.value)
+    assert "take the 1 valid row with valid_only=True" in str(info.value)
 
 
 def test_batches_are_read_block_by_block(ws: trainlab.Workspace, write, monkeypatch) -> None:

@@ -97,3 +97,15 @@ def test_bad_arguments_are_refused_before_writing(ws, parent, kwargs, code) -> N
     if code == "column_not_found":
         assert "Did you mean 'kind'" in str(info.value)
     assert {p for p in workspace_files(ws)} == before and len(ws.datasets.list()) == 1
+
+
+def test_a_file_with_a_line_column_splits(ws: trainlab.Workspace, write) -> None:
+    # the parent's line numbers are the index; a column named "line" must not clash with it
+    data = [{"line": f"L{i % 4}", "station": i, "delay": i * 0.25} for i in range(30)]
+    parent = ws.datasets.add(write("trains.jsonl", jsonl(data)))
+    train, test = parent.split(test_size=0.2, seed=1)
+    a = train.to_pandas()
+    assert (train.rows, test.rows) == (24, 6)
+    assert a.index.name == "__line__" and (a.index == a["station"] + 1).all()
+    assert a["line"].tolist() == [f"L{i % 4}" for i in a["station"]]
+    assert sorted(a["station"].tolist() + test.to_pandas()["station"].tolist()) == list(range(30))

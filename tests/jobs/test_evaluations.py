@@ -90,3 +90,21 @@ def test_a_model_outside_a_job_cannot_be_recorded(ws, result, tmp_path: Path) ->
     assert info.value.code == "eval_no_job" and "model.evaluate(data)" in str(info.value)
     assert model.evaluate(frame).rows == 20  # evaluating without recording works
     assert ws.jobs.get(result.job_id).evaluations == []
+
+
+def test_a_custom_model_cannot_be_evaluated_from_data(ws) -> None:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    result = trainlab.fit(model=nn.Linear(2, 2), train=(x, (x[:, 0] > 0).long()),
+                          loss=F.cross_entropy, workspace=ws, epochs=1, batch_size=32)
+    assert result.task == "custom"
+    for source in (result.job_id, result, ws.jobs.get(result.job_id)):
+        with pytest.raises(TrainlabError) as info:
+            trainlab.evaluate(source, pd.DataFrame(tabular_rows(10)), workspace=ws)
+        assert info.value.code == "eval_custom_model"
+        text = str(info.value)
+        assert "cannot evaluate a custom model from data" in text and "load_model" not in text
+    assert ws.jobs.get(result.job_id).evaluations == [] and ws.datasets.list() == []

@@ -124,6 +124,28 @@ def test_a_missing_column_is_a_clear_error(classifier) -> None:
     assert info.value.code == "eval_bad_input" and "list" in str(info.value)
 
 
+def test_duplicate_column_names_are_refused_as_datasets_add_refuses_them(classifier) -> None:
+    frame = held_out()
+    doubled = pd.concat([frame, frame[["x"]]], axis=1)  # two columns named "x"
+    with pytest.raises(TrainlabError) as info:
+        classifier.evaluate(doubled)
+    assert info.value.code == "frame_column_names" and "'x' appears twice" in str(info.value)
+
+
+def test_an_arrow_table_and_a_polars_frame_score_as_pandas_does(classifier) -> None:
+    import pyarrow as pa
+
+    frame = pd.DataFrame(tabular_rows(120, seed=4))
+    expected = classifier.evaluate(frame)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    from_arrow = classifier.evaluate(table)
+    assert from_arrow.source == "DataFrame" and from_arrow.rows == 120
+    assert from_arrow.metrics == pytest.approx(expected.metrics)
+    pl = pytest.importorskip("polars")
+    from_polars = classifier.evaluate(pl.from_arrow(table))
+    assert from_polars.rows == 120 and from_polars.metrics == pytest.approx(expected.metrics)
+
+
 def test_regression_metrics_equal_sklearn(regressor) -> None:
     frame = held_out()
     frame.loc[0, "amount"] = None        # missing_label

@@ -79,9 +79,11 @@ def test_shortcuts_map_to_roles_and_conflicts_are_refused(ws: trainlab.Workspace
     with pytest.raises(TrainlabError) as info:
         trainlab.fit(ds, workspace=ws, label="churned", columns={"target": "amount"}, **FAST)
     assert info.value.code == "shortcut_conflict" and "amount" in str(info.value)
-    with pytest.raises(TrainlabError) as info:
+    with pytest.raises(TrainlabError) as info:  # no columns= here: the message says so
         trainlab.fit(ds, workspace=ws, label="churned", target="amount", **FAST)
-    assert info.value.code == "shortcut_conflict"
+    assert info.value.code == "shortcut_two_columns" and "columns=" not in str(info.value)
+    assert "label='churned' and target='amount' name different columns" in str(info.value)
+    assert "target='amount'" in info.value.message("fa")
     with pytest.raises(TrainlabError) as info:  # causal-lm has no label role
         trainlab.fit(ds, workspace=ws, task="causal-lm", label="churned", **FAST)
     assert info.value.code == "unknown_column_role"
@@ -120,3 +122,35 @@ def test_a_frames_index_is_never_the_inferred_label_or_a_feature(ws: trainlab.Wo
     task, columns = infer(ds, None, None)
     assert task == "tabular" and columns["target"] == "outcome"
     assert "label" not in columns["features"]
+
+
+def notes_frame(n: int = 200) -> pd.DataFrame:
+    """A customer table with a free-text column among numeric features."""
+    moods = ["happy with the service", "annoyed by the fees", "asking about the plan"]
+    return pd.DataFrame({
+        "tenure": [i % 37 for i in range(n)],
+        "fee": [round(10 + (i * 7) % 23 * 0.5, 2) for i in range(n)],
+        "notes": [f"customer {i} wrote that they are {moods[i % 3]} this month" for i in range(n)],
+        "churned": ["yes" if (i % 37) < 12 else "no" for i in range(n)]})
+
+
+@pytest.mark.parametrize("keyword", ["label", "target"])
+def test_a_table_with_a_text_column_trains_tabular(ws: trainlab.Workspace, keyword) -> None:
+    # label= is text classification only on a table of free text and a label; here tenure
+    # and fee are features, so label= and target= both train a tabular model that keeps them
+    result = trainlab.fit(notes_frame(), workspace=ws, **{keyword: "churned"}, **FAST)
+    assert result.task == "tabular-classification"
+    assert result.config["columns"]["target"] == "churned"
+    assert {"tenure", "fee"} <= set(result.config["columns"]["features"])
+
+
+def test_a_float_label_is_regression_and_a_label_of_single_rows_says_so(ws: trainlab.Workspace
+                                                                        ) -> None:
+    df = notes_frame()[["notes"]].assign(price=[10.0 + i * 0.37 for i in range(200)])
+    result = trainlab.fit(df, workspace=ws, label="price", **FAST)
+    assert result.task == "tabular-regression"  # not a 200-class text classifier
+    with pytest.raises(TrainlabError) as info:  # forced: every class has a single row
+        trainlab.fit(df, workspace=ws, task="text-classification", label="price", **FAST)
+    text = str(info.value)
+    assert info.value.code == "val_no_repeated_class" and "needs at least" not in text
+    assert "Too many classes for the rows: 'price'" in text and "200 distinct values" in text

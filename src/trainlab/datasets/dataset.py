@@ -237,9 +237,9 @@ class DatasetStore:
             os.replace(directory, doomed)
             shutil.rmtree(doomed, ignore_errors=True)
 
-    def add(self, source: str | os.PathLike[str] | IO[bytes], name: str | None = None,
-            format: str | None = None, *, max_bytes: int | None = None,
-            parallel: bool | None = None) -> Dataset:
+    def add(self, source: str | os.PathLike[str] | IO[bytes] | pd.DataFrame | pa.Table | Any,
+            name: str | None = None, format: str | None = None, *,
+            max_bytes: int | None = None, parallel: bool | None = None) -> Dataset:
         """Store ``source`` (a path, a binary file object, a pandas DataFrame, a pyarrow Table
         or a polars DataFrame), validate and profile it.
 

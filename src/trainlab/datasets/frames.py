@@ -40,6 +40,8 @@ def add_frame(store: DatasetStore, source: Any, name: str | None = None,
               parent: dict[str, Any] | None = None, format: str | None = None) -> Dataset:
     """Store a frame as a dataset; the same content added again returns the existing one."""
     frame, schema = as_pandas(source)
+    if len(frame) == 0:  # checked here: there is no file yet to call empty
+        raise dataset_error("frame_empty", columns=len(frame.columns))
     if format not in (None, "jsonl"):
         raise dataset_error("invalid_argument", name="format", detail=f"{format!r}: a DataFrame "
                             "is stored as JSON Lines; leave format out or pass 'jsonl'")
@@ -95,15 +97,21 @@ def _nullable(dtype: pa.DataType) -> Any:  # Arrow ints and booleans keep their 
     return None
 
 
-def describe(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The frame with its index as leading columns (when it is not the default 0..n-1), and
-    the sidecar that restores dtypes and index."""
-    names = list(frame.columns)
-    bad = [n for n in names if not isinstance(n, str)]
+def check_column_names(names: list[Any], strings: bool = True) -> None:
+    """Refuse (``frame_column_names``) a column name that appears twice, or that is not a
+    string when ``strings``."""
+    bad = [n for n in names if not isinstance(n, str)] if strings else []
     if bad or len(set(names)) != len(names):
         detail = (f"{bad[0]!r} is not a string" if bad else
                   f"'{next(n for n in names if names.count(n) > 1)}' appears twice")
         raise dataset_error("frame_column_names", detail=detail)
+
+
+def describe(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frame with its index as leading columns (when it is not the default 0..n-1), and
+    the sidecar that restores dtypes and index."""
+    names = list(frame.columns)
+    check_column_names(names)
     index = frame.index
     index_names: list[str | None] = []
     if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1

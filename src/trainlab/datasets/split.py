@@ -34,6 +34,8 @@ def split(ds: Dataset, test_size: float = 0.2, stratify: str | None = None, seed
         raise dataset_error("invalid_argument", name="names",
                             detail=f"{names!r}; pass two names, (train, test)")
     frame = to_pandas(ds)
+    while frame.index.name in frame.columns:  # a file's "line" index beside a "line" column
+        frame = frame.rename_axis(f"__{frame.index.name}__")
     test = held_out(frame[stratify] if stratify else None, len(frame), float(test_size),
                           int(seed))
     if len(test) == 0 or len(test) == len(frame):

@@ -30,7 +30,8 @@ def evaluate(job_or_model: Any, data: Any, *, workspace: Workspace | str | None 
     can be looked at and scored again; the same frame again is the same dataset). Returns the
     :class:`~trainlab.training.evaluation.Evaluation` (see ``TrainedModel.evaluate`` for the
     metrics and the rows it skips); ``ws.jobs.get(job_id).evaluations`` lists it afterwards.
-    A job without a saved model yet is ``model_not_ready`` (409).
+    A job without a saved model yet is ``model_not_ready`` (409); a job that trained your own
+    ``nn.Module`` is ``eval_custom_model``: a custom model cannot be evaluated from data.
     """
     from trainlab.training.artifact import TrainedModel, load_model
 
@@ -38,6 +39,8 @@ def evaluate(job_or_model: Any, data: Any, *, workspace: Workspace | str | None 
     job_id, home = _job_of(job_or_model)
     ws = resolve(workspace) if workspace is not None or home is None else Workspace(home)
     job = ws.jobs.get(job_id)
+    if job.task == "custom":  # only the user's code knows how their module reads rows
+        raise TrainlabError("eval_custom_model", id=job.id)
     if model is None:
         directory = ws.jobs_dir / job.id / "model"
         if not (directory / "model.json").is_file():

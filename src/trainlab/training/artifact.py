@@ -271,8 +271,8 @@ class TrainedModel:
         """Score the model on held-out ``data`` with its training preprocessing.
 
         ``data``: a Dataset, a dataset id, a file path (added to the workspace, as ``fit``
-        does; by default the workspace the model was trained in) or a pandas DataFrame
-        (scored as it is, not stored). Returns an
+        does; by default the workspace the model was trained in) or a DataFrame (pandas, a
+        pyarrow Table or polars; scored as it is, not stored). Returns an
         :class:`~trainlab.training.evaluation.Evaluation`: classification gives accuracy,
         macro_f1, log_loss and a confusion matrix; regression rmse, mae, r2 and residual
         quantiles; causal-lm loss, perplexity and bits_per_byte. Rows the model cannot score

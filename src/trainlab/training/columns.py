@@ -75,27 +75,33 @@ def with_shortcuts(ds: Dataset, task: str | None, columns: dict[str, Any],
     keywords of ``trainlab.fit`` added under their roles.
 
     ``label`` and ``target`` name the column to predict: the ``label`` role of text
-    classification, the ``target`` of a tabular task. With no ``task`` they are the ``label``
-    when the dataset has a free-text column (other than that one, or ``text=``), else the
-    ``target``. A keyword naming another column than ``columns`` does for that role (or for
-    the other name of the column to predict) is an error."""
+    classification, the ``target`` of a tabular task. With no ``task``, ``target`` is always
+    the tabular target; ``label`` is the text-classification label only when the table is
+    essentially text and that label (as :func:`infer` decides: a free-text column, every other
+    column an identifier) or ``text=`` names the text, and the label is not a float; else the
+    tabular target. ``label`` and ``target`` naming different columns, or a keyword naming
+    another column than ``columns`` does for that role (or for the other name of the column
+    to predict), is an error."""
     given = {k: v for k, v in shortcuts.items() if v is not None}
     if not given:
         return columns
     merged = dict(columns)
     predicted = {k: given.pop(k) for k in ("label", "target") if k in given}
     if len(set(predicted.values())) > 1:
-        raise TrainlabError("shortcut_conflict", key="target", value=predicted["target"],
-                            role="label", given=predicted["label"])
+        raise TrainlabError("shortcut_two_columns", label=predicted["label"],
+                            target=predicted["target"])
     if predicted:
         key, column = next(iter(predicted.items()))
         if task is not None:
             role = "label" if task == "text-classification" else \
                 "target" if task.startswith("tabular") else key
+        elif key == "target" or ds.schema.get(column) == "number":
+            role = "target"  # a float to predict is regression, never hundreds of classes
         else:
-            text = given.get("text") or columns.get("text") or _text_column(ds, exclude=column)
+            named = given.get("text") or columns.get("text")  # text= asks for text outright
+            text = named or _text_column(ds, exclude=column)
             role = "label" if text is not None and text in ds.schema and _free_text(ds, text) \
-                else "target"
+                and (named or essentially_text(ds, column, text)) else "target"
         for other in ("label", "target"):
             if columns.get(other) not in (None, column):
                 raise TrainlabError("shortcut_conflict", key=key, value=column, role=other,

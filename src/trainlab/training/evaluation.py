@@ -26,6 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trainlab.datasets.formats import is_frame
+from trainlab.datasets.frames import as_pandas, check_column_names
 from trainlab.errors import TrainlabError
 from trainlab.training.scores import SCORERS
 
@@ -120,13 +122,17 @@ def _plain(value: Any) -> Any:
 # -- reading the data -------------------------------------------------------------------------
 def evaluate(model: Any, data: Any, workspace: Any = None) -> Evaluation:
     """Score ``model`` (a :class:`~trainlab.training.artifact.TrainedModel`) on ``data``: a
-    Dataset, a dataset id, a file path (added to the workspace, as ``fit`` does) or a pandas
-    DataFrame (scored directly, not stored)."""
+    Dataset, a dataset id, a file path (added to the workspace, as ``fit`` does) or a
+    DataFrame (pandas, a pyarrow Table or polars; scored directly, not stored). Duplicate
+    column names are ``frame_column_names``, as ``ws.datasets.add`` refuses them."""
     state = model.meta["state"]
     roles = _roles(model.task_name, state["columns"])
     scorer = SCORERS[model.task_name](model)
     skipped = dict.fromkeys(REASONS, 0)
+    if is_frame(data) and not isinstance(data, pd.DataFrame):  # a pyarrow Table, polars
+        data = as_pandas(data)[0]
     if isinstance(data, pd.DataFrame):
+        check_column_names(list(data.columns), strings=False)  # as ws.datasets.add refuses
         _require(roles, [str(c) for c in data.columns], "DataFrame")
         dataset_id, source, rows = None, "DataFrame", len(data)
         for start in range(0, len(data), CHUNK_ROWS):

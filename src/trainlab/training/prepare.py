@@ -167,8 +167,13 @@ def prepare(ds: Dataset, task: Task, columns: dict[str, Any], config: TrainConfi
         if table.num_rows < MIN_ROWS:
             raise dataset_error("too_few_rows", name=ds.name, rows=table.num_rows, task=task.name,
                                 needed=MIN_ROWS)
+        groups = task.stratify(table, columns)
         train_idx, val_idx = split_indices(table.num_rows, config.val_fraction, config.seed,
-                                           task.stratify(table, columns))
+                                           groups)
+        if len(val_idx) == 0 and groups is not None:  # every class has a single row
+            raise dataset_error("val_no_repeated_class", name=ds.name, rows=table.num_rows,
+                                column=columns.get("label") or columns.get("target"),
+                                classes=len(np.unique(groups)))
         train_table, val_table = table.take(train_idx), table.take(val_idx)
     state = task.fit_state(train_table, columns, config)
     if val_table.num_rows == 0 or train_table.num_rows == 0:
