@@ -89,3 +89,19 @@ def test_openapi_documents_evaluate():
     schemas = doc["components"]["schemas"]
     assert "rows_skipped" in schemas["Evaluation"]["properties"]
     assert "evaluations" in schemas["Job"]["properties"]
+
+
+async def test_a_custom_model_is_a_422_not_a_load_error(api, app):
+    """A job that trained the user's own nn.Module cannot be scored from rows: a 422 that says so,
+    before the server tries to load a module it has no code for."""
+    import torch
+    import torch.nn.functional as F
+
+    result = trainlab.fit(model=torch.nn.Linear(2, 2), train=(torch.randn(32, 2),
+                                                              torch.randint(0, 2, (32,))),
+                          loss=F.cross_entropy, workspace=app.workspace, max_steps=2, device="cpu")
+    code, ds = await api("POST", "datasets", raw=csv_bytes(20), params={"filename": "h.csv"})
+    assert code == 201
+    code, out = await api("POST", f"jobs/{result.job_id}/evaluate", {"dataset_id": ds["id"]})
+    assert code == 422 and out["error"]["code"] == "eval_custom_model", out
+    assert "nn.Module" in out["error"]["message"]

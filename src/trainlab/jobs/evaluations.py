@@ -40,7 +40,7 @@ def evaluate(job_or_model: Any, data: Any, *, workspace: Workspace | str | None 
     ws = resolve(workspace) if workspace is not None or home is None else Workspace(home)
     job = ws.jobs.get(job_id)
     if job.task == "custom":  # only the user's code knows how their module reads rows
-        raise TrainlabError("eval_custom_model", id=job.id)
+        raise TrainlabError("eval_custom_model", id=job.id, status=422)
     if model is None:
         directory = ws.jobs_dir / job.id / "model"
         if not (directory / "model.json").is_file():

@@ -361,6 +361,8 @@ def evaluate(ws: Workspace, cache: ModelCache, job_id: str, dataset_id: str) -> 
     from trainlab.jobs.evaluations import record
 
     job = get_job(ws, job_id)
+    if job.task == "custom":  # before loading: only the user's code knows how it reads rows
+        raise TrainlabError("eval_custom_model", id=job.id, status=422)
     model = cache.get(ws, job.id)
     ds = get_dataset(ws, dataset_id)
     return json_value(record(ws, job.id, model, ds)[1])
