@@ -919,6 +919,8 @@ WORDS: dict[str, dict[str, str]] = {
                        "سلول را اجرا کنید."},
     "snapshot_panel": {"en": "trainlab {panel} panel. Run the cell to use it.",
                        "fa": "پنل {panel} در trainlab. برای استفاده، سلول را اجرا کنید."},
+    # --- issue 18 review fixes (helper G) ---
+    "tp_run_name": {"en": "{task} on {dataset}", "fa": "{task} روی {dataset}"},
 }
 
 
