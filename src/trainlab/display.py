@@ -89,17 +89,23 @@ def human_size(size: int | float | None) -> str:
     return f"{value:.1f} TB"
 
 
-def duration(seconds: float | None) -> str:
-    """Seconds as ``0.4 s``, ``12.3 s``, ``4 min 05 s`` or ``2 h 03 min``."""
+def duration(seconds: float | None, lang: str | None = None) -> str:
+    """Seconds as ``0.4 s``, ``12.3 s``, ``4 min 05 s`` or ``2 h 03 min``; with ``lang="fa"``
+    in Persian units (``12.3 ثانیه``, ``4 دقیقه 05 ثانیه``). The default is English, whatever
+    the current language (stored notebooks keep this text)."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
+    s, m, h = _UNITS.get(lang or "en", _UNITS["en"])
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return f"{seconds:.1f} {s}"
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return f"{minutes} {m} {secs:02d} {s}"
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return f"{hours} {h} {minutes:02d} {m}"
+
+
+_UNITS = {"en": ("s", "min", "h"), "fa": ("ثانیه", "دقیقه", "ساعت")}
 
 
 def status_badge(status: Any) -> Markup:

@@ -73,3 +73,77 @@ def test_the_persian_jobs_tab_names_the_panels_runs_in_persian(ws, table_ds):
     english = TrainPanel(table_ds, workspace=ws)
     assert english.submit() is not None
     assert ws.jobs.list()[0].name.endswith(" on table.jsonl")
+
+
+def wait_for(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the panel never got there"
+        time.sleep(0.02)
+
+
+# -- 6: a watcher survives a failing tick --------------------------------------------------------
+def test_a_failing_check_shows_in_the_panel_and_the_panel_keeps_following(ws, table_ds,
+                                                                          monkeypatch):
+    ticks: list[str] = []
+    following = JobsPanel._tick
+
+    def flaky(self, changed):
+        ticks.append(self.message.value)  # what the panel shows when the tick runs
+        if len(ticks) == 1:
+            raise OSError("disk hiccup")
+        return following(self, changed)
+
+    monkeypatch.setattr(JobsPanel, "_tick", flaky)
+    panel = JobsPanel(ws, check_s=0.01, refresh_s=0.01)
+    wait_for(lambda: len(ticks) >= 2)
+    assert "disk hiccup" in ticks[1] and "✗" in ticks[1]  # shown while it backed off
+    job = ws.jobs.submit(dataset_id=table_ds.id, task="tabular", warn=False)
+    wait_for(lambda: job.id in panel.rows)  # it went on following the workspace
+    assert panel.refreshing and "disk hiccup" not in panel.message.value
+
+
+# -- 4 and 5: the snapshot names the task; dataset names are isolated in Persian lists ---------
+def test_the_persian_snapshot_names_the_task_not_its_id(ws, table_ds):
+    panel = TrainPanel(table_ds, workspace=ws, lang="fa")
+    shown = panel._repr_mimebundle_()["text/plain"]
+    assert panel.task.value == "tabular" and "tabular" not in shown
+    assert panel.task.label in shown and panel.task.label in panel.snapshot_html()
+
+
+def test_persian_dataset_lists_isolate_the_names(ws, table_ds):
+    from trainlab.widgets import DatasetPanel
+
+    fa_train = TrainPanel(table_ds, workspace=ws, lang="fa")
+    assert fa_train.picker.label == "\u2068table.jsonl\u2069"
+    fa_ui = trainlab.ui(ws, lang="fa")
+    for picker in (fa_ui.panels[0].picker, fa_ui.panels[1].picker):
+        labels = [label for label, value in picker.options if value == table_ds.id]
+        assert labels and labels[0].startswith("\u2068table.jsonl\u2069"), labels
+    en = DatasetPanel(ws)
+    assert next(label for label, value in en.picker.options if value).startswith("table.jsonl (")
+    assert TrainPanel(table_ds, workspace=ws).picker.label == "table.jsonl"
+
+
+# -- 7: Persian durations in Persian units ---------------------------------------------------------
+def test_persian_status_line_eta_and_run_time_use_persian_units(ws, table_ds):
+    import html
+    import re
+
+    from trainlab import display
+
+    def shown(widget) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", widget.value))
+
+    panel = TrainPanel(table_ds, workspace=ws, lang="fa")
+    running(panel)
+    wait_for(lambda: "ثانیه" in shown(panel.status) or "دقیقه" in shown(panel.status))
+    assert not re.search(r"\d (s|min|h)\b", shown(panel.status))  # the ETA
+    panel.request_stop()
+    panel.wait(60)
+    ended = shown(panel.status)
+    assert "ثانیه" in ended and not re.search(r"\d (s|min|h)\b", ended), ended  # the run time
+    # English output stays as stored notebooks have it
+    assert (display.duration(12.34), display.duration(245), display.duration(7380)) == (
+        "12.3 s", "4 min 05 s", "2 h 03 min")
+    assert display.duration(245, lang="fa") == "4 دقیقه 05 ثانیه"

@@ -15,6 +15,7 @@ import ipywidgets as w
 from trainlab import display
 from trainlab.display import Markup, esc, ltr
 from trainlab.errors import TrainlabError
+from trainlab.widgets.labels import isolated
 from trainlab.widgets.live import markup, task_name, word
 
 LABEL_WIDTH = "11em"
@@ -74,14 +75,15 @@ def buttons(lang: str) -> tuple[w.Button, w.Button, w.Button]:
     return start, stop, background
 
 
-def dataset_options(datasets: list[Any]) -> list[tuple[str, str]]:
+def dataset_options(datasets: list[Any], lang: str = "en") -> list[tuple[str, str]]:
     """(name, id) per dataset; a name that repeats gets a number ("sales.csv (2)"): an id
     would be Latin noise in a Persian list (the Datasets tab shows ids)."""
     seen: dict[str, int] = {}
     options = []
     for d in datasets:
         seen[d.name] = seen.get(d.name, 0) + 1
-        options.append((d.name if seen[d.name] == 1 else f"{d.name} ({seen[d.name]})", d.id))
+        name = d.name if seen[d.name] == 1 else f"{d.name} ({seen[d.name]})"
+        options.append((isolated(name, lang), d.id))
     return options
 
 

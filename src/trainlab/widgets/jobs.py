@@ -22,7 +22,7 @@ from trainlab import display, i18n
 from trainlab.widgets import dataset_views as views
 from trainlab.widgets.labels import age, status_word, word
 from trainlab.widgets.snapshot import Snapshot
-from trainlab.widgets.watch import CHECK_S, Watcher
+from trainlab.widgets.watch import CHECK_S, Watcher, error_line
 from trainlab.workspace import Workspace, resolve
 
 ACTIVE = ("queued", "running")
@@ -90,8 +90,8 @@ class JobsPanel(Snapshot, w.VBox):
         if self.lang == "fa":
             self.add_class("trainlab-rtl")
         self.refresh()
-        self.watcher = Watcher(self.ws, self._tick, self._period, "trainlab-jobs-panel") \
-            if auto_refresh else None
+        self.watcher = Watcher(self.ws, self._tick, self._period, "trainlab-jobs-panel",
+                               error_line(self.message, self.lang)) if auto_refresh else None
 
     # -- following the workspace ------------------------------------------------------------------
     @property

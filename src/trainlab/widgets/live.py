@@ -141,11 +141,18 @@ class Smoother:
         return self.rate or 0.0, left * (self.step_s or 0.0)
 
 
+def took(seconds: float | None, lang: str) -> Markup:
+    """A duration in the panel's units: left to right in English; in Persian the number
+    before its Persian unit, read right to left (``12.3 ثانیه``)."""
+    text = display.duration(seconds, lang=lang)
+    return ltr(text) if lang == "en" else display.isolate(text)
+
+
 def status_line(state: dict[str, Any], lang: str) -> Markup:
     """``step 40 of 150 · epoch 1 · 1,234 samples/s · ETA 12 s · loss 0.4321``."""
     return markup("tp_status_line", lang, step=count(state["step"]), total=count(state["total"]),
                   epoch=count(state["epoch"] + 1), rate=count(state["rate"]),
-                  eta=ltr(display.duration(state["eta"])), loss=ltr(display.number(state["loss"])))
+                  eta=took(state["eta"], lang), loss=ltr(display.number(state["loss"])))
 
 
 def phase(key: str, lang: str) -> Markup:
@@ -276,7 +283,7 @@ def end_line(result: Any, total: int, lang: str) -> Markup:
 def ended_status(result: Any, total: int, lang: str) -> Markup:
     """The status line once a run ended: where it ended, the epoch and the time; no ETA."""
     return markup("tp_ended_line", lang, step=count(result.steps), total=count(total or result.steps),
-                  epoch=count(result.epochs), time=ltr(display.duration(result.train_seconds)))
+                  epoch=count(result.epochs), time=took(result.train_seconds, lang))
 
 
 class Progress(Callback):

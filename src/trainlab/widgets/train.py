@@ -119,7 +119,7 @@ class TrainPanel(Snapshot, w.VBox):
             self._check_ok = True
             self._buttons()
         else:
-            options = [("", None), *form.dataset_options(self.ws.datasets.list(limit=500))]
+            options = [("", None), *form.dataset_options(self.ws.datasets.list(limit=500), lg)]
             self.picker.options = options
             if dataset is not None:
                 dataset_id = dataset if isinstance(dataset, str) else dataset.id
