@@ -108,10 +108,15 @@ def duration(seconds: float | None, lang: str | None = None) -> str:
 _UNITS = {"en": ("s", "min", "h"), "fa": ("ثانیه", "دقیقه", "ساعت")}
 
 
-def status_badge(status: Any) -> Markup:
-    """A status (``valid``, ``completed``, ``failed`` ...) in bold, coloured by what it means."""
+def status_badge(status: Any, lang: str | None = None) -> Markup:
+    """A status (``valid``, ``completed``, ``failed`` ...) in bold, coloured by what it means;
+    in ``lang`` (default: the current language) when i18n has its ``status_<name>`` word, the
+    value itself otherwise. English output is the value, as before."""
     text = str(status)
     colour = STATUS_COLOURS.get(text, FG)
+    lg = i18n.current_language(lang)
+    if lg != "en" and f"status_{text}" in i18n.WORDS:
+        return Markup(f'<b style="color:{colour}">{isolate(i18n.render(f"status_{text}", lang=lg))}</b>')
     return Markup(f'<b style="color:{colour}">{ltr(text)}</b>')
 
 

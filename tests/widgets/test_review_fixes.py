@@ -147,3 +147,32 @@ def test_persian_status_line_eta_and_run_time_use_persian_units(ws, table_ds):
     assert (display.duration(12.34), display.duration(245), display.duration(7380)) == (
         "12.3 s", "4 min 05 s", "2 h 03 min")
     assert display.duration(245, lang="fa") == "4 دقیقه 05 ثانیه"
+
+
+# -- 3: what the relaxed reader found ------------------------------------------------------------
+DATA = {"table", "jsonl", "x", "z", "color", "amount", "label"}
+
+
+def test_the_persian_form_names_a_column_type_in_persian(ws, table_ds):
+    from tests.widgets.persian import data_text, visible_text
+
+    panel = TrainPanel(table_ds, workspace=ws, lang="fa")
+    panel.task.value = "tabular-regression"
+    panel.roles["target"].value = "color"  # a category column: not a number
+    shown = panel.check_view.value
+    assert "wrong_column_type" in data_text(shown) and "دسته‌ای" in visible_text(shown)
+    assert "category" not in shown
+    assert latin_words(widget_texts(panel), allowed=DATA) == []
+
+
+def test_persian_cards_show_statuses_in_persian(ws, table_ds):
+    from trainlab import display
+    from trainlab.datasets.show import dataset_html
+
+    card = dataset_html(table_ds, "fa")
+    assert "معتبر" in card and ">valid<" not in card
+    assert "valid" in dataset_html(table_ds, "en")
+    # English output is what it was (stored notebooks keep it)
+    assert display.status_badge("valid") == ('<b style="color:var(--jp-success-color1, #388e3c)">'
+                                             '<bdi dir="ltr">valid</bdi></b>')
+    assert display.status_badge("paused", "fa").endswith('<bdi dir="ltr">paused</bdi></b>')

@@ -15,7 +15,7 @@ import ipywidgets as w
 from trainlab import display
 from trainlab.display import Markup, esc, ltr
 from trainlab.errors import TrainlabError
-from trainlab.widgets.labels import isolated
+from trainlab.widgets.labels import isolated, type_word
 from trainlab.widgets.live import markup, task_name, word
 
 LABEL_WIDTH = "11em"
@@ -143,8 +143,8 @@ def form_error(code: str, params: dict[str, Any], lang: str) -> Markup | None:
         expected = display.word("show_column", lang) if not params.get("expected") else \
             _term(str(params["expected"]), lang)
         return markup("form_wrong_column_type", lang, role=role, column=ltr(params.get("column")),
-                      type=ltr(params.get("type")), task=task_name(str(params.get("task")), lang),
-                      expected=expected)
+                      type=type_word(params.get("type"), lang),
+                      task=task_name(str(params.get("task")), lang), expected=expected)
     if code in ("too_few_classes", "missing_value", "empty_text", "not_numeric"):
         shown = {k: ltr(v) for k, v in params.items() if k in ("column", "count", "value")}
         if "task" in params:
