@@ -176,3 +176,35 @@ def test_persian_cards_show_statuses_in_persian(ws, table_ds):
     assert display.status_badge("valid") == ('<b style="color:var(--jp-success-color1, #388e3c)">'
                                              '<bdi dir="ltr">valid</bdi></b>')
     assert display.status_badge("paused", "fa").endswith('<bdi dir="ltr">paused</bdi></b>')
+
+
+# -- 9: the features list, Persian line lists, the evaluations table's headers ----------------
+def test_persian_report_lists_lines_with_the_persian_comma(ws, tmp_path):
+    import html
+    import re
+
+    from trainlab.widgets import DatasetPanel
+
+    rows = "".join(f"p{i},{'not_a_number' if i in (5, 9, 12) else i},c{i % 3}\n" for i in range(60))
+    path = tmp_path / "people.csv"
+    path.write_text("name,age,city\n" + rows)
+    ds = ws.datasets.add(path)
+    panel = DatasetPanel(ws, lang="fa", auto_refresh=False)
+    panel.picker.value = ds.id
+    shown = html.unescape(re.sub(r"<[^>]+>", "", panel.report_view.value))
+    assert "7، 11، 14" in shown and "7, 11" not in shown, shown
+    english = DatasetPanel(ws, auto_refresh=False)
+    english.picker.value = ds.id
+    assert "7, 11, 14" in html.unescape(re.sub(r"<[^>]+>", "", english.report_view.value))
+
+
+def test_the_features_list_does_not_offer_the_target(ws, table_ds):
+    panel = TrainPanel(table_ds, workspace=ws)
+    assert panel.roles["target"].value == "label"
+    assert "label" not in panel.features.options and "x" in panel.features.options
+    panel.features.value = ("x", "color")
+    panel.roles["target"].value = "amount"  # another target: its column leaves the list
+    assert "amount" not in panel.features.options and "label" in panel.features.options
+    assert panel.features.value == ("x", "color")  # the user's other choices stay
+    panel.roles["target"].value = "x"
+    assert panel.features.value == ("color",) and "x" not in panel.features.options

@@ -346,7 +346,7 @@ def test_a_run_ends_with_a_table_of_its_evaluations(ws, table_ds):
     table = panel.table.value
     assert table.count("<tr>") == 1 + len(result.history) and len(result.history) >= 4
     heads = re.findall(r"<th[^>]*>([^<]*)</th>", table)
-    assert heads == ["Step", "Epoch", "train loss", "validation loss", "accuracy"]
+    assert heads == ["Step", "Epoch", "Train loss", "Validation loss", "Accuracy"]  # one case
     first = result.history[0]
     assert f'<bdi dir="ltr">{first["step"]}</bdi>' in table
     assert f'{first["loss"]:.4g}' in table and f'{first["accuracy"]:.4g}' in table

@@ -233,6 +233,7 @@ def evaluations_table(history: list[dict[str, Any]], train_history: list[dict[st
     show_metric = bool(main) and main != "loss"
     header = [word("show_step", lang), word("show_epoch", lang), word("tp_train_loss", lang),
               word("tp_val_loss", lang)] + ([metric_name(main or "", lang)] if show_metric else [])
+    header = [h[:1].upper() + h[1:] for h in header]  # one case: "Step", "Train loss", "Accuracy"
     rows = []
     for h in history:
         train = None

@@ -171,6 +171,7 @@ class TrainPanel(Snapshot, w.VBox):
             if "features" in wanted and not self.features.value and self.roles["target"].value:
                 from trainlab.training.tasks.tabular import default_features
 
+                self._feature_options()
                 self.features.value = tuple(default_features(self.dataset.schema,
                                                              self.roles["target"].value))
             self._applying = False
@@ -192,6 +193,7 @@ class TrainPanel(Snapshot, w.VBox):
         """Check the dataset against the task and mapping; Start is enabled only when it passes."""
         if self._applying or self.dataset is None:
             return False
+        self._feature_options()
         try:
             report = self.dataset.check(self.task.value, self.mapping_value())
         except Exception as exc:
@@ -207,6 +209,19 @@ class TrainPanel(Snapshot, w.VBox):
                 self.check_view.value = form.report_html(report, self.lang)
         self._buttons()
         return self._check_ok
+
+    def _feature_options(self) -> None:
+        """The Features list offers every column but the chosen target or label; the user's
+        other choices stay."""
+        wanted = task_spec(self.task.value).roles
+        taken = {box.value for role, box in self.roles.items()
+                 if role in wanted and role in ("target", "label") and box.value}
+        options = [column for column in self.dataset.schema if column not in taken]
+        if options != list(self.features.options):
+            kept = tuple(c for c in self.features.value if c in options)
+            applying, self._applying = self._applying, True
+            self.features.options, self.features.value = options, kept
+            self._applying = applying
 
     def _buttons(self, running: bool | None = None) -> None:
         if running is None:
