@@ -65,14 +65,16 @@ def test_the_persian_jobs_tab_names_the_panels_runs_in_persian(ws, table_ds):
     result = panel.wait(120)
     assert result.status == "completed"
     job = panel.submit()
-    assert ws.jobs.get(result.job_id).name.endswith(" روی table.jsonl")
+    assert ws.jobs.get(result.job_id).name == "جدولی روی table.jsonl"
     assert ws.jobs.get(job.id).name == ws.jobs.get(result.job_id).name
     jobs = JobsPanel(ws, lang="fa")
     assert latin_words(widget_texts(jobs), allowed={"table", "jsonl"}) == []
     assert "روی" in jobs.rows[job.id].view.value
     english = TrainPanel(table_ds, workspace=ws)
     assert english.submit() is not None
-    assert ws.jobs.list()[0].name.endswith(" on table.jsonl")
+    assert ws.jobs.list()[0].name == "tabular on table.jsonl"
+    row = JobsPanel(ws).rows[ws.jobs.list()[0].id].view.value
+    assert row.count("table.jsonl") == 1  # the name says the dataset: not twice
 
 
 def wait_for(condition, seconds: float = 30) -> None:

@@ -155,7 +155,7 @@ class JobsPanel(Snapshot, w.VBox):
             f"/{p['total_steps']:,}" if p.get("total_steps") else ""))
         colour = display.STATUS_COLOURS.get(status, display.FG)
         parts = [f"<b>{display.isolate(job.name)}</b>"]
-        if job.dataset_id:
+        if job.dataset_id and not str(job.name).endswith(self._dataset_name(job.dataset_id)):
             parts.append(f"· {display.isolate(self._dataset_name(job.dataset_id))}")
         parts.append(f"<span style='{MUTED}'>{display.code(job.id)}</span><br>")
         parts.append(f"<b style='color:{colour}'>{display.esc(status_word(status, lang))}</b>")

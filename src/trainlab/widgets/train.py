@@ -331,10 +331,13 @@ class TrainPanel(Snapshot, w.VBox):
         super().close()
 
     def run_name(self) -> str:
-        """The job's name in the panel's language: the task and the dataset."""
+        """The job's name in the panel's language: the task (its short name, without the
+        option's "(auto: …)" note) and the dataset."""
+        task = live.task_name("custom" if self.model is not None else self.task.value, self.lang)
+        task = task.split(" (")[0]
         if self.model is not None:
-            return live.task_name("custom", self.lang)
-        return live.word("tp_run_name", self.lang, task=live.task_name(self.task.value, self.lang),
+            return task
+        return live.word("tp_run_name", self.lang, task=task,
                          dataset=getattr(self.dataset, "name", "-"))
 
     def wait(self, timeout: float | None = None) -> Any:
