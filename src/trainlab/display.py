@@ -89,23 +89,34 @@ def human_size(size: int | float | None) -> str:
     return f"{value:.1f} TB"
 
 
-def duration(seconds: float | None) -> str:
-    """Seconds as ``0.4 s``, ``12.3 s``, ``4 min 05 s`` or ``2 h 03 min``."""
+def duration(seconds: float | None, lang: str | None = None) -> str:
+    """Seconds as ``0.4 s``, ``12.3 s``, ``4 min 05 s`` or ``2 h 03 min``; with ``lang="fa"``
+    in Persian units (``12.3 ثانیه``, ``4 دقیقه 05 ثانیه``). The default is English, whatever
+    the current language (stored notebooks keep this text)."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
+    s, m, h = _UNITS.get(lang or "en", _UNITS["en"])
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return f"{seconds:.1f} {s}"
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return f"{minutes} {m} {secs:02d} {s}"
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return f"{hours} {h} {minutes:02d} {m}"
 
 
-def status_badge(status: Any) -> Markup:
-    """A status (``valid``, ``completed``, ``failed`` ...) in bold, coloured by what it means."""
+_UNITS = {"en": ("s", "min", "h"), "fa": ("ثانیه", "دقیقه", "ساعت")}
+
+
+def status_badge(status: Any, lang: str | None = None) -> Markup:
+    """A status (``valid``, ``completed``, ``failed`` ...) in bold, coloured by what it means;
+    in ``lang`` (default: the current language) when i18n has its ``status_<name>`` word, the
+    value itself otherwise. English output is the value, as before."""
     text = str(status)
     colour = STATUS_COLOURS.get(text, FG)
+    lg = i18n.current_language(lang)
+    if lg != "en" and f"status_{text}" in i18n.WORDS:
+        return Markup(f'<b style="color:{colour}">{isolate(i18n.render(f"status_{text}", lang=lg))}</b>')
     return Markup(f'<b style="color:{colour}">{ltr(text)}</b>')
 
 

@@ -950,6 +950,8 @@ WORDS: dict[str, dict[str, str]] = {
                        "سلول را اجرا کنید."},
     "snapshot_panel": {"en": "trainlab {panel} panel. Run the cell to use it.",
                        "fa": "پنل {panel} در trainlab. برای استفاده، سلول را اجرا کنید."},
+    # --- issue 18 review fixes (helper G) ---
+    "tp_run_name": {"en": "{task} on {dataset}", "fa": "{task} روی {dataset}"},
 }
 
 
@@ -982,10 +984,11 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
     template = templates.get(language) or templates["en"]
     params = {k: TERMS[v].get(language, TERMS[v]["en"]) if isinstance(v, str) and v in TERMS else v
               for k, v in params.items()}
-    if language != "en":  # a column's type names (issue 18): "29 integer, 1 string"
+    # a column's type names (issue 18): "29 integer, 1 string"; lists ("lines 5, 9") with "،"
+    if language != "en":
         params = {k: _TYPE_WORD.sub(lambda m: TYPE_NAMES[m[0]].get(language, m[0]), v)
                   .replace(", ", "، " if language == "fa" else ", ")
-                  if k in ("type", "kinds") and isinstance(v, str) else v
+                  if k in ("type", "kinds", "lines") and isinstance(v, str) else v
                   for k, v in params.items()}
         params = {k: WORDS[f"status_{v}"].get(language, v)  # a job's state: "completed"
                   if k in ("state", "status") and f"status_{v}" in WORDS else v

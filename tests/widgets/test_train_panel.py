@@ -14,7 +14,7 @@ pytest.importorskip("ipywidgets")
 
 import trainlab
 from tests.training.conftest import reviews, tabular_rows, write_jsonl
-from tests.widgets.persian import LATIN_WORD, latin_words, visible_text, widget_texts
+from tests.widgets.persian import LATIN_WORD, html_texts, latin_words, widget_texts
 from trainlab.widgets import TrainPanel
 
 
@@ -346,7 +346,7 @@ def test_a_run_ends_with_a_table_of_its_evaluations(ws, table_ds):
     table = panel.table.value
     assert table.count("<tr>") == 1 + len(result.history) and len(result.history) >= 4
     heads = re.findall(r"<th[^>]*>([^<]*)</th>", table)
-    assert heads == ["Step", "Epoch", "train loss", "validation loss", "accuracy"]
+    assert heads == ["Step", "Epoch", "Train loss", "Validation loss", "Accuracy"]  # one case
     first = result.history[0]
     assert f'<bdi dir="ltr">{first["step"]}</bdi>' in table
     assert f'{first["loss"]:.4g}' in table and f'{first["accuracy"]:.4g}' in table
@@ -355,8 +355,8 @@ def test_a_run_ends_with_a_table_of_its_evaluations(ws, table_ds):
 def persian_words(panel: TrainPanel, allowed: set[str]) -> list[str]:
     from trainlab.widgets.form import devices
 
-    texts = list(widget_texts(panel)) + [("log", visible_text(line))
-                                         for line in panel.log_view.lines]
+    texts = list(widget_texts(panel)) + [t for line in panel.log_view.lines
+                                         for t in html_texts("log", line)]
     allowed |= {word for label, _ in devices("fa") for word in LATIN_WORD.findall(label)}
     return latin_words(texts, allowed=allowed)
 

@@ -26,7 +26,7 @@ def dataset_html(ds: Dataset, lang: str | None = None) -> str:
     table, and the first errors of the validation report (line, field, code, message)."""
     invalid = int(ds.to_dict().get("rows_invalid") or 0)
     items: list[tuple[Any, Any]] = [
-        (word("status", lang), display.status_badge(ds.status)),
+        (word("status", lang), display.status_badge(ds.status, lang)),
         (word("rows", lang).capitalize(), display.ltr(f"{ds.rows:,}")),
         (word("show_invalid_rows", lang), display.ltr(f"{invalid:,}")),
         (word("show_size", lang), display.ltr(display.human_size(ds.size_bytes))),

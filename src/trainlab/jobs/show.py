@@ -51,7 +51,7 @@ def job_html(job: Job, lang: str | None = None) -> str:
     epoch = p.get("epoch")
     label = f"{word('show_step', lang)} {_steps(job)}" + (
         f" · {word('show_epoch', lang)} {epoch}" if epoch is not None else "")
-    status = display.status_badge(job.status)
+    status = display.status_badge(job.status, lang)
     if job.stop_requested:
         status = Markup(f"{status} ({display.esc(word('show_why_requested', lang))})")
     items: list[tuple[Any, Any]] = [

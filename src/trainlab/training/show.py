@@ -84,7 +84,7 @@ def result_html(result: TrainResult, lang: str | None = None) -> str:
     the saved model and of the last evaluation; every evaluation as a row (step, epoch, train
     loss, validation loss, main metric); a loss chart; and the ``load_model`` line."""
     main = _main(result.task)
-    status = display.status_badge(result.status)
+    status = display.status_badge(result.status, lang)
     reason = why(result, lang)
     if reason:
         status = Markup(f"{status} — {display.esc(reason)}")

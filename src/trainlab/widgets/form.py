@@ -15,6 +15,7 @@ import ipywidgets as w
 from trainlab import display
 from trainlab.display import Markup, esc, ltr
 from trainlab.errors import TrainlabError
+from trainlab.widgets.labels import isolated, type_word
 from trainlab.widgets.live import markup, task_name, word
 
 LABEL_WIDTH = "11em"
@@ -74,14 +75,15 @@ def buttons(lang: str) -> tuple[w.Button, w.Button, w.Button]:
     return start, stop, background
 
 
-def dataset_options(datasets: list[Any]) -> list[tuple[str, str]]:
+def dataset_options(datasets: list[Any], lang: str = "en") -> list[tuple[str, str]]:
     """(name, id) per dataset; a name that repeats gets a number ("sales.csv (2)"): an id
     would be Latin noise in a Persian list (the Datasets tab shows ids)."""
     seen: dict[str, int] = {}
     options = []
     for d in datasets:
         seen[d.name] = seen.get(d.name, 0) + 1
-        options.append((d.name if seen[d.name] == 1 else f"{d.name} ({seen[d.name]})", d.id))
+        name = d.name if seen[d.name] == 1 else f"{d.name} ({seen[d.name]})"
+        options.append((isolated(name, lang), d.id))
     return options
 
 
@@ -141,8 +143,8 @@ def form_error(code: str, params: dict[str, Any], lang: str) -> Markup | None:
         expected = display.word("show_column", lang) if not params.get("expected") else \
             _term(str(params["expected"]), lang)
         return markup("form_wrong_column_type", lang, role=role, column=ltr(params.get("column")),
-                      type=ltr(params.get("type")), task=task_name(str(params.get("task")), lang),
-                      expected=expected)
+                      type=type_word(params.get("type"), lang),
+                      task=task_name(str(params.get("task")), lang), expected=expected)
     if code in ("too_few_classes", "missing_value", "empty_text", "not_numeric"):
         shown = {k: ltr(v) for k, v in params.items() if k in ("column", "count", "value")}
         if "task" in params:

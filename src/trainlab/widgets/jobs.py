@@ -22,7 +22,7 @@ from trainlab import display, i18n
 from trainlab.widgets import dataset_views as views
 from trainlab.widgets.labels import age, status_word, word
 from trainlab.widgets.snapshot import Snapshot
-from trainlab.widgets.watch import CHECK_S, Watcher
+from trainlab.widgets.watch import CHECK_S, Watcher, error_line
 from trainlab.workspace import Workspace, resolve
 
 ACTIVE = ("queued", "running")
@@ -90,8 +90,8 @@ class JobsPanel(Snapshot, w.VBox):
         if self.lang == "fa":
             self.add_class("trainlab-rtl")
         self.refresh()
-        self.watcher = Watcher(self.ws, self._tick, self._period, "trainlab-jobs-panel") \
-            if auto_refresh else None
+        self.watcher = Watcher(self.ws, self._tick, self._period, "trainlab-jobs-panel",
+                               error_line(self.message, self.lang)) if auto_refresh else None
 
     # -- following the workspace ------------------------------------------------------------------
     @property
@@ -155,7 +155,7 @@ class JobsPanel(Snapshot, w.VBox):
             f"/{p['total_steps']:,}" if p.get("total_steps") else ""))
         colour = display.STATUS_COLOURS.get(status, display.FG)
         parts = [f"<b>{display.isolate(job.name)}</b>"]
-        if job.dataset_id:
+        if job.dataset_id and not str(job.name).endswith(self._dataset_name(job.dataset_id)):
             parts.append(f"· {display.isolate(self._dataset_name(job.dataset_id))}")
         parts.append(f"<span style='{MUTED}'>{display.code(job.id)}</span><br>")
         parts.append(f"<b style='color:{colour}'>{display.esc(status_word(status, lang))}</b>")

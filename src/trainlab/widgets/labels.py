@@ -34,10 +34,16 @@ def type_word(kind: Any, lang: str) -> str:
     return names.get(lang, names["en"]) if names else str(kind)
 
 
+def isolated(text: str, lang: str) -> str:
+    """A name in a right-to-left option label, first-strong isolated (U+2068 … U+2069), so
+    "broken.csv" keeps its dot in place; left-to-right text is left as it is."""
+    return f"\u2068{text}\u2069" if i18n.direction(lang) == "rtl" else text
+
+
 def dataset_label(ds: Any, lang: str) -> str:
     """``churn.csv (7,043 rows, valid)``: what a picker shows for a dataset (its id is the
     option's value)."""
-    return word("dataset_option", lang, name=ds.name, rows=ds.rows,
+    return word("dataset_option", lang, name=isolated(ds.name, lang), rows=ds.rows,
                 status=status_word(ds.status, lang))
 
 

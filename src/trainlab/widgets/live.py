@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import time
 from typing import Any
 
 import anywidget
@@ -18,9 +19,11 @@ import traitlets
 
 from trainlab import display
 from trainlab.display import Markup, esc, ltr
+from trainlab.training import Callback
 
 LOG_LINES = 200     # lines the log keeps (the browser drops the oldest too)
 RATE_WEIGHT = 0.7   # the EMA of samples/s and of seconds per step: 70 % the past
+UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
 
 
 def word(key: str, lang: str, **params: Any) -> str:
@@ -138,11 +141,18 @@ class Smoother:
         return self.rate or 0.0, left * (self.step_s or 0.0)
 
 
+def took(seconds: float | None, lang: str) -> Markup:
+    """A duration in the panel's units: left to right in English; in Persian the number
+    before its Persian unit, read right to left (``12.3 ثانیه``)."""
+    text = display.duration(seconds, lang=lang)
+    return ltr(text) if lang == "en" else display.isolate(text)
+
+
 def status_line(state: dict[str, Any], lang: str) -> Markup:
     """``step 40 of 150 · epoch 1 · 1,234 samples/s · ETA 12 s · loss 0.4321``."""
     return markup("tp_status_line", lang, step=count(state["step"]), total=count(state["total"]),
                   epoch=count(state["epoch"] + 1), rate=count(state["rate"]),
-                  eta=ltr(display.duration(state["eta"])), loss=ltr(display.number(state["loss"])))
+                  eta=took(state["eta"], lang), loss=ltr(display.number(state["loss"])))
 
 
 def phase(key: str, lang: str) -> Markup:
@@ -223,6 +233,7 @@ def evaluations_table(history: list[dict[str, Any]], train_history: list[dict[st
     show_metric = bool(main) and main != "loss"
     header = [word("show_step", lang), word("show_epoch", lang), word("tp_train_loss", lang),
               word("tp_val_loss", lang)] + ([metric_name(main or "", lang)] if show_metric else [])
+    header = [h[:1].upper() + h[1:] for h in header]  # one case: "Step", "Train loss", "Accuracy"
     rows = []
     for h in history:
         train = None
@@ -273,4 +284,50 @@ def end_line(result: Any, total: int, lang: str) -> Markup:
 def ended_status(result: Any, total: int, lang: str) -> Markup:
     """The status line once a run ended: where it ended, the epoch and the time; no ETA."""
     return markup("tp_ended_line", lang, step=count(result.steps), total=count(total or result.steps),
-                  epoch=count(result.epochs), time=ltr(display.duration(result.train_seconds)))
+                  epoch=count(result.epochs), time=took(result.train_seconds, lang))
+
+
+class Progress(Callback):
+    """Training events to widget values, from the training thread, throttled."""
+
+    def __init__(self, panel: Any) -> None:
+        self.panel = panel
+        self.last_draw = 0.0
+        self.smoother = Smoother()
+
+    def on_start(self, info: dict[str, Any]) -> None:
+        p = self.panel
+        p.job_id = info.get("job_id")
+        p.main_metric = info.get("main_metric")
+        p.total = max(1, int(info.get("total_steps") or 1))
+        p.progress.max = p.total
+        p.log_line(start_line(info, p.lang))
+        for text in info.get("notes") or []:
+            p.log_line(note(str(text), p.lang))
+
+    def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
+                samples_per_s: float, eta_s: float) -> None:
+        p = self.panel
+        p.series["train"].append((step, loss))
+        rate, eta = self.smoother.update(step, total_steps, samples_per_s, eta_s)
+        p.state = {"step": step, "total": total_steps, "epoch": epoch, "rate": rate, "eta": eta,
+                   "loss": loss}
+        self.draw()
+
+    def on_eval(self, metrics: dict[str, Any]) -> None:
+        p = self.panel
+        step = metrics.get("step", 0)
+        p.history.append(dict(metrics))
+        if metrics.get("loss") is not None:
+            p.series["val"].append((step, metrics["loss"]))
+        main = p.main_metric
+        if main and main != "loss" and metrics.get(main) is not None:
+            p.series["metric"].append((step, metrics[main]))
+        p.log_line(eval_line(metrics, p.lang))
+        self.draw(force=True)
+
+    def draw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last_draw >= UPDATE_EVERY_S:
+            self.last_draw = now
+            self.panel.draw()

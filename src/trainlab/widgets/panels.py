@@ -16,9 +16,9 @@ import ipywidgets as w
 from trainlab import i18n
 from trainlab.widgets import dataset_views as views
 from trainlab.widgets.jobs import JobsPanel
-from trainlab.widgets.labels import dataset_options, set_options, status_word, word
+from trainlab.widgets.labels import dataset_options, isolated, set_options, status_word, word
 from trainlab.widgets.snapshot import Snapshot
-from trainlab.widgets.watch import CHECK_S, Watcher
+from trainlab.widgets.watch import CHECK_S, Watcher, error_line
 from trainlab.workspace import Workspace, resolve
 
 __all__ = ["DatasetPanel", "JobsPanel", "server_files"]
@@ -135,8 +135,8 @@ class DatasetPanel(Snapshot, w.VBox):
         if lang == "fa":
             self.add_class("trainlab-rtl")
         self.refresh()
-        self.watcher = Watcher(self.ws, self._tick, lambda: self.check_s,
-                               "trainlab-datasets-panel") if auto_refresh else None
+        self.watcher = Watcher(self.ws, self._tick, lambda: self.check_s, "trainlab-datasets-panel",
+                               error_line(self.message, lang)) if auto_refresh else None
 
     # -- actions (also what the buttons call) ----------------------------------------------------
     def refresh(self, select: str | None = None) -> None:
@@ -236,6 +236,5 @@ class DatasetPanel(Snapshot, w.VBox):
 
 
 def _isolated(text: str, lang: str) -> str:
-    """A name inside a right-to-left sentence in plain text: first-strong isolated (FSI …
-    PDI), so "broken.csv" keeps its dot in place; left-to-right text needs nothing."""
-    return f"\u2068{text}\u2069" if i18n.direction(lang) == "rtl" else text
+    """A name inside a right-to-left sentence in plain text (see :func:`labels.isolated`)."""
+    return isolated(text, lang)

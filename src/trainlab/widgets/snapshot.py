@@ -26,8 +26,8 @@ class Snapshot:
         picker, task = getattr(self, "picker", None), getattr(self, "task", None)
         if type(self).__name__ == "TrainPanel" and picker is not None and task is not None:
             label = getattr(picker, "label", None) or "-"
-            return i18n.render("snapshot_train", {"dataset": label, "task": task.value or "-"},
-                               lang)
+            shown = getattr(task, "label", None) or task.value or "-"  # the task's name, not its id
+            return i18n.render("snapshot_train", {"dataset": label, "task": shown}, lang)
         panels = getattr(self, "panels", None)
         kind = _KINDS.get(type(self).__name__) or "datasets"
         name = " · ".join(i18n.render(_KINDS.get(type(p).__name__, "datasets"), lang=lang)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 import traceback
 from typing import Any
 
@@ -22,60 +21,15 @@ from trainlab import display, i18n
 from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.display import Markup
 from trainlab.jobs.foreground import fit
-from trainlab.training import Callback
 from trainlab.widgets import form, live
 from trainlab.widgets.chart import training_charts
 from trainlab.widgets.snapshot import Snapshot
 from trainlab.workspace import Workspace, resolve
 
-UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
 RTL = "<style>.tl-rtl .widget-label, .tl-rtl .widget-hbox, .tl-rtl .widget-vbox {direction: rtl}</style>"
 
 
-class _Live(Callback):
-    """Training events to widget values, from the training thread, throttled."""
-
-    def __init__(self, panel: TrainPanel) -> None:
-        self.panel = panel
-        self.last_draw = 0.0
-        self.smoother = live.Smoother()
-
-    def on_start(self, info: dict[str, Any]) -> None:
-        p = self.panel
-        p.job_id = info.get("job_id")
-        p.main_metric = info.get("main_metric")
-        p.total = max(1, int(info.get("total_steps") or 1))
-        p.progress.max = p.total
-        p.log_line(live.start_line(info, p.lang))
-        for note in info.get("notes") or []:
-            p.log_line(live.note(str(note), p.lang))
-
-    def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
-                samples_per_s: float, eta_s: float) -> None:
-        p = self.panel
-        p.series["train"].append((step, loss))
-        rate, eta = self.smoother.update(step, total_steps, samples_per_s, eta_s)
-        p.state = {"step": step, "total": total_steps, "epoch": epoch, "rate": rate, "eta": eta,
-                   "loss": loss}
-        self.draw()
-
-    def on_eval(self, metrics: dict[str, Any]) -> None:
-        p = self.panel
-        step = metrics.get("step", 0)
-        p.history.append(dict(metrics))
-        if metrics.get("loss") is not None:
-            p.series["val"].append((step, metrics["loss"]))
-        main = p.main_metric
-        if main and main != "loss" and metrics.get(main) is not None:
-            p.series["metric"].append((step, metrics[main]))
-        p.log_line(live.eval_line(metrics, p.lang))
-        self.draw(force=True)
-
-    def draw(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self.last_draw >= UPDATE_EVERY_S:
-            self.last_draw = now
-            self.panel.draw()
+_Live = live.Progress  # training events to widget values (trainlab.widgets.live)
 
 
 class TrainPanel(Snapshot, w.VBox):
@@ -165,7 +119,7 @@ class TrainPanel(Snapshot, w.VBox):
             self._check_ok = True
             self._buttons()
         else:
-            options = [("", None), *form.dataset_options(self.ws.datasets.list(limit=500))]
+            options = [("", None), *form.dataset_options(self.ws.datasets.list(limit=500), lg)]
             self.picker.options = options
             if dataset is not None:
                 dataset_id = dataset if isinstance(dataset, str) else dataset.id
@@ -217,6 +171,7 @@ class TrainPanel(Snapshot, w.VBox):
             if "features" in wanted and not self.features.value and self.roles["target"].value:
                 from trainlab.training.tasks.tabular import default_features
 
+                self._feature_options()
                 self.features.value = tuple(default_features(self.dataset.schema,
                                                              self.roles["target"].value))
             self._applying = False
@@ -238,6 +193,7 @@ class TrainPanel(Snapshot, w.VBox):
         """Check the dataset against the task and mapping; Start is enabled only when it passes."""
         if self._applying or self.dataset is None:
             return False
+        self._feature_options()
         try:
             report = self.dataset.check(self.task.value, self.mapping_value())
         except Exception as exc:
@@ -253,6 +209,19 @@ class TrainPanel(Snapshot, w.VBox):
                 self.check_view.value = form.report_html(report, self.lang)
         self._buttons()
         return self._check_ok
+
+    def _feature_options(self) -> None:
+        """The Features list offers every column but the chosen target or label; the user's
+        other choices stay."""
+        wanted = task_spec(self.task.value).roles
+        taken = {box.value for role, box in self.roles.items()
+                 if role in wanted and role in ("target", "label") and box.value}
+        options = [column for column in self.dataset.schema if column not in taken]
+        if options != list(self.features.options):
+            kept = tuple(c for c in self.features.value if c in options)
+            applying, self._applying = self._applying, True
+            self.features.options, self.features.value = options, kept
+            self._applying = applying
 
     def _buttons(self, running: bool | None = None) -> None:
         if running is None:
@@ -304,7 +273,7 @@ class TrainPanel(Snapshot, w.VBox):
         self._clean()
         self.log_line(Markup(display.esc(live.word("tp_log_preparing", self.lang))))
         kwargs = {**params, **extra, "device": self.device.value, "workspace": self.ws,
-                  "callbacks": [_Live(self)], "stop": self.stop_event}
+                  "callbacks": [_Live(self)], "stop": self.stop_event, "name": self.run_name()}
         if self.model is not None:
             kwargs.update(model=self.model, **{k: v for k, v in self.custom.items() if v is not None})
         else:
@@ -353,6 +322,24 @@ class TrainPanel(Snapshot, w.VBox):
             self.status.value = live.phase("tp_stopping", self.lang)
             self.log_line(Markup(display.esc(live.word("tp_log_stop", self.lang))))
 
+    def close(self) -> None:
+        """Closing the panel (or ``ui()``) stops its run: the run checkpoints and ends
+        'stopped', and its thread ends before the widgets close."""
+        self.request_stop()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(30)
+        super().close()
+
+    def run_name(self) -> str:
+        """The job's name in the panel's language: the task (its short name, without the
+        option's "(auto: …)" note) and the dataset."""
+        task = live.task_name("custom" if self.model is not None else self.task.value, self.lang)
+        task = task.split(" (")[0]
+        if self.model is not None:
+            return task
+        return live.word("tp_run_name", self.lang, task=task,
+                         dataset=getattr(self.dataset, "name", "-"))
+
     def wait(self, timeout: float | None = None) -> Any:
         """Block until the training thread ends; its TrainResult (for scripts and tests)."""
         if self.thread is not None:
@@ -363,6 +350,7 @@ class TrainPanel(Snapshot, w.VBox):
         """Queue the same training as a background job (what "Run in background" does)."""
         try:
             job = self.ws.jobs.submit(dataset_id=self.dataset.id, task=self.task.value,
+                                      name=self.run_name(),
                                       columns=self.mapping_value(), params=self.params(),
                                       device=self.device.value, warn=False)
         except Exception as exc:

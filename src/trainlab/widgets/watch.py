@@ -7,6 +7,11 @@ table read, and it changes whenever any other connection (in this process or ano
 commits to the workspace's database. The thread calls ``tick(changed)`` every ``period()``
 seconds (a panel answers a short period while jobs run, a slow one otherwise) and ends when
 :meth:`close` is called, when ``tick`` returns ``False``, or when the workspace is gone.
+
+A tick that raises (a locked database, a file read while it is written) does not end it: the
+error goes to ``on_error`` (a panel shows it in its message line), the thread waits longer
+after each failure in a row (up to :data:`BACKOFF_MAX_S`) and tries again; the first tick
+that works again calls ``on_error(None)`` (the panel clears the line).
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from collections.abc import Callable
 from typing import Any
 
 CHECK_S = 2.0  # how often an idle panel asks whether anything changed
+BACKOFF_MAX_S = 60.0  # the longest wait after failed ticks
 
 
 class Watcher:
     def __init__(self, ws: Any, tick: Callable[[bool], bool | None],
-                 period: Callable[[], float], name: str = "trainlab-watch") -> None:
-        self.ws, self.tick, self.period = ws, tick, period
+                 period: Callable[[], float], name: str = "trainlab-watch",
+                 on_error: Callable[[BaseException | None], Any] | None = None) -> None:
+        self.ws, self.tick, self.period, self.on_error = ws, tick, period, on_error
+        self.failures = 0  # failed ticks in a row
         self._closed = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -43,22 +51,56 @@ class Watcher:
         return int(self.ws.store.connection().execute("PRAGMA data_version").fetchone()[0])
 
     def _loop(self) -> None:
+        seen: int | None = None
         try:
-            seen = self._version()
-            # what changed between the panel's first look and this thread's first reading
-            # would go unseen: look once more now
-            if self.tick(True) is False:
-                return
             while not self._closed.is_set():
-                self._wake.wait(max(0.01, self.period()))
-                self._wake.clear()
+                if seen is not None or self.failures:  # the first look is at once
+                    wait = max(0.01, self.period())
+                    if self.failures:
+                        wait = min(BACKOFF_MAX_S, wait * 2 ** self.failures)
+                    self._wake.wait(wait)
+                    self._wake.clear()
                 if self._closed.is_set() or not self.ws.path.exists():
                     return
-                version = self._version()
-                changed, seen = version != seen, version
-                if self.tick(changed) is False:
-                    return
-        except Exception:  # a panel's watcher never raises into the kernel
-            return
+                try:
+                    version = self._version()
+                    # the first tick says "changed": what changed between the panel's first
+                    # look and this thread's first reading would go unseen otherwise
+                    changed, seen = seen is None or version != seen, version
+                    if self.tick(changed) is False:
+                        return
+                except Exception as exc:  # shown in the panel; the watcher goes on
+                    self.failures += 1
+                    self._report(exc)
+                else:
+                    if self.failures:
+                        self.failures = 0
+                        self._report(None)
         finally:
-            self.ws.store.close()  # this thread's connection
+            try:
+                self.ws.store.close()  # this thread's connection
+            except Exception:
+                pass
+
+    def _report(self, exc: BaseException | None) -> None:
+        if self.on_error is not None:
+            try:
+                self.on_error(exc)
+            except Exception:  # a panel's watcher never raises into the kernel
+                pass
+
+
+def error_line(message: Any, lang: str) -> Callable[[BaseException | None], None]:
+    """An ``on_error`` for a panel: the error in its ``message`` HTML widget, cleared when the
+    watcher works again (unless something else was written there since)."""
+    from trainlab.widgets.dataset_views import error
+
+    shown: list[str] = []
+
+    def report(exc: BaseException | None) -> None:
+        if exc is not None:
+            shown[:] = [error(exc, lang)]
+            message.value = shown[0]
+        elif shown and message.value == shown[0]:
+            message.value = ""
+    return report
