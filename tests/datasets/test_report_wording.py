@@ -51,6 +51,16 @@ def test_json_lines_values_of_other_kinds_are_located(ws, tmp_path, paths):
     assert entry["line"] == 25 and entry["message"].endswith("lines 25, 27.")
 
 
+def test_lines_follow_the_scans_own_rules_for_kinds(ws, tmp_path, paths):
+    """The lines named are the values the scan counted as another kind: in a CSV, "inf" is a
+    number and " 7 " too (the scan's number grammar, semantics.FLOAT_PATTERN)."""
+    csv = ["id,age"] + [f"r{i},{i}.5" for i in range(2, 42)]
+    csv[9], csv[19], csv[29] = "r9,inf", "r19, 7 ", "r29,twelve"  # file lines 10, 20, 30
+    (tmp_path / "ages.csv").write_text("\n".join(csv) + "\n")
+    entry = warning(ws.datasets.add(tmp_path / "ages.csv"), "mixed_types")
+    assert "1 value is not" in entry["message"] and entry["message"].endswith("line 30.")
+
+
 @pytest.mark.parametrize(("count", "text"), [(1, "Line 3: 1 field,"), (2, "Line 3: 2 fields,"),
                                              (1200, "Line 3: 1,200 fields,")])
 def test_counts_are_plural_aware(count, text):

@@ -11,18 +11,19 @@ last of them, and nothing at all for a file without such a warning.
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from trainlab.datasets.parse import parse_block
 from trainlab.datasets.rows import block_spec
-from trainlab.datasets.semantics import BOOL_WORDS
+from trainlab.datasets.semantics import BOOL_WORDS, FLOAT_PATTERN, LEADING_ZERO_PATTERN
 
 SHOWN = 5  # lines named per column
-_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+_BOOL_WORDS = pa.array(BOOL_WORDS)
 _OTHER_KINDS = {"integer": {"integer", "number"}, "number": {"integer", "number"},
                 "boolean": {"boolean"}}
 
@@ -41,13 +42,35 @@ def breaking_counts(report: dict[str, Any], schema: dict[str, str]) -> dict[str,
     return {k: n for k, n in out.items() if n}
 
 
-def _breaks(value: Any, kind: str) -> bool:
-    if value is None:
-        return False
-    text = str(value)
-    if kind == "boolean":
-        return text.lower() not in BOOL_WORDS and text not in ("True", "False")
-    return _NUMBER.fullmatch(text) is None and not isinstance(value, int | float)
+def breaking_rows(column: pa.ChunkedArray | pa.Array, kind: str) -> np.ndarray:
+    """Rows of one block's column whose value is not of the column's ``kind``, by the rules the
+    scan counts kinds with (:mod:`trainlab.datasets.semantics`): a CSV's text is a number when
+    it reads as one without a leading zero (``007`` is an identifier), a boolean when it is one
+    of the boolean words; a JSON value is what its JSON type is (``"12"`` is a string).
+    Vectorised; nulls never break a type."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    typ = column.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        if kind == "boolean":
+            fits = pc.is_in(column, _BOOL_WORDS)
+        else:
+            fits = pc.and_not(pc.match_substring_regex(column, FLOAT_PATTERN, ignore_case=True),
+                              pc.match_substring_regex(column, LEADING_ZERO_PATTERN))
+        bad = pc.and_(pc.is_valid(column), pc.invert(pc.fill_null(fits, False)))
+        return np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+    if pa.types.is_boolean(typ):
+        fits_all = kind == "boolean"
+    elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        fits_all = kind != "boolean"
+    else:  # a JSON column of mixed types: each value's own JSON type decides
+        values = column.to_pylist()
+        wanted = (bool,) if kind == "boolean" else (int, float)
+        return np.array([i for i, v in enumerate(values) if v is not None and (
+            not isinstance(v, wanted) or (kind != "boolean" and isinstance(v, bool)))], np.int64)
+    if fits_all:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(pc.is_valid(column).to_numpy(zero_copy_only=False))
 
 
 def locate(path: str, fmt: str, layout: Any, index: list[dict[str, int]],
@@ -66,12 +89,9 @@ def locate(path: str, fmt: str, layout: Any, index: list[dict[str, int]],
         for name in wanted:
             if name not in parsed.table.column_names:
                 continue
-            column: pa.ChunkedArray = parsed.table.column(name)
-            for row, value in enumerate(column.to_pylist()):
-                if _breaks(value, schema[name]):
-                    found[name].append(int(parsed.lines[row]) + offset + 1)
-                    if len(found[name]) >= SHOWN:
-                        break
+            rows = breaking_rows(parsed.table.column(name), schema[name])
+            room = SHOWN - len(found[name])
+            found[name] += [int(parsed.lines[row]) + offset + 1 for row in rows[:room]]
     return found
 
 
