@@ -174,3 +174,19 @@ def test_ui_speaks_only_persian_outside_the_training_tab(ws, tmp_path):
         assert "پنل" in tabs._repr_mimebundle_()["text/plain"]
     finally:
         tabs.close()
+
+
+def test_a_large_file_is_binned_from_its_first_blocks_and_says_so(ws, tmp_path, monkeypatch):
+    from trainlab.datasets import histogram
+
+    rows = "\n".join(f"{i},{i % 1000}" for i in range(700_000))  # over one ~4 MB block
+    ds = ws.datasets.add(_write(tmp_path / "long.csv", f"n,m\n{rows}\n".encode()))
+    assert len(ds.index) > 1
+    monkeypatch.setattr(histogram, "MAX_BYTES", 1)  # the first block only
+    hist = histogram.histograms(ds)["m"]
+    assert hist["sampled"] and 0 < hist["rows"] < ds.rows == 700_000
+    assert sum(hist["counts"]) == hist["rows"]
+    panel = DatasetPanel(ws, auto_refresh=False)
+    panel.picker.value = ds.id
+    assert f"({hist['rows']:,} rows)" in panel.profile_view.value
+    panel.close()

@@ -6,7 +6,8 @@ draw one: on first request, one pass over the dataset's typed blocks
 :data:`BINS` equal bins between the known min and max with numpy, then kept beside the
 profile in the dataset's folder (``histograms.json``, written atomically). Cost: reading the
 file once more (about what the scan's parse costs, without the checks), once per dataset;
-later requests read the small JSON.
+later requests read the small JSON. A panel waits for it, so a large dataset is binned from
+its first :data:`MAX_BYTES` only, and says so (``sampled``, ``rows``).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ if TYPE_CHECKING:
     from trainlab.datasets.dataset import Dataset
 
 BINS = 20
+MAX_BYTES = 256 * 1024**2  # of the file read for the histograms, at most (whole blocks)
 NUMERIC = ("integer", "number")
 
 
 def histograms(ds: Dataset) -> dict[str, dict[str, Any]]:
-    """``{column: {"min", "max", "counts": [BINS ints]}}`` for each numeric column with a
-    finite range; computed once, then read from the dataset's folder."""
+    """``{column: {"min", "max", "counts": [BINS ints], "rows", "sampled"}}`` for each numeric
+    column with a finite range (``sampled``: only the first ``rows`` rows, the file being over
+    :data:`MAX_BYTES`); computed once, then read from the dataset's folder."""
     path = ds.directory / "histograms.json"
     try:
         return read_json(path)
@@ -41,8 +44,15 @@ def histograms(ds: Dataset) -> dict[str, dict[str, Any]]:
               if info.get("type") in NUMERIC and info.get("min") is not None
               and math.isfinite(float(info["min"])) and math.isfinite(float(info["max"]))}
     counts = {name: np.zeros(BINS, np.int64) for name in ranges}
+    read = rows = 0
+    sampled = False
     if ranges:
-        for table, _ in iter_tables(ds):
+        for entry, (table, _) in zip(ds.index, iter_tables(ds), strict=True):
+            if read >= MAX_BYTES:
+                sampled = True
+                break
+            read += entry["end"] - entry["start"]
+            rows += table.num_rows
             for name, (low, high) in ranges.items():
                 if name not in table.column_names:
                     continue
@@ -53,8 +63,8 @@ def histograms(ds: Dataset) -> dict[str, dict[str, Any]]:
                     continue
                 found, _ = np.histogram(values, bins=BINS, range=(low, high))
                 counts[name] += found
-    out = {name: {"min": low, "max": high, "counts": counts[name].tolist()}
-           for name, (low, high) in ranges.items()}
+    out = {name: {"min": low, "max": high, "counts": counts[name].tolist(), "rows": rows,
+                  "sampled": sampled} for name, (low, high) in ranges.items()}
     write_json(path, ds.workspace.tmp_dir, out)
     return out
 

@@ -124,7 +124,7 @@ def _values(info: dict[str, Any], hist: dict[str, Any] | None, lang: str) -> Mar
     if info.get("type") in ("integer", "number") and info.get("min") is not None:
         numbers = {k: ltr(display.number(info.get(k), 4)) for k in ("min", "mean", "max")}
         text = word("ds_min_mean_max", lang, **numbers)
-        return Markup(f"{histogram_svg(hist)}<br>{text}" if hist else text)
+        return Markup(f"{histogram_svg(hist, lang=lang)}<br>{text}" if hist else text)
     top = info.get("top") or []
     if not top:
         return Markup("")
@@ -138,7 +138,8 @@ def _values(info: dict[str, Any], hist: dict[str, Any] | None, lang: str) -> Mar
     return Markup("<br>".join(bars))
 
 
-def histogram_svg(hist: dict[str, Any] | None, width: int = 120, height: int = 28) -> str:
+def histogram_svg(hist: dict[str, Any] | None, width: int = 120, height: int = 28,
+                  lang: str = "en") -> str:
     """Small inline bars of a numeric column's histogram (equal bins from min to max)."""
     counts = (hist or {}).get("counts") or []
     most = max(counts, default=0)
@@ -150,6 +151,8 @@ def histogram_svg(hist: dict[str, Any] | None, width: int = 120, height: int = 2
         f"width='{max(1.0, step - 1):.1f}' height='{max(1.0, n / most * height):.1f}'/>"
         for i, n in enumerate(counts) if n)
     label = f"{display.number(hist['min'])} … {display.number(hist['max'])}"
+    if hist.get("sampled"):  # a large file: binned from its first rows only
+        label += f" ({hist['rows']:,} {word('rows', lang)})"
     return (f"<svg dir='ltr' class='trainlab-hist' width='{width}' height='{height}' "
             f"viewBox='0 0 {width} {height}' role='img' aria-label='{esc(label)}' "
             f"style='fill:{display.ACCENT};vertical-align:middle'><title>{esc(label)}</title>"
