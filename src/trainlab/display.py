@@ -251,3 +251,36 @@ def line_chart(series: Sequence[tuple[str, Sequence[tuple[float, float]]]], *,
 
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# -- the cards in another language (issues 21 and 18): words for values, sentences ----------
+def term_word(kind: str, value: Any, lang: str | None = None) -> str:
+    """A task (``kind="task"``), metric (``"metric"``) or column type (``"type"``) as a word of
+    ``lang`` (i18n ``task_<value>``, ``metric_<value>``, :data:`~trainlab.i18n.TYPE_NAMES`);
+    the value itself in English or when no word is known."""
+    text, language = str(value), i18n.current_language(lang)
+    if language == "en":
+        return text
+    if kind == "type":
+        names = i18n.TYPE_NAMES.get(text)
+        return names.get(language, names["en"]) if names else text
+    key = f"{kind}_{text}"
+    return i18n.render(key, lang=language) if key in i18n.WORDS else text
+
+
+def term(kind: str, value: Any, lang: str | None = None) -> Markup:
+    """A card's cell for a task, metric or column type: ``ltr(value)`` in English (as the cards
+    show it), else :func:`term_word` isolated (left to right when no word is known)."""
+    shown = term_word(kind, value, lang)
+    return ltr(value) if shown == str(value) else isolate(shown)
+
+
+def sentence(key: str, lang: str | None = None, **params: Any) -> Markup:
+    """A sentence of :data:`~trainlab.i18n.WORDS` whose ``params`` may be HTML already
+    (:class:`Markup`: ``ltr`` numbers, isolated names); the rest of it is escaped."""
+    safe = {k: esc(v) for k, v in params.items()}
+    template = word(key, lang, **{k: "\x00" + k + "\x00" for k in safe})
+    text = str(esc(template))
+    for k, v in safe.items():
+        text = text.replace("\x00" + k + "\x00", str(v))
+    return Markup(text)

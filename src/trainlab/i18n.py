@@ -952,6 +952,16 @@ WORDS: dict[str, dict[str, str]] = {
                        "fa": "پنل {panel} در trainlab. برای استفاده، سلول را اجرا کنید."},
     # --- issue 18 review fixes (helper G) ---
     "tp_run_name": {"en": "{task} on {dataset}", "fa": "{task} روی {dataset}"},
+    # issues 21 and 18, the notebook cards in Persian (helper H): labels, time, notes
+    "cards_id": {"en": "id", "fa": "شناسه"},
+    "cards_path": {"en": "path", "fa": "مسیر"},
+    "cards_utc": {"en": "UTC", "fa": "به وقت جهانی"},
+    "cards_run_name": {"en": "{task} run", "fa": "اجرای {task}"},
+    "cards_note_early": {"en": "Early stopping after {step} of {total} steps: validation {metric} "
+                         "stopped improving.",
+                         "fa": "توقف زودهنگام پس از {step} گام از {total} گام: {metric} اعتبارسنجی "
+                         "دیگر بهتر نشد."},
+    "metric_log_loss": {"en": "log loss", "fa": "زیان لگاریتمی"},
 }
 
 

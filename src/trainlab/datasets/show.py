@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from trainlab import display
+from trainlab import display, i18n
 from trainlab.display import Markup, word
 
 if TYPE_CHECKING:
@@ -25,18 +25,21 @@ def dataset_html(ds: Dataset, lang: str | None = None) -> str:
     """A card: name, status, rows, invalid rows, size, format, the schema as a compact
     table, and the first errors of the validation report (line, field, code, message)."""
     invalid = int(ds.to_dict().get("rows_invalid") or 0)
+    english = i18n.current_language(lang) == "en"
     items: list[tuple[Any, Any]] = [
         (word("status", lang), display.status_badge(ds.status, lang)),
         (word("rows", lang).capitalize(), display.ltr(f"{ds.rows:,}")),
         (word("show_invalid_rows", lang), display.ltr(f"{invalid:,}")),
         (word("show_size", lang), display.ltr(display.human_size(ds.size_bytes))),
-        (word("show_format", lang), display.ltr(ds.format)),
-        ("id", display.code(ds.id)),
+        (word("show_format", lang), display.ltr(ds.format if english else str(ds.format).upper())),
+        ("id" if english else word("cards_id", lang), display.code(ds.id)),
     ]
     parent = ds.parent
     if parent:  # a split: which dataset, which half, how it was drawn
         how = f"{parent['split']}, test_size={parent['test_size']}, seed={parent['seed']}" + (
             f", stratify={parent['stratify']}" if parent.get("stratify") else "")
+        if not english:  # the split's arguments as code: split="train", test_size=0.2, ...
+            how = f'split="{parent["split"]}"' + how[len(str(parent["split"])):]
         items.append((word("show_parent", lang), Markup(f"{display.code(parent['id'])} "
                                                        f"{display.ltr(f'({how})')}")))
     sections: list[Any] = []
@@ -45,7 +48,8 @@ def dataset_html(ds: Dataset, lang: str | None = None) -> str:
         sections.append(display.heading(word("show_schema", lang)))
         sections.append(display.table(
             [word("show_column", lang), word("type", lang)],
-            [(display.ltr(name), display.ltr(kind)) for name, kind in columns[:SCHEMA_ROWS]]))
+            [(display.ltr(name), display.term("type", kind, lang))
+             for name, kind in columns[:SCHEMA_ROWS]]))
         if len(columns) > SCHEMA_ROWS:
             sections.append(display.esc(word("show_more", lang, count=len(columns) - SCHEMA_ROWS)))
     report = ds.report_in(lang) if invalid or ds.status != "valid" else {}

@@ -4,10 +4,11 @@ record gives the same HTML."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from trainlab import display
+from trainlab import display, i18n
 from trainlab.display import Markup, word
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def job_html(job: Job, lang: str | None = None) -> str:
     """Name, dataset, status, a progress bar, the latest loss and metrics, device, when it was
     created and how long it ran, its note and its error."""
     p = job.progress
+    english = i18n.current_language(lang) == "en"
     epoch = p.get("epoch")
     label = f"{word('show_step', lang)} {_steps(job)}" + (
         f" · {word('show_epoch', lang)} {epoch}" if epoch is not None else "")
@@ -55,30 +57,61 @@ def job_html(job: Job, lang: str | None = None) -> str:
     if job.stop_requested:
         status = Markup(f"{status} ({display.esc(word('show_why_requested', lang))})")
     items: list[tuple[Any, Any]] = [
-        ("id", display.code(job.id)),
+        ("id" if english else word("cards_id", lang), display.code(job.id)),
         (word("status", lang), status),
-        (word("task", lang), display.ltr(job.task)),
+        (word("task", lang), display.term("task", job.task, lang)),
         (word("dataset", lang), display.code(job.dataset_id) if job.dataset_id else "-"),
         (word("progress", lang), display.progress_bar(p.get("fraction"), label)),
     ]
     for name, value in _metrics(job):
-        items.append((display.ltr(name), display.ltr(display.number(value))))
+        items.append((display.term("metric", name, lang), display.ltr(display.number(value))))
     items.append((word("device", lang), display.ltr(job.device + (f" ({job.gpus})" if job.gpus
                                                                    else ""))))
     created = _when(job.created_at)
     if created is not None:
-        items.append((word("show_created", lang),
-                      display.ltr(created.strftime("%Y-%m-%d %H:%M:%S %Z").strip())))
+        items.append((word("show_created", lang), _created(created, english, lang)))
     started, finished = _when(job.started_at), _when(job.finished_at)
     if started is not None and finished is not None:
         items.append((word("show_duration", lang),
-                      display.ltr(display.duration((finished - started).total_seconds()))))
+                      display.ltr(display.duration((finished - started).total_seconds(),
+                                                   None if english else i18n.current_language(lang)))))
     if job.note:
-        items.append((word("show_note", lang), job.note))
+        items.append((word("show_note", lang), job.note if english else _note(job.note)))
     if job.error:
         message = job.error.get("message") or job.error.get("code") or ""
         items.append((word("show_error", lang), Markup(
             f'<span style="color:{display.ERROR}">{display.esc(message)}</span>')))
     if str(job.status) == "completed":
         items.append((word("show_load", lang), display.code(f'trainlab.load_model("{job.id}")')))
-    return display.card(job.name, items, lang=lang)
+    return display.card(_name(job, english, lang), items, lang=lang)
+
+
+def _created(created: datetime, english: bool, lang: str | None) -> Any:
+    """When a job was created: ``2026-12-01 17:44:36 UTC``; the zone in words in Persian."""
+    if english:
+        return display.ltr(created.strftime("%Y-%m-%d %H:%M:%S %Z").strip())
+    zone = created.strftime("%Z")
+    shown = display.ltr(created.strftime("%Y-%m-%d %H:%M:%S"))
+    if zone in ("UTC", "UTC+00:00"):
+        return Markup(f"{shown} {display.esc(word('cards_utc', lang))}")
+    return Markup(f"{shown} {display.ltr(zone)}") if zone else shown
+
+
+def _name(job: Job, english: bool, lang: str | None) -> str:
+    """A job's name; the default one (``tabular-classification run``) in the card's language."""
+    if not english and job.name == f"{job.task} run":
+        return word("cards_run_name", lang, task=display.term_word("task", job.task, lang))
+    return job.name
+
+
+_CODE = re.compile(r"`([^`]+)`|'((?:ds|job)_[0-9a-z]+)'")
+
+
+def _note(text: str) -> Markup:
+    """A job's note in a right-to-left card: its `code` and its 'job_…' ids left to right."""
+    parts, end = [], 0
+    for found in _CODE.finditer(text):
+        parts += [display.esc(text[end:found.start()]),
+                  display.code(found[1]) if found[1] else display.ltr(found[0])]
+        end = found.end()
+    return Markup(f"<bdi>{''.join(parts)}{display.esc(text[end:])}</bdi>")

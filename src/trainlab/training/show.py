@@ -5,10 +5,11 @@ plain ``repr``. The HTML pieces are :mod:`trainlab.display`'s."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainlab import display
+from trainlab import display, i18n
 from trainlab.display import Markup, word
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def result_repr(result: TrainResult) -> str:
 def why(result: TrainResult, lang: str | None = None) -> str | None:
     """Why a run ended before its last step, in words; None when it ran to the end."""
     if result.stop_reason == "early_stopping":
-        return word("show_why_early", lang, metric=_main(result.task))
+        return word("show_why_early", lang, metric=display.term_word("metric", _main(result.task),
+                                                                      lang))
     if result.stop_reason == "interrupted":
         return word("show_why_interrupted", lang)
     if result.stop_reason == "requested":
@@ -90,10 +92,11 @@ def result_html(result: TrainResult, lang: str | None = None) -> str:
         status = Markup(f"{status} — {display.esc(reason)}")
     items: list[tuple[Any, Any]] = [
         (word("status", lang), status),
-        (word("task", lang), display.ltr(result.task)),
+        (word("task", lang), display.term("task", result.task, lang)),
         (f"{word('show_steps', lang)} / {word('show_epochs', lang)}",
          display.ltr(f"{result.steps:,} / {result.epochs:,}")),
-        (word("show_time", lang), display.ltr(display.duration(result.train_seconds))),
+        (word("show_time", lang), display.ltr(display.duration(result.train_seconds,
+                                                                _units(lang)))),
         (word("device", lang), display.ltr(f"{result.device} ({result.precision})")),
     ]
     load = _load_line(result.job_id, result.model_path)
@@ -107,7 +110,7 @@ def result_html(result: TrainResult, lang: str | None = None) -> str:
             result.last_metrics.get("step") != result.metrics.get("step") else None
         if last:
             header.append(word("show_last", lang))
-        rows = [[display.ltr(n), display.number(result.metrics.get(n))]
+        rows = [[display.term("metric", n, lang), display.number(result.metrics.get(n))]
                 + ([display.number(last.get(n))] if last else []) for n in names]
         sections += [display.heading(word("show_metrics", lang)),
                      display.table(header, rows, numeric=(1, 2))]
@@ -115,7 +118,8 @@ def result_html(result: TrainResult, lang: str | None = None) -> str:
     if history:
         shown = history[-HISTORY_ROWS:]
         header = [word("show_step", lang), word("show_epoch", lang), word("show_train_loss", lang),
-                  word("show_val_loss", lang)] + ([main] if main != "loss" else [])
+                  word("show_val_loss", lang)] + ([display.term_word("metric", main, lang)]
+                                                  if main != "loss" else [])
         rows = [[f"{h['step']:,}", h.get("epoch", ""),
                  display.number(_train_loss_at(result.train_history, h["step"])),
                  display.number(h.get("loss"))]
@@ -132,13 +136,51 @@ def result_html(result: TrainResult, lang: str | None = None) -> str:
         title=word("show_loss_chart", lang), x_label=word("show_step", lang))
     if chart:
         sections.append(chart)
-    sections += [Markup(f'<i dir="auto">{display.esc(n)}</i>') for n in result.notes]
-    return display.card(f"{word('show_train_result', lang)}: {result.task}", items,
+    sections += [Markup(f'<i dir="auto">{display.esc(n) if _english(lang) else note(n, lang)}</i>')
+                 for n in result.notes]
+    return display.card(f"{word('show_train_result', lang)}: "
+                        f"{display.term_word('task', result.task, lang)}", items,
                         sections=sections, lang=lang)
 
 
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _english(lang: str | None) -> bool:
+    return i18n.current_language(lang) == "en"
+
+
+def _units(lang: str | None) -> str | None:
+    """The duration's units: English ones in English (stored notebooks keep them)."""
+    return None if _english(lang) else i18n.current_language(lang)
+
+
+# -- the notes of a run (the cards and the training panel say them in their language) --------
+_LARGE = re.compile(r"Large dataset: training for (\d+) steps")
+_EARLY = re.compile(r"Early stopping after (\d+) of (\d+) steps: validation (\S+) stopped")
+
+
+def note(text: str, lang: str | None = None) -> Markup:
+    """A note of :func:`trainlab.fit` (English text) in ``lang``: the known ones as i18n
+    sentences, any other as it is (isolated)."""
+    found = _LARGE.match(text)
+    if found:
+        return display.sentence("tp_note_large", lang, steps=_count(found.group(1)))
+    if text.startswith("No GPU found"):
+        return display.sentence("tp_note_no_gpu", lang)
+    if text.startswith("Tensors came from the cache"):
+        return display.sentence("tp_note_cache", lang)
+    found = _EARLY.match(text)
+    if found:
+        return display.sentence("cards_note_early", lang, step=_count(found.group(1)),
+                                total=_count(found.group(2)),
+                                metric=display.term_word("metric", found.group(3), lang))
+    return display.isolate(text)
+
+
+def _count(value: str) -> Markup:
+    return display.ltr(f"{int(value):,}")
 
 
 # -- TrainedModel ----------------------------------------------------------------------------
@@ -180,7 +222,7 @@ def model_html(model: TrainedModel, lang: str | None = None) -> str:
     parameters = sum(p.numel() for p in model.module.parameters())
     on_disk = sum(f.stat().st_size for f in model.path.iterdir() if f.is_file())
     items: list[tuple[Any, Any]] = [
-        (word("task", lang), display.ltr(model.task_name)),
+        (word("task", lang), display.term("task", model.task_name, lang)),
         (word("show_parameters", lang), display.ltr(f"{parameters:,}")),
         (word("show_on_disk", lang), display.ltr(display.human_size(on_disk))),
     ]
@@ -194,20 +236,23 @@ def model_html(model: TrainedModel, lang: str | None = None) -> str:
         items.append((f"{word('show_labels', lang)} ({len(labels)})", text))
     elif isinstance(state["columns"].get("target"), str):
         items.append((word("show_target", lang), display.ltr(state["columns"]["target"])))
-    items.append(("path", display.code(model.path)))
+    items.append(("path" if _english(lang) else word("cards_path", lang), display.code(model.path)))
     sections: list[Any] = []
     inputs = _inputs(model)
     if inputs and model.task_name != "causal-lm":
         sections += [display.heading(word("show_inputs", lang)),
                      display.table([word("show_column", lang), word("type", lang)],
-                                   [(display.ltr(c), display.ltr(t)) for c, t in inputs])]
+                                   [(display.ltr(c), display.term("type", t, lang))
+                                    for c, t in inputs])]
     names = metric_names(model.metrics)
     if names:
         sections += [display.heading(word("show_metrics", lang)),
                      display.table([word("show_metric", lang), word("values", lang)],
-                                   [(display.ltr(n), display.number(model.metrics[n]))
+                                   [(display.term("metric", n, lang),
+                                     display.number(model.metrics[n]))
                                     for n in names], numeric=(1,))]
-    return display.card(f"{word('show_model_card', lang)}: {model.task_name}", items,
+    return display.card(f"{word('show_model_card', lang)}: "
+                        f"{display.term_word('task', model.task_name, lang)}", items,
                         sections=sections, lang=lang)
 
 
@@ -217,7 +262,7 @@ def evaluation_html(ev: Any, lang: str | None = None) -> str:
     confusion matrix (classifiers) or the residual quantiles (regressors)."""
     skipped = [(reason, n) for reason, n in ev.rows_skipped.items() if n]
     items: list[tuple[Any, Any]] = [
-        (word("task", lang), display.ltr(ev.task)),
+        (word("task", lang), display.term("task", ev.task, lang)),
         (word("dataset", lang), display.code(ev.dataset_id) if ev.dataset_id else ev.source),
         (word("show_rows_scored", lang), display.ltr(f"{ev.rows_scored:,} / {ev.rows:,}")),
         (word("show_skipped", lang),
@@ -228,7 +273,7 @@ def evaluation_html(ev: Any, lang: str | None = None) -> str:
         items.append((word("show_unseen_labels", lang), display.ltr(f"{ev.unseen_labels:,}")))
     sections: list[Any] = [display.heading(word("show_metrics", lang)),
                            display.table([word("show_metric", lang), word("values", lang)],
-                                         [(display.ltr(k), display.number(v))
+                                         [(display.term("metric", k, lang), display.number(v))
                                           for k, v in ev.metrics.items()], numeric=(1,))]
     if ev.confusion is not None:
         corner = f"{word('show_true', lang)} \\ {word('show_predicted', lang)}"
@@ -240,8 +285,9 @@ def evaluation_html(ev: Any, lang: str | None = None) -> str:
     if ev.residual_quantiles:
         quantiles = list(ev.residual_quantiles.items())
         sections += [display.heading(word("show_residuals", lang)),
-                     display.table([q for q, _ in quantiles],
+                     display.table([q if _english(lang) else display.ltr(q) for q, _ in quantiles],
                                    [[display.number(v) for _, v in quantiles]],
                                    numeric=tuple(range(len(quantiles))))]
-    return display.card(f"{word('show_evaluation', lang)}: {ev.task}", items, sections=sections,
+    return display.card(f"{word('show_evaluation', lang)}: "
+                        f"{display.term_word('task', ev.task, lang)}", items, sections=sections,
                         lang=lang)

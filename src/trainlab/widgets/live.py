@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import time
 from typing import Any
 
@@ -19,7 +18,7 @@ import traitlets
 
 from trainlab import display
 from trainlab.display import Markup, esc, ltr
-from trainlab.training import Callback
+from trainlab.training import Callback, show
 
 LOG_LINES = 200     # lines the log keeps (the browser drops the oldest too)
 RATE_WEIGHT = 0.7   # the EMA of samples/s and of seconds per step: 70 % the past
@@ -251,19 +250,10 @@ def evaluations_table(history: list[dict[str, Any]], train_history: list[dict[st
 
 
 # -- log lines -------------------------------------------------------------------------------
-_LARGE = re.compile(r"Large dataset: training for (\d+) steps")
-
-
 def note(text: str, lang: str) -> Markup:
-    """A note of :func:`trainlab.fit` in the panel's language (the known ones), else as it is."""
-    found = _LARGE.match(text)
-    if found:
-        return markup("tp_note_large", lang, steps=count(int(found.group(1))))
-    if text.startswith("No GPU found"):
-        return markup("tp_note_no_gpu", lang)
-    if text.startswith("Tensors came from the cache"):
-        return markup("tp_note_cache", lang)
-    return display.isolate(text)
+    """A note of :func:`trainlab.fit` in the panel's language (the known ones), else as it is:
+    the result card's mapping (:func:`trainlab.training.show.note`)."""
+    return show.note(text, lang)
 
 
 def start_line(info: dict[str, Any], lang: str) -> Markup:
