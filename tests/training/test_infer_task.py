@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from tests.training.conftest import reviews, write_jsonl
 from trainlab.training.columns import infer
 
@@ -40,3 +42,25 @@ def test_ids_beside_the_text_do_not_make_it_tabular(ws, tmp_path):
     ds = ws.datasets.add(write_jsonl(tmp_path / "reviews.jsonl", rows))
     task, columns = infer(ds, None, None)
     assert task == "text-classification" and columns["text"] == "review"
+
+
+def test_a_table_with_free_text_and_no_label_name_asks_for_the_target(ws, tmp_path):
+    """No column is named like a label, and besides a free-text column the table has numbers:
+    that is a table whose target we cannot guess, not documents for a language model. Only
+    a table of documents (and ids) is inferred as causal-lm."""
+    import pandas as pd
+
+    from trainlab.errors import TrainlabError
+    from trainlab.training.columns import infer
+
+    rng = __import__("numpy").random.default_rng(0)
+    notes = [" ".join(rng.choice(["late payment", "asked about pro plan", "happy with support",
+                                  "wants a discount", "moving abroad soon"], 3)) + f" #{i}"
+             for i in range(200)]
+    table = ws.datasets.add(pd.DataFrame({"tenure": rng.integers(1, 72, 200), "notes": notes,
+                                          "churned": rng.choice(["yes", "no"], 200)}))
+    with pytest.raises(TrainlabError) as info:
+        infer(table, None, {})
+    assert info.value.code == "no_columns" and "target" in str(info.value)
+    docs = ws.datasets.add(pd.DataFrame({"id": range(200), "body": notes}))
+    assert infer(docs, None, {}) == ("causal-lm", {"text": "body"})

@@ -140,9 +140,9 @@ def infer(ds: Dataset, task: str | None, columns: dict[str, Any] | None,
                 task = "tabular"
             elif text is not None and "text" in columns:
                 task = "causal-lm"
-            elif text_is_long:
-                task = "causal-lm"
-            else:
+            elif text_is_long and essentially_text(ds, text, text):
+                task = "causal-lm"  # documents, nothing else: a language model of them
+            else:  # a table with no column named like a label: ask which to predict
                 raise dataset_error("no_columns", key="target", task="training", name=ds.name,
                                     columns=", ".join(ds.schema))
 
