@@ -64,5 +64,12 @@ class Distributed:
         return box[0]
 
     def close(self) -> None:
+        """Leave the process group together: a rank that tears it down while rank 0 is still
+        saving the model can abort in gloo's teardown ("terminate called without an active
+        exception", seen once in the DDP test), so every rank waits at a barrier first."""
         if self.owns_group and torch_dist.is_initialized():
+            try:
+                torch_dist.barrier()
+            except RuntimeError:  # a rank already gone: nothing left to wait for
+                pass
             torch_dist.destroy_process_group()
