@@ -114,10 +114,8 @@ def status_badge(status: Any, lang: str | None = None) -> Markup:
     value itself otherwise. English output is the value, as before."""
     text = str(status)
     colour = STATUS_COLOURS.get(text, FG)
-    lg = i18n.current_language(lang)
-    if lg != "en" and f"status_{text}" in i18n.WORDS:
-        return Markup(f'<b style="color:{colour}">{isolate(i18n.render(f"status_{text}", lang=lg))}</b>')
-    return Markup(f'<b style="color:{colour}">{ltr(text)}</b>')
+    shown = term_word("status", text, lang)
+    return Markup(f'<b style="color:{colour}">{ltr(text) if shown == text else isolate(shown)}</b>')
 
 
 def table(header: Sequence[Any], rows: Iterable[Sequence[Any]], *,
@@ -258,14 +256,8 @@ def term_word(kind: str, value: Any, lang: str | None = None) -> str:
     """A task (``kind="task"``), metric (``"metric"``) or column type (``"type"``) as a word of
     ``lang`` (i18n ``task_<value>``, ``metric_<value>``, :data:`~trainlab.i18n.TYPE_NAMES`);
     the value itself in English or when no word is known."""
-    text, language = str(value), i18n.current_language(lang)
-    if language == "en":
-        return text
-    if kind == "type":
-        names = i18n.TYPE_NAMES.get(text)
-        return names.get(language, names["en"]) if names else text
-    key = f"{kind}_{text}"
-    return i18n.render(key, lang=language) if key in i18n.WORDS else text
+    language = i18n.current_language(lang)
+    return str(value) if language == "en" else i18n.term(kind, value, language)
 
 
 def term(kind: str, value: Any, lang: str | None = None) -> Markup:

@@ -1009,6 +1009,18 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
         return _FORMATTER.vformat(templates["en"], (), _Lenient(params))
 
 
+def term(kind: str, value: Any, lang: str | None = None) -> str:
+    """A status, task, metric (``kind`` ``"status"``, ``"task"``, ``"metric"``: the
+    ``<kind>_<value>`` word) or column type (``"type"``: :data:`TYPE_NAMES`) in ``lang``; the
+    value itself when no word is known."""
+    text = str(value)
+    if kind == "type":
+        names = TYPE_NAMES.get(text)
+        return names.get(current_language(lang), names["en"]) if names else text
+    key = f"{kind}_{text}"
+    return render(key, lang=lang) if key in WORDS else text
+
+
 def localize_report(report: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
     """Fill in every entry's ``message`` of a report (a dataset's validation, a task check)
     in ``lang`` from its code and parameters."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from trainlab import display, i18n
 from trainlab.display import Markup, code, esc, isolate, ltr
-from trainlab.widgets.labels import status_word, type_word, word
+from trainlab.widgets.labels import word
 
 MUTED = f"color:{display.MUTED};font-size:0.85em"
 
@@ -57,7 +57,7 @@ def summary(ds: Any, lang: str) -> str:
     line = word("ds_summary", lang, rows=ds.rows, invalid=extra,
                 size=ltr(display.human_size(ds.size_bytes)), format=code(ds.format))
     return boxed(f"<b>{isolate(ds.name)}</b> <span style='{MUTED}'>{code(ds.id)}</span> — "
-                 f"<b style='color:{colour}'>{esc(status_word(ds.status, lang))}</b> · {line}",
+                 f"<b style='color:{colour}'>{esc(i18n.term('status', ds.status, lang))}</b> · {line}",
                  lang)
 
 
@@ -111,7 +111,7 @@ def profile(prof: dict[str, Any], lang: str, hist: dict[str, Any] | None = None)
         distinct = ltr(f"{info.get('distinct', 0):,}")
         if not exact:
             distinct = Markup(f"<span title='{esc(word('ds_estimate', lang))}'>≈{distinct}</span>")
-        rows.append([code(name), type_word(info.get("type"), lang),
+        rows.append([code(name), i18n.term("type", info.get("type"), lang),
                      f"{info.get('null_count', 0):,}", distinct, _values(info, hist.get(name), lang)])
     out = display.table([word("ds_field", lang), word("type", lang), word("nulls", lang),
                          word("distinct", lang), word("values", lang)], rows, numeric=(2,))

@@ -12,11 +12,10 @@ from typing import Any
 
 import ipywidgets as w
 
-from trainlab import display
-from trainlab.display import Markup, esc, ltr
+from trainlab import display, i18n
+from trainlab.display import Markup, esc, ltr, sentence, word
 from trainlab.errors import TrainlabError
-from trainlab.widgets.labels import isolated, type_word
-from trainlab.widgets.live import markup, task_name, word
+from trainlab.widgets.labels import isolated
 
 LABEL_WIDTH = "11em"
 STYLE = f"""<style>
@@ -101,7 +100,7 @@ def devices(lang: str) -> list[tuple[str, str]]:
 
 def task_options(names: tuple[str, ...], lang: str) -> list[tuple[str, str]]:
     """The tasks as (translated label, name): the value stays the English name."""
-    return [(task_name(name, lang), name) for name in names]
+    return [(i18n.term("task", name, lang), name) for name in names]
 
 
 # -- keeping the user's choices across tasks (issue 18, item 5) --------------------------------
@@ -135,21 +134,21 @@ def form_error(code: str, params: dict[str, Any], lang: str) -> Markup | None:
     role = role_name(str(params.get("key", "")), lang)
     if code in ("missing_mapping", "no_columns"):
         if params.get("key") == "features":
-            return markup("form_no_features", lang)
-        return markup(f"form_{code}", lang, role=role)
+            return sentence("form_no_features", lang)
+        return sentence(f"form_{code}", lang, role=role)
     if code == "column_not_found":
-        return markup("form_column_not_found", lang, role=role, column=ltr(params.get("column")))
+        return sentence("form_column_not_found", lang, role=role, column=ltr(params.get("column")))
     if code == "wrong_column_type":
         expected = display.word("show_column", lang) if not params.get("expected") else \
             _term(str(params["expected"]), lang)
-        return markup("form_wrong_column_type", lang, role=role, column=ltr(params.get("column")),
-                      type=type_word(params.get("type"), lang),
-                      task=task_name(str(params.get("task")), lang), expected=expected)
+        return sentence("form_wrong_column_type", lang, role=role, column=ltr(params.get("column")),
+                      type=i18n.term("type", params.get("type"), lang),
+                      task=i18n.term("task", str(params.get("task")), lang), expected=expected)
     if code in ("too_few_classes", "missing_value", "empty_text", "not_numeric"):
         shown = {k: ltr(v) for k, v in params.items() if k in ("column", "count", "value")}
         if "task" in params:
-            shown["task"] = task_name(str(params["task"]), lang)
-        return markup(f"form_{code}", lang, **shown)
+            shown["task"] = i18n.term("task", str(params["task"]), lang)
+        return sentence(f"form_{code}", lang, **shown)
     return None
 
 
@@ -179,7 +178,7 @@ def report_html(report: dict[str, Any], lang: str) -> Markup:
     for e in report.get("errors", []):
         params = e.get("params") or {}
         if isinstance(params.get("task"), str):  # a task's name in the panel's language
-            e["params"] = {**params, "task": task_name(params["task"], lang)}
+            e["params"] = {**params, "task": i18n.term("task", params["task"], lang)}
     localize_report(report, lang)
     rows = []
     for e in report.get("errors", [])[:20]:

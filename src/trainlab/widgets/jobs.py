@@ -20,7 +20,7 @@ import ipywidgets as w
 
 from trainlab import display, i18n
 from trainlab.widgets import dataset_views as views
-from trainlab.widgets.labels import age, status_word, word
+from trainlab.widgets.labels import age, word
 from trainlab.widgets.snapshot import Snapshot
 from trainlab.widgets.watch import CHECK_S, Watcher, error_line
 from trainlab.workspace import Workspace, resolve
@@ -135,7 +135,8 @@ class JobsPanel(Snapshot, w.VBox):
             self.rows.pop(gone).close()
         if [r.job_id for r in self.table.children] != ids:
             self.table.children = [self.rows[i] for i in ids]
-        options = [(f"{job.name} — {status_word(job.status, self.lang)}", job.id) for job in items]
+        options = [(f"{job.name} — {i18n.term('status', job.status, self.lang)}", job.id)
+                   for job in items]
         if options != list(self.selected.options):
             current = self.selected.value
             self.selected.options = [(word("jobs_pick", self.lang), None), *options]
@@ -158,7 +159,7 @@ class JobsPanel(Snapshot, w.VBox):
         if job.dataset_id and not str(job.name).endswith(self._dataset_name(job.dataset_id)):
             parts.append(f"· {display.isolate(self._dataset_name(job.dataset_id))}")
         parts.append(f"<span style='{MUTED}'>{display.code(job.id)}</span><br>")
-        parts.append(f"<b style='color:{colour}'>{display.esc(status_word(status, lang))}</b>")
+        parts.append(f"<b style='color:{colour}'>{display.esc(i18n.term('status', status, lang))}</b>")
         fraction = 1.0 if status == "completed" else p.get("fraction", 0.0)
         parts.append(display.progress_bar(fraction) + f" <span style='{MUTED}'>"
                      f"{display.esc(step)}</span>")

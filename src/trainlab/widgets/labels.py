@@ -9,29 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from trainlab import i18n
-
-
-def word(key: str, lang: str, **params: Any) -> str:
-    return i18n.render(key, params or None, lang)
-
-
-def status_word(status: Any, lang: str) -> str:
-    """``valid``, ``running`` … in ``lang`` (the value itself when no word is known)."""
-    text = str(status)
-    key = f"status_{text}"
-    return i18n.render(key, lang=lang) if key in i18n.WORDS else text
-
-
-def task_word(task: Any, lang: str) -> str:
-    text = str(task)
-    key = f"task_{text}"
-    return i18n.render(key, lang=lang) if key in i18n.WORDS else text
-
-
-def type_word(kind: Any, lang: str) -> str:
-    """A column's type (``integer``, ``category`` …) in ``lang``."""
-    names = i18n.TYPE_NAMES.get(str(kind))
-    return names.get(lang, names["en"]) if names else str(kind)
+from trainlab.display import word
 
 
 def isolated(text: str, lang: str) -> str:
@@ -44,7 +22,7 @@ def dataset_label(ds: Any, lang: str) -> str:
     """``churn.csv (7,043 rows, valid)``: what a picker shows for a dataset (its id is the
     option's value)."""
     return word("dataset_option", lang, name=isolated(ds.name, lang), rows=ds.rows,
-                status=status_word(ds.status, lang))
+                status=i18n.term("status", ds.status, lang))
 
 
 def dataset_options(ws: Any, lang: str, limit: int = 500) -> list[tuple[str, str]]:

@@ -16,42 +16,13 @@ from typing import Any
 import anywidget
 import traitlets
 
-from trainlab import display
-from trainlab.display import Markup, esc, ltr
+from trainlab import display, i18n
+from trainlab.display import Markup, esc, ltr, sentence, word
 from trainlab.training import Callback, show
 
 LOG_LINES = 200     # lines the log keeps (the browser drops the oldest too)
 RATE_WEIGHT = 0.7   # the EMA of samples/s and of seconds per step: 70 % the past
 UPDATE_EVERY_S = 0.25   # at most four widget updates a second from the training thread
-
-
-def word(key: str, lang: str, **params: Any) -> str:
-    return display.word(key, lang, **params)
-
-
-def task_name(task: str, lang: str) -> str:
-    return word(f"task_{task}", lang) if f"task_{task}" in _words() else task
-
-
-def metric_name(name: str, lang: str) -> str:
-    return word(f"metric_{name}", lang) if f"metric_{name}" in _words() else name
-
-
-def _words() -> dict[str, Any]:
-    from trainlab.i18n import WORDS
-
-    return WORDS
-
-
-def markup(key: str, lang: str, **params: Any) -> Markup:
-    """A sentence of :data:`~trainlab.i18n.WORDS` whose ``params`` are HTML already (``ltr``
-    numbers, isolated names): the sentence itself has no markup to escape but ``<``/``&``."""
-    safe = {k: v if isinstance(v, Markup) else esc(v) for k, v in params.items()}
-    template_only = word(key, lang, **{k: "\x00" + k + "\x00" for k in safe})
-    text = str(esc(template_only))
-    for k, v in safe.items():
-        text = text.replace("\x00" + k + "\x00", str(v))
-    return Markup(text)
 
 
 def count(value: float) -> Markup:
@@ -149,7 +120,7 @@ def took(seconds: float | None, lang: str) -> Markup:
 
 def status_line(state: dict[str, Any], lang: str) -> Markup:
     """``step 40 of 150 · epoch 1 · 1,234 samples/s · ETA 12 s · loss 0.4321``."""
-    return markup("tp_status_line", lang, step=count(state["step"]), total=count(state["total"]),
+    return sentence("tp_status_line", lang, step=count(state["step"]), total=count(state["total"]),
                   epoch=count(state["epoch"] + 1), rate=count(state["rate"]),
                   eta=took(state["eta"], lang), loss=ltr(display.number(state["loss"])))
 
@@ -169,12 +140,12 @@ def how_it_ended(result: Any, total: int, lang: str) -> Markup:
     if result.status == "stopped":  # "stopped at step 1 of 5,274", the status word in it
         colour = display.STATUS_COLOURS["stopped"]
         return Markup(f'<b style="color:{colour}">'
-                      f'{markup("tp_stopped_at", lang, step=steps, total=total_steps)}</b>')
+                      f'{sentence("tp_stopped_at", lang, step=steps, total=total_steps)}</b>')
     if result.stop_reason == "early_stopping":
-        where = markup("tp_early_at", lang, step=steps, total=total_steps,
-                       metric=metric_name(result_main(result), lang))
+        where = sentence("tp_early_at", lang, step=steps, total=total_steps,
+                       metric=i18n.term("metric", result_main(result), lang))
     else:
-        where = markup("tp_completed_at", lang, total=total_steps)
+        where = sentence("tp_completed_at", lang, total=total_steps)
     return Markup(f"{status} — {where}")
 
 
@@ -189,7 +160,7 @@ def result_main(result: Any) -> str:
 
 def metrics_text(metrics: dict[str, Any] | None, lang: str) -> Markup:
     """``accuracy 0.9333 · loss 0.2012`` with the names translated, the values isolated."""
-    parts = [f"{esc(metric_name(k, lang))} {ltr(display.number(v))}"
+    parts = [f"{esc(i18n.term('metric', k, lang))} {ltr(display.number(v))}"
              for k, v in (metrics or {}).items()
              if k not in ("step", "epoch") and isinstance(v, int | float) and not isinstance(v, bool)]
     return Markup(" · ".join(parts))
@@ -202,10 +173,10 @@ def outcome(result: Any, total: int, lang: str) -> Markup:
     last = result.last_metrics or (result.history[-1] if result.history else None)
     if result.metrics:
         step = result.metrics.get("step", result.steps)
-        lines.append(markup("tp_best_eval", lang, step=count(step)) + Markup(": ")
+        lines.append(sentence("tp_best_eval", lang, step=count(step)) + Markup(": ")
                      + metrics_text(result.metrics, lang))
     if last and last.get("step") != (result.metrics or {}).get("step"):
-        lines.append(markup("tp_last_eval", lang, step=count(last["step"])) + Markup(": ")
+        lines.append(sentence("tp_last_eval", lang, step=count(last["step"])) + Markup(": ")
                      + metrics_text(last, lang))
     evaluated = bool(result.history) or bool(result.metrics)
     if not evaluated:
@@ -218,7 +189,7 @@ def outcome(result: Any, total: int, lang: str) -> Markup:
             lines.append(Markup(f"{esc(word('tp_load', lang))} <code dir=\"ltr\" "
                                 f"style=\"user-select:all\">{html.escape(snippet, quote=False)}</code>"))
         else:
-            lines.append(Markup(f"<i>{markup('tp_not_evaluated', lang, step=count(result.steps))}"
+            lines.append(Markup(f"<i>{sentence('tp_not_evaluated', lang, step=count(result.steps))}"
                                 "</i>"))
     return Markup("<br>".join(lines))
 
@@ -231,7 +202,8 @@ def evaluations_table(history: list[dict[str, Any]], train_history: list[dict[st
         return Markup("")
     show_metric = bool(main) and main != "loss"
     header = [word("show_step", lang), word("show_epoch", lang), word("tp_train_loss", lang),
-              word("tp_val_loss", lang)] + ([metric_name(main or "", lang)] if show_metric else [])
+              word("tp_val_loss", lang)]
+    header += [i18n.term("metric", main or "", lang)] if show_metric else []
     header = [h[:1].upper() + h[1:] for h in header]  # one case: "Step", "Train loss", "Accuracy"
     rows = []
     for h in history:
@@ -257,13 +229,13 @@ def note(text: str, lang: str) -> Markup:
 
 
 def start_line(info: dict[str, Any], lang: str) -> Markup:
-    return markup("tp_log_start", lang, task=task_name(str(info.get("task")), lang),
+    return sentence("tp_log_start", lang, task=i18n.term("task", str(info.get("task")), lang),
                   device=ltr(info.get("device")), steps=count(info.get("total_steps") or 0),
                   parameters=count(info.get("parameters") or 0), job=ltr(info.get("job_id")))
 
 
 def eval_line(metrics: dict[str, Any], lang: str) -> Markup:
-    return markup("tp_log_eval", lang, step=count(metrics.get("step", 0)),
+    return sentence("tp_log_eval", lang, step=count(metrics.get("step", 0)),
                   metrics=metrics_text(metrics, lang))
 
 
@@ -273,7 +245,7 @@ def end_line(result: Any, total: int, lang: str) -> Markup:
 
 def ended_status(result: Any, total: int, lang: str) -> Markup:
     """The status line once a run ended: where it ended, the epoch and the time; no ETA."""
-    return markup("tp_ended_line", lang, step=count(result.steps), total=count(total or result.steps),
+    return sentence("tp_ended_line", lang, step=count(result.steps), total=count(total or result.steps),
                   epoch=count(result.epochs), time=took(result.train_seconds, lang))
 
 

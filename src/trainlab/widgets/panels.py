@@ -16,7 +16,7 @@ import ipywidgets as w
 from trainlab import i18n
 from trainlab.widgets import dataset_views as views
 from trainlab.widgets.jobs import JobsPanel
-from trainlab.widgets.labels import dataset_options, isolated, set_options, status_word, word
+from trainlab.widgets.labels import dataset_options, isolated, set_options, word
 from trainlab.widgets.snapshot import Snapshot
 from trainlab.widgets.watch import CHECK_S, Watcher, error_line
 from trainlab.workspace import Workspace, resolve
@@ -210,7 +210,7 @@ class DatasetPanel(Snapshot, w.VBox):
     def _added(self, dataset: Any) -> None:
         self._uploaded = dataset.id
         self.upload.status_text = word("ds_uploaded", self.lang, name=_isolated(dataset.name, self.lang),
-                                       status=status_word(dataset.status, self.lang),
+                                       status=i18n.term("status", dataset.status, self.lang),
                                        rows=dataset.rows)
         self.refresh(select=dataset.id)
         if self.picker.value != dataset.id:

@@ -59,9 +59,9 @@ class TrainPanel(Snapshot, w.VBox):
         self._check_ok = False
         self._applying = False
         self._stopping = False
-        self.picker = w.Dropdown(description=live.word("tp_dataset", lg))
+        self.picker = w.Dropdown(description=display.word("tp_dataset", lg))
         self.task = w.Dropdown(options=form.task_options(task_names(), lg),
-                               description=live.word("tp_task", lg))
+                               description=display.word("tp_task", lg))
         self._task_before = self.task.value
         self.roles = {role: w.Dropdown(description=form.role_name(role, lg)) for role in dict.fromkeys(
             r for name in task_names() for r in task_spec(name).roles if r != "features")}
@@ -71,21 +71,21 @@ class TrainPanel(Snapshot, w.VBox):
         self.batch_size = form.auto_number("tp_batch_size", lg)
         self.lr = form.auto_number("tp_lr", lg)
         self.val_fraction = w.FloatSlider(0.1, min=0.02, max=0.5, step=0.01,
-                                          description=live.word("tp_val_fraction", lg))
-        self.seed = w.IntText(0, description=live.word("tp_seed", lg))
+                                          description=display.word("tp_val_fraction", lg))
+        self.seed = w.IntText(0, description=display.word("tp_seed", lg))
         self.early_stopping = w.BoundedIntText(5, min=0, max=1000,
-                                               description=live.word("tp_early_stopping", lg),
-                                               tooltip=live.word("tp_early_stopping_tip", lg))
-        self.precision = w.Dropdown(options=[(live.word("tp_auto", lg), "auto")] + [
-            (p, p) for p in ("fp32", "bf16", "fp16")], description=live.word("tp_precision", lg))
-        self.device = w.Dropdown(options=form.devices(lg), description=live.word("tp_device", lg))
+                                               description=display.word("tp_early_stopping", lg),
+                                               tooltip=display.word("tp_early_stopping_tip", lg))
+        self.precision = w.Dropdown(options=[(display.word("tp_auto", lg), "auto")] + [
+            (p, p) for p in ("fp32", "bf16", "fp16")], description=display.word("tp_precision", lg))
+        self.device = w.Dropdown(options=form.devices(lg), description=display.word("tp_device", lg))
         form.styled(self.picker, self.task, *self.roles.values(), self.features, self.epochs,
                     self.batch_size, self.lr, self.val_fraction, self.seed, self.early_stopping,
                     self.precision, self.device)
         self.start, self.stop, self.background = form.buttons(lg)
         self.progress = w.IntProgress(0, min=0, max=1, layout=w.Layout(width="24em"))
         self.status = w.HTML()
-        self.log_scale = w.Checkbox(False, description=live.word("tp_log_scale", lg), indent=False)
+        self.log_scale = w.Checkbox(False, description=display.word("tp_log_scale", lg), indent=False)
         self.chart = w.HTML()
         self.table = w.HTML()
         self.log_view = live.LogView(direction=i18n.direction(lg))
@@ -101,7 +101,7 @@ class TrainPanel(Snapshot, w.VBox):
         self.mapping = w.VBox([form.group("tp_data", lg), self.picker, self.task,
                                *self.roles.values(), self.features, self.check_view])
         advanced = w.Accordion([w.VBox([self.val_fraction, self.early_stopping, self.seed])],
-                               titles=(live.word("tp_advanced", lg),), selected_index=None)
+                               titles=(display.word("tp_advanced", lg),), selected_index=None)
         settings = w.VBox([form.group("tp_model", lg), self.device, self.precision,
                            form.group("tp_training", lg), self.epochs, self.batch_size, self.lr,
                            advanced])
@@ -202,7 +202,7 @@ class TrainPanel(Snapshot, w.VBox):
         else:
             self._check_ok = bool(report.get("ok"))
             if self._check_ok:
-                ready = display.esc(live.word("ready", self.lang))
+                ready = display.esc(display.word("ready", self.lang))
                 self.check_view.value = (f'<div dir="{i18n.direction(self.lang)}" style="color:'
                                          f'{display.OK}">✓ {ready}</div>')
             else:
@@ -271,7 +271,7 @@ class TrainPanel(Snapshot, w.VBox):
             return None
         self.stop_event.clear()
         self._clean()
-        self.log_line(Markup(display.esc(live.word("tp_log_preparing", self.lang))))
+        self.log_line(Markup(display.esc(display.word("tp_log_preparing", self.lang))))
         kwargs = {**params, **extra, "device": self.device.value, "workspace": self.ws,
                   "callbacks": [_Live(self)], "stop": self.stop_event, "name": self.run_name()}
         if self.model is not None:
@@ -290,10 +290,10 @@ class TrainPanel(Snapshot, w.VBox):
         except Exception as exc:
             details = html.escape("".join(traceback.format_exception(exc))[-4000:])
             self.outcome.value = form.exception_html(exc, self.lang) + (
-                f"<details><summary>{display.esc(live.word('details', self.lang))}</summary>"
+                f"<details><summary>{display.esc(display.word('details', self.lang))}</summary>"
                 f'<pre dir="ltr">{details}</pre></details>')
             self.progress.bar_style = "danger"
-            self.status.value = f"<b>{display.esc(live.word('status_failed', self.lang))}</b>"
+            self.status.value = f"<b>{display.esc(display.word('status_failed', self.lang))}</b>"
         else:
             self._finished(self.result)
         finally:
@@ -320,7 +320,7 @@ class TrainPanel(Snapshot, w.VBox):
         if self.thread is not None and self.thread.is_alive() and not self._stopping:
             self._stopping = True
             self.status.value = live.phase("tp_stopping", self.lang)
-            self.log_line(Markup(display.esc(live.word("tp_log_stop", self.lang))))
+            self.log_line(Markup(display.esc(display.word("tp_log_stop", self.lang))))
 
     def close(self) -> None:
         """Closing the panel (or ``ui()``) stops its run: the run checkpoints and ends
@@ -333,11 +333,11 @@ class TrainPanel(Snapshot, w.VBox):
     def run_name(self) -> str:
         """The job's name in the panel's language: the task (its short name, without the
         option's "(auto: …)" note) and the dataset."""
-        task = live.task_name("custom" if self.model is not None else self.task.value, self.lang)
+        task = i18n.term("task", "custom" if self.model is not None else self.task.value, self.lang)
         task = task.split(" (")[0]
         if self.model is not None:
             return task
-        return live.word("tp_run_name", self.lang, task=task,
+        return display.word("tp_run_name", self.lang, task=task,
                          dataset=getattr(self.dataset, "name", "-"))
 
     def wait(self, timeout: float | None = None) -> Any:
@@ -357,7 +357,7 @@ class TrainPanel(Snapshot, w.VBox):
             self.outcome.value = form.exception_html(exc, self.lang)
             return None
         note = f"<br>{live.note(job.note, self.lang)}" if job.note else ""
-        submitted = display.esc(live.word("submitted", self.lang))
+        submitted = display.esc(display.word("submitted", self.lang))
         self.outcome.value = (f'<div dir="{i18n.direction(self.lang)}">{submitted} '
                               f"{display.code(job.id)}{note}</div>")
         return job
@@ -380,9 +380,10 @@ class TrainPanel(Snapshot, w.VBox):
 
     def draw_chart(self) -> None:
         lg, main = self.lang, self.main_metric
-        names = {"train": live.word("tp_train_loss", lg), "smoothed": live.word("tp_train_loss_ema", lg),
-                 "val": live.word("tp_val_loss", lg), "loss": live.word("tp_chart_loss", lg),
-                 "step": live.word("tp_chart_step", lg), "metric": live.metric_name(main or "", lg)}
+        names = {key: display.word(f"tp_{word}", lg) for key, word in (
+            ("train", "train_loss"), ("smoothed", "train_loss_ema"), ("val", "val_loss"),
+            ("loss", "chart_loss"), ("step", "chart_step"))}
+        names["metric"] = i18n.term("metric", main or "", lg)
         self.chart.value = training_charts(self.series, names, metric=main,
                                            log=self.log_scale.value)
         self.log_scale.layout.display = "" if self.chart.value else "none"
