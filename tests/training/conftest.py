@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from pathlib import Path
@@ -63,3 +64,25 @@ def tabular_ds(ws: trainlab.Workspace, tmp_path: Path):
 @pytest.fixture()
 def reviews_ds(ws: trainlab.Workspace, tmp_path: Path):
     return ws.datasets.add(write_jsonl(tmp_path / "reviews.jsonl", reviews()))
+
+
+FAST = {"epochs": 2, "batch_size": 32, "log_every": 1}  # a classifier in a few seconds
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One workspace, a small CSV and a classifier trained on it, per test module (training is
+    the slow part; the tests that use it only read, or add records of their own)."""
+    root = tmp_path_factory.mktemp("trained")
+    ws = trainlab.Workspace(root / "ws")
+    ds = ws.datasets.add(write_csv(root / "churn.csv", tabular_rows(200)))
+    result = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, **FAST)
+    return ws, ds, result

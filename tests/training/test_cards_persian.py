@@ -9,8 +9,7 @@ import dataclasses
 import pytest
 
 import trainlab
-from tests.training.conftest import tabular_rows
-from tests.training.test_reprs import FAST, running_job, write_csv
+from tests.training.test_reprs import running_job
 from tests.widgets.persian import html_texts, latin_words
 from trainlab.jobs.records import JobStatus
 
@@ -22,15 +21,6 @@ NOTES = ["No GPU found (CUDA or MPS); training on the CPU.",
          "to train longer.",
          "Tensors came from the cache beside the dataset (same data and settings).",
          "Early stopping after 12 of 18 steps: validation accuracy stopped improving."]
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cards_fa")
-    ws = trainlab.Workspace(root / "ws")
-    ds = ws.datasets.add(write_csv(root / "churn.csv", tabular_rows(200)))
-    result = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, **FAST)
-    return ws, ds, result
 
 
 @pytest.fixture(autouse=True)

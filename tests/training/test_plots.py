@@ -8,23 +8,11 @@ import time
 import matplotlib
 import pytest
 
-import trainlab
-from tests.training.conftest import tabular_rows
-from tests.training.test_reprs import running_job, write_csv
+from tests.training.test_reprs import running_job
 from trainlab.errors import TrainlabError
 from trainlab.training.plots import SMOOTH_FROM, ema
 
 matplotlib.use("Agg")
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("plots")
-    ws = trainlab.Workspace(root / "ws")
-    ds = ws.datasets.add(write_csv(root / "churn.csv", tabular_rows(200)))
-    result = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, epochs=2,
-                          batch_size=32, log_every=1)
-    return ws, ds, result
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ rich ``_repr_html_`` and the short ``repr``."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import html
 import os
@@ -14,30 +13,8 @@ from pathlib import Path
 import pytest
 
 import trainlab
-from tests.training.conftest import tabular_rows
 from trainlab import display
 from trainlab.jobs.records import JobStatus
-
-FAST = {"epochs": 2, "batch_size": 32, "log_every": 1}
-
-
-def write_csv(path: Path, rows: list[dict]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One workspace, a small CSV and a classifier trained on it (shared: training is the slow
-    part, and every test here only reads)."""
-    root = tmp_path_factory.mktemp("reprs")
-    ws = trainlab.Workspace(root / "ws")
-    ds = ws.datasets.add(write_csv(root / "churn.csv", tabular_rows(200)))
-    result = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, **FAST)
-    return ws, ds, result
 
 
 @pytest.fixture(autouse=True)

@@ -16,21 +16,12 @@ from trainlab.widgets import DatasetPanel, JobsPanel, TrainPanel
 from trainlab.widgets.panels import server_files
 
 
-@pytest.fixture()
-def closing():
-    built = []
-    yield built
-    for panel in built:
-        panel.close()
-
-
 def labels(dropdown) -> list[str]:
     return [label for label, _ in dropdown.options]
 
 
-def test_ui_lists_datasets_added_elsewhere_by_name_in_both_tabs(ws, tmp_path, closing):
+def test_ui_lists_datasets_added_elsewhere_by_name_in_both_tabs(ws, tmp_path):
     tabs = trainlab.ui(ws, check_s=0.02)
-    closing.append(tabs)
     datasets, train, _ = tabs.panels
     path = tmp_path / "late.csv"
     path.write_bytes(csv_data(40))
@@ -48,11 +39,10 @@ def test_ui_lists_datasets_added_elsewhere_by_name_in_both_tabs(ws, tmp_path, cl
     assert train.picker.value == ds.id and train.picker.label == "late.csv (40 rows, valid)"
 
 
-def test_a_new_dataset_keeps_the_selection_and_its_views(ws, tmp_path, closing):
+def test_a_new_dataset_keeps_the_selection_and_its_views(ws, tmp_path):
     first = tmp_path / "first.csv"
     first.write_bytes(csv_data(30))
     panel = DatasetPanel(ws, check_s=0.02)
-    closing.append(panel)
     ds = panel.import_path(str(first))
     summary = panel.summary.value
     second = tmp_path / "second.csv"
@@ -93,11 +83,10 @@ def test_server_files_leave_out_hidden_tool_and_browser_folders(tmp_path):
     assert sorted(server_files(str(tmp_path))) == sorted(keep)
 
 
-def test_new_server_files_are_proposed_without_rebuilding(ws, tmp_path, monkeypatch, closing):
+def test_new_server_files_are_proposed_without_rebuilding(ws, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
     panel = DatasetPanel(ws, check_s=0.02)
-    closing.append(panel)
     assert "data/new.csv" not in panel.path.options
     (tmp_path / "data" / "new.csv").write_text("a\n1\n")
     assert until(lambda: "data/new.csv" in panel.path.options)

@@ -41,17 +41,8 @@ def shown(panel) -> str:
     return plain(panel.empty.value + " ".join(r.view.value for r in panel.table.children))
 
 
-@pytest.fixture()
-def panels():
-    built = []
-    yield built
-    for panel in built:
-        panel.close()
-
-
-def test_a_job_from_elsewhere_appears_without_refresh(ws, tmp_path, panels):
+def test_a_job_from_elsewhere_appears_without_refresh(ws, tmp_path):
     panel = JobsPanel(ws, refresh_s=0.05, check_s=0.05)
-    panels.append(panel)
     assert "No jobs yet." in shown(panel) and panel.refreshing
     other = trainlab.Workspace(ws.path)  # another notebook, the REST server: another connection
     job_id = queued(other, name="from another notebook")
@@ -68,10 +59,9 @@ def test_a_job_from_elsewhere_appears_without_refresh(ws, tmp_path, panels):
     assert until(lambda: not panel.active and "stopped" in shown(panel))
 
 
-def test_an_idle_panel_checks_but_does_not_re_render(ws, panels):
+def test_an_idle_panel_checks_but_does_not_re_render(ws):
     queued(ws, status="completed")
     panel = JobsPanel(ws, refresh_s=0.01, check_s=0.01)
-    panels.append(panel)
     ticks, refreshes = [], []
     tick = panel.watcher.tick
     panel.watcher.tick = lambda changed: (ticks.append(changed), tick(changed))[1]
@@ -93,7 +83,7 @@ def test_closing_the_panel_ends_its_thread(ws):
     assert until(lambda: not panel.refreshing)
 
 
-def test_each_row_has_its_buttons_enabled_by_status(ws, panels):
+def test_each_row_has_its_buttons_enabled_by_status(ws):
     job_id = queued(ws)
     panel = JobsPanel(ws, auto_refresh=False)
     row = panel.rows[job_id]

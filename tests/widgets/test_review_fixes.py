@@ -10,31 +10,15 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 import trainlab
-from tests.training.conftest import tabular_rows, write_jsonl
+from tests.widgets.conftest import start_long_run, wait_for
 from tests.widgets.persian import latin_words, widget_texts
 from trainlab.widgets import JobsPanel, TrainPanel
-
-
-@pytest.fixture()
-def table_ds(ws, tmp_path):
-    return ws.datasets.add(write_jsonl(tmp_path / "table.jsonl", tabular_rows(400)))
-
-
-def running(panel: TrainPanel) -> None:
-    """Start a long run and wait for its first step."""
-    panel.early_stopping.value = 0
-    panel.batch_size.value = "8"
-    panel.train(max_steps=10**6, log_every=5)
-    deadline = time.monotonic() + 60
-    while not panel.state and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert panel.state, "training did not start"
 
 
 # -- 1: a closed panel stops its run -----------------------------------------------------------
 def test_closing_the_panel_stops_its_run_with_a_checkpoint(ws, table_ds):
     panel = TrainPanel(table_ds, workspace=ws)
-    running(panel)
+    start_long_run(panel)
     asked = time.monotonic()
     panel.close()
     assert time.monotonic() - asked < 5 and not panel.thread.is_alive()
@@ -46,7 +30,7 @@ def test_closing_ui_stops_the_training_tab_run(ws, table_ds):
     tabs = trainlab.ui(ws)
     train = tabs.panels[1]
     train.picker.value = table_ds.id
-    running(train)
+    start_long_run(train)
     asked = time.monotonic()
     tabs.close()
     assert time.monotonic() - asked < 5 and not train.thread.is_alive()
@@ -75,13 +59,6 @@ def test_the_persian_jobs_tab_names_the_panels_runs_in_persian(ws, table_ds):
     assert ws.jobs.list()[0].name == "tabular on table.jsonl"
     row = JobsPanel(ws).rows[ws.jobs.list()[0].id].view.value
     assert row.count("table.jsonl") == 1  # the name says the dataset: not twice
-
-
-def wait_for(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the panel never got there"
-        time.sleep(0.02)
 
 
 # -- 6: a watcher survives a failing tick --------------------------------------------------------
@@ -138,7 +115,7 @@ def test_persian_status_line_eta_and_run_time_use_persian_units(ws, table_ds):
         return html.unescape(re.sub(r"<[^>]+>", "", widget.value))
 
     panel = TrainPanel(table_ds, workspace=ws, lang="fa")
-    running(panel)
+    start_long_run(panel)
     wait_for(lambda: "ثانیه" in shown(panel.status) or "دقیقه" in shown(panel.status))
     assert not re.search(r"\d (s|min|h)\b", shown(panel.status))  # the ETA
     panel.request_stop()

@@ -13,27 +13,15 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 import trainlab
-from tests.training.conftest import reviews, tabular_rows, write_jsonl
+from tests.training.conftest import reviews, write_jsonl
+from tests.widgets.conftest import start_long_run, wait_for
 from tests.widgets.persian import LATIN_WORD, html_texts, latin_words, widget_texts
 from trainlab.widgets import TrainPanel
-
-
-@pytest.fixture()
-def table_ds(ws, tmp_path):
-    return ws.datasets.add(write_jsonl(tmp_path / "table.jsonl", tabular_rows(400)))
 
 
 def text(widget) -> str:
     """What an HTML widget reads as, tags left out."""
     return html.unescape(re.sub(r"<[^>]+>", "", widget.value))
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    """Poll until ``condition()`` (training runs in a thread); fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the panel never got there"
-        time.sleep(0.02)
 
 
 def test_the_panel_infers_the_mapping_checks_it_and_trains_to_the_end(ws, table_ds):
@@ -60,13 +48,7 @@ def test_the_panel_works_in_the_workspace_its_dataset_is_in(ws, table_ds, tmp_pa
 
 def test_stop_ends_stopped_with_a_checkpoint_within_a_second(ws, table_ds):
     panel = TrainPanel(table_ds, workspace=ws)
-    panel.early_stopping.value = 0
-    panel.batch_size.value = "8"
-    panel.train(max_steps=10**6, log_every=5)
-    deadline = time.monotonic() + 60
-    while not panel.state and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert panel.state, "training did not start"
+    start_long_run(panel)
     asked = time.monotonic()
     panel.stop.click()
     result = panel.wait(30)
