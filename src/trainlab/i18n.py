@@ -656,6 +656,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Use model.evaluate(data) to evaluate it without recording.",
         "fa": "مدل در '{path}' مدل یک کار نیست، پس کاری برای ثبت ارزیابی وجود ندارد. "
         "برای ارزیابی بدون ثبت از model.evaluate(data) استفاده کنید.",
+    },    # --- issue 15: pretrained models (training/hf/hub.py) ---
+    "model_not_available": {
+        "en": "Base model '{name}' is not available: {reason}. Looked in: {looked}. Pass a local folder "
+        "written by save_pretrained, or download the model once where the Hub is reachable (it is then "
+        "found in the Hugging Face cache, HF_HOME, without network).",
+        "fa": "مدل پایهٔ '{name}' در دسترس نیست: {reason}. جایی که جست‌وجو شد: {looked}. پوشه‌ای محلی را که "
+        "با save_pretrained نوشته شده بدهید، یا مدل را یک بار جایی که Hub در دسترس است بارگیری کنید (پس از آن "
+        "بی‌نیاز از شبکه در حافظهٔ نهان Hugging Face، یعنی HF_HOME، پیدا می‌شود).",
     },
 }
 
@@ -669,7 +677,15 @@ TERMS: dict[str, dict[str, str]] = {
     "a_number": {"en": "a number", "fa": "یک عدد"},
     "a_boolean": {"en": "true or false", "fa": "true یا false"},
     "text_or_number": {"en": "a text or a number", "fa": "یک متن یا عدد"},
-    "a_text": {"en": "a text", "fa": "یک متن"},
+    "a_text": {"en": "a text", "fa": "یک متن"},    # issue 15: why a base model is not available
+    "model_no_config": {"en": "the folder has no config.json", "fa": "پوشه config.json ندارد"},
+    "model_no_folder": {"en": "there is no such folder", "fa": "چنین پوشه‌ای وجود ندارد"},
+    "model_bad_name": {"en": "it is neither a folder nor a valid Hub id",
+                       "fa": "نه پوشه است و نه شناسهٔ معتبری در Hub"},
+    "model_offline": {"en": "it is not in the local cache and HF_HUB_OFFLINE is set",
+                      "fa": "در حافظهٔ نهان محلی نیست و HF_HUB_OFFLINE تنظیم شده است"},
+    "model_unreachable": {"en": "it is not in the local cache and the Hub could not be reached for it",
+                          "fa": "در حافظهٔ نهان محلی نیست و دسترسی به Hub برای آن ممکن نشد"},
 }
 
 
