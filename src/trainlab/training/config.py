@@ -55,6 +55,16 @@ class TrainConfig:
     skip_invalid: bool = False
     max_length: int | None = None   # tokens per text (text tasks)
     arch: dict[str, Any] = field(default_factory=dict)  # architecture overrides, e.g. {"layers": 4}
+    # Pretrained Hugging Face models (text tasks): a Hub id or a save_pretrained folder
+    base_model: str | None = None
+    lora: bool | None = None        # None: LoRA for models over ~300M parameters, else full
+    lora_r: int = 8
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.05
+    lora_targets: list[str] | None = None  # None: inferred from the architecture
+    gradient_checkpointing: bool = False
+    chat_template: bool = False     # causal-lm prompt/completion through the model's template
+    merge: bool = False             # LoRA: also write the merged weights into the artifact
 
     @classmethod
     def from_kwargs(cls, params: dict[str, Any]) -> TrainConfig:
@@ -103,6 +113,20 @@ class TrainConfig:
              "a whole number >= 1 or None")
         need("precision", self.precision in ("auto", "fp32", "bf16", "fp16"), "auto, fp32, bf16 or fp16")
         need("arch", isinstance(self.arch, dict), "a dict of architecture settings")
+        need("base_model", self.base_model is None or (
+            isinstance(self.base_model, str) and bool(self.base_model.strip())),
+             "a Hub id or a folder path, or None")
+        for name in ("gradient_checkpointing", "chat_template", "merge"):
+            need(name, isinstance(getattr(self, name), bool), "True or False")
+        need("lora", self.lora is None or isinstance(self.lora, bool), "True, False or None")
+        positive_int("lora_r", optional=False)
+        need("lora_alpha", _number(self.lora_alpha) and self.lora_alpha > 0, "a number > 0")
+        need("lora_dropout", _number(self.lora_dropout) and 0 <= self.lora_dropout < 1,
+             "a fraction in [0, 1)")
+        need("lora_targets", self.lora_targets is None or (
+            isinstance(self.lora_targets, list) and bool(self.lora_targets)
+            and all(isinstance(t, str) and t for t in self.lora_targets)),
+             "a non-empty list of module names, or None")
 
     def resolved(self, task: str, n_train: int) -> TrainConfig:
         """A copy with every ``None`` default derived from the task and the training rows.
