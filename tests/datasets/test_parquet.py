@@ -179,3 +179,25 @@ def test_a_tabular_model_trains_from_parquet(ws, tmp_path) -> None:
     model = trainlab.load_model(result.job_id, workspace=ws)
     predicted = model.predict(frame.drop(columns=["label"]).head(5).to_dict("records"))
     assert len(predicted) == 5 and set(predicted) <= {"high", "low"}
+
+
+def test_zoned_timestamps_dates_and_decimals(ws, tmp_path) -> None:
+    import datetime
+    import decimal
+
+    frame = pd.DataFrame({
+        "tz": pd.to_datetime(["2024-01-01 10:00", None, "2024-06-01 12:30"]).tz_localize(
+            "Asia/Tehran"),
+        "day": [datetime.date(2024, 1, 2), None, datetime.date(2025, 3, 4)]})
+    ds = ws.datasets.add(write_parquet(tmp_path / "when.parquet", frame))
+    same = ws.datasets.add(frame)
+    pd.testing.assert_frame_equal(ds.preview(), same.preview(), check_like=True)
+    assert ds.preview()["tz"].tolist()[0] == "2024-01-01T06:30:00.000000Z"  # UTC, as a frame's
+    assert _without_bytes(ds.profile()) == _without_bytes(same.profile())
+    money = pa.table({"price": pa.array([decimal.Decimal("1.25"), None, decimal.Decimal("-3.5")],
+                                        pa.decimal128(5, 2))})
+    priced = ws.datasets.add(write_parquet(tmp_path / "money.parquet", money))
+    assert priced.schema == {"price": "number"}
+    assert priced.profile()["fields"]["price"]["min"] == -3.5
+    assert priced.check("tabular-regression", {"target": "price"})["error_counts"] == {
+        "missing_value": 1}
