@@ -201,3 +201,26 @@ def test_zoned_timestamps_dates_and_decimals(ws, tmp_path) -> None:
     assert priced.profile()["fields"]["price"]["min"] == -3.5
     assert priced.check("tabular-regression", {"target": "price"})["error_counts"] == {
         "missing_value": 1}
+
+
+def test_no_rows_repeated_names_and_a_damaged_chunk_are_refused(ws, tmp_path) -> None:
+    empty = write_parquet(tmp_path / "none.parquet", pa.table({"a": pa.array([], pa.int64())}))
+    twice = write_parquet(tmp_path / "twice.parquet",
+                          pa.table({"a": [1, 2], "b": [3, 4]}).rename_columns(["a", "a"]))
+    good = write_parquet(tmp_path / "good.parquet",
+                         pa.table({"s": [f"value number {i}" for i in range(5000)]}),
+                         compression="snappy", row_group_size=1000)
+    data = bytearray(good.read_bytes())
+    page = pq.ParquetFile(good).metadata.row_group(3).column(0).data_page_offset
+    data[page + 40: page + 400] = b"\xab" * 360  # row group 4's compressed page, garbled
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(bytes(data))
+    for path, code in [(empty, "no_records"), (twice, "parquet_bad_schema"),
+                       (damaged, "parquet_bad_data")]:
+        with pytest.raises(DatasetError) as info:
+            ws.datasets.add(path)
+        assert info.value.code == code, path
+    assert "3000" in str(info.value)  # the rows read before the damage
+    assert "'a' appears twice" in trainlab.i18n.render("parquet_bad_schema", {
+        "name": "x", "detail": "'a' appears twice"}, "fa")
+    assert workspace_files(ws) == [] and ws.datasets.list() == []
