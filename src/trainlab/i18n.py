@@ -19,10 +19,10 @@ LANGUAGES = ("en", "fa")
 MESSAGES: dict[str, dict[str, str]] = {
     # --- whole-file problems: the file is rejected and nothing is kept ---
     "unsupported_format": {
-        "en": "'{name}' has an unsupported file type '{ext}'. Use .jsonl, .json or .csv, "
-        "or pass format='jsonl', 'json' or 'csv'.",
-        "fa": "نوع فایل '{name}' ('{ext}') پشتیبانی نمی‌شود. از ‎.jsonl، ‎.json یا ‎.csv استفاده کنید "
-        "یا format را برابر 'jsonl'، 'json' یا 'csv' بدهید.",
+        "en": "'{name}' has an unsupported file type '{ext}'. Use .jsonl, .json, .csv or .parquet, "
+        "or pass format='jsonl', 'json', 'csv' or 'parquet'.",
+        "fa": "نوع فایل '{name}' ('{ext}') پشتیبانی نمی‌شود. از ‎.jsonl، ‎.json، ‎.csv یا ‎.parquet استفاده کنید "
+        "یا format را برابر 'jsonl'، 'json'، 'csv' یا 'parquet' بدهید.",
     },
     "empty_file": {
         "en": "'{name}' is empty (0 bytes). Upload a file with a header or records in it.",
@@ -664,6 +664,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "مدل پایهٔ '{name}' در دسترس نیست: {reason}. جایی که جست‌وجو شد: {looked}. پوشه‌ای محلی را که "
         "با save_pretrained نوشته شده بدهید، یا مدل را یک بار جایی که Hub در دسترس است بارگیری کنید (پس از آن "
         "بی‌نیاز از شبکه در حافظهٔ نهان Hugging Face، یعنی HF_HOME، پیدا می‌شود).",
+    },
+    # --- issue 15: parquet (the fourth format) and ws.datasets.import_hf ---
+    "parquet_bad_magic": {
+        "en": "'{name}' is named as Parquet but is not a Parquet file: it starts with bytes {found}, "
+        "not 'PAR1'. Export it again as Parquet, or give it the extension of its real format.",
+        "fa": "'{name}' نام Parquet دارد اما فایل Parquet نیست: با بایت‌های {found} شروع می‌شود، نه 'PAR1'. "
+        "آن را دوباره به Parquet صادر کنید یا پسوند قالب واقعی‌اش را به آن بدهید.",
+    },
+    "parquet_bad_footer": {
+        "en": "'{name}' ({size} bytes) is not a whole Parquet file: its footer cannot be read ({detail}). "
+        "It was probably cut short; copy or upload the whole file again.",
+        "fa": "'{name}' ‏({size} بایت) فایل Parquet کاملی نیست: پانویس آن خوانده نمی‌شود ({detail}). "
+        "احتمالاً ناقص مانده است؛ کل فایل را دوباره کپی یا بارگذاری کنید.",
+    },
+    "parquet_bad_schema": {
+        "en": "The schema of Parquet file '{name}' cannot be read as columns ({detail}). "
+        "Write it again with unique, plain columns.",
+        "fa": "طرح (schema) فایل Parquet ‏'{name}' به صورت ستون خوانده نمی‌شود ({detail}). "
+        "آن را دوباره با ستون‌های ساده و بی‌تکرار بنویسید.",
+    },
+    "parquet_bad_data": {
+        "en": "Parquet file '{name}' is damaged after its first {rows} rows: a column chunk does not "
+        "decode ({detail}). Write or copy the file again.",
+        "fa": "فایل Parquet ‏'{name}' پس از {rows} ردیف نخست خراب است: یک تکهٔ ستون رمزگشایی نمی‌شود ({detail}). "
+        "فایل را دوباره بنویسید یا کپی کنید.",
+    },
+    "hf_not_installed": {
+        "en": "import_hf needs the Hugging Face 'datasets' package. Install it with "
+        "pip install 'trainlab[hf]'.",
+        "fa": "import_hf به بستهٔ 'datasets' از Hugging Face نیاز دارد. آن را با "
+        "pip install 'trainlab[hf]' نصب کنید.",
+    },
+    "hf_dataset_not_found": {
+        "en": "No Hugging Face dataset '{name}' was found. Looked at: {looked}. Pass a folder written "
+        "by save_to_disk, or the name of a dataset in the local cache (nothing is downloaded).",
+        "fa": "مجموعه‌دادهٔ Hugging Face با نام '{name}' پیدا نشد. جاهایی که نگاه شد: {looked}. پوشه‌ای را که "
+        "save_to_disk نوشته یا نام مجموعه‌داده‌ای در حافظهٔ محلی (cache) بدهید (چیزی دانلود نمی‌شود).",
+    },
+    "hf_split_required": {
+        "en": "'{name}' has several splits: {splits}. Choose one with split=, e.g. split='{first}'.",
+        "fa": "'{name}' چند بخش (split) دارد: {splits}. یکی را با split= انتخاب کنید، مثلاً split='{first}'.",
+    },
+    "hf_split_unknown": {
+        "en": "'{name}' has no split '{split}'. Its splits: {splits}.",
+        "fa": "'{name}' بخشی (split) به نام '{split}' ندارد. بخش‌های آن: {splits}.",
     },
 }
 

@@ -57,7 +57,7 @@ async def test_a_file_that_is_not_its_format_is_refused_with_nothing_kept(api, w
     assert "NUL" in body["error"]["message"]
     code, body = await upload(api, b"", "empty.jsonl")
     assert code == 422 and body["error"]["code"] == "empty_file"
-    code, body = await upload(api, CSV, "t.parquet")
+    code, body = await upload(api, CSV, "t.xlsx")
     assert code == 422 and body["error"]["code"] == "unsupported_format"
     assert (await api("GET", "datasets"))[1]["items"] == []
     assert leftovers(workspace_dir) == []

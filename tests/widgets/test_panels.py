@@ -60,7 +60,7 @@ def test_a_broken_upload_leaves_nothing(ws):
     reply = receiver.handle_message({"type": "begin", "name": "t.csv", "size": len(data)}, [])
     reply = receiver.handle_message({"type": "chunk", "offset": 5}, [data[:10]])
     assert reply["type"] == "error"  # a chunk at the wrong offset
-    assert receiver.handle_message({"type": "begin", "name": "x.parquet", "size": 3}, [])[
+    assert receiver.handle_message({"type": "begin", "name": "x.xlsx", "size": 3}, [])[
         "code"] == "unsupported_format"
     assert workspace_files(ws) == [] and ws.datasets.list() == []
 

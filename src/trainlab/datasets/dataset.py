@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -13,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
-from trainlab.datasets import blockscan
 from trainlab.datasets.copying import COPY_CHUNK, MAX_HEADER_BYTES, Copy
 from trainlab.datasets.formats import (
     HEAD_BYTES,
@@ -23,7 +21,9 @@ from trainlab.datasets.formats import (
     is_frame,
     read_csv_layout,
 )
+from trainlab.datasets.intake import refuse_unreadable, width_checked
 from trainlab.datasets.merge import ScanResult
+from trainlab.datasets.read_parquet import scan_parquet
 from trainlab.datasets.scan import scan_file
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
@@ -269,6 +269,16 @@ class DatasetStore:
         fmt = choose_format(name, format)
         return self._add_stream(source, name, fmt, max_bytes, parallel)
 
+    def import_hf(self, name_or_path: str | os.PathLike[str], split: str | None = None,
+                  name: str | None = None, config: str | None = None) -> Dataset:
+        """Register a Hugging Face dataset: a folder written by ``save_to_disk``, else a dataset
+        ``name_or_path`` (``config``) in the local ``datasets`` cache, never downloaded. It is
+        stored as a Parquet dataset (written batch by batch), named ``name`` or after it. A
+        ``DatasetDict`` needs ``split``; the error lists its splits."""
+        from trainlab.datasets.hf_import import import_hf
+
+        return import_hf(self, name_or_path, split, name, config)
+
     def adopt(self, path: Path, name: str, format: str | None = None, *,
               sha256: str | None = None, files: dict[str, Any] | None = None,
               summary: dict[str, Any] | None = None) -> Dataset:
@@ -292,7 +302,8 @@ class DatasetStore:
             size = data_path.stat().st_size
             with open(data_path, "rb") as handle:
                 head = handle.read(HEAD_BYTES)
-                check_head(head, name, fmt, size)
+                if fmt != "parquet":  # a binary format: open_parquet checks it
+                    check_head(head, name, fmt, size)
                 layout = None
                 if fmt == "csv":
                     while b"\n" not in head and len(head) < MAX_HEADER_BYTES:
@@ -307,9 +318,10 @@ class DatasetStore:
                     while chunk := handle.read(COPY_CHUNK):
                         digest.update(chunk)
                 sha256 = digest.hexdigest()
-            with _width_checked(name, layout):
-                result = scan_file(str(data_path), fmt, size, layout)
-            _refuse_unreadable(result, name)
+            with width_checked(name, layout):
+                result = (scan_parquet(data_path, name) if fmt == "parquet" else
+                          scan_file(str(data_path), fmt, size, layout))
+            refuse_unreadable(result, name)
             return self._commit(dataset_id, name, fmt, size, sha256, staging, layout, result,
                                 files, summary)
         except BaseException:
@@ -326,16 +338,22 @@ class DatasetStore:
         try:
             data_path = staging / f"data.{fmt}"
             with Copy(stream, data_path, limit, name) as copy:
+                if fmt == "parquet":  # its footer, at the end, says how to read it
+                    copy.finish()
+                    result = scan_parquet(data_path, name)
+                    refuse_unreadable(result, name)
+                    return self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
+                                        None, result)
                 head = copy.read_head()
                 check_head(head, name, fmt, copy.size if copy.done else len(head) + 1)
                 layout = read_csv_layout(copy.read_first_line(), name) if fmt == "csv" else None
                 # Validation reads each block as soon as the copy has written it.
-                with _width_checked(name, layout):
+                with width_checked(name, layout):
                     result = scan_file(str(data_path), fmt, copy.known_size, layout,
                                        parallel=parallel, chunks=copy.chunks(),
                                        mapped=copy.mapped, scanned=copy.scanned)
                 copy.finish()
-            _refuse_unreadable(result, name)
+            refuse_unreadable(result, name)
             dataset = self._commit(dataset_id, name, fmt, copy.size, copy.sha256, staging,
                                    layout, result)
         except BaseException:
@@ -374,26 +392,3 @@ class DatasetStore:
             shutil.rmtree(final, ignore_errors=True)
             raise
         return self.get(dataset_id)
-
-
-@contextlib.contextmanager
-def _width_checked(name: str, layout: CsvLayout | None) -> Iterator[None]:
-    """A CSV header or JSON keys over ``blockscan.MAX_COLUMNS``: refused, nothing kept."""
-    limit = blockscan.MAX_COLUMNS
-    if layout is not None and len(layout.columns) > limit:
-        raise dataset_error("too_many_columns", name=name, count=len(layout.columns), limit=limit)
-    try:
-        yield
-    except blockscan.TooWide as exc:
-        raise dataset_error("too_many_columns", name=name, count=exc.args[0], limit=limit) \
-            from None
-
-
-def _refuse_unreadable(result: ScanResult, name: str) -> None:
-    report = result.report
-    if report["rows_valid"] == 0 and report["rows_total"] == 0:
-        raise dataset_error("no_records", name=name)
-    fatal = result.fatal
-    if fatal is not None and report["rows_valid"] == 0 and report["rows_total"] <= 1:
-        raise dataset_error("json_not_array", name=name, kind=f"document that breaks at line "
-                            f"{fatal.line + 1} ({fatal.detail})")

@@ -1,7 +1,8 @@
 """File formats: choosing one from a name, and the checks that reject a file outright.
 
 Whole-file problems (empty, binary, not UTF-8, a JSON scalar, a CSV without a header, an
-unsupported extension) raise :class:`~trainlab.errors.DatasetError` before anything is kept.
+unsupported extension; for Parquet see :mod:`.read_parquet`) raise
+:class:`~trainlab.errors.DatasetError` before anything is kept.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from trainlab.datasets.semantics import DECIMAL_PATTERN
 from trainlab.errors import dataset_error
 
-FORMATS = ("jsonl", "json", "csv")
+FORMATS = ("jsonl", "json", "csv", "parquet")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
-              ".tsv": "csv"}
+              ".tsv": "csv", ".parquet": "parquet"}
 BOM = b"\xef\xbb\xbf"
 HEAD_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from trainlab.datasets.block import ARROW_REFUSED
 from trainlab.datasets.jsonarray import Element, iter_elements
 from trainlab.datasets.parse import BlockSpec, parse_block
+from trainlab.datasets.read_parquet import iter_parquet_tables
 from trainlab.datasets.semantics import BOOL_WORDS
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ def block_spec(ds: Dataset, entry: dict[str, int]) -> BlockSpec:
 
 def iter_tables(ds: Dataset, first_block: int = 0) -> Iterator[tuple[pa.Table, np.ndarray]]:
     """Each block's valid records, typed by the dataset's schema, with their 1-based lines."""
+    if ds.format == "parquet":
+        yield from iter_parquet_tables(ds, first_block)
+        return
     for entry in ds.index[first_block:]:
         spec = block_spec(ds, entry)
         parsed = parse_block(spec)

@@ -7,7 +7,7 @@ Configuration (``jupyter_server_config.py`` or the command line)::
     c.TrainlabApp.max_concurrent_jobs = 2               # default: one per GPU, or one
     c.TrainlabApp.gpus = ["0", "1"]                     # default: every visible GPU
     c.TrainlabApp.stop_grace_seconds = 30
-    c.TrainlabApp.allowed_formats = ["jsonl", "json", "csv"]
+    c.TrainlabApp.allowed_formats = ["jsonl", "json", "csv", "parquet"]
     c.TrainlabApp.model_threads = 2                     # predict's own threads
     c.TrainlabApp.model_queue = 8                       # predicts that may wait; beyond: 503
     c.TrainlabApp.predict_token_budget = 10_000         # prompts x max_new_tokens per request
@@ -31,7 +31,7 @@ from trainlab.errors import TrainlabError
 from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
 
 ACTIVITY_EVERY_S = 30.0
-FORMATS = ("jsonl", "json", "csv")
+FORMATS = ("jsonl", "json", "csv", "parquet")
 
 
 class TrainlabApp(ExtensionApp):

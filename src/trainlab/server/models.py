@@ -12,7 +12,7 @@ from trainlab.datasets.tasks import task_names
 from trainlab.jobs.records import JobStatus, Runner
 from trainlab.jobs.spec import Columns, JobSpec
 
-Format = Literal["jsonl", "json", "csv"]
+Format = Literal["jsonl", "json", "csv", "parquet"]
 NOT_BLANK = r"\S"  # somewhere a character that is not white space
 # A file name whose extension gives its format (any case): "\.([cC][sS][vV]|...)$".
 KNOWN_EXTENSION = r"\.(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in ext[1:])

@@ -49,7 +49,7 @@ ROUTES: list[Op] = [
        params=(Param("filename", required=True, description="The file's name; its extension "
                      "gives the format unless format= is set.", pattern=m.NOT_BLANK,
                      max_length=255),
-               Param("format", enum=("jsonl", "json", "csv")))),
+               Param("format", enum=("jsonl", "json", "csv", "parquet")))),
     Op("POST", "datasets/uploads", uploads.start_upload, DATASETS,
        "Start a resumable upload; then PUT its parts with Content-Range.",
        status=201, request=m.UploadStart, response=m.Upload, errors=(400, 403, 413, 415, 422),

@@ -7,7 +7,8 @@ from trainlab.server import service
 from trainlab.server.base import ApiHandler
 
 STATUSES = ("valid", "invalid")
-MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}
+MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson",
+               "parquet": "application/vnd.apache.parquet"}
 
 
 async def list_datasets(h: ApiHandler) -> None:
