@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from trainlab import i18n
+from trainlab.datasets.formats import EXTENSIONS
 from trainlab.widgets import dataset_views as views
 from trainlab.widgets.jobs import JobsPanel
 from trainlab.widgets.labels import dataset_options, isolated, set_options, word
@@ -24,7 +25,7 @@ from trainlab.workspace import Workspace, resolve
 __all__ = ["DatasetPanel", "JobsPanel", "server_files"]
 
 PAGE = 50
-DATA_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
+DATA_SUFFIXES = tuple(EXTENSIONS)  # every format a dataset can be added from
 # Folders that hold no one's data: tools' caches, environments, browser and editor state.
 SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "dist-packages", "venv",
                    "env", "cache", "caches", "tmp", "temp", "logs", "build", "dist"}

@@ -141,7 +141,7 @@ function render({ model, el }) {
   el.dir = model.get("direction");
   const input = document.createElement("input");
   input.type = "file";
-  input.accept = ".jsonl,.json,.csv,.ndjson";
+  input.accept = ".jsonl,.json,.csv,.ndjson,.tsv,.parquet";
   const bar = document.createElement("progress");
   bar.max = 1; bar.value = 0; bar.style.width = "16em"; bar.style.display = "none";
   const text = document.createElement("span");
