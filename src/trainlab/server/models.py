@@ -222,6 +222,8 @@ class Job(BaseModel):
     evaluations: list[Evaluation] | None = Field(
         None, description="Its model's recorded evaluations, oldest first (in GET jobs/{id}; "
         "null in lists).")
+    experiment_id: str | None = Field(None, description="The experiment it is a trial of.")
+    trial: int | None = Field(None, description="Its trial number in that experiment.")
 
 
 class JobPage(BaseModel):
