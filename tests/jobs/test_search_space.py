@@ -15,8 +15,8 @@ def create(ws, ds, **kwargs):
     kwargs.setdefault("space", {"lr": trainlab.loguniform(1e-3, 1e-1)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return ws.experiments.create("s", kwargs.pop("dataset", ds), columns={"target": "label"},
-                                     **kwargs)
+        kwargs.setdefault("columns", {"target": "label"})
+        return ws.experiments.create("s", kwargs.pop("dataset", ds), **kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "code"), [
@@ -32,6 +32,8 @@ def create(ws, ds, **kwargs):
     ({"space": {"batch_size": []}}, "experiment_choices_empty"),
     ({"space": {"lr": {"normal": [0, 1]}}}, "experiment_value_kind"),
     ({"space": {"lr": 0.01}}, "experiment_value_kind"),
+    ({"space": {"compile": [True, {"a": 1}]}}, "experiment_value_kind"),
+    ({"space": {"lr": [0.01, float("nan")]}}, "experiment_value_kind"),
     ({"space": {"lr": trainlab.uniform(0.01, 20.0)}}, "experiment_value_out_of_range"),
     ({"space": {"batch_size": [16, 0, 32]}}, "experiment_value_out_of_range"),
     ({"space": {"arch.layers": trainlab.intrange(1, 400)}}, "experiment_value_out_of_range"),
@@ -39,6 +41,10 @@ def create(ws, ds, **kwargs):
     ({"space": {"lr": [0.01]}, "params": {"lr": 0.1}}, "experiment_param_twice"),
     ({"space": {"arch.layers": [1, 2]}, "params": {"arch": {"layers": 3}}},
      "experiment_param_twice"),
+    ({"space": {"arch.layers": [1]}, "params": {"arch": "big"}}, "experiment_value_out_of_range"),
+    ({"space": {"lr": {"uniform": [0.01, 10**400]}}}, "experiment_range_invalid"),
+    ({"params": {"epochz": 2}}, "experiment_value_out_of_range"),
+    ({"columns": {"target": ["label"]}}, "invalid_spec"),
     ({"trials": 0}, "experiment_trials_invalid"),
     ({"trials": 2.5}, "experiment_trials_invalid"),
     ({"trials": True}, "experiment_trials_invalid"),

@@ -186,7 +186,7 @@ class ExperimentStore:
         ``direction``: maximize or minimize (default: the metric's). ``max_concurrent``:
         trials at once (default: the scheduler's slots). ``strategy``: tpe, random or grid
         (lists only); ``pruner``: median, percentile, hyperband or none."""
-        from trainlab.jobs.spec import JobSpec, SpecError, validate_spec
+        from trainlab.jobs.spec import SpecError, parse_spec, validate_spec
         from trainlab.training.config import ConfigError, TrainConfig
         from trainlab.training.models import ArchError, check_arch
 
@@ -211,11 +211,10 @@ class ExperimentStore:
         check_names(parsed, fixed)
         points = corners(parsed)
         dataset_id = getattr(dataset, "id", dataset)
-        spec = JobSpec(dataset_id=dataset_id, task=task, columns=columns or {},
-                       params=apply(fixed, points[0]), device=device) \
-            if isinstance(dataset_id, str) else None
-        if spec is None:
+        if not isinstance(dataset_id, str):
             raise SpecError("invalid_spec", field="dataset", detail="give a Dataset or its id")
+        spec = parse_spec({"dataset_id": dataset_id, "task": task, "columns": columns or {},
+                           "params": apply(fixed, points[0]), "device": device}, {})
         for point in points:  # every bound and choice is a valid setting
             try:
                 TrainConfig.from_kwargs(apply(fixed, point))

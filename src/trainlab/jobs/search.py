@@ -30,7 +30,12 @@ class ExperimentError(TrainlabError):
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 @dataclass(frozen=True)
@@ -138,13 +143,18 @@ def _check_value(name: str, value: Value) -> None:
     if isinstance(value, list):
         if not value:
             raise ExperimentError("experiment_choices_empty", name=name)
+        for choice in value:  # what Optuna can store: plain values
+            if not (choice is None or isinstance(choice, str | bool | int) or _number(choice)):
+                raise ExperimentError("experiment_value_kind", name=name, value=repr(choice)[:80])
         return
     if isinstance(value, IntRange):
         if not all(isinstance(v, int) and not isinstance(v, bool)
                    for v in (value.low, value.high, value.step)):
             raise bad("low, high and step must be whole numbers")
-        if value.step < 1:
-            raise bad("step must be >= 1")
+        if value.step < 1 or not isinstance(value.log, bool):
+            raise bad("step must be >= 1 and log true or false")
+        if not (_number(value.low) and _number(value.high)):
+            raise bad("low and high must be finite numbers")
         if value.log and value.step != 1:
             raise bad("a log range takes step=1")
     elif not (_number(value.low) and _number(value.high)):
@@ -169,7 +179,10 @@ def check_names(space: dict[str, Value], params: dict[str, Any]) -> None:
             raise ExperimentError("experiment_param_unknown", name=name[:60],
                                   hint=f" Did you mean '{close[0]}'?" if close else "",
                                   known=", ".join(known) + ", arch.<key>")
-    fixed_arch = params.get("arch") if isinstance(params.get("arch"), dict) else {}
+    if "arch" in params and not isinstance(params["arch"], dict):
+        raise ExperimentError("experiment_value_out_of_range", name="arch",
+                              detail="params['arch'] must be a dict of architecture settings.")
+    fixed_arch = params.get("arch") or {}
     for name in space:
         if name in params or (name.startswith("arch.") and name[5:] in fixed_arch):
             raise ExperimentError("experiment_param_twice", name=name)
