@@ -1047,6 +1047,13 @@ WORDS: dict[str, dict[str, str]] = {
                          "fa": "توقف زودهنگام پس از {step} گام از {total} گام: {metric} اعتبارسنجی "
                          "دیگر بهتر نشد."},
     "metric_log_loss": {"en": "log loss", "fa": "زیان لگاریتمی"},
+    # issue 19, experiments (H4): the leaderboard and comparison cards
+    "exp_trials": {"en": "Trials", "fa": "آزمون‌ها"},
+    "exp_metric": {"en": "Metric", "fa": "معیار"},
+    "exp_job": {"en": "Job", "fa": "کار"},
+    "exp_best": {"en": "best {metric}", "fa": "بهترین {metric}"},
+    "exp_final": {"en": "final {metric}", "fa": "{metric} پایانی"},
+    "exp_jobs_compared": {"en": "{count} jobs compared", "fa": "مقایسهٔ {count} کار"},
 }
 
 

@@ -16,7 +16,7 @@ from trainlab.errors import TrainlabError
 
 GOOD, BAD = [0.05, 0.1], [1e-7, 2e-7]
 # Long enough that the scheduler sees a trial's first evaluations while it still runs.
-LONG = {"max_steps": 150, "eval_every": 5, "early_stopping": None, "batch_size": 16,
+LONG = {"max_steps": 80, "eval_every": 5, "early_stopping": None, "batch_size": 16,
         "log_every": 1}
 
 
@@ -123,3 +123,21 @@ def test_compare_aligns_histories_on_the_step(ws, ds, scheduler) -> None:
                if m["split"] == "train" and m["name"] == "loss"}
     assert list(losses.index) == sorted(trained) and list(losses.columns) == [a.id, b.id]
     assert a.id in cmp._repr_html_()
+
+
+def test_advance_is_idempotent_and_two_schedulers_never_double_a_trial(ws, ds, scheduler) -> None:
+    from trainlab.jobs.driver import advance
+
+    exp = experiment(ws, ds, space={"lr": [0.01, 0.02, 0.03]}, strategy="grid", trials=3,
+                     max_concurrent=2, params=FAST, pruner="none")
+    for _ in range(3):  # no scheduler: each turn finds the two trials it queued already
+        advance(ws, default_concurrency=1)
+    assert [t["number"] for t in exp.refresh().trials] == [0, 1]
+    assert len(ws.jobs.list()) == 2 and {j.trial for j in ws.jobs.list()} == {0, 1}
+    scheduler(max_concurrent=1)
+    scheduler(max_concurrent=1)  # two schedulers race on the same workspace
+    exp.wait(timeout=120)
+    assert exp.status == "completed" and [t["state"] for t in exp.trials] == ["completed"] * 3
+    jobs = ws.jobs.list()
+    assert len(jobs) == 3 and sorted(j.trial for j in jobs) == [0, 1, 2]
+    assert [t["params"]["lr"] for t in exp.trials] == [0.01, 0.02, 0.03]  # the grid, in order

@@ -61,11 +61,13 @@ class Comparison:
     def _repr_html_(self) -> str:
         from trainlab import display
 
-        header = ["job", "name", f"best {self.metric}", f"final {self.metric}"]
+        header = [display.word("exp_job"), display.word("name"),
+                  display.word("exp_best", metric=self.metric),
+                  display.word("exp_final", metric=self.metric)]
         rows = [[r["job_id"], r["name"], display.number(r[f"best_{self.metric}"]),
                  display.number(r[f"final_{self.metric}"])]
                 for r in self.table.to_dict("records")]
-        return display.card(f"{len(self.jobs)} jobs", [],
+        return display.card(display.word("exp_jobs_compared", count=len(self.jobs)), [],
                             sections=[display.table(header, rows, numeric=(2, 3))])
 
 

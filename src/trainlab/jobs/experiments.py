@@ -139,14 +139,14 @@ class Experiment:
         ranked = sorted((t for t in self.trials if t["value"] is not None),
                         key=lambda t: t["value"], reverse=self.direction == "maximize")
         rest = [t for t in self.trials if t["value"] is None]
-        header = ["#", "job", display.word("status"), self.metric, *self.space]
+        header = ["#", display.word("exp_job"), display.word("status"), self.metric, *self.space]
         rows = [[t["number"], t["job_id"] or "", display.status_badge(t["state"]),
                  display.number(t["value"]) if t["value"] is not None else "",
                  *[str(t["params"].get(k)) for k in self.space]] for t in ranked + rest]
         return display.card(f"{self.name} ({self.id})", [
             (display.word("status"), display.status_badge(self.status)),
-            ("trials", f"{len(self.trials)}/{self.record['trials']}"),
-            ("metric", f"{self.metric} ({self.direction})")],
+            (display.word("exp_trials"), f"{len(self.trials)}/{self.record['trials']}"),
+            (display.word("exp_metric"), f"{self.metric} ({self.direction})")],
             sections=[display.table(header, rows, numeric=(0, 3))])
 
 
