@@ -110,3 +110,20 @@ def test_a_good_experiment_is_recorded_with_its_defaults(ws, ds) -> None:
         ws.experiments.get("exp_nope")
     assert info.value.code == "experiment_not_found"
     assert ws.jobs.list() == []  # nothing runs without a scheduler
+
+
+def test_strategies_and_pruners_are_optunas() -> None:
+    import optuna
+
+    assert isinstance(search.sampler("tpe", 1), optuna.samplers.TPESampler)
+    assert isinstance(search.sampler("random", 1), optuna.samplers.RandomSampler)
+    assert isinstance(search.pruner("median"), optuna.pruners.MedianPruner)
+    assert isinstance(search.pruner("percentile"), optuna.pruners.PercentilePruner)
+    assert isinstance(search.pruner("hyperband"), optuna.pruners.HyperbandPruner)
+    assert isinstance(search.pruner("none"), optuna.pruners.NopPruner)
+    space = search.parse_space({"batch_size": [16, 32], "arch.layers": [1, 2, 3]}, "grid")
+    points = search.grid_points(space)
+    assert len(points) == 6 and points[0] == {"batch_size": 16, "arch.layers": 1}
+    assert len({tuple(p.items()) for p in points}) == 6  # each combination once
+    corners = search.corners({"lr": trainlab.loguniform(1e-4, 1e-2), "batch_size": [8, 16, 32]})
+    assert {"lr": 1e-4, "batch_size": 16} in corners and {"lr": 1e-2, "batch_size": 32} in corners
