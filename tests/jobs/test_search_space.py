@@ -98,7 +98,7 @@ def test_a_good_experiment_is_recorded_with_its_defaults(ws, ds) -> None:
     with pytest.warns(UserWarning, match="no scheduler is running"):
         exp = ws.experiments.create("defaults", ds, columns={"target": "label"},
                                     space={"lr": [0.01, 0.1]}, trials=3)
-    assert exp.status == "running" and exp.trials == []
+    assert exp.status == "running" and exp.trials == [] and "no scheduler" in exp.note
     assert exp.metric == "accuracy" and exp.direction == "maximize"  # the task's main metric
     assert exp.record["task"] == "tabular-classification"
     assert exp.record["strategy"] == "tpe" and exp.record["pruner"] == "median"

@@ -33,7 +33,7 @@ async def test_create_follow_results_delete(api, app):
     code, exp = await api("POST", "experiments", body)
     assert code == 201, exp
     assert exp["status"] == "running" and exp["metric"] == "accuracy"
-    assert exp["space"] == SPACE and exp["trials"] == 2
+    assert exp["space"] == SPACE and exp["trials"] == 2 and exp["note"] is None
     done = await until(api, f"experiments/{exp['id']}", lambda e: e["status"] == "completed")
     trials = done["trial_list"]
     assert [t["number"] for t in trials] == [0, 1]
@@ -62,8 +62,8 @@ async def test_stop_and_the_errors(api, app):
     ds = await dataset(api)
     good = {"name": "e", "dataset_id": ds, "columns": {"target": "label"},
             "space": {"lr": [0.01, 0.02]}, "trials": 3}
-    code, exp = await api("POST", "experiments", good)
-    assert code == 201  # no scheduler runs here: no trial starts
+    code, exp = await api("POST", "experiments", good, headers={"Accept-Language": "fa"})
+    assert code == 201 and "زمان‌بندی" in exp["note"]  # no scheduler runs here: it says so
     code, body = await api("DELETE", f"experiments/{exp['id']}")
     assert code == 409 and body["error"]["code"] == "experiment_running"
     code, stopped = await api("POST", f"experiments/{exp['id']}/stop")

@@ -67,6 +67,7 @@ class Experiment:
 
     def __init__(self, store: ExperimentStore, record: dict[str, Any]) -> None:
         self._store = store
+        self.note: str | None = None  # set by create when no scheduler runs to start trials
         self._set(record)
 
     def _set(self, record: dict[str, Any]) -> None:
@@ -78,7 +79,7 @@ class Experiment:
 
     def to_dict(self) -> dict[str, Any]:
         """The record with its trials (what REST answers)."""
-        return {**self.record, "trial_list": self.trials}
+        return {**self.record, "trial_list": self.trials, "note": self.note}
 
     def refresh(self) -> Experiment:
         """Re-read the record and its trials."""
@@ -251,12 +252,13 @@ class ExperimentStore:
                   "seed": int(seed), "device": device}
         self.records.insert(record)
         exp = self.get(record["id"])
-        if warn and not self.ws.jobs.scheduler_alive():
+        if not self.ws.jobs.scheduler_alive():
             from trainlab import i18n
 
-            warnings.warn(i18n.render("experiment_no_scheduler", {"id": exp.id,
-                                                                   "path": str(self.ws.path)}),
-                          stacklevel=2)
+            exp.note = i18n.render("experiment_no_scheduler", {"id": exp.id,
+                                                                "path": str(self.ws.path)})
+            if warn:
+                warnings.warn(exp.note, stacklevel=2)
         return exp
 
     def stop(self, experiment_id: str) -> Experiment:

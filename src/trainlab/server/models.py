@@ -336,6 +336,8 @@ class Experiment(BaseModel):
     created_at: str
     updated_at: str
     trial_list: list[Trial] = Field(description="Its trials so far, by number.")
+    note: str | None = Field(None, description="In the answer to POST when no scheduler runs "
+                             "to start its trials: how to start one.")
 
 
 class ExperimentPage(BaseModel):

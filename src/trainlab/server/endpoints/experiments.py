@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trainlab import i18n
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.base import ApiHandler
@@ -23,9 +24,12 @@ def _page(ws: Any, limit: int, cursor: str | None) -> dict[str, Any]:
             "next_cursor": found[-1].id if more else None}
 
 
-def _create(ws: Any, body: m.ExperimentCreate) -> dict[str, Any]:
+def _create(ws: Any, body: m.ExperimentCreate, lang: str) -> dict[str, Any]:
     fields = body.model_dump()
     exp = ws.experiments.create(fields.pop("name"), fields.pop("dataset_id"), warn=False, **fields)
+    if exp.note:  # no scheduler runs: say so in the caller's language
+        exp.note = i18n.render("experiment_no_scheduler", {"id": exp.id, "path": str(ws.path)},
+                               lang)
     return service.json_value(exp.to_dict())
 
 
@@ -47,7 +51,7 @@ async def list_experiments(h: ApiHandler) -> None:
 
 async def create_experiment(h: ApiHandler) -> None:
     body = h.body_model(m.ExperimentCreate)
-    h.reply(await h.run(_create, h.ws, body))
+    h.reply(await h.run(_create, h.ws, body, h.lang))
 
 
 async def get_experiment(h: ApiHandler, experiment_id: str) -> None:
