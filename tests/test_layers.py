@@ -33,3 +33,24 @@ def test_training_and_foreground_jobs_need_no_pydantic_or_jupyter(tmp_path: Path
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[:2] == ["completed", "foreground"]
+
+
+EXPERIMENTS = """
+import sys, trainlab
+heavy = ("optuna", "torch", "pandas", "transformers", "sklearn", "matplotlib")
+print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
+space = {"lr": trainlab.loguniform(1e-4, 1e-2), "layers": trainlab.intrange(1, 4),
+         "wd": trainlab.uniform(0.0, 0.1)}
+ws = trainlab.Workspace(sys.argv[1])
+print(ws.experiments.list(), sorted(space))
+import trainlab.jobs.scheduler  # the scheduler's tick advances experiments
+print("optuna" in sys.modules)
+"""
+
+
+def test_search_ranges_and_the_experiment_store_import_no_optuna(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", EXPERIMENTS, str(tmp_path / "ws")],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["[]", "[] ['layers', 'lr', 'wd']", "False"]

@@ -14,7 +14,7 @@ from trainlab.version import __version__
 from trainlab.workspace import Workspace
 
 __all__ = ["DatasetError", "NotFoundError", "TrainlabError", "Workspace", "__version__",
-           "evaluate", "fit", "load_model", "ui"]
+           "evaluate", "fit", "intrange", "load_model", "loguniform", "ui", "uniform"]
 
 _LAZY = {"load_model", "TrainResult", "Callback"}  # from trainlab.training, on first use
 
@@ -44,6 +44,10 @@ def __getattr__(name: str):  # torch is imported on first use, not by `import tr
         from trainlab.widgets import ui
 
         return ui
+    if name in ("loguniform", "uniform", "intrange"):  # experiment search ranges (issue 19)
+        from trainlab.jobs import search
+
+        return getattr(search, name)
     if name in _LAZY:
         from trainlab import training
 

@@ -710,6 +710,91 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{name}' has no split '{split}'. Its splits: {splits}.",
         "fa": "'{name}' بخشی (split) به نام '{split}' ندارد. بخش‌های آن: {splits}.",
     },
+    # --- issue 19, experiments (H4): settings refused before any job exists, notes, conflicts ---
+    "experiment_space_empty": {
+        "en": "The search space is empty: give space={'lr': trainlab.loguniform(1e-4, 1e-2), 'batch_size': [16, 32]} (a parameter name -> a list of choices or a range).",
+        "fa": "فضای جست‌وجو خالی است: space={'lr': trainlab.loguniform(1e-4, 1e-2), 'batch_size': [16, 32]} را بدهید (نام یک پارامتر -> فهرستی از گزینه‌ها یا یک بازه).",
+    },
+    "experiment_param_unknown": {
+        "en": "Unknown parameter '{name}' in the search space.{hint} Parameters: {known}.",
+        "fa": "پارامتر ناشناختهٔ '{name}' در فضای جست‌وجو.{hint} پارامترها: {known}.",
+    },
+    "experiment_param_twice": {
+        "en": "Parameter '{name}' is both searched (space) and fixed (params); keep it in one of them.",
+        "fa": "پارامتر '{name}' هم جست‌وجو می‌شود (space) و هم ثابت است (params)؛ آن را فقط در یکی نگه دارید.",
+    },
+    "experiment_value_kind": {
+        "en": "Search space '{name}' = {value}: give a list of choices, trainlab.uniform(low, high), trainlab.loguniform(low, high) or trainlab.intrange(low, high) (in JSON: [..], {{'uniform': [low, high]}}, {{'loguniform': [low, high]}}, {{'int': [low, high]}}).",
+        "fa": "فضای جست‌وجوی '{name}' = {value}: فهرستی از گزینه‌ها، trainlab.uniform(low, high)، trainlab.loguniform(low, high) یا trainlab.intrange(low, high) بدهید (در JSON: [..]، {{'uniform': [low, high]}}، {{'loguniform': [low, high]}}، {{'int': [low, high]}}).",
+    },
+    "experiment_range_invalid": {
+        "en": "Search range '{name}' = {value} is contradictory: {why}.",
+        "fa": "بازهٔ جست‌وجوی '{name}' = {value} متناقض است: {why}.",
+    },
+    "experiment_choices_empty": {
+        "en": "Search space '{name}' is an empty list: give at least one choice.",
+        "fa": "فضای جست‌وجوی '{name}' فهرستی خالی است: دست‌کم یک گزینه بدهید.",
+    },
+    "experiment_grid_lists": {
+        "en": "strategy='grid' needs a list of choices for every parameter; '{name}' is a range. Give a list, or use strategy='tpe' or 'random'.",
+        "fa": "strategy='grid' برای هر پارامتر فهرستی از گزینه‌ها لازم دارد؛ '{name}' یک بازه است. فهرست بدهید، یا strategy='tpe' یا 'random' را به کار ببرید.",
+    },
+    "experiment_value_out_of_range": {
+        "en": "The search space reaches a value training refuses at '{name}': {detail} Narrow the range or the choices.",
+        "fa": "فضای جست‌وجو به مقداری می‌رسد که آموزش در '{name}' نمی‌پذیرد: {detail} بازه یا گزینه‌ها را تنگ‌تر کنید.",
+    },
+    "experiment_trials_invalid": {
+        "en": "trials = {value}: give a whole number >= 1.",
+        "fa": "trials = {value}: یک عدد صحیح >= 1 بدهید.",
+    },
+    "experiment_concurrency_invalid": {
+        "en": "max_concurrent = {value}: give a whole number >= 1, or None for the scheduler's slots.",
+        "fa": "max_concurrent = {value}: یک عدد صحیح >= 1 بدهید، یا None برای ظرفیت زمان‌بند.",
+    },
+    "experiment_choice_invalid": {
+        "en": "{field} = {value} is not one of: {allowed}.",
+        "fa": "{field} = {value} یکی از این‌ها نیست: {allowed}.",
+    },
+    "experiment_name_invalid": {
+        "en": "An experiment needs a name (a non-empty string).",
+        "fa": "آزمایش به یک نام نیاز دارد (رشته‌ای ناتهی).",
+    },
+    "experiment_metric_unknown": {
+        "en": "Metric '{metric}' is not one {task} reports on validation; it reports: {known}.",
+        "fa": "معیار '{metric}' از معیارهایی نیست که {task} در اعتبارسنجی گزارش می‌دهد؛ این‌ها را گزارش می‌دهد: {known}.",
+    },
+    "experiment_compare_empty": {
+        "en": "compare() needs at least one job id.",
+        "fa": "compare() دست‌کم یک شناسهٔ کار لازم دارد.",
+    },
+    "experiment_not_found": {
+        "en": "No experiment with id '{id}' in this workspace. ws.experiments.list() shows the ones there are.",
+        "fa": "آزمایشی با شناسهٔ '{id}' در این فضای کار نیست. ws.experiments.list() موجودها را نشان می‌دهد.",
+    },
+    "experiment_not_active": {
+        "en": "Experiment '{id}' is already {state}; there is nothing to stop.",
+        "fa": "آزمایش '{id}' از پیش {state} است؛ چیزی برای متوقف کردن نیست.",
+    },
+    "experiment_running": {
+        "en": "Experiment '{id}' still runs trials; stop it first (ws.experiments.stop('{id}')), then delete it.",
+        "fa": "آزمایش '{id}' هنوز آزمون‌هایی را اجرا می‌کند؛ نخست آن را متوقف کنید (ws.experiments.stop('{id}'))، سپس حذفش کنید.",
+    },
+    "experiment_no_best": {
+        "en": "Experiment '{id}' has no completed trial with a value yet.",
+        "fa": "آزمایش '{id}' هنوز هیچ آزمون کامل‌شده‌ای با مقدار ندارد.",
+    },
+    "experiment_wait_timeout": {
+        "en": "Experiment '{id}' still has trials running after {seconds} s.",
+        "fa": "آزمایش '{id}' پس از {seconds} ثانیه هنوز آزمون‌های در حال اجرا دارد.",
+    },
+    "experiment_no_scheduler": {
+        "en": "Experiment '{id}' is recorded, but no scheduler is running for this workspace, so no trial starts. Start one: open JupyterLab with the trainlab extension, or run `python -m trainlab.jobs.scheduler {path}`.",
+        "fa": "آزمایش '{id}' ثبت شد، اما هیچ زمان‌بندی برای این فضای کار اجرا نمی‌شود، پس هیچ آزمونی شروع نمی‌شود. یکی را راه بیندازید: JupyterLab را با افزونهٔ trainlab باز کنید، یا `python -m trainlab.jobs.scheduler {path}` را اجرا کنید.",
+    },
+    "note_pruned": {
+        "en": "Pruned by the experiment's {pruner} pruner at step {step}: {metric} = {value}, worse than earlier trials at that step.",
+        "fa": "در گام {step} با هرس‌کنندهٔ {pruner} آزمایش هرس شد: {metric} = {value}، بدتر از آزمون‌های پیشین در همان گام.",
+    },
 }
 
 
@@ -1023,6 +1108,13 @@ WORDS: dict[str, dict[str, str]] = {
                          "fa": "توقف زودهنگام پس از {step} گام از {total} گام: {metric} اعتبارسنجی "
                          "دیگر بهتر نشد."},
     "metric_log_loss": {"en": "log loss", "fa": "زیان لگاریتمی"},
+    # issue 19, experiments (H4): the leaderboard and comparison cards
+    "exp_trials": {"en": "Trials", "fa": "آزمون‌ها"},
+    "exp_metric": {"en": "Metric", "fa": "معیار"},
+    "exp_job": {"en": "Job", "fa": "کار"},
+    "exp_best": {"en": "best {metric}", "fa": "بهترین {metric}"},
+    "exp_final": {"en": "final {metric}", "fa": "{metric} پایانی"},
+    "exp_jobs_compared": {"en": "{count} jobs compared", "fa": "مقایسهٔ {count} کار"},
 }
 
 

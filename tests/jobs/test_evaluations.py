@@ -74,7 +74,7 @@ def test_an_older_workspace_gains_the_table(tmp_path: Path) -> None:
     assert old.version == 2
     old.close()
     ws = trainlab.Workspace(root)
-    assert ws.store.version == len(MIGRATIONS) == 3
+    assert ws.store.version == len(MIGRATIONS) >= 3
     job = ws.jobs.get("job_01jd3m1x6r8kq2w9v4zt0b5c7e")
     assert job.name == "old" and job.evaluations == []
 

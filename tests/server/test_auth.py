@@ -49,11 +49,27 @@ class World:
             self.trained = result.job_id
         return self.trained
 
+    def experiment(self, status: str = "running") -> str:
+        """An experiment's record (no trials), straight into the store."""
+        from trainlab.jobs.experiment_records import ExperimentRecords
+
+        exp_id = trainlab.workspace.new_id("exp")
+        ExperimentRecords(self.ws).insert({
+            "id": exp_id, "name": "e", "dataset_id": "ds_x", "task": "tabular-classification",
+            "columns": {}, "space": {"lr": [0.01]}, "params": {}, "trials": 1,
+            "metric": "accuracy", "direction": "maximize", "max_concurrent": None,
+            "strategy": "tpe", "pruner": "median", "seed": 0, "device": "cpu"})
+        if status != "running":
+            ExperimentRecords(self.ws).set_status(exp_id, status)
+        return exp_id
+
     def snapshot(self):
         rows = self.ws.store.query("SELECT id, status, stop_requested FROM jobs ORDER BY id")
+        experiments = [tuple(r) for r in self.ws.store.query(
+            "SELECT id, status FROM experiments ORDER BY id")]
         datasets = [d.id for d in self.ws.datasets.list()]
         uploads = sorted((p.name, (p / "data").stat().st_size) for p in self.app.uploads.root.iterdir())
-        return [tuple(r) for r in rows], datasets, uploads
+        return [tuple(r) for r in rows], datasets, uploads, experiments
 
 
 # (method, path) -> world -> (url path, request kwargs)
@@ -92,6 +108,17 @@ CASES = {
         "body": json.dumps({"records": [{"x": 1, "z": 0, "color": "red"}]})}),
     ("POST", "jobs/{job_id}/evaluate"): lambda w: (f"jobs/{w.trained_job()}/evaluate", {
         "body": json.dumps({"dataset_id": w.dataset()})}),
+    ("GET", "experiments"): lambda w: ("experiments", {}),
+    ("POST", "experiments"): lambda w: ("experiments", {"body": json.dumps(
+        {"name": "e", "dataset_id": w.dataset(), "columns": {"target": "label"},
+         "space": {"lr": [0.01, 0.1]}, "trials": 2})}),
+    ("GET", "experiments/{experiment_id}"): lambda w: (f"experiments/{w.experiment()}", {}),
+    ("POST", "experiments/{experiment_id}/stop"): lambda w: (
+        f"experiments/{w.experiment()}/stop", {"body": b""}),
+    ("DELETE", "experiments/{experiment_id}"): lambda w: (
+        f"experiments/{w.experiment('stopped')}", {}),
+    ("GET", "experiments/{experiment_id}/results"): lambda w: (
+        f"experiments/{w.experiment()}/results", {}),
 }
 OPS = [(op.method, op.path) for op in ROUTES]
 

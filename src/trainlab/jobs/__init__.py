@@ -9,7 +9,7 @@ from typing import Any
 from trainlab.jobs.records import Job
 from trainlab.jobs.service import JobStore
 
-__all__ = ["Job", "JobSpec", "JobStore", "Scheduler", "fit"]
+__all__ = ["ExperimentStore", "Job", "JobSpec", "JobStore", "Scheduler", "fit"]
 
 
 def __getattr__(name: str) -> Any:  # the scheduler and the spec pull in more; load on use
@@ -21,6 +21,10 @@ def __getattr__(name: str) -> Any:  # the scheduler and the spec pull in more; l
         from trainlab.jobs.spec import JobSpec
 
         return JobSpec
+    if name == "ExperimentStore":
+        from trainlab.jobs.experiments import ExperimentStore
+
+        return ExperimentStore
     if name == "fit":
         from trainlab.jobs.foreground import fit
 

@@ -81,6 +81,8 @@ class Job:
     heartbeat_at: float | None
     paths: dict[str, str] = field(default_factory=dict)
     evaluations: list[dict[str, Any]] | None = None
+    experiment_id: str | None = None  # a trial of this experiment (issue 19), its number:
+    trial: int | None = None
 
     @property
     def done(self) -> bool:
@@ -114,7 +116,7 @@ def raw_json(text: str | None) -> Any:
     return msgspec.Raw(text) if text else None
 
 
-def job_note(code: str, **params: Any) -> str:
+def job_note(code: str, /, **params: Any) -> str:
     """A job's note as the store keeps it: a message code of :mod:`trainlab.i18n` and its
     parameters, so it is rendered in the language of whoever reads the job."""
     return json.dumps({"code": code, "params": params})
@@ -148,7 +150,7 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None, lang: str | None =
         error=loads(row["error_json"]), note=render_note(row["note"], lang),
         stop_requested=bool(row["stop_requested"]),
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
-        heartbeat_at=row["heartbeat_at"],
+        heartbeat_at=row["heartbeat_at"], experiment_id=row["experiment_id"], trial=row["trial"],
         paths={"dir": folder, "log": f"{folder}{os.sep}log.txt",
                "checkpoints": f"{folder}{os.sep}checkpoints", "model": f"{folder}{os.sep}model"})
 

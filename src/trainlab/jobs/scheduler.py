@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab import i18n
+from trainlab.jobs.driver import advance
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
 from trainlab.workspace.files import owned, process_stat
@@ -159,6 +160,7 @@ class Scheduler:
             self._reap()
             self._enforce_stops()
             self._launch()
+            advance(self.ws, self.max_concurrent)  # experiments: tell, prune, ask (issue 19)
             if self.prewarm and (self._spare is None or self._spare.poll() is not None) and \
                     time.monotonic() >= self._spare_retry_at:
                 self._start_spare()

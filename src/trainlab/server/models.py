@@ -222,6 +222,8 @@ class Job(BaseModel):
     evaluations: list[Evaluation] | None = Field(
         None, description="Its model's recorded evaluations, oldest first (in GET jobs/{id}; "
         "null in lists).")
+    experiment_id: str | None = Field(None, description="The experiment it is a trial of.")
+    trial: int | None = Field(None, description="Its trial number in that experiment.")
 
 
 class JobPage(BaseModel):
@@ -274,3 +276,76 @@ class Deleted(BaseModel):
 
 
 __all__ = ["JobSpec"]
+
+
+# -- experiments (issue 19) -----------------------------------------------------------------
+SPACE_DESCRIPTION = (
+    "Parameter -> a list of choices, or a range: {\"uniform\": [low, high]}, "
+    "{\"loguniform\": [low, high]}, {\"int\": [low, high]} (optionally with \"step\" and "
+    "\"log\"). Names are training parameters (lr, batch_size, ...) or arch.<key>.")
+
+
+class ExperimentCreate(_Strict):
+    """A hyperparameter search; every check runs before any trial job exists."""
+
+    name: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
+    dataset_id: str = Field(description="The dataset every trial trains on (ds_...).")
+    task: str | None = Field(None, description="Inferred from the dataset when left out.")
+    columns: Columns = Field(default_factory=dict)
+    space: dict[str, list[Any] | dict[str, Any]] = Field(description=SPACE_DESCRIPTION)
+    trials: int = Field(20, ge=1, le=10_000, description="How many trials in all.")
+    metric: str | None = Field(None, description="A validation metric of the task (default: its "
+                               "main one).")
+    direction: Literal["maximize", "minimize"] | None = None
+    max_concurrent: int | None = Field(None, ge=1, le=1000, description="Trials at once "
+                                       "(default: the scheduler's slots).")
+    strategy: Literal["tpe", "random", "grid"] = "tpe"
+    pruner: Literal["median", "percentile", "hyperband", "none"] = "median"
+    params: dict[str, Any] = Field(default_factory=dict, description="Fixed settings of every "
+                                   "trial.")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    device: str = Field("auto", max_length=40)
+
+
+class Trial(BaseModel):
+    number: int
+    job_id: str | None = Field(description="Null when its settings could not be queued.")
+    params: dict[str, Any]
+    state: Literal["running", "completed", "failed", "pruned", "stopped"]
+    value: float | None = Field(description="The best value of the metric (completed trials) "
+                                "or the value it was pruned at.")
+
+
+class Experiment(BaseModel):
+    id: str
+    name: str
+    dataset_id: str
+    task: str
+    columns: dict[str, Any]
+    space: dict[str, Any]
+    params: dict[str, Any]
+    trials: int = Field(description="How many trials were asked for.")
+    metric: str
+    direction: Literal["maximize", "minimize"]
+    max_concurrent: int | None
+    strategy: str
+    pruner: str
+    seed: int
+    device: str
+    status: Literal["running", "completed", "stopped"]
+    created_at: str
+    updated_at: str
+    trial_list: list[Trial] = Field(description="Its trials so far, by number.")
+    note: str | None = Field(None, description="In the answer to POST when no scheduler runs "
+                             "to start its trials: how to start one.")
+
+
+class ExperimentPage(BaseModel):
+    items: list[Experiment]
+    next_cursor: str | None
+
+
+class ExperimentResults(BaseModel):
+    items: list[dict[str, Any]] = Field(description="One row per trial: number, job_id, state, "
+                                        "each searched parameter, final_<metric> and best_<metric> "
+                                        "of every validation metric, duration_s, status.")

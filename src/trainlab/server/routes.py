@@ -14,7 +14,7 @@ from jupyter_server.utils import url_path_join
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
-from trainlab.server.endpoints import datasets, jobs, system, uploads
+from trainlab.server.endpoints import datasets, experiments, jobs, system, uploads
 from trainlab.server.operation import DATASETS, JOBS, Op, Param
 from trainlab.server.streaming import DatasetsStreamHandler
 
@@ -139,6 +139,27 @@ ROUTES: list[Op] = [
        "cannot score counted by reason) and record the evaluation on the job. 409 while the job "
        "has no model; 422 when the dataset lacks the model's columns.",
        request=m.EvaluateRequest, response=m.Evaluation, errors=(400, 403, 404, 409, 422)),
+    # -- experiments (issue 19) -----------------------------------------------------------------
+    Op("GET", "experiments", experiments.list_experiments, JOBS,
+       "Experiments (hyperparameter searches), newest first, a page at a time, with their trials.",
+       response=m.ExperimentPage, errors=(400, 403), params=(LIMIT, cursor("exp"))),
+    Op("POST", "experiments", experiments.create_experiment, JOBS,
+       "Create a search whose trials are jobs; the scheduler runs it. Every check (space, "
+       "metric, dataset) runs now, before any job exists.",
+       status=201, request=m.ExperimentCreate, response=m.Experiment, errors=(400, 403, 404, 422),
+       creates="experiments/{experiment_id}"),
+    Op("GET", "experiments/{experiment_id}", experiments.get_experiment, JOBS,
+       "One experiment with its trials.", response=m.Experiment, errors=E_READ),
+    Op("POST", "experiments/{experiment_id}/stop", experiments.stop_experiment, JOBS,
+       "Ask for no more trials and stop the queued and running ones (409 once it has ended).",
+       response=m.Experiment, errors=(403, 404, 409)),
+    Op("DELETE", "experiments/{experiment_id}", experiments.delete_experiment, JOBS,
+       "Delete an experiment's record (with jobs=true its trial jobs too); 409 while it runs.",
+       response=m.Deleted, errors=(400, 403, 404, 409),
+       params=(Param("jobs", enum=("true", "false")),)),
+    Op("GET", "experiments/{experiment_id}/results", experiments.experiment_results, JOBS,
+       "The results table: one row per trial (params, final and best validation metrics, "
+       "duration, status).", response=m.ExperimentResults, errors=E_READ),
 ]
 
 # The handler class of a path, by its resource and whether a route on it streams its body.

@@ -27,7 +27,7 @@ from trainlab.workspace.store import SCHEMA_VERSION, Store
 
 if TYPE_CHECKING:
     from trainlab.datasets import DatasetStore
-    from trainlab.jobs import JobStore
+    from trainlab.jobs import ExperimentStore, JobStore
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
 
@@ -87,6 +87,14 @@ class Workspace:
         from trainlab.jobs import JobStore
 
         return JobStore(self)
+
+    @cached_property
+    def experiments(self) -> ExperimentStore:
+        """The hyperparameter searches in this workspace
+        (:class:`trainlab.jobs.experiments.ExperimentStore`)."""
+        from trainlab.jobs import ExperimentStore
+
+        return ExperimentStore(self)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"

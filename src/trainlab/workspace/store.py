@@ -101,6 +101,42 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX job_evaluations_job ON job_evaluations (job_id);
     """,
+    # issue 19: experiments (hyperparameter searches) and their trials, which are jobs
+    """
+    CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        dataset_id TEXT NOT NULL,
+        task TEXT NOT NULL,
+        columns_json TEXT NOT NULL,
+        space_json TEXT NOT NULL,
+        params_json TEXT NOT NULL,
+        trials INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('maximize', 'minimize')),
+        max_concurrent INTEGER,
+        strategy TEXT NOT NULL,
+        pruner TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        device TEXT NOT NULL DEFAULT 'auto',
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'stopped')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE experiment_trials (
+        experiment_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        job_id TEXT,
+        params_json TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN
+            ('running', 'completed', 'failed', 'pruned', 'stopped')),
+        value REAL,
+        reported_step INTEGER NOT NULL DEFAULT -1,
+        PRIMARY KEY (experiment_id, number)
+    );
+    ALTER TABLE jobs ADD COLUMN experiment_id TEXT;
+    ALTER TABLE jobs ADD COLUMN trial INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
