@@ -17,6 +17,7 @@ import torch
 
 import trainlab
 from tests.hf_models import tiny_causal_lm
+from trainlab.training.hf import tasks as hf_tasks
 
 QA = [("two plus two", "four"), ("capital of iran", "tehran"), ("سلام", "سلام، خوبم"),
       ("color of the sky", "blue")]
@@ -66,15 +67,20 @@ def test_only_the_adapter_trains_and_is_checkpointed(lora_run):
     assert Path(adapter["base_model_name_or_path"]) == Path(meta["hf"]["base_path"])
 
 
-def test_prompt_tokens_carry_no_loss(lora_run, lm_folder):
+def test_prompt_tokens_carry_no_loss(lora_run, lm_folder, monkeypatch):
     from transformers import AutoTokenizer
 
     ws, result = lora_run
     tok = AutoTokenizer.from_pretrained(lm_folder)
     completion_tokens = sum(len(tok(r["a"], add_special_tokens=False)["input_ids"]) + 1  # + EOS
                             for r in ROWS)
-    scored = trainlab.load_model(result.job_id, workspace=ws).evaluate(pd.DataFrame(ROWS))
+    model = trainlab.load_model(result.job_id, workspace=ws)
+    scored = model.evaluate(pd.DataFrame(ROWS))
     assert scored.metrics["tokens"] == completion_tokens
+    monkeypatch.setattr(hf_tasks, "TOKENS_PER_FORWARD", 20)  # many small forwards: same scores
+    again = model.evaluate(pd.DataFrame(ROWS)).metrics
+    assert again["tokens"] == completion_tokens
+    assert again["loss"] == pytest.approx(scored.metrics["loss"], rel=1e-5)
 
 
 def test_generate_continues_a_prompt(lora_run):

@@ -59,7 +59,7 @@ def test_full_fine_tuning_defaults_for_a_small_model(folders, ws):
     result = trainlab.fit(pd.DataFrame(ROWS), workspace=ws, base_model=str(folders["classifier"]),
                           **{**CLASSIFY, "batch_size": None}, max_steps=1)
     assert result.config["lr"] == 5e-5 and result.config["batch_size"] == 16
-    assert result.config["lora"] is None  # as asked; model.json says what ran
+    assert result.config["lora"] is False  # lora=None resolved by the model's size
     meta = json.loads((Path(result.model_path) / "model.json").read_text())
     assert meta["hf"]["lora"] is False
 

@@ -284,7 +284,7 @@ class BucketBatches:
         if not self.shuffle:
             order = np.argsort(-lengths, kind="stable")
             return [order[i: i + bs] for i in range(0, self.n, bs)]
-        rng = np.random.default_rng([self.seed, epoch])
+        rng = np.random.default_rng([self.seed % 2**63, epoch])  # any int seed
         order = rng.permutation(self.n)
         out = []
         for start in range(0, self.n, bs * BUCKET):

@@ -105,7 +105,7 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
 def _defaults(config: TrainConfig, lora: bool) -> TrainConfig:
     """Fine-tuning defaults where the user gave none: a small batch, a few epochs, and the
     learning rate of full fine-tuning or of LoRA."""
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = {"lora": lora}  # what ran, also for a resumed run
     if config.lr is None:
         changes["lr"] = hf_model.lr_default(lora)
     if config.batch_size is None:

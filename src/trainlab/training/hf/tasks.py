@@ -18,6 +18,23 @@ from trainlab.training.hf import data
 from trainlab.training.tasks.base import Task, Tensors
 from trainlab.training.tasks.labels import keys
 
+TOKENS_PER_FORWARD = 16384  # predictions and evaluate: rows per forward so logits stay small
+
+
+def _pieces(batch: Tensors) -> list[Tensors]:
+    """A large padded batch (``encode`` of many rows) as forwards of at most
+    :data:`TOKENS_PER_FORWARD` tokens, each cut to its own longest row."""
+    rows, width = batch["input_ids"].shape
+    per = max(1, TOKENS_PER_FORWARD // max(width, 1))
+    if rows <= per:
+        return [batch]
+    out = []
+    for start in range(0, rows, per):
+        part = {k: v[start: start + per] for k, v in batch.items()}
+        longest = int(part["attention_mask"].sum(1).max())
+        out.append({k: v[:, :max(longest, 1)] if v.dim() == 2 else v for k, v in part.items()})
+    return out
+
 
 class _Pretrained(Task):
     """Shared by both: ``tokenizer`` is set before ``encode`` is used."""
@@ -68,10 +85,11 @@ class PretrainedClassification(_Pretrained):
         return keys(table.column(columns["label"])).astype(str)
 
     def outputs(self, model: nn.Module, batch: Tensors) -> torch.Tensor:
-        return model(batch["input_ids"], batch["attention_mask"])
+        return torch.cat([model(p["input_ids"], p["attention_mask"]) for p in _pieces(batch)])
 
     def loss(self, model: nn.Module, batch: Tensors) -> torch.Tensor:
-        return F.cross_entropy(self.outputs(model, batch).float(), batch["y"], ignore_index=-1)
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        return F.cross_entropy(logits.float(), batch["y"], ignore_index=-1)
 
     def metrics(self, outputs: torch.Tensor, data: Tensors, state: dict[str, Any]) -> dict[str, float]:
         return metrics.labelled(outputs, data["y"].to(outputs.device), len(state["labels"]["keys"]))
@@ -97,6 +115,9 @@ class PretrainedCausalLM(_Pretrained):
 
     def outputs(self, model: nn.Module, batch: Tensors) -> torch.Tensor:
         """Summed loss and counted tokens per row (the metrics need exact per-token means)."""
+        return torch.cat([self._row_losses(model, p) for p in _pieces(batch)])
+
+    def _row_losses(self, model: nn.Module, batch: Tensors) -> torch.Tensor:
         logits = model(batch["input_ids"], batch["attention_mask"])[:, :-1].float()
         target = batch["labels"][:, 1:]
         counted = target != -100
