@@ -125,9 +125,11 @@ def _base_model(config: TrainConfig, task: str | None) -> Any:
     if config.base_model is None:
         return None
     from trainlab.training.hf.hub import resolve_model
+    from trainlab.training.hf.model import needs_extra
     from trainlab.training.hf.run import refuse_task
 
     refuse_task(task)
+    needs_extra()
     return resolve_model(config.base_model)
 
 

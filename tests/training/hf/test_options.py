@@ -108,3 +108,15 @@ def test_a_background_job_fine_tunes_with_the_same_params(folders, ws):
     assert done.status == "completed", (done.error, ws.jobs.logs(job.id)["text"])
     assert done.runner == "worker"
     assert trainlab.load_model(job.id, workspace=ws).predict("great") in ("neg", "pos")
+
+
+def test_without_the_hf_extra_the_error_says_how_to_install_it(folders, ws, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "peft", None)  # import peft -> ImportError
+    with pytest.raises(trainlab.TrainlabError) as caught:
+        trainlab.fit(pd.DataFrame(ROWS), workspace=ws, base_model=str(folders["classifier"]),
+                     max_steps=1, **CLASSIFY)
+    assert caught.value.code == "hf_extra_missing"
+    assert "trainlab[hf]" in caught.value.message("en") and "trainlab[hf]" in caught.value.message("fa")
+    assert ws.jobs.list() == []

@@ -29,8 +29,10 @@ MAPPINGS = {"text-classification": "MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NA
 
 
 def needs_extra() -> None:
-    """Raise ``hf_extra_missing`` unless transformers, peft and tokenizers import."""
+    """Raise ``hf_extra_missing`` unless transformers, peft, tokenizers and huggingface_hub
+    import."""
     try:
+        import huggingface_hub  # noqa: F401
         import peft  # noqa: F401
         import tokenizers  # noqa: F401
         import transformers  # noqa: F401
