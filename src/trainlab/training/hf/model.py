@@ -127,8 +127,12 @@ def load_model(path: Path, task: str, *, labels: list[Any] | None, dtype: torch.
 
 
 def type_of(auto: Any, config: Any) -> Any:
-    """The model class an Auto class builds for ``config``."""
-    return auto._model_mapping[type(config)]
+    """The model class an Auto class builds for ``config`` (None when its table is not there)."""
+    mapping = getattr(auto, "_model_mapping", None)
+    try:
+        return mapping[type(config)] if mapping is not None else None
+    except KeyError:
+        return None
 
 
 def lora_targets(model: nn.Module, config: TrainConfig) -> list[str]:
