@@ -120,3 +120,23 @@ def test_without_the_hf_extra_the_error_says_how_to_install_it(folders, ws, monk
     assert caught.value.code == "hf_extra_missing"
     assert "trainlab[hf]" in caught.value.message("en") and "trainlab[hf]" in caught.value.message("fa")
     assert ws.jobs.list() == []
+
+
+def test_long_texts_are_cut_into_windows_of_max_length(folders, ws):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(folders["lm"])
+    rows = [{"story": " ".join(r["review"] for r in ROWS[i: i + 4])} for i in range(0, 40, 4)]
+    lengths = [len(tok(r["story"])["input_ids"]) + 1 for r in rows]  # + EOS
+    result = trainlab.fit(pd.DataFrame(rows), workspace=ws, base_model=str(folders["lm"]),
+                          task="causal-lm", text="story", max_length=8, max_steps=1,
+                          device="cpu", val_fraction=0.2)
+    windows = sum(-(-n // 8) for n in lengths)
+    assert result.config["n_train"] + result.config["n_val"] == windows > len(rows)
+
+
+def test_a_validation_dataset_is_used_as_given(folders, ws):
+    train, held_out = ws.datasets.add(pd.DataFrame(ROWS[:30])), ws.datasets.add(pd.DataFrame(ROWS[30:]))
+    result = trainlab.fit(train, validation=held_out, workspace=ws,
+                          base_model=str(folders["classifier"]), max_steps=1, **CLASSIFY)
+    assert result.config["n_train"] == 30 and result.config["n_val"] == 10
