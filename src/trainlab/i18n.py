@@ -716,6 +716,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "مدل پایهٔ '{name}' از gradient checkpointing پشتیبانی نمی‌کند. "
         "gradient_checkpointing=False بدهید.",
     },
+    "hf_arch_unused": {
+        "en": "arch= ({keys}) shapes trainlab's own models; a base_model keeps its architecture. Leave "
+        "arch out, or leave base_model out to train a byte-level model of that shape.",
+        "fa": "arch= ({keys}) شکل مدل‌های خود trainlab را تعیین می‌کند؛ base_model معماری خودش را دارد. "
+        "arch را ندهید، یا base_model را ندهید تا مدلی بایت‌پایه با آن شکل آموزش ببیند.",
+    },
     "bad_checkpoint_weights": {
         "en": "The checkpoint's weights do not fit this model (missing {missing}; unexpected "
         "{unexpected}). Resume with the same base model and LoRA settings as the run that wrote it.",

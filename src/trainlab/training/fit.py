@@ -128,7 +128,7 @@ def _base_model(config: TrainConfig, task: str | None) -> Any:
     from trainlab.training.hf.model import needs_extra
     from trainlab.training.hf.run import refuse_task
 
-    refuse_task(task)
+    refuse_task(task, config.arch)
     needs_extra()
     return resolve_model(config.base_model)
 

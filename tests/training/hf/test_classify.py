@@ -134,3 +134,11 @@ def test_a_base_model_with_a_tabular_task_is_refused(classifier_folder, ws):
         assert caught.value.code == "hf_task_unsupported" and caught.value.status == 400
         assert "tabular" in caught.value.message("en")
     assert ws.jobs.list() == []
+
+
+def test_arch_with_a_base_model_is_refused(classifier_folder, ws):
+    with pytest.raises(trainlab.TrainlabError) as caught:
+        trainlab.fit(pd.DataFrame(ROWS), workspace=ws, base_model=str(classifier_folder),
+                     arch={"layers": 4}, **SETTINGS)
+    assert caught.value.code == "hf_arch_unused" and "layers" in caught.value.message("fa")
+    assert ws.jobs.list() == []

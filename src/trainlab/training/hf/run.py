@@ -22,10 +22,13 @@ BATCH_SIZE = 16
 EPOCHS = 3
 
 
-def refuse_task(task: str | None) -> None:
-    """``base_model`` with a task that trains its own model (tabular, custom) is a ConfigError."""
+def refuse_task(task: str | None, arch: dict[str, Any] | None = None) -> None:
+    """``base_model`` with a task that trains its own model (tabular, custom), or with ``arch``
+    (the pretrained model's architecture is its own), is a ConfigError."""
     if task is not None and task not in TASKS:
         raise ConfigError("hf_task_unsupported", task=task, tasks=", ".join(TASKS))
+    if arch:
+        raise ConfigError("hf_arch_unused", keys=", ".join(sorted(map(str, arch))))
 
 
 @dataclass
