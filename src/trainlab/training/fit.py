@@ -62,6 +62,11 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     a free-text column is text classification, else tabular), and ``text=``, ``prompt=``,
     ``completion=`` name those roles. A shortcut that contradicts ``columns`` is an error.
 
+    ``base_model=`` (a Hub id found in the local Hugging Face cache, or a ``save_pretrained``
+    folder) fine-tunes that pretrained model for ``text-classification`` or ``causal-lm``
+    instead of a byte-level one, fully or with LoRA (``lora=``); see docs/training.md,
+    "Pretrained models".
+
     Your own module: ``fit(model=net, train=(x, y), val=(x_val, y_val), loss=F.cross_entropy,
     metrics={"acc": fn})``; ``train`` is a tuple of tensors (sliced, fastest), a torch Dataset
     or a DataLoader.
