@@ -38,7 +38,7 @@ def lm_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def lora_run(tmp_path_factory: pytest.TempPathFactory, lm_folder: Path):
     ws = trainlab.Workspace(tmp_path_factory.mktemp("ws"))
-    result = trainlab.fit(pd.DataFrame(ROWS), workspace=ws, base_model=str(lm_folder), epochs=10,
+    result = trainlab.fit(pd.DataFrame(ROWS), workspace=ws, base_model=str(lm_folder), epochs=5,
                           lr=2e-2, lora_r=16, lora_targets=EVERYWHERE, **SETTINGS)
     return ws, result
 
