@@ -145,6 +145,7 @@ def _fit_pretrained(ws: Workspace, ds: Dataset, task_name: str, columns: dict[st
     run = setup(ctx.base, ds, task_name, columns, val_ds, config, device=ctx.device,
                 precision=ctx.precision, rank=ctx.dist.rank, world=ctx.dist.world,
                 seed_everything=loop.seed_everything)
+    ctx.notes.extend(run.notes)
     if run.cached:
         ctx.cached = True
         ctx.notes.append("Tokens came from the cache beside the dataset (same data, tokenizer "

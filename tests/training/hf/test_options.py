@@ -140,3 +140,13 @@ def test_a_validation_dataset_is_used_as_given(folders, ws):
     result = trainlab.fit(train, validation=held_out, workspace=ws,
                           base_model=str(folders["classifier"]), max_steps=1, **CLASSIFY)
     assert result.config["n_train"] == 30 and result.config["n_val"] == 10
+
+
+def test_large_data_gets_a_step_budget_by_default(folders, ws, monkeypatch):
+    from trainlab.training.hf import run
+
+    monkeypatch.setattr(run, "STEPS", 3)  # 40 rows, batch 8: 3 epochs would be 12 steps
+    result = trainlab.fit(pd.DataFrame(ROWS), workspace=ws, base_model=str(folders["classifier"]),
+                          **CLASSIFY)
+    assert result.steps == 3 and result.config["max_steps"] == 3
+    assert any("3 steps" in note for note in result.notes)

@@ -4,6 +4,7 @@ model (full or LoRA), the resolved hyperparameters and what the artifact records
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ import torch
 
 from trainlab.datasets.dataset import Dataset
 from trainlab.errors import TrainlabError
-from trainlab.training.config import ConfigError, TrainConfig
+from trainlab.training.config import ConfigError, TrainConfig, steps_per_epoch
 from trainlab.training.hf import data
 from trainlab.training.hf import model as hf_model
 from trainlab.training.hf.hub import ModelRef
@@ -20,6 +21,7 @@ from trainlab.training.hf.tasks import get_pretrained_task
 TASKS = ("text-classification", "causal-lm")
 BATCH_SIZE = 16
 EPOCHS = 3
+STEPS = 5000  # the default run's step budget on large data
 
 
 def refuse_task(task: str | None, arch: dict[str, Any] | None = None) -> None:
@@ -43,6 +45,7 @@ class Setup:
     meta: dict[str, Any]
     sizes: dict[str, int]
     cached: bool
+    notes: list[str]
 
 
 def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
@@ -65,7 +68,13 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
     lora = hf_model.use_lora(config, n_params)
     if config.merge and not lora:
         raise ConfigError("hf_merge_without_lora")
-    config = _defaults(config, lora).resolved(task_name, len(tokenised.train) // world)
+    asked = config
+    config = _defaults(config, lora, len(tokenised.train) // world).resolved(
+        task_name, len(tokenised.train) // world)
+    notes = []
+    if asked.epochs is None and asked.max_steps is None and config.max_steps is not None:
+        notes.append(f"Large dataset: fine-tuning for {config.max_steps} steps; pass epochs= or "
+                     "max_steps= to train longer.")
     seed_everything(config.seed)
     net = hf_model.load_model(ref.path, task_name, labels=labels,
                               dtype=hf_model.dtype_for(precision, lora, device))
@@ -102,17 +111,20 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
             "trainable_parameters": module.trainable_parameters()}
     return Setup(task, module, train, val, config, meta,
                  {"n_train": len(tokenised.train), "n_val": len(tokenised.val)},
-                 tokenised.cached)
+                 tokenised.cached, notes)
 
 
-def _defaults(config: TrainConfig, lora: bool) -> TrainConfig:
-    """Fine-tuning defaults where the user gave none: a small batch, a few epochs, and the
-    learning rate of full fine-tuning or of LoRA."""
+def _defaults(config: TrainConfig, lora: bool, n_train: int) -> TrainConfig:
+    """Fine-tuning defaults where the user gave none: a small batch, a few epochs (at most
+    :data:`STEPS` optimizer steps), and the learning rate of full fine-tuning or of LoRA."""
     changes: dict[str, Any] = {"lora": lora}  # what ran, also for a resumed run
     if config.lr is None:
         changes["lr"] = hf_model.lr_default(lora)
     if config.batch_size is None:
         changes["batch_size"] = BATCH_SIZE
     if config.epochs is None and config.max_steps is None:
+        per_epoch = steps_per_epoch(n_train, config.batch_size or BATCH_SIZE, config.grad_accum)
         changes["epochs"] = EPOCHS
+        if per_epoch * EPOCHS > STEPS:
+            changes["epochs"], changes["max_steps"] = math.ceil(STEPS / per_epoch), STEPS
     return dataclasses.replace(config, **changes)
