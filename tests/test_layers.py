@@ -54,3 +54,21 @@ def test_search_ranges_and_the_experiment_store_import_no_optuna(tmp_path: Path)
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines() == ["[]", "[] ['layers', 'lr', 'wd']", "False"]
+
+
+HF_PACKAGES = ("transformers", "peft", "tokenizers", "huggingface_hub", "datasets", "accelerate")
+IMPORTS_NO_HF = """
+import sys
+import trainlab, trainlab.training, trainlab.training.fit, trainlab.training.artifact
+import trainlab.training.hf, trainlab.training.hf.hub
+print(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1].split(','))))
+"""
+
+
+def test_importing_trainlab_and_training_imports_no_hugging_face_package() -> None:
+    """The hf extra is imported only inside the functions that fine-tune a pretrained model."""
+    out = subprocess.run([sys.executable, "-c", IMPORTS_NO_HF, ",".join(HF_PACKAGES)],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
