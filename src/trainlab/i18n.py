@@ -665,6 +665,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "با save_pretrained نوشته شده بدهید، یا مدل را یک بار جایی که Hub در دسترس است بارگیری کنید (پس از آن "
         "بی‌نیاز از شبکه در حافظهٔ نهان Hugging Face، یعنی HF_HOME، پیدا می‌شود).",
     },
+    # --- issue 15, helper H3: the pre-job check of a base model (jobs/pretrained.py) ---
+    "base_model_task": {
+        "en": "A base model fine-tunes a pretrained model for a text task ({tasks}); the task '{task}' "
+        "trains trainlab's own model. Leave base_model out, or choose a text task.",
+        "fa": "مدل پایه یک مدل ازپیش‌آموزش‌دیده را برای یک وظیفهٔ متنی ({tasks}) تنظیم می‌کند؛ وظیفهٔ "
+        "«{task}» مدل خود trainlab را آموزش می‌دهد. base_model را ندهید یا یک وظیفهٔ متنی انتخاب کنید.",
+    },
 }
 
 
@@ -978,6 +985,26 @@ WORDS: dict[str, dict[str, str]] = {
                          "fa": "توقف زودهنگام پس از {step} گام از {total} گام: {metric} اعتبارسنجی "
                          "دیگر بهتر نشد."},
     "metric_log_loss": {"en": "log loss", "fa": "زیان لگاریتمی"},
+    # --- issue 15, helper H3: the training panel's base model (widgets/base_model.py) ---
+    "hf_base_model": {"en": "Base model", "fa": "مدل پایه"},
+    "hf_base_placeholder": {"en": "empty: the built-in byte-level model; or a model id or a folder",
+                            "fa": "خالی: مدل داخلی بایت‌پایه؛ یا شناسهٔ یک مدل یا مسیر یک پوشه"},
+    "hf_base_tip": {"en": "A pretrained model to fine-tune: one from the local Hugging Face cache "
+                    "(listed), another Hub id, or a folder written by save_pretrained",
+                    "fa": "یک مدل ازپیش‌آموزش‌دیده برای تنظیم: یکی از حافظهٔ نهان محلی (در فهرست)، "
+                    "شناسهٔ مدلی دیگر، یا پوشه‌ای که با ذخیرهٔ مدل ازپیش‌آموزش‌دیده نوشته شده"},
+    "hf_refresh_tip": {"en": "Look for models in the local Hugging Face cache again",
+                       "fa": "جست‌وجوی دوبارهٔ مدل‌ها در حافظهٔ نهان محلی"},
+    "hf_lora": {"en": "LoRA", "fa": "تطبیق کم‌رتبه"},
+    "hf_lora_tip": {"en": "auto: LoRA for models over about 300M parameters, full fine-tuning "
+                    "otherwise", "fa": "خودکار: تطبیق کم‌رتبه برای مدل‌های بزرگ‌تر از حدود 300 "
+                    "میلیون پارامتر، وگرنه تنظیم کامل همهٔ وزن‌ها"},
+    "hf_on": {"en": "on", "fa": "روشن"},
+    "hf_off": {"en": "off", "fa": "خاموش"},
+    "hf_checkpointing": {"en": "Gradient checkpointing", "fa": "بازمحاسبهٔ گرادیان"},
+    "hf_checkpointing_tip": {"en": "Recompute activations in the backward pass: less GPU memory, "
+                             "slower steps", "fa": "فعال‌سازی‌ها در گذر رو به عقب دوباره محاسبه "
+                             "می‌شوند: حافظهٔ GPU کمتر، گام‌های کندتر"},
 }
 
 
