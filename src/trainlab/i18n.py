@@ -1005,6 +1005,19 @@ WORDS: dict[str, dict[str, str]] = {
     "hf_checkpointing_tip": {"en": "Recompute activations in the backward pass: less GPU memory, "
                              "slower steps", "fa": "فعال‌سازی‌ها در گذر رو به عقب دوباره محاسبه "
                              "می‌شوند: حافظهٔ GPU کمتر، گام‌های کندتر"},
+    "form_model_not_available": {
+        "en": "The base model {name} is not available: {reason}. Looked in {looked}. Give a local "
+        "folder, or download the model once where the internet is reachable.",
+        "fa": "مدل پایهٔ {name} در دسترس نیست: {reason}. جای جست‌وجو: {looked}. مسیر پوشه‌ای محلی را "
+        "بدهید، یا مدل را یک بار جایی که اینترنت در دسترس است بارگیری کنید."},
+    "hf_why_model_offline": {"en": "it is not in the local cache and downloads are off ({var})",
+                             "fa": "در حافظهٔ نهان محلی نیست و بارگیری خاموش است ({var})"},
+    "hf_why_model_unreachable": {"en": "it is not in the local cache and could not be downloaded",
+                                 "fa": "در حافظهٔ نهان محلی نیست و بارگیری آن ممکن نشد"},
+    "hf_why_model_no_config": {"en": "the folder has no {file}", "fa": "پوشه {file} ندارد"},
+    "hf_why_model_no_folder": {"en": "there is no such folder", "fa": "چنین پوشه‌ای وجود ندارد"},
+    "hf_why_model_bad_name": {"en": "it is neither a folder nor a valid model id",
+                              "fa": "نه پوشه است و نه شناسهٔ معتبر یک مدل"},
 }
 
 
