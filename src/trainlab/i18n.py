@@ -665,12 +665,62 @@ MESSAGES: dict[str, dict[str, str]] = {
         "با save_pretrained نوشته شده بدهید، یا مدل را یک بار جایی که Hub در دسترس است بارگیری کنید (پس از آن "
         "بی‌نیاز از شبکه در حافظهٔ نهان Hugging Face، یعنی HF_HOME، پیدا می‌شود).",
     },
-    # --- issue 15, helper H3: the pre-job check of a base model (jobs/pretrained.py) ---
-    "base_model_task": {
-        "en": "A base model fine-tunes a pretrained model for a text task ({tasks}); the task '{task}' "
-        "trains trainlab's own model. Leave base_model out, or choose a text task.",
-        "fa": "مدل پایه یک مدل ازپیش‌آموزش‌دیده را برای یک وظیفهٔ متنی ({tasks}) تنظیم می‌کند؛ وظیفهٔ "
-        "«{task}» مدل خود trainlab را آموزش می‌دهد. base_model را ندهید یا یک وظیفهٔ متنی انتخاب کنید.",
+    # --- issue 15: fine-tuning pretrained models (training/hf/, helper H1) ---
+    "hf_task_unsupported": {
+        "en": "base_model works with the text tasks ({tasks}); task '{task}' trains its own model. "
+        "Leave base_model out, or choose one of those tasks.",
+        "fa": "base_model فقط با وظیفه‌های متنی ({tasks}) کار می‌کند؛ وظیفهٔ '{task}' مدل خودش را آموزش می‌دهد. "
+        "base_model را ندهید، یا یکی از آن وظیفه‌ها را انتخاب کنید.",
+    },
+    "hf_extra_missing": {
+        "en": "Fine-tuning a pretrained model needs the hf extra ({detail}). Install it with "
+        "pip install 'trainlab[hf]'.",
+        "fa": "آموزش مدل از پیش‌آموخته به افزونهٔ hf نیاز دارد ({detail}). آن را با "
+        "pip install 'trainlab[hf]' نصب کنید.",
+    },
+    "hf_wrong_model": {
+        "en": "Base model '{name}' (a {model_type} model) has no head for {task}. Choose a model whose "
+        "architecture supports {task}.",
+        "fa": "مدل پایهٔ '{name}' (یک مدل {model_type}) برای {task} سر مناسبی ندارد. مدلی انتخاب کنید که "
+        "معماری‌اش از {task} پشتیبانی کند.",
+    },
+    "hf_slow_tokenizer": {
+        "en": "Base model '{name}' has only a slow (Python) tokenizer; trainlab tokenises through a fast one "
+        "(tokenizer.json). Convert it once with transformers (AutoTokenizer.from_pretrained(..., "
+        "use_fast=True).save_pretrained(folder)) and use that folder.",
+        "fa": "مدل پایهٔ '{name}' فقط توکن‌ساز کند (پایتونی) دارد؛ trainlab با توکن‌ساز سریع (tokenizer.json) کار "
+        "می‌کند. آن را یک بار با transformers تبدیل کنید (AutoTokenizer.from_pretrained(..., "
+        "use_fast=True).save_pretrained(folder)) و آن پوشه را بدهید.",
+    },
+    "hf_no_chat_template": {
+        "en": "chat_template=True, but the tokenizer of '{name}' has no chat template. Pass "
+        "chat_template=False to train on the prompt text as it is.",
+        "fa": "chat_template=True داده شد، اما توکن‌ساز '{name}' قالب گفت‌وگو ندارد. برای آموزش روی متن "
+        "خود پرسش، chat_template=False بدهید.",
+    },
+    "hf_no_lora_targets": {
+        "en": "Could not find the layers to put LoRA on in this {model_type} model (no Linear layer "
+        "inside an attention block). Name them with lora_targets=[...].",
+        "fa": "لایه‌هایی برای LoRA در این مدل {model_type} پیدا نشد (هیچ لایهٔ Linear درون بلوک attention "
+        "نیست). نام آن‌ها را با lora_targets=[...] بدهید.",
+    },
+    "hf_merge_without_lora": {
+        "en": "merge=True merges a LoRA adapter into the base model, but this run fine-tunes the whole "
+        "model. Pass lora=True, or leave merge out.",
+        "fa": "merge=True آداپتور LoRA را در مدل پایه ادغام می‌کند، اما این اجرا کل مدل را آموزش می‌دهد. "
+        "lora=True بدهید، یا merge را ندهید.",
+    },
+    "hf_no_checkpointing": {
+        "en": "Base model '{name}' does not support gradient checkpointing. Pass "
+        "gradient_checkpointing=False.",
+        "fa": "مدل پایهٔ '{name}' از gradient checkpointing پشتیبانی نمی‌کند. "
+        "gradient_checkpointing=False بدهید.",
+    },
+    "bad_checkpoint_weights": {
+        "en": "The checkpoint's weights do not fit this model (missing {missing}; unexpected "
+        "{unexpected}). Resume with the same base model and LoRA settings as the run that wrote it.",
+        "fa": "وزن‌های نقطهٔ بازیابی با این مدل جور نیست (کم: {missing}؛ اضافه: {unexpected}). "
+        "با همان مدل پایه و تنظیمات LoRA اجرایی که آن را نوشت ادامه دهید.",
     },
 }
 

@@ -64,9 +64,9 @@ def test_a_base_model_on_a_tabular_task_is_refused(ws, table_ds, tiny_models, hf
                 ws.jobs.submit(dataset_id=table_ds.id, task=task, columns={"target": "label"},
                                params={"base_model": str(tiny_models["classifier"])})
         error = caught.value
-        assert (error.code, error.status) == ("base_model_task", 422)
+        assert (error.code, error.status) == ("hf_task_unsupported", 422)
         assert "text-classification, causal-lm" in error.message("en")
-        assert "وظیفهٔ متنی" in error.message("fa")
+        assert "وظیفه‌های متنی" in error.message("fa")
     assert nothing_created(ws)
 
 
@@ -98,5 +98,12 @@ def test_the_foreground_fit_checks_before_its_record(ws, text_ds, table_ds, hf_h
     with pytest.raises(TrainlabError) as caught:
         trainlab.fit(table_ds, task="tabular", columns={"target": "label"}, workspace=ws,
                      base_model="acme/not-cached", max_steps=2)
-    assert caught.value.code == "base_model_task"
+    assert caught.value.code == "hf_task_unsupported"
     assert nothing_created(ws)
+
+
+def test_the_text_tasks_are_the_ones_training_fine_tunes():
+    from trainlab.jobs.pretrained import TEXT_TASKS
+    from trainlab.training.hf.run import TASKS
+
+    assert TEXT_TASKS == TASKS

@@ -71,7 +71,7 @@ async def test_submit_a_base_model_on_a_tabular_task_is_422(api, tiny_models, hf
     code, ds = await api("POST", "datasets", raw=csv_bytes(60), params={"filename": "t.csv"})
     code, body = await api("POST", "jobs", {"dataset_id": ds["id"], "columns": {"target": "label"},
                                             "params": {"base_model": str(tiny_models["classifier"])}})
-    assert code == 422 and body["error"]["code"] == "base_model_task"
+    assert code == 422 and body["error"]["code"] == "hf_task_unsupported"
     assert (await api("GET", "jobs"))[1]["items"] == []
 
 

@@ -10,31 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainlab.errors import TrainlabError
-
-# The tasks a pretrained Hugging Face model can be fine-tuned for.
+# The tasks a pretrained Hugging Face model can be fine-tuned for (training.hf.run.TASKS, named
+# here too so the panel can tell without importing torch).
 TEXT_TASKS = ("text-classification", "causal-lm")
-
-
-class BaseModelTaskError(TrainlabError):
-    """``base_model`` was given for a task that cannot use one."""
-
-    status = 422
-    default_code = "base_model_task"
 
 
 def check_base_model(base_model: Any, task: str | None) -> Any:
     """Whether ``base_model`` can be used for ``task`` (None: not known yet), before any job is
     created: None when no base model is asked for; else the model's
     :class:`~trainlab.training.hf.hub.ModelRef`, or None for a Hub id that is not cached but
-    can be downloaded. Raises :class:`BaseModelTaskError` (``base_model_task``, 422) for a task
-    that is not a text task, and ``ModelNotAvailable`` (``model_not_available``, 422) when the
-    model is neither a folder here nor in the local Hugging Face cache and cannot be downloaded
-    (``HF_HUB_OFFLINE``, no network, an unknown id)."""
+    can be downloaded. Raises ``hf_task_unsupported`` (a ConfigError, 400; ``ws.jobs.submit``
+    answers it 422) for a task that is not a text task, and ``ModelNotAvailable``
+    (``model_not_available``, 422) when the model is neither a folder here nor in the local
+    Hugging Face cache and cannot be downloaded (``HF_HUB_OFFLINE``, no network, an unknown id)."""
     if base_model is None:
         return None
     if task is not None and task not in TEXT_TASKS:
-        raise BaseModelTaskError(task=task, tasks=", ".join(TEXT_TASKS))
+        from trainlab.training.hf.run import refuse_task
+
+        refuse_task(task)
     from trainlab.training.hf.hub import check_model
 
     return check_model(base_model)

@@ -88,7 +88,11 @@ def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str
     ds = ws.datasets.get(spec.dataset_id)
     task, columns = infer(ds, spec.task, dict(spec.columns))
     check_roles(task, columns)
-    check_base_model(config.base_model, task)  # offline and not cached: nothing is queued
+    try:  # offline and not cached, or not a text task: nothing is queued
+        check_base_model(config.base_model, task)
+    except TrainlabError as exc:  # a well-formed spec that cannot run: 422
+        exc.status = 422
+        raise
     check_arch(_model_kind(task), config.arch)  # before the (slower) data check
     report = checked(ds, task, columns, config.skip_invalid)
     kind = _model_kind(report["task"])

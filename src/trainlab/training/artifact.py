@@ -35,10 +35,14 @@ def save_model(directory: Path, model: nn.Module, meta: dict[str, Any], tmp_dir:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        safetensors.torch.save_model(_unwrap(model), str(tmp))  # shared (tied) weights once
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, directory / "model.safetensors")
+        own = getattr(_unwrap(model), "save_artifact", None)  # a pretrained model's own layout
+        if own is not None:
+            own(directory, tmp_dir)
+        else:
+            safetensors.torch.save_model(_unwrap(model), str(tmp))  # shared (tied) weights once
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, directory / "model.safetensors")
         write_json(directory / "model.json", tmp_dir, {"format_version": FORMAT_VERSION, **meta})
     except (OSError, safetensors.SafetensorError) as exc:  # safetensors' I/O errors are its own
         from trainlab.training.checkpoint import write_failed
@@ -89,6 +93,11 @@ def load_model(source: Any, *, model: nn.Module | None = None, device: str = "cp
     if meta.get("format_version", 0) > FORMAT_VERSION:
         raise TrainlabError("bad_model_file", path=str(directory),
                             detail=f"format {meta['format_version']} is newer than this trainlab")
+    if meta.get("model_kind") == "hf":  # fine-tuned from a pretrained Hugging Face model
+        from trainlab.training.hf.artifact import load_pretrained
+
+        module, task = load_pretrained(meta, directory, device)
+        return TrainedModel(meta, module, directory, task=task)
     weights = directory / "model.safetensors"
     if meta["task"] == "custom":
         if model is None:
@@ -178,10 +187,11 @@ def _short(value: Any) -> str:
 class TrainedModel:
     """A loaded model that predicts on plain records (dicts, a DataFrame, or texts)."""
 
-    def __init__(self, meta: dict[str, Any], module: nn.Module, directory: Path) -> None:
+    def __init__(self, meta: dict[str, Any], module: nn.Module, directory: Path, *,
+                 task: Task | None = None) -> None:
         self.meta, self.module, self.path = meta, module, directory
         self.task_name: str = meta["task"]
-        self.task: Task = get_task(self.task_name)
+        self.task: Task = task if task is not None else get_task(self.task_name)
         self.task.state = meta["state"]
         self.metrics: dict[str, Any] = meta.get("metrics") or {}
         self.device = next(module.parameters()).device
@@ -300,6 +310,10 @@ class TrainedModel:
         if self.task_name != "causal-lm":
             raise TrainlabError("wrong_model_kind", task=self.task_name, method="generate",
                                 needed="causal-lm")
+        own = getattr(self.module, "generate_text", None)  # a pretrained model: HF generate
+        if own is not None:
+            return own(prompt, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed,
+                       chat_template=bool(self.meta["state"].get("chat_template")))
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed if seed is not None else torch.seed())
         ids = [tokenizer.BOS, *tokenizer.encode(prompt)]

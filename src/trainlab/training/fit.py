@@ -79,7 +79,9 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     device, notes = resolve_device(config.device)
     device = dist.setup(device)
     precision = resolve_precision(device, config.precision)
-    ctx = _Context(workspace, callbacks, stop, resume, dist, job_id, notes, device, precision)
+    custom = model is not None or task == "custom" or bool(resume and resume.get("task") == "custom")
+    base = _base_model(config, "custom" if custom else task)  # before any data or job folder
+    ctx = _Context(workspace, callbacks, stop, resume, dist, job_id, notes, device, precision, base)
     try:
         if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
             return _fit_custom(model, train, val, loss, metrics, config, ctx)
@@ -113,7 +115,37 @@ class _Context:
     notes: list[str]
     device: torch.device
     precision: str
+    base: Any = None  # the resolved base_model (a ModelRef), for a pretrained run
     cached: bool = False  # the tensors came from the cache beside the dataset
+
+
+def _base_model(config: TrainConfig, task: str | None) -> Any:
+    """The base model's folder (``model_not_available`` when there is none here); a task that
+    trains its own model (tabular, custom) with a base model is a ConfigError."""
+    if config.base_model is None:
+        return None
+    from trainlab.training.hf.hub import resolve_model
+    from trainlab.training.hf.run import refuse_task
+
+    refuse_task(task)
+    return resolve_model(config.base_model)
+
+
+def _fit_pretrained(ws: Workspace, ds: Dataset, task_name: str, columns: dict[str, Any],
+                    val_ds: Dataset | None, config: TrainConfig, ctx: _Context) -> TrainResult:
+    from trainlab.training.hf.run import setup
+
+    run = setup(ctx.base, ds, task_name, columns, val_ds, config, device=ctx.device,
+                precision=ctx.precision, rank=ctx.dist.rank, world=ctx.dist.world,
+                seed_everything=loop.seed_everything)
+    if run.cached:
+        ctx.cached = True
+        ctx.notes.append("Tokens came from the cache beside the dataset (same data, tokenizer "
+                         "and settings).")
+    extra = {"task": task_name, "columns": columns, "dataset_id": ds.id,
+             "validation_id": val_ds.id if val_ds is not None else ""}
+    return _run(ws, run.task, run.module, run.train, run.val, run.config, ctx, run.meta, extra,
+                run.sizes)
 
 
 def _dataset(source: Any, ws: Workspace, what: str = "dataset") -> Dataset:
@@ -184,6 +216,8 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     if validation is not None:
         val_ds = _dataset(validation, ws, "validation")
         checked(val_ds, task_name, columns, config.skip_invalid)
+    if ctx.base is not None:
+        return _fit_pretrained(ws, ds, task_name, columns, val_ds, config, ctx)
     task = get_task(task_name)
     prepared = prepare(ds, task, columns, config, validation=val_ds)
     task.state = prepared.state

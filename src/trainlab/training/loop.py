@@ -127,7 +127,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
     best_written = True
     start_epoch, skip, bad_evals = 0, 0, 0
     if resume is not None:
-        model.load_state_dict(resume["model"])
+        load_weights(model, resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
         scheduler.load_state_dict(resume["scheduler"])
         scaler.load_state_dict(resume["scaler"])
@@ -146,7 +146,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
         nonlocal best_written, last_checkpoint_at
         if not main or checkpoint_dir is None:
             return
-        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+        state = {"model": weights(model), "optimizer": optimizer.state_dict(),
                  "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
                  "step": out.step, "epoch": epoch, "batch": batch, "history": out.history,
                  "train_history": out.train_history,
@@ -174,7 +174,7 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
         if value is not None and not math.isnan(value) and (
                 out.best is None or better(value, out.best[task.main_metric])):
             out.best, bad_evals = metrics, 0
-            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            best_state = {k: v.detach().to("cpu", copy=True) for k, v in weights(model).items()}
             best_written = False
         else:
             bad_evals += 1
@@ -267,11 +267,27 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
     if out.status == "completed" and out.stop_reason is None:
         save("end", epoch if not ended else out.epoch + 1, 0)
     if best_state is not None:
-        model.load_state_dict(best_state)  # the artifact holds the best weights
+        load_weights(model, best_state)  # the artifact holds the best weights
     out.train_seconds = train_time
     out.samples_per_s = total_samples * dist.world / train_time if train_time else 0.0
     out.tokens_per_s = total_tokens * dist.world / train_time if train_time else 0.0
     return out
+
+
+def weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """What a checkpoint keeps of the model: its state, or what the model says (a LoRA run:
+    only the trainable adapter and head, not the frozen base)."""
+    own = getattr(model, "checkpoint_state", None)
+    return own() if own is not None else model.state_dict()
+
+
+def load_weights(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """Load what :func:`weights` gave."""
+    own = getattr(model, "load_checkpoint_state", None)
+    if own is not None:
+        own(state)
+    else:
+        model.load_state_dict(state)
 
 
 @torch.no_grad()
