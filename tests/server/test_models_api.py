@@ -89,3 +89,46 @@ def test_models_is_in_the_document_with_its_response_model():
 def _no_real_cache(hf_home):
     """Every test here sees an empty, offline Hugging Face home (never the user's own cache)."""
     return hf_home
+
+
+WITH_SCHEDULER = pytest.mark.parametrize(
+    "trainlab_config", [{"run_scheduler": True, "prewarm_worker": False}], ids=["scheduler"])
+
+
+@WITH_SCHEDULER
+async def test_a_base_model_job_end_to_end(api, app, tiny_models, hf_home):
+    """List the cache, submit a text classifier on a base model folder, a worker trains it,
+    then predict and evaluate through its artifact: all over REST, offline."""
+    into_hub_cache(tiny_models["classifier"], hf_home / "hub", "acme/tiny-bert")
+    code, listed = await api("GET", "models")
+    assert code == 200 and [m["id"] for m in listed["items"]] == ["acme/tiny-bert"]
+    dataset_id = await text_dataset(api)
+    code, job = await api("POST", "jobs", {
+        "dataset_id": dataset_id, "task": "text-classification",
+        "columns": {"text": "review", "label": "label"}, "device": "cpu",
+        "params": {"base_model": str(tiny_models["classifier"]), "max_steps": 6,
+                   "batch_size": 16, "eval_every": 6, "log_every": 2}})
+    assert code == 201 and job["params"]["base_model"] == str(tiny_models["classifier"])
+    done = await wait_done(api, job["id"])
+    assert done["status"] == "completed", done["error"]
+    code, out = await api("POST", f"jobs/{job['id']}/predict",
+                          {"records": ["the film was great", "فیلم افتضاح بود"], "proba": True})
+    assert code == 200, out
+    assert len(out["predictions"]) == 2 and set(out["predictions"]) <= {"pos", "neg"}
+    assert all(sum(p.values()) == pytest.approx(1.0) for p in out["probabilities"])
+    code, scored = await api("POST", f"jobs/{job['id']}/evaluate", {"dataset_id": dataset_id})
+    assert code == 200, scored
+    assert scored["rows_scored"] == 60 and 0 <= scored["metrics"]["accuracy"] <= 1
+
+
+async def wait_done(api, job_id: str, seconds: float = 240) -> dict:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        code, job = await api("GET", f"jobs/{job_id}")
+        if job["status"] in ("completed", "failed", "stopped", "interrupted"):
+            return job
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job['status']}")

@@ -110,3 +110,19 @@ def test_the_field_speaks_persian(ws, text_ds, tiny_models, hf_home):
     assert persian_words(panel, {"reviews", "jsonl", "review", "label"}) == []
     english = TrainPanel(text_ds, workspace=ws, lang="en").base_model
     assert (english.combo.description, english.lora.description) == ("Base model", "LoRA")
+
+
+def test_start_fine_tunes_the_base_model_and_records_the_choices(ws, text_ds, tiny_models):
+    panel = TrainPanel(text_ds, workspace=ws)
+    folder = str(tiny_models["classifier"])
+    panel.base_model.combo.value = folder
+    panel.base_model.lora.value = "on"
+    panel.batch_size.value = "16"
+    panel.train(max_steps=3, eval_every=3)
+    wait_for(lambda: panel.result is not None or "tl-bad" in panel.outcome.value, 120)
+    assert panel.result is not None, panel.outcome.value
+    assert panel.result.status == "completed"
+    assert (panel.result.config["base_model"], panel.result.config["lora"]) == (folder, True)
+    job = ws.jobs.get(panel.result.job_id)
+    assert job.runner == "foreground" and (job.params["base_model"], job.params["lora"]) == \
+        (folder, True)
