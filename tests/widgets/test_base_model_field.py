@@ -126,3 +126,13 @@ def test_start_fine_tunes_the_base_model_and_records_the_choices(ws, text_ds, ti
     job = ws.jobs.get(panel.result.job_id)
     assert job.runner == "foreground" and (job.params["base_model"], job.params["lora"]) == \
         (folder, True)
+
+
+def test_hidden_without_the_hf_extra(ws, text_ds, monkeypatch):
+    from trainlab.widgets import base_model
+
+    monkeypatch.setattr(base_model, "hf_installed", lambda: False)
+    panel = TrainPanel(text_ds, workspace=ws)
+    panel.base_model.combo.value = "acme/anything"
+    assert panel.task.value == "text-classification" and not shown(panel.base_model.row)
+    assert "base_model" not in panel.params() and panel.base_model.refresh() == []
