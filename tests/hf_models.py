@@ -75,8 +75,10 @@ def tiny_classifier(folder: Path, *, num_labels: int = 2, texts: Iterable[str] =
 
 
 def tiny_causal_lm(folder: Path, *, texts: Iterable[str] = TEXTS, hidden: int = 32,
-                   layers: int = 2, context: int = 128, chat_template: str | None = None) -> Path:
-    """A tiny GPT-2 causal LM (random weights) and its byte-level BPE tokenizer in ``folder``."""
+                   layers: int = 2, context: int = 128, chat_template: str | None = None,
+                   **settings: object) -> Path:
+    """A tiny GPT-2 causal LM (random weights) and its byte-level BPE tokenizer in ``folder``;
+    ``settings`` override GPT2Config fields (e.g. ``initializer_range``)."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -85,7 +87,8 @@ def tiny_causal_lm(folder: Path, *, texts: Iterable[str] = TEXTS, hidden: int = 
         tokenizer.chat_template = chat_template
     config = GPT2Config(vocab_size=len(tokenizer), n_embd=hidden, n_layer=layers, n_head=2,
                         n_positions=context, bos_token_id=tokenizer.bos_token_id,
-                        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+                        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+                        **settings)
     torch.manual_seed(0)
     model = GPT2LMHeadModel(config)
     folder = Path(folder)

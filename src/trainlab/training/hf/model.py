@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,10 @@ def quiet() -> Iterator[None]:
     logging.disable_progress_bar()
     disable_progress_bars()
     try:
-        yield
+        with warnings.catch_warnings():
+            for category in (UserWarning, FutureWarning, DeprecationWarning):
+                warnings.simplefilter("ignore", category)
+            yield
     finally:
         logging.set_verbosity(verbosity)
         if bars:
@@ -150,8 +154,11 @@ def add_lora(model: Any, task: str, config: TrainConfig, targets: list[str]) -> 
     """A peft LoRA model: only the adapters (and, for classification, the head) train."""
     from peft import LoraConfig, TaskType, get_peft_model
 
+    conv1d = any(type(m).__name__ == "Conv1D" and name.rsplit(".", 1)[-1] in targets
+                 for name, m in model.named_modules())  # GPT-2 style layers store W transposed
     lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha,
                       lora_dropout=config.lora_dropout, target_modules=targets,
+                      fan_in_fan_out=conv1d,
                       task_type=TaskType.SEQ_CLS if task == "text-classification"
                       else TaskType.CAUSAL_LM)
     with quiet():
