@@ -132,3 +132,23 @@ async def wait_done(api, job_id: str, seconds: float = 240) -> dict:
             return job
         await asyncio.sleep(0.2)
     raise AssertionError(f"job {job_id} still {job['status']}")
+
+
+async def test_predict_continues_prompts_with_a_fine_tuned_causal_lm(api, app, tiny_models):
+    """POST predict on a pretrained causal LM (trained here in the server's workspace, as a
+    notebook would): each prompt is continued through the model's own generate."""
+    import pandas as pd
+
+    import trainlab
+
+    rows = [{"story": f"question: what is two plus two? answer: four {i}"} for i in range(40)]
+    result = trainlab.fit(pd.DataFrame(rows), task="causal-lm", columns={"text": "story"},
+                          workspace=app.workspace, base_model=str(tiny_models["causal-lm"]),
+                          device="cpu", max_steps=3, batch_size=8)
+    code, out = await api("POST", f"jobs/{result.job_id}/predict",
+                          {"records": ["question: what", "سلام"]})
+    assert code == 200, out
+    assert out["task"] == "causal-lm" and len(out["predictions"]) == 2
+    assert all(isinstance(p, str) for p in out["predictions"])
+    model = trainlab.load_model(result.job_id, workspace=app.workspace)
+    assert out["predictions"][0] == model.generate("question: what", max_new_tokens=100, seed=0)
