@@ -37,3 +37,21 @@ def test_training_and_foreground_jobs_need_no_pydantic_or_jupyter(tmp_path: Path
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[:2] == ["completed", "foreground"]
     assert out.stdout.splitlines()[-1] == "extras: []"
+
+
+HF_PACKAGES = ("transformers", "peft", "tokenizers", "huggingface_hub", "datasets", "accelerate")
+IMPORTS_NO_HF = """
+import sys
+import trainlab, trainlab.training, trainlab.training.fit, trainlab.training.artifact
+import trainlab.training.hf, trainlab.training.hf.hub
+print(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1].split(','))))
+"""
+
+
+def test_importing_trainlab_and_training_imports_no_hugging_face_package() -> None:
+    """The hf extra is imported only inside the functions that fine-tune a pretrained model."""
+    out = subprocess.run([sys.executable, "-c", IMPORTS_NO_HF, ",".join(HF_PACKAGES)],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

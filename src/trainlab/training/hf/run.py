@@ -69,7 +69,11 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
     if config.gradient_checkpointing:
         if not getattr(net, "supports_gradient_checkpointing", False):
             raise TrainlabError("hf_no_checkpointing", name=ref.name, status=422)
-        net.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        kwargs = {"use_reentrant": False}
+        if hasattr(net, "activation_checkpointing_enable"):  # the name since transformers 5
+            net.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            net.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
         net.config.use_cache = False
     targets = hf_model.lora_targets(net, config) if lora else None
     if lora:
