@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import trainlab
+from tests.training.hf.conftest import hf_home, tiny_models  # noqa: F401  (fixtures for every folder)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,6 +24,9 @@ with open(path, 'w') as f:
 result = trainlab.fit(path, workspace=ws, max_steps=5)
 model = trainlab.load_model(result.job_id, workspace=ws)
 print(result.status, ws.jobs.get(result.job_id).runner, model.predict({'x': 6}))
+# the extras (issue 15) are imported only inside the functions that need them: not here
+extras = {'transformers', 'peft', 'tokenizers', 'huggingface_hub', 'datasets', 'optuna'}
+print('extras:', sorted({name.split('.')[0] for name in sys.modules} & extras))
 """
 
 
@@ -33,6 +36,7 @@ def test_training_and_foreground_jobs_need_no_pydantic_or_jupyter(tmp_path: Path
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[:2] == ["completed", "foreground"]
+    assert out.stdout.splitlines()[-1] == "extras: []"
 
 
 EXPERIMENTS = """

@@ -1180,6 +1180,39 @@ WORDS: dict[str, dict[str, str]] = {
     "exp_best": {"en": "best {metric}", "fa": "بهترین {metric}"},
     "exp_final": {"en": "final {metric}", "fa": "{metric} پایانی"},
     "exp_jobs_compared": {"en": "{count} jobs compared", "fa": "مقایسهٔ {count} کار"},
+    # --- issue 15, helper H3: the training panel's base model (widgets/base_model.py) ---
+    "hf_base_model": {"en": "Base model", "fa": "مدل پایه"},
+    "hf_base_placeholder": {"en": "empty: the built-in byte-level model; or a model id or a folder",
+                            "fa": "خالی: مدل داخلی بایت‌پایه؛ یا شناسهٔ یک مدل یا مسیر یک پوشه"},
+    "hf_base_tip": {"en": "A pretrained model to fine-tune: one from the local Hugging Face cache "
+                    "(listed), another Hub id, or a folder written by save_pretrained",
+                    "fa": "یک مدل ازپیش‌آموزش‌دیده برای تنظیم: یکی از حافظهٔ نهان محلی (در فهرست)، "
+                    "شناسهٔ مدلی دیگر، یا پوشه‌ای که با ذخیرهٔ مدل ازپیش‌آموزش‌دیده نوشته شده"},
+    "hf_refresh_tip": {"en": "Look for models in the local Hugging Face cache again",
+                       "fa": "جست‌وجوی دوبارهٔ مدل‌ها در حافظهٔ نهان محلی"},
+    "hf_lora": {"en": "LoRA", "fa": "تطبیق کم‌رتبه"},
+    "hf_lora_tip": {"en": "auto: LoRA for models over about 300M parameters, full fine-tuning "
+                    "otherwise", "fa": "خودکار: تطبیق کم‌رتبه برای مدل‌های بزرگ‌تر از حدود 300 "
+                    "میلیون پارامتر، وگرنه تنظیم کامل همهٔ وزن‌ها"},
+    "hf_on": {"en": "on", "fa": "روشن"},
+    "hf_off": {"en": "off", "fa": "خاموش"},
+    "hf_checkpointing": {"en": "Gradient checkpointing", "fa": "بازمحاسبهٔ گرادیان"},
+    "hf_checkpointing_tip": {"en": "Recompute activations in the backward pass: less GPU memory, "
+                             "slower steps", "fa": "فعال‌سازی‌ها در گذر رو به عقب دوباره محاسبه "
+                             "می‌شوند: حافظهٔ GPU کمتر، گام‌های کندتر"},
+    "form_model_not_available": {
+        "en": "The base model {name} is not available: {reason}. Looked in {looked}. Give a local "
+        "folder, or download the model once where the internet is reachable.",
+        "fa": "مدل پایهٔ {name} در دسترس نیست: {reason}. جای جست‌وجو: {looked}. مسیر پوشه‌ای محلی را "
+        "بدهید، یا مدل را یک بار جایی که اینترنت در دسترس است بارگیری کنید."},
+    "hf_why_model_offline": {"en": "it is not in the local cache and downloads are off ({var})",
+                             "fa": "در حافظهٔ نهان محلی نیست و بارگیری خاموش است ({var})"},
+    "hf_why_model_unreachable": {"en": "it is not in the local cache and could not be downloaded",
+                                 "fa": "در حافظهٔ نهان محلی نیست و بارگیری آن ممکن نشد"},
+    "hf_why_model_no_config": {"en": "the folder has no {file}", "fa": "پوشه {file} ندارد"},
+    "hf_why_model_no_folder": {"en": "there is no such folder", "fa": "چنین پوشه‌ای وجود ندارد"},
+    "hf_why_model_bad_name": {"en": "it is neither a folder nor a valid model id",
+                              "fa": "نه پوشه است و نه شناسهٔ معتبر یک مدل"},
 }
 
 

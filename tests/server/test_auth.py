@@ -76,6 +76,7 @@ class World:
 CASES = {
     ("GET", "health"): lambda w: ("health", {}),
     ("GET", "openapi.json"): lambda w: ("openapi.json", {}),
+    ("GET", "models"): lambda w: ("models", {}),
     ("GET", "datasets"): lambda w: ("datasets", {}),
     ("POST", "datasets"): lambda w: ("datasets", {"params": {"filename": "a.csv"}, "body": CSV}),
     ("POST", "datasets/uploads"): lambda w: ("datasets/uploads", {"body": json.dumps(

@@ -33,6 +33,10 @@ def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | 
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, rank 0 alone keeps the record
         return train(dataset, task, columns, workspace=ws, callbacks=callbacks, stop=stop,
                      resume_from=resume_from, **kwargs)
+    from trainlab.jobs.pretrained import check_base_model
+
+    # before the job's record or folder exists: offline and not cached, nothing is created
+    check_base_model(kwargs.get("base_model"), "custom" if kwargs.get("model") is not None else task)
     resume_id = None
     if resume_from is not None:
         if not isinstance(resume_from, (str, os.PathLike)):

@@ -65,7 +65,9 @@ def parse_spec(spec: JobSpec | dict[str, Any] | None, fields: dict[str, Any]) ->
 def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """The resolved task, column mapping and hyperparameters, or the first reason it cannot run:
     the device exists here, every column role and ``arch`` setting is known and in bounds, and
-    the model's weights and optimizer state fit in the device's free memory."""
+    the model's weights and optimizer state fit in the device's free memory; a ``base_model``
+    suits the task and is available here (:func:`~trainlab.jobs.pretrained.check_base_model`)."""
+    from trainlab.jobs.pretrained import check_base_model
     from trainlab.training.columns import infer
     from trainlab.training.config import TrainConfig
     from trainlab.training.devices import resolve_device
@@ -86,10 +88,15 @@ def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str
     ds = ws.datasets.get(spec.dataset_id)
     task, columns = infer(ds, spec.task, dict(spec.columns))
     check_roles(task, columns)
+    try:  # offline and not cached, or not a text task: nothing is queued
+        check_base_model(config.base_model, task)
+    except TrainlabError as exc:  # a well-formed spec that cannot run: 422
+        exc.status = 422
+        raise
     check_arch(_model_kind(task), config.arch)  # before the (slower) data check
     report = checked(ds, task, columns, config.skip_invalid)
     kind = _model_kind(report["task"])
-    if kind in SIZES:
+    if kind in SIZES and config.base_model is None:  # a base model is not the built-in one
         features = report["columns"].get("features") or columns.get("features") or []
         check_fits(kind, planned_arch(kind, config.arch, inputs=max(1, len(features)),
                                       max_length=config.max_length), device)

@@ -270,6 +270,28 @@ class PredictResponse(BaseModel):
     job_id: str
 
 
+# -- pretrained models (issue 15) ----------------------------------------------------------
+class CachedModel(BaseModel):
+    id: str = Field(description="The Hub id, e.g. 'HooshvareLab/bert-fa-zwnj-base'; give it as "
+                    "params.base_model.")
+    revision: str = Field(description="The commit of the cached snapshot (the newest usable one).")
+    path: str = Field(description="The snapshot folder on the server.")
+    size_bytes: int
+    model_type: str | None = Field(description="From its config.json: 'bert', 'gpt2', 'llama' ...")
+    architectures: list[str]
+    modified_at: str = Field(description="When the snapshot last changed (ISO 8601, UTC).")
+
+
+class CachedModels(BaseModel):
+    items: list[CachedModel] = Field(description="Newest first.")
+    cache: str = Field(description="The Hugging Face Hub cache looked in (HF_HUB_CACHE, else "
+                       "HF_HOME/hub).")
+    offline: bool = Field(description="HF_HUB_OFFLINE is set: only these models (and folders) "
+                          "can be used as base_model.")
+    hf_installed: bool = Field(description="Whether the server has the trainlab[hf] extra; "
+                               "without it no base model can be used.")
+
+
 class Deleted(BaseModel):
     id: str
     deleted: Literal[True]

@@ -33,6 +33,10 @@ ROUTES: list[Op] = [
        "Versions, GPUs, workspace, free disk, jobs running and queued.",
        response=m.Health, errors=(403,)),
     Op("GET", "openapi.json", system.openapi, JOBS, "This document.", errors=(403,)),
+    Op("GET", "models", system.cached_models, JOBS,
+       "The pretrained models in the server's local Hugging Face cache, usable offline as a job's "
+       "params.base_model (a folder path on the server works too).",
+       response=m.CachedModels, errors=(403,)),
     # -- datasets --------------------------------------------------------------------------------
     Op("GET", "datasets", datasets.list_datasets, DATASETS,
        "Datasets, newest first, a page at a time.",

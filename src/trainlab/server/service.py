@@ -18,6 +18,7 @@ import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -353,6 +354,21 @@ def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
         out["probabilities"] = [{str(k): float(v) for k, v in row.items()}
                                 for row in frame.to_dict(orient="records")]
     return out
+
+
+def cached_models() -> dict[str, Any]:
+    """The models in the server's local Hugging Face cache (``GET models``): reads the disk."""
+    import importlib.util
+
+    from trainlab.training.hf import hub
+
+    installed = importlib.util.find_spec("huggingface_hub") is not None
+    items = [{"id": m["id"], "revision": m["revision"], "path": m["path"], "size_bytes": m["size"],
+              "model_type": m["model_type"], "architectures": m["architectures"],
+              "modified_at": datetime.fromtimestamp(m["modified"], UTC).isoformat()}
+             for m in (hub.cached_models() if installed else [])]
+    return {"items": items, "cache": str(hub.hub_cache()), "offline": hub.offline(),
+            "hf_installed": installed}
 
 
 def evaluate(ws: Workspace, cache: ModelCache, job_id: str, dataset_id: str) -> dict[str, Any]:

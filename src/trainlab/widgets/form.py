@@ -149,6 +149,12 @@ def form_error(code: str, params: dict[str, Any], lang: str) -> Markup | None:
         if "task" in params:
             shown["task"] = i18n.term("task", str(params["task"]), lang)
         return sentence(f"form_{code}", lang, **shown)
+    if code == "model_not_available":  # issue 15: names and paths as data, the reason in words
+        why = {"var": ltr("HF_HUB_OFFLINE"), "file": ltr("config.json")}
+        reason = sentence(f"hf_why_{params.get('reason')}", lang, **why) \
+            if f"hf_why_{params.get('reason')}" in i18n.WORDS else ltr(params.get("reason"))
+        return sentence("form_model_not_available", lang, name=ltr(params.get("name")),
+                        looked=ltr(params.get("looked")), reason=reason)
     return None
 
 

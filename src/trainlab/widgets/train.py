@@ -21,7 +21,7 @@ from trainlab import display, i18n
 from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.display import Markup
 from trainlab.jobs.foreground import fit
-from trainlab.widgets import form, live
+from trainlab.widgets import base_model, form, live
 from trainlab.widgets.chart import training_charts
 from trainlab.widgets.snapshot import Snapshot
 from trainlab.workspace import Workspace, resolve
@@ -79,6 +79,7 @@ class TrainPanel(Snapshot, w.VBox):
         self.precision = w.Dropdown(options=[(display.word("tp_auto", lg), "auto")] + [
             (p, p) for p in ("fp32", "bf16", "fp16")], description=display.word("tp_precision", lg))
         self.device = w.Dropdown(options=form.devices(lg), description=display.word("tp_device", lg))
+        self.base_model = base_model.BaseModelField(lg)  # text tasks: a pretrained model (issue 15)
         form.styled(self.picker, self.task, *self.roles.values(), self.features, self.epochs,
                     self.batch_size, self.lr, self.val_fraction, self.seed, self.early_stopping,
                     self.precision, self.device)
@@ -100,9 +101,10 @@ class TrainPanel(Snapshot, w.VBox):
             box.observe(lambda _: self.check(), names="value")
         self.mapping = w.VBox([form.group("tp_data", lg), self.picker, self.task,
                                *self.roles.values(), self.features, self.check_view])
-        advanced = w.Accordion([w.VBox([self.val_fraction, self.early_stopping, self.seed])],
+        advanced = w.Accordion([w.VBox([self.val_fraction, self.early_stopping, self.seed,
+                                        self.base_model.advanced])],
                                titles=(display.word("tp_advanced", lg),), selected_index=None)
-        settings = w.VBox([form.group("tp_model", lg), self.device, self.precision,
+        settings = w.VBox([form.group("tp_model", lg), self.base_model.row, self.device, self.precision,
                            form.group("tp_training", lg), self.epochs, self.batch_size, self.lr,
                            advanced])
         super().__init__([w.HTML(form.STYLE + (RTL if lg == "fa" else "")), self.mapping, settings,
@@ -179,6 +181,7 @@ class TrainPanel(Snapshot, w.VBox):
         for role, box in self.roles.items():
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
+        self.base_model.show(self.task.value)
         self.check()
 
     def mapping_value(self) -> dict[str, Any]:
@@ -236,7 +239,7 @@ class TrainPanel(Snapshot, w.VBox):
         """The settings; empty number boxes are left to trainlab's defaults ("auto")."""
         params: dict[str, Any] = {"val_fraction": self.val_fraction.value, "seed": self.seed.value,
                                   "early_stopping": self.early_stopping.value or None,
-                                  "precision": self.precision.value}
+                                  "precision": self.precision.value, **self.base_model.params()}
         for key, box, kind in (("epochs", self.epochs, int), ("batch_size", self.batch_size, int),
                                ("lr", self.lr, float)):
             value = form.read_number(box, kind, self.lang)

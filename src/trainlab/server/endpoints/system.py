@@ -1,4 +1,5 @@
-"""The server's own endpoints: its health, and the API's OpenAPI document."""
+"""The server's own endpoints: its health, the API's OpenAPI document, and the pretrained
+models in its local Hugging Face cache."""
 
 from __future__ import annotations
 
@@ -12,3 +13,7 @@ async def health(h: ApiHandler) -> None:
 
 async def openapi(h: ApiHandler) -> None:
     h.reply(h.app.openapi_document(h.base))  # built from the route table, which names this
+
+
+async def cached_models(h: ApiHandler) -> None:
+    h.reply(await h.run(service.cached_models))  # scan_cache_dir reads the disk: off the loop
