@@ -1118,8 +1118,8 @@ WORDS: dict[str, dict[str, str]] = {
     # issue 19: experiments panel (H7): the panel, the trials' state, the experiment plots
     "experiments": {"en": "Experiments", "fa": "آزمایش‌ها"},
     "status_pruned": {"en": "pruned", "fa": "هرس‌شده"},
-    "no_experiments": {"en": "No experiments yet: ws.experiments.create(...) starts one.",
-                       "fa": "هنوز آزمایشی نیست: ws.experiments.create(...) یکی را آغاز می‌کند."},
+    "no_experiments": {"en": "No experiments yet; start one with",
+                       "fa": "هنوز آزمایشی نیست؛ یکی را با این آغاز کنید:"},
     "exp_pick": {"en": "Choose an experiment", "fa": "یک آزمایش را برگزینید"},
     "exp_experiment": {"en": "Experiment", "fa": "آزمایش"},
     "exp_stop": {"en": "Stop experiment", "fa": "توقف آزمایش"},

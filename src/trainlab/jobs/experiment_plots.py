@@ -91,7 +91,8 @@ def plot_curves(source: Any, metric: str | None = None) -> Any:
         else:
             pruned = r["state"] == "pruned"
             ax.plot(steps, values, color=PRUNED if pruned else OTHER, linewidth=1.1, alpha=0.75,
-                    linestyle="--" if pruned else "-", label=r["label"])
+                    linestyle="--" if pruned else "-", marker="o", markersize=2,
+                    label=r["label"])  # the dots: a trial pruned at its first evaluation
     ax.set_title(_word("exp_plot_curves", metric=data["metric"]))
     ax.set_xlabel(_word("show_step"))
     ax.set_ylabel(f"val {data['metric']}")
