@@ -232,6 +232,69 @@ ax = history[history.name == "loss"].pivot_table(index="step", columns="split", 
 ax.set_ylabel("loss");'''),
         code('''scheduler.close()'''),
     ],
+    "07-experiments.ipynb": [
+        md("""# Experiments: hyperparameter searches
+
+An experiment tries several settings and keeps the best. Its trials are ordinary background
+jobs (they show in `ws.jobs`, the jobs panel and the REST API); Optuna picks the settings and
+its median pruner stops trials that fall behind the earlier ones at the same step."""),
+        code(SETUP),
+        code('''import numpy as np, pandas as pd
+rng = np.random.default_rng(7)
+n = 600
+df = pd.DataFrame({"x": rng.normal(0, 1, n).round(3), "y": rng.normal(0, 1, n).round(3),
+                   "shape": rng.choice(["circle", "square", "star"], n)})
+df["label"] = np.where(df.x * df.y + 0.5 * (df["shape"] == "star") > 0, "yes", "no")
+df.to_csv("shapes.csv", index=False)
+ds = ws.datasets.add("shapes.csv")
+print(ds.status, ds.rows)'''),
+        md("""A scheduler runs the trials (the trainlab server extension runs one in JupyterLab;
+here we start one)."""),
+        code('''from trainlab.jobs import Scheduler
+scheduler = Scheduler(ws, prewarm=False).start()     # JupyterLab's server runs this for you'''),
+        md("""The search space: a learning rate on a log scale, the width of the hidden layers
+(two choices) and the dropout. Six short trials; the metric is the task's main one (accuracy,
+maximized). `max_concurrent=1` runs the trials one after another so that this page's outputs
+are the same on every run; leave it out to run as many at once as the scheduler has slots."""),
+        code('''exp = ws.experiments.create(
+    "shapes search", ds, columns={"target": "label"},
+    space={"lr": trainlab.loguniform(1e-3, 1e-1),
+           "arch.hidden": [16, 64],
+           "arch.dropout": trainlab.uniform(0.0, 0.3)},
+    trials=6, max_concurrent=1, seed=0,
+    params={"max_steps": 60, "eval_every": 10, "early_stopping": None, "batch_size": 32})
+print(exp.name, "|", exp.metric, exp.direction, "|", exp.status)'''),
+        md("Wait for it; the experiment shows as a leaderboard, the best trial first:"),
+        code('''exp.wait(timeout=300)'''),
+        md("Every trial as a row, in trial order: its parameters, its final and best metrics:"),
+        code('''table = exp.results()         # also: job_id, duration_s, the other metrics
+table[["number", "state", "lr", "arch.hidden", "arch.dropout", "best_accuracy",
+       "final_accuracy", "status"]].round(4)'''),
+        md("The best trial: its parameters, its value and its model, ready to predict:"),
+        code('''best = exp.best()
+print(best.params, round(best.value, 4))
+model = best.load_model()
+model.predict(pd.DataFrame({"x": [1.5, -1.5], "y": [1.5, 1.5],
+                            "shape": ["circle", "circle"]})).tolist()'''),
+        md("""The plots: each trial's validation accuracy (the best thick, pruned trials dashed),
+the best value so far by trial, and the parameters against the metric (log axis for the
+learning rate, the choices evenly spaced)."""),
+        code('''# varies: a figure
+exp.plot_curves()'''),
+        code('''# varies: a figure
+exp.plot_best_so_far()'''),
+        code('''# varies: a figure
+exp.plot_params()'''),
+        md("""Any jobs side by side, from an experiment or not: the same table, and the metric's
+histories aligned on the step (the same plots work on it too)."""),
+        code('''other = next(t["job_id"] for t in exp.trials if t["job_id"] != best.job.id)
+cmp = ws.experiments.compare([best.job.id, other])
+cmp.histories.round(4)'''),
+        md("The experiments panel (also a tab of `trainlab.ui()`): pick one for its live leaderboard."),
+        code('''# varies: a live widget
+trainlab.widgets.ExperimentsPanel(ws)'''),
+        code('''scheduler.close()'''),
+    ],
 }
 
 

@@ -22,7 +22,7 @@ def labels(dropdown) -> list[str]:
 
 def test_ui_lists_datasets_added_elsewhere_by_name_in_both_tabs(ws, tmp_path):
     tabs = trainlab.ui(ws, check_s=0.02)
-    datasets, train, _ = tabs.panels
+    datasets, train, *_ = tabs.panels
     path = tmp_path / "late.csv"
     path.write_bytes(csv_data(40))
     other = trainlab.Workspace(ws.path)  # another notebook, or the REST API
@@ -155,10 +155,10 @@ def test_ui_speaks_only_persian_outside_the_training_tab(ws, tmp_path):
     ws.datasets.add(_write(tmp_path / "churn.csv", csv_data(30)))
     tabs = trainlab.ui(ws, lang="fa")
     try:
-        datasets, _, jobs = tabs.panels
-        assert list(tabs.titles) == ["مجموعه‌داده‌ها", "آموزش", "کارها"]
+        datasets, _, jobs, experiments = tabs.panels
+        assert list(tabs.titles) == ["مجموعه‌داده‌ها", "آموزش", "کارها", "آزمایش‌ها"]
         assert "trainlab-rtl" in tabs._dom_classes
-        for panel in (datasets, jobs):
+        for panel in (datasets, jobs, experiments):
             assert latin_words(widget_texts(panel), {"churn", "csv"}) == []
         assert "پنل" in tabs._repr_mimebundle_()["text/plain"]
     finally:

@@ -35,7 +35,7 @@ def test_closing_ui_stops_the_training_tab_run(ws, table_ds):
     tabs.close()
     assert time.monotonic() - asked < 5 and not train.thread.is_alive()
     assert train.result.status == "stopped" and train.result.checkpoint_path
-    watchers = [p.watcher for p in (tabs.panels[0], tabs.panels[2]) if p.watcher]
+    watchers = [p.watcher for p in (tabs.panels[0], *tabs.panels[2:]) if p.watcher]
     for watcher in watchers:
         watcher._thread.join(5)
     assert not any(watcher.alive for watcher in watchers)

@@ -100,11 +100,12 @@ def test_your_own_module(ws):
     assert panel.wait(60).status == "completed"
 
 
-def test_ui_has_three_tabs_and_speaks_persian(ws, table_ds):
+def test_ui_has_four_tabs_and_speaks_persian(ws, table_ds):
     tabs = trainlab.ui(ws, lang="fa")
-    assert [tabs.get_title(i) for i in range(3)] == ["مجموعه‌داده‌ها", "آموزش", "کارها"]
+    assert [tabs.get_title(i) for i in range(4)] == ["مجموعه‌داده‌ها", "آموزش", "کارها",
+                                                     "آزمایش‌ها"]
     assert "trainlab-rtl" in tabs._dom_classes and "direction: rtl" in tabs.panels[0].children[0].value
-    datasets, train, _ = tabs.panels
+    datasets, train, *_ = tabs.panels
     datasets.picker.value = table_ds.id  # picking a dataset hands it to the training panel
     assert train.picker.value == table_ds.id and train.roles["target"].value == "label"
 

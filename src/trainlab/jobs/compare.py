@@ -37,6 +37,7 @@ class Comparison:
 
     def __init__(self, ws: Workspace, jobs: list[Job], metric: str) -> None:
         self.ws, self.jobs, self.metric = ws, jobs, metric
+        self.direction = direction_of(metric)
         names = sorted({k for j in jobs for k in j.params})
         rows = [{"job_id": j.id, "name": j.name, "task": j.task,
                  **{k: j.params.get(k) for k in names}, **scores(ws, j, metric),
@@ -57,6 +58,25 @@ class Comparison:
         frame = pd.DataFrame(columns).sort_index()
         frame.index.name = "step"
         return frame
+
+    def plot_curves(self, metric: str | None = None) -> Any:
+        """The jobs' validation ``metric`` (default: the comparison's) overlaid, the best thick
+        (:func:`trainlab.jobs.experiment_plots.plot_curves`); a matplotlib Figure."""
+        from trainlab.jobs.experiment_plots import plot_curves
+
+        return plot_curves(self, metric)
+
+    def plot_best_so_far(self) -> Any:
+        """The best value so far, the jobs in their order as trials (a matplotlib Figure)."""
+        from trainlab.jobs.experiment_plots import plot_best_so_far
+
+        return plot_best_so_far(self)
+
+    def plot_params(self) -> Any:
+        """The settings that differ between the jobs against the metric (a Figure)."""
+        from trainlab.jobs.experiment_plots import plot_params
+
+        return plot_params(self)
 
     def _repr_html_(self) -> str:
         from trainlab import display

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from trainlab.errors import NotFoundError, TrainlabError
 from trainlab.jobs.compare import REPORTED, Comparison, duration, scores, table_frame
+from trainlab.jobs.experiment_plots import plot_best_so_far, plot_curves, plot_params
 from trainlab.jobs.experiment_records import ExperimentRecords
 from trainlab.jobs.search import (
     PRUNERS,
@@ -112,6 +113,17 @@ class Experiment:
         job = self._store.ws.jobs.get(top["job_id"])
         return Best(job=job, params=top["params"], metrics=dict(job.best_metrics or {}),
                     value=top["value"], workspace=self._store.ws)
+
+    def histories(self, metric: str | None = None) -> dict[int, list[tuple[int, float]]]:
+        """Each trial's validation ``metric`` (default: the experiment's) as (step, value) pairs
+        in step order, by trial number (trials without a job yet have none)."""
+        records = self._store.records
+        return {t["number"]: records.val_history(t["job_id"], metric or self.metric)
+                for t in self.trials if t["job_id"]}
+
+    plot_curves = plot_curves
+    plot_best_so_far = plot_best_so_far
+    plot_params = plot_params
 
     def results(self) -> pd.DataFrame:
         """One row per trial: number, job_id, state, each searched param, final_<m> and best_<m>

@@ -14,7 +14,8 @@ from typing import Any
 
 from trainlab import display, i18n
 
-_KINDS = {"DatasetPanel": "datasets", "JobsPanel": "jobs", "TrainPanel": "train"}
+_KINDS = {"DatasetPanel": "datasets", "JobsPanel": "jobs", "TrainPanel": "train",
+          "ExperimentsPanel": "experiments"}
 
 
 class Snapshot:

@@ -1,9 +1,9 @@
-"""``trainlab.ui()``: the Datasets, Train and Jobs panels in tabs, wired together.
+"""``trainlab.ui()``: the Datasets, Train, Jobs and Experiments panels in tabs, wired together.
 
 Picking a dataset in the first hands it to the second; the Datasets panel's watcher keeps
 both pickers' lists current (datasets added anywhere, listed by name, rows and status,
 :func:`~trainlab.widgets.labels.dataset_options`); the Jobs panel follows the workspace on
-its own. ``close()`` stops both watchers.
+its own, and so does the Experiments panel. ``close()`` stops the watchers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ RTL_STYLE = ("<style>.trainlab-rtl, .trainlab-rtl .widget-hbox, .trainlab-rtl .w
 
 
 class Tabs(Snapshot, w.Tab):
-    """The three panels; a stored notebook shows a snapshot of the Datasets tab."""
+    """The four panels; a stored notebook shows a snapshot of the Datasets tab."""
 
     panels: tuple[Any, ...] = ()
     lang = "en"
@@ -38,7 +38,8 @@ class Tabs(Snapshot, w.Tab):
 
 
 def ui(workspace: Any = None, *, lang: str | None = None, check_s: float | None = None) -> Tabs:
-    """The dataset, training and jobs panels in tabs."""
+    """The dataset, training, jobs and experiments panels in tabs."""
+    from trainlab.widgets.experiments import ExperimentsPanel
     from trainlab.widgets.train import TrainPanel
     from trainlab.workspace import resolve
 
@@ -48,6 +49,7 @@ def ui(workspace: Any = None, *, lang: str | None = None, check_s: float | None 
     datasets = DatasetPanel(ws, lang=lang, **timing)
     train = TrainPanel(workspace=ws, lang=lang)
     jobs = JobsPanel(ws, lang=lang, **timing)
+    experiments = ExperimentsPanel(ws, lang=lang, **timing)
 
     def listed(options: list[tuple[str, Any]]) -> None:
         set_options(train.picker, [("", None), *options])
@@ -61,10 +63,10 @@ def ui(workspace: Any = None, *, lang: str | None = None, check_s: float | None 
     listed(list(datasets.picker.options)[1:])
     datasets.listeners.append(listed)
     datasets.picker.observe(picked, names="value")
-    tabs = Tabs(children=[datasets, train, jobs])
-    for i, key in enumerate(("datasets", "train", "jobs")):
+    tabs = Tabs(children=[datasets, train, jobs, experiments])
+    for i, key in enumerate(("datasets", "train", "jobs", "experiments")):
         tabs.set_title(i, i18n.render(key, lang=lang))
-    tabs.panels = (datasets, train, jobs)
+    tabs.panels = (datasets, train, jobs, experiments)
     tabs.lang = lang
     if lang == "fa":  # right to left: the tabs, the rows of controls, the labels
         tabs.add_class("trainlab-rtl")
