@@ -66,6 +66,30 @@ def _looks_like_path(name: str) -> bool:
             or (os.altsep is not None and os.altsep in name))
 
 
+def network_errors() -> tuple[type[BaseException], ...]:
+    """The exception classes a Hub call raises when it cannot get an answer: huggingface_hub's
+    own HTTP errors, OSError, ValueError, and the HTTP client's (``httpx2`` or ``httpx``,
+    whichever is installed) transport and status errors, caught by type."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    found: list[type[BaseException]] = [HfHubHTTPError, OSError, ValueError]
+    for module in ("httpx2", "httpx"):
+        try:
+            client = __import__(module)
+        except ImportError:
+            continue
+        for name in ("HTTPError",):
+            cls = getattr(client, name, None)
+            if isinstance(cls, type) and issubclass(cls, BaseException):
+                found.append(cls)
+    return tuple(found)
+
+
+def endpoint() -> str | None:
+    """``$HF_ENDPOINT`` read now (huggingface_hub reads it once, at import)."""
+    return os.environ.get("HF_ENDPOINT") or None
+
+
 def _split_revision(name: str) -> tuple[str, str | None]:
     repo, _, revision = name.partition("@")
     return repo, (revision or None)
@@ -122,12 +146,11 @@ def check_model(name: str) -> ModelRef | None:
     if offline():
         raise ModelNotAvailable(name=name, looked=str(hub_cache()), reason="model_offline")
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     repo_id, revision = _split_revision(name.strip())
     try:
-        HfApi().model_info(repo_id, revision=revision, timeout=10)
-    except (HfHubHTTPError, OSError, ValueError):
+        HfApi(endpoint=endpoint()).model_info(repo_id, revision=revision, timeout=10)
+    except network_errors():
         # no network, an unknown id, or a gated one: nothing we can download now
         raise ModelNotAvailable(name=name, looked=str(hub_cache()),
                                 reason="model_unreachable") from None
@@ -142,13 +165,12 @@ def resolve_model(name: str) -> ModelRef:
     if ref is not None:
         return ref
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError
 
     repo_id, revision = _split_revision(name.strip())
     try:
         path = snapshot_download(repo_id, revision=revision, cache_dir=hub_cache(),
-                                 allow_patterns=DOWNLOAD_PATTERNS)
-    except (HfHubHTTPError, OSError, ValueError):
+                                 allow_patterns=DOWNLOAD_PATTERNS, endpoint=endpoint())
+    except network_errors():
         raise ModelNotAvailable(name=name, looked=str(hub_cache()),
                                 reason="model_unreachable") from None
     return ModelRef(name, Path(path), repo_id, revision)
