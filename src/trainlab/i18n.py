@@ -859,6 +859,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "وزن‌های نقطهٔ بازیابی با این مدل جور نیست (کم: {missing}؛ اضافه: {unexpected}). "
         "با همان مدل پایه و تنظیمات LoRA اجرایی که آن را نوشت ادامه دهید.",
     },
+    # --- issue 15, review fixes (helper F15): generate, tokenizer checks, empty predictions ---
+    "bad_prompt": {
+        "en": "generate() continues a text: the prompt must be a str, not {got}. Pass a text, e.g. "
+        "model.generate(\"Hello\").",
+        "fa": "generate() یک متن را ادامه می‌دهد: پرامپت باید یک str باشد، نه {got}. یک متن بدهید، "
+        "مثلاً model.generate(\"سلام\").",
+    },
+    "bad_max_new_tokens": {
+        "en": "max_new_tokens must be a whole number of at least 1, not {value}.",
+        "fa": "max_new_tokens باید عددی صحیح و دست‌کم 1 باشد، نه {value}.",
+    },
 }
 
 

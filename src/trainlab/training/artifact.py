@@ -306,10 +306,17 @@ class TrainedModel:
     @torch.no_grad()
     def generate(self, prompt: str = "", max_new_tokens: int = 200, *, temperature: float = 0.8,
                  top_k: int | None = 50, seed: int | None = None) -> str:
-        """Continue ``prompt`` (causal-lm models); stops at the end-of-text token."""
+        """Continue ``prompt`` (causal-lm models); stops at the end-of-text token.
+        ``prompt`` must be a str and ``max_new_tokens`` at least 1, else a 422 error
+        (``bad_prompt``, ``bad_max_new_tokens``)."""
         if self.task_name != "causal-lm":
             raise TrainlabError("wrong_model_kind", task=self.task_name, method="generate",
                                 needed="causal-lm")
+        if not isinstance(prompt, str):
+            raise TrainlabError("bad_prompt", got=type(prompt).__name__, status=422)
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+                or max_new_tokens < 1:
+            raise TrainlabError("bad_max_new_tokens", value=repr(max_new_tokens), status=422)
         own = getattr(self.module, "generate_text", None)  # a pretrained model: HF generate
         if own is not None:
             return own(prompt, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed,

@@ -3,10 +3,14 @@ touches: ``trainlab.fit``, ``trainlab.load_model(...).predict/generate``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import torch
 
 import trainlab
+from tests.hf_models import tiny_causal_lm
 from trainlab.training.hf import hub
 
 CLS_ROWS = [{"t": text, "y": label} for text, label in
@@ -17,6 +21,20 @@ CLS = {"task": "text-classification", "columns": {"text": "t", "label": "y"}, "d
 LM_ROWS = [{"q": "question: what is two plus two?", "a": " answer: four"}] * 24
 LM = {"task": "causal-lm", "columns": {"prompt": "q", "completion": "a"}, "device": "cpu",
       "max_steps": 1, "batch_size": 8, "early_stopping": None}
+
+
+@pytest.fixture(scope="module")
+def lm_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny GPT-2 with a 128-token context."""
+    return tiny_causal_lm(tmp_path_factory.mktemp("lm") / "model", layers=1, context=128)
+
+
+@pytest.fixture(scope="module")
+def lm_model(tmp_path_factory: pytest.TempPathFactory, lm_folder: Path):
+    ws = trainlab.Workspace(tmp_path_factory.mktemp("ws"))
+    result = trainlab.fit(pd.DataFrame(LM_ROWS), workspace=ws, base_model=str(lm_folder), **LM)
+    assert result.status == "completed"
+    return trainlab.load_model(result.job_id, workspace=ws)
 
 
 @pytest.fixture()
@@ -40,3 +58,36 @@ def test_an_unreachable_hub_is_model_not_available_not_a_client_error(unreachabl
         ("model_not_available", 422, "model_unreachable")
     assert "acme/not-cached" in error.message("en") and "در دسترس نیست" in error.message("fa")
     assert ws.jobs.list() == [] and not any(ws.jobs_dir.iterdir())
+
+
+def test_generate_never_overruns_the_context(lm_model):
+    assert lm_model.module.positions() == 128
+    assert isinstance(lm_model.generate("سلام"), str)  # default 200 new tokens > 128 positions
+    long = "question: what is two plus two? " * 60  # far more than 128 tokens
+    assert len(lm_model.module.tokenizer(long)["input_ids"]) > 128
+    tail = lm_model.generate(long, max_new_tokens=1000, temperature=0)
+    assert isinstance(tail, str)
+    # a long prompt keeps its end: the same as giving only its last tokens
+    ids = lm_model.module.tokenizer(long)["input_ids"]
+    short = lm_model.module.tokenizer.decode(ids[-(128 - 20):])
+    assert lm_model.generate(long, max_new_tokens=20, temperature=0) == \
+        lm_model.generate(short, max_new_tokens=20, temperature=0)
+
+
+def test_a_seeded_generate_leaves_the_global_rng_alone(lm_model):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    first = lm_model.generate("question:", max_new_tokens=8, seed=7, temperature=1.0)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert lm_model.generate("question:", max_new_tokens=8, seed=7, temperature=1.0) == first
+
+
+@pytest.mark.parametrize(("prompt", "max_new_tokens", "code"), [
+    (None, 5, "bad_prompt"), (42, 5, "bad_prompt"), ("hi", 0, "bad_max_new_tokens"),
+    ("hi", -3, "bad_max_new_tokens"), ("hi", 2.5, "bad_max_new_tokens"),
+])
+def test_generate_refuses_bad_arguments(lm_model, prompt, max_new_tokens, code):
+    with pytest.raises(trainlab.TrainlabError) as caught:
+        lm_model.generate(prompt, max_new_tokens=max_new_tokens)
+    assert (caught.value.code, caught.value.status) == (code, 422)
+    assert caught.value.message("fa") != caught.value.message("en")

@@ -244,11 +244,22 @@ class PretrainedModule(nn.Module):
             else:
                 self.net.save_pretrained(directory, safe_serialization=True)
 
+    def positions(self) -> int | None:
+        """The longest sequence the model reads (its position table), None when unbounded."""
+        config = self.net.config
+        for name in ("max_position_embeddings", "n_positions"):
+            value = getattr(config, name, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        return None
+
     @torch.no_grad()
     def generate_text(self, prompt: str, max_new_tokens: int, *, temperature: float,
                       top_k: int | None, seed: int | None, chat_template: bool = False) -> str:
         """Continue ``prompt`` with transformers' ``generate`` (the model's KV cache); greedy
-        when ``temperature <= 0``."""
+        when ``temperature <= 0``. Never past the model's context: ``max_new_tokens`` is capped
+        at its positions - 1, and a longer prompt keeps its last ``positions - max_new_tokens``
+        tokens. Sampling with ``seed`` runs on a forked RNG (the global one is left as it was)."""
         tok, device = self.tokenizer, next(self.parameters()).device
         if chat_template:
             prompt = tok.apply_chat_template([{"role": "user", "content": prompt}],
@@ -257,15 +268,20 @@ class PretrainedModule(nn.Module):
         if not ids:
             start = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
             ids = [start if start is not None else 0]
+        limit = self.positions()
+        if limit is not None:
+            max_new_tokens = max(1, min(max_new_tokens, limit - 1))
+            ids = ids[-(limit - max_new_tokens):]
         input_ids = torch.tensor([ids], device=device)
-        if seed is not None:
-            torch.manual_seed(seed)
         sample = temperature > 0
         kwargs: dict[str, Any] = {"do_sample": sample}
         if sample:
             kwargs.update(temperature=temperature, top_k=top_k or 0)
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-        with quiet():
+        devices = [device] if device.type == "cuda" else []
+        with quiet(), torch.random.fork_rng(devices=devices, enabled=seed is not None):
+            if seed is not None:
+                torch.manual_seed(seed)
             out = self.net.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
                                     max_new_tokens=max_new_tokens, pad_token_id=pad,
                                     eos_token_id=tok.eos_token_id, use_cache=True, **kwargs)
