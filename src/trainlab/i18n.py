@@ -870,6 +870,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "max_new_tokens must be a whole number of at least 1, not {value}.",
         "fa": "max_new_tokens باید عددی صحیح و دست‌کم 1 باشد، نه {value}.",
     },
+    "hf_no_tokenizer": {
+        "en": "Base model '{name}' has no tokenizer in {path} (no tokenizer.json, vocab or "
+        "sentencepiece file). Copy the tokenizer files of the model it came from into that folder "
+        "(AutoTokenizer.from_pretrained(source).save_pretrained(folder)).",
+        "fa": "مدل پایهٔ '{name}' در {path} توکن‌ساز ندارد (نه tokenizer.json، نه فایل واژگان یا "
+        "sentencepiece). فایل‌های توکن‌ساز مدلی را که از آن آمده در آن پوشه کپی کنید "
+        "(AutoTokenizer.from_pretrained(source).save_pretrained(folder)).",
+    },
+    "hf_vocab_mismatch": {
+        "en": "The tokenizer of base model '{name}' has {tokens} tokens, but the model's embedding table "
+        "has only {vocab} (config vocab_size): ids past it cannot be read. Use the tokenizer that was "
+        "saved with this model, or resize the embeddings (model.resize_token_embeddings) and save again.",
+        "fa": "توکن‌ساز مدل پایهٔ '{name}' {tokens} توکن دارد، اما جدول embedding مدل فقط {vocab} ردیف "
+        "(vocab_size در config) دارد: شناسه‌های بیرون از آن خوانده نمی‌شوند. توکن‌سازی را که با همین مدل "
+        "ذخیره شده به کار ببرید، یا embeddingها را بزرگ کنید (model.resize_token_embeddings) و دوباره ذخیره کنید.",
+    },
 }
 
 

@@ -3,6 +3,7 @@ touches: ``trainlab.fit``, ``trainlab.load_model(...).predict/generate``."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 import torch
 
 import trainlab
-from tests.hf_models import tiny_causal_lm
+from tests.hf_models import tiny_causal_lm, train_tokenizer
 from trainlab.training.hf import hub
 
 CLS_ROWS = [{"t": text, "y": label} for text, label in
@@ -91,3 +92,36 @@ def test_generate_refuses_bad_arguments(lm_model, prompt, max_new_tokens, code):
         lm_model.generate(prompt, max_new_tokens=max_new_tokens)
     assert (caught.value.code, caught.value.status) == (code, 422)
     assert caught.value.message("fa") != caught.value.message("en")
+
+
+def _fit_error(ws, folder: Path, **settings) -> trainlab.TrainlabError:
+    with pytest.raises(trainlab.TrainlabError) as caught:
+        trainlab.fit(pd.DataFrame(LM_ROWS), workspace=ws, base_model=str(folder),
+                     **{**LM, **settings})
+    return caught.value
+
+
+def test_a_folder_without_tokenizer_files_is_refused(lm_folder, tmp_path, ws):
+    folder = tmp_path / "no-tokenizer"
+    shutil.copytree(lm_folder, folder)
+    for file in folder.glob("*"):
+        if file.name.startswith(("tokenizer", "special_tokens", "vocab", "merges")):
+            file.unlink()
+    error = _fit_error(ws, folder)
+    assert (error.code, error.status) == ("hf_no_tokenizer", 422)
+    assert str(folder) in error.message("en") and str(folder) in error.message("fa")
+
+
+def test_a_tokenizer_larger_than_the_embeddings_is_refused(tmp_path, ws):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = train_tokenizer("gpt2")
+    small = len(tokenizer) - 10
+    config = GPT2Config(vocab_size=small, n_embd=16, n_layer=1, n_head=2, n_positions=64,
+                        eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id)
+    folder = tmp_path / "small-vocab"
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    error = _fit_error(ws, folder)
+    assert (error.code, error.status) == ("hf_vocab_mismatch", 422)
+    assert error.params["tokens"] == len(tokenizer) and error.params["vocab"] == small

@@ -36,6 +36,7 @@ CHUNK = 1000  # texts per call to the tokenizer
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                    "vocab.txt", "vocab.json", "merges.txt", "tokenizer.model",
                    "chat_template.jinja", "chat_template.json", "added_tokens.json")
+VOCABULARY_FILES = ("tokenizer.json", "vocab.*", "merges.txt", "*.model", "*.tiktoken")
 
 
 @dataclass
@@ -55,16 +56,33 @@ class Rows:
         return np.diff(self.offsets)
 
 
-def load_tokenizer(path: Path, name: str) -> Any:
-    """The model's fast tokenizer; ``hf_slow_tokenizer`` when it has only a slow one."""
+def has_vocabulary(path: Path) -> bool:
+    """Whether ``path`` holds a tokenizer's vocabulary (``tokenizer.json``, ``vocab.*``,
+    ``merges.txt``, a sentencepiece ``*.model`` or a ``*.tiktoken`` file)."""
+    path = Path(path)
+    return any(any(path.glob(pattern)) for pattern in VOCABULARY_FILES)
+
+
+def load_tokenizer(path: Path, name: str, *, vocab_size: int | None = None) -> Any:
+    """The model's fast tokenizer. ``hf_no_tokenizer`` when the folder has no tokenizer files
+    (transformers would build an empty one that turns every text into nothing),
+    ``hf_slow_tokenizer`` when it has only a slow one, ``hf_vocab_mismatch`` when it has more
+    tokens than the model's ``vocab_size`` (ids past the embedding table)."""
     from transformers import AutoTokenizer
 
     from trainlab.training.hf.model import quiet
 
+    if not has_vocabulary(path):
+        raise TrainlabError("hf_no_tokenizer", name=name, path=str(path), status=422)
     with quiet():
         tok = AutoTokenizer.from_pretrained(path)
     if not getattr(tok, "is_fast", False):
         raise TrainlabError("hf_slow_tokenizer", name=name, status=422)
+    if len(tok) <= 1:
+        raise TrainlabError("hf_no_tokenizer", name=name, path=str(path), status=422)
+    if isinstance(vocab_size, int) and len(tok) > vocab_size:
+        raise TrainlabError("hf_vocab_mismatch", name=name, tokens=len(tok), vocab=vocab_size,
+                            status=422)
     return tok
 
 

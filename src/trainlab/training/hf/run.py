@@ -56,7 +56,8 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
     hf_model.needs_extra()
     model_config = hf_model.load_config(ref.path)
     hf_model.check_head(config.base_model or ref.name, model_config, task_name)
-    tok = data.load_tokenizer(ref.path, ref.name)
+    tok = data.load_tokenizer(ref.path, ref.name,
+                              vocab_size=getattr(model_config, "vocab_size", None))
     positions = getattr(model_config, "max_position_embeddings", None) or \
         getattr(model_config, "n_positions", None)
     tokenised = data.prepare(ds, task_name, columns, config, tok, data.tokenizer_hash(ref.path),
