@@ -3,6 +3,7 @@ touches: ``trainlab.fit``, ``trainlab.load_model(...).predict/generate``."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -125,3 +126,26 @@ def test_a_tokenizer_larger_than_the_embeddings_is_refused(tmp_path, ws):
     error = _fit_error(ws, folder)
     assert (error.code, error.status) == ("hf_vocab_mismatch", 422)
     assert error.params["tokens"] == len(tokenizer) and error.params["vocab"] == small
+
+
+def test_the_token_cache_is_keyed_by_the_models_positions(lm_folder, tmp_path, ws):
+    """Same tokenizer, same data, a 16-position model after a 128-position one: its own rows."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    short = tmp_path / "short"
+    config = GPT2Config.from_pretrained(lm_folder)
+    config.n_positions = 16
+    GPT2LMHeadModel(config).save_pretrained(short)
+    for file in lm_folder.iterdir():
+        if file.name.startswith(("tokenizer", "special_tokens")):
+            shutil.copy(file, short / file.name)
+    rows = [{"t": "question: what is two plus two? answer: four. " * 4}] * 24
+    ds = ws.datasets.add(pd.DataFrame(rows), name="long-rows")
+    settings = {**LM, "columns": {"text": "t"}}
+    first = trainlab.fit(ds, workspace=ws, base_model=str(lm_folder), **settings)
+    again = trainlab.fit(ds, workspace=ws, base_model=str(lm_folder), **settings)
+    assert first.status == again.status == "completed" and again.cached_tensors
+    other = trainlab.fit(ds, workspace=ws, base_model=str(short), **settings)
+    assert other.status == "completed" and not other.cached_tensors
+    meta = json.loads((Path(other.model_path) / "model.json").read_text())
+    assert meta["state"]["max_length"] == 16

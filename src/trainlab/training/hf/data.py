@@ -30,7 +30,7 @@ from trainlab.training.tasks import split_indices
 from trainlab.training.tasks.labels import encode_labels, fit_labels, keys
 from trainlab.workspace.files import fsync_dir, read_json, write_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the key holds the final length cap (the model's positions)
 BUCKET = 50  # batches per length-sorted chunk
 CHUNK = 1000  # texts per call to the tokenizer
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -103,12 +103,19 @@ def tokenizer_hash(path: Path) -> str:
     return digest.hexdigest()[:24]
 
 
-def fit_state(table: pa.Table, task: str, columns: dict[str, Any], config: TrainConfig,
-              tok: Any, max_positions: int | None) -> dict[str, Any]:
-    """What tokenisation and predictions need, JSON-able (it goes in model.json)."""
+def length_cap(task: str, config: TrainConfig, max_positions: int | None) -> int:
+    """The longest row tokenisation keeps: ``max_length`` (default 512 for classification,
+    1024 for causal-lm), at most the model's positions."""
     cap = config.max_length or (512 if task == "text-classification" else 1024)
     if max_positions:
         cap = min(cap, int(max_positions))
+    return int(cap)
+
+
+def fit_state(table: pa.Table, task: str, columns: dict[str, Any], config: TrainConfig,
+              tok: Any, max_positions: int | None) -> dict[str, Any]:
+    """What tokenisation and predictions need, JSON-able (it goes in model.json)."""
+    cap = length_cap(task, config, max_positions)
     state: dict[str, Any] = {"columns": dict(columns), "max_length": int(cap),
                              "chat_template": bool(config.chat_template)}
     if task == "text-classification":
@@ -189,9 +196,13 @@ def _windows(ids: np.ndarray, offsets: np.ndarray, cap: int) -> Rows:
 
 
 def cache_key(ds: Dataset, task: str, columns: dict[str, Any], config: TrainConfig,
-              tok_hash: str, validation: Dataset | None) -> str:
+              tok_hash: str, validation: Dataset | None, max_positions: int | None = None) -> str:
+    """The cache entry's name: the dataset, tokenizer and every setting that shapes the rows,
+    including the final length cap (two models with one tokenizer but different positions
+    do not share rows)."""
     shape = {"v": CACHE_VERSION, "sha256": ds.sha256, "task": task, "columns": columns,
-             "tokenizer": tok_hash, "max_length": config.max_length, "seed": config.seed,
+             "tokenizer": tok_hash, "max_length": length_cap(task, config, max_positions),
+             "seed": config.seed,
              "val_fraction": config.val_fraction, "skip_invalid": config.skip_invalid,
              "chat_template": config.chat_template,
              "validation": validation.sha256 if validation is not None else None}
@@ -210,7 +221,7 @@ def prepare(ds: Dataset, task: str, columns: dict[str, Any], config: TrainConfig
             tok_hash: str, max_positions: int | None, *, validation: Dataset | None = None
             ) -> Tokenised:
     """Train and validation rows, tokenised, from the cache beside the dataset when there."""
-    key = cache_key(ds, task, columns, config, tok_hash, validation)
+    key = cache_key(ds, task, columns, config, tok_hash, validation, max_positions)
     folder = ds.directory / "cache"
     arrays_path, state_path = folder / f"{key}.npz", folder / f"{key}.json"
     if arrays_path.is_file() and state_path.is_file():
