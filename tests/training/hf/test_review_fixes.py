@@ -4,9 +4,13 @@ touches: ``trainlab.fit``, ``trainlab.load_model(...).predict/generate``."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -149,3 +153,40 @@ def test_the_token_cache_is_keyed_by_the_models_positions(lm_folder, tmp_path, w
     assert other.status == "completed" and not other.cached_tensors
     meta = json.loads((Path(other.model_path) / "model.json").read_text())
     assert meta["state"]["max_length"] == 16
+
+
+FRESH_CLASSIFIER = """
+import json, sys
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+folder, texts = sys.argv[1], json.loads(sys.argv[2])
+assert 'trainlab' not in sys.modules
+model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+tok = AutoTokenizer.from_pretrained(folder)
+with torch.no_grad():
+    probs = [torch.softmax(model(**tok(t, return_tensors='pt')).logits[0], 0).tolist() for t in texts]
+print(json.dumps({"id2label": model.config.id2label, "probs": probs}))
+"""
+
+
+def test_a_lora_classifier_loads_with_plain_transformers(tiny_models, ws):
+    """Three labels on a two-label base head: the artifact loads in a fresh process with
+    transformers alone, with the label map, and gives trainlab's probabilities."""
+    rows = [{"t": text, "y": label} for text, label in
+            [("the film was great", "pos"), ("the film was terrible", "neg"),
+             ("فیلم عالی بود", "pos"), ("what a waste of time", "meh")] * 6]
+    result = trainlab.fit(pd.DataFrame(rows), workspace=ws, base_model=str(tiny_models["classifier"]),
+                          lora=True, **CLS)
+    folder = Path(result.model_path)
+    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+    assert (folder / "adapter" / "adapter_config.json").is_file()
+    texts = [r["t"] for r in rows[:4]]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", FRESH_CLASSIFIER, str(folder), json.dumps(texts)],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    theirs = json.loads(out.stdout.strip().splitlines()[-1])
+    assert theirs["id2label"] == {"0": "meh", "1": "neg", "2": "pos"}
+    ours = trainlab.load_model(result.job_id, workspace=ws).predict_proba(texts)
+    assert list(ours.columns) == ["meh", "neg", "pos"]
+    assert np.allclose(ours.to_numpy(), np.array(theirs["probs"]), atol=1e-5)

@@ -93,7 +93,8 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
         net = hf_model.add_lora(net, task_name, config, targets)
     info = {"base_model": config.base_model, "base_path": str(ref.path), "repo_id": ref.repo_id,
             "revision": ref.revision, "model_type": model_config.model_type, "lora": lora,
-            "merge": bool(config.merge and lora), "parameters": n_params}
+            "merge": bool(lora and (config.merge or task_name == "text-classification")),
+            "parameters": n_params}  # a LoRA classifier is saved merged: see save_artifact
     if lora:
         info.update(lora_r=config.lora_r, lora_alpha=config.lora_alpha,
                     lora_dropout=config.lora_dropout,
