@@ -870,6 +870,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "max_new_tokens must be a whole number of at least 1, not {value}.",
         "fa": "max_new_tokens باید عددی صحیح و دست‌کم 1 باشد، نه {value}.",
     },
+    "bad_records": {
+        "en": "predict() takes a text, a record (dict), a list of them or a DataFrame, not {got}.",
+        "fa": "predict() یک متن، یک رکورد (dict)، فهرستی از آن‌ها یا یک DataFrame می‌گیرد، نه {got}.",
+    },
     "hf_no_tokenizer": {
         "en": "Base model '{name}' has no tokenizer in {path} (no tokenizer.json, vocab or "
         "sentencepiece file). Copy the tokenizer files of the model it came from into that folder "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +235,12 @@ class TrainedModel:
             raise TrainlabError("wrong_model_kind", task=self.task_name, method="predict",
                                 needed="classification or regression")
         single = isinstance(records, str | dict)
+        if records is None or not isinstance(records, pd.DataFrame | Iterable):
+            raise TrainlabError("bad_records", got=type(records).__name__, status=422)
         table, index = self._table(records)
+        if table.num_rows == 0:  # no rows: an empty result of the usual type
+            labels = self.meta["state"].get("labels")
+            return torch.zeros((0, len(labels["values"]) if labels else 1)), index, single
         for name in self.task.input_columns(self.meta["state"]["columns"]):
             if self.task_name == "text-classification" and table.column(name).null_count:
                 bad = int(np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))[0])
@@ -248,7 +254,8 @@ class TrainedModel:
         """Labels (classification) or numbers (regression), one per record.
 
         A dict or a text gives one value; a list gives a list; a DataFrame gives a Series
-        with the frame's index.
+        with the frame's index. No records (``[]``, an empty frame) give an empty result of
+        the same type; ``None`` is ``bad_records`` (422).
 
         Each record is checked on its own (never against the others in the batch): it must
         have every input field (tabular: every feature; a missing value is ``None``), else

@@ -190,3 +190,31 @@ def test_a_lora_classifier_loads_with_plain_transformers(tiny_models, ws):
     ours = trainlab.load_model(result.job_id, workspace=ws).predict_proba(texts)
     assert list(ours.columns) == ["meh", "neg", "pos"]
     assert np.allclose(ours.to_numpy(), np.array(theirs["probs"]), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory: pytest.TempPathFactory, tiny_models):
+    ws = trainlab.Workspace(tmp_path_factory.mktemp("ws"))
+    result = trainlab.fit(pd.DataFrame(CLS_ROWS), workspace=ws,
+                          base_model=str(tiny_models["classifier"]), **CLS)
+    return trainlab.load_model(result.job_id, workspace=ws)
+
+
+def test_no_records_give_an_empty_result_of_the_usual_type(classifier):
+    assert classifier.predict([]) == []
+    empty = pd.DataFrame({"t": pd.Series([], dtype=str)}, index=pd.Index([], name="k"))
+    series = classifier.predict(empty)
+    assert isinstance(series, pd.Series) and len(series) == 0 and series.index.name == "k"
+    probs = classifier.predict_proba([])
+    assert isinstance(probs, pd.DataFrame) and probs.shape == (0, 2)
+    assert list(probs.columns) == ["neg", "pos"]
+    assert classifier.predict_proba(empty).shape == (0, 2)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba"])
+@pytest.mark.parametrize("records", [None, 7])
+def test_records_that_are_not_records_are_refused(classifier, method, records):
+    with pytest.raises(trainlab.TrainlabError) as caught:
+        getattr(classifier, method)(records)
+    assert (caught.value.code, caught.value.status) == ("bad_records", 422)
+    assert type(records).__name__ in caught.value.message("fa")
