@@ -912,6 +912,13 @@ TERMS: dict[str, dict[str, str]] = {
                       "fa": "در حافظهٔ نهان محلی نیست و HF_HUB_OFFLINE تنظیم شده است"},
     "model_unreachable": {"en": "it is not in the local cache and the Hub could not be reached for it",
                           "fa": "در حافظهٔ نهان محلی نیست و دسترسی به Hub برای آن ممکن نشد"},
+    # issue 15, review fixes (helper F15)
+    "model_no_weights": {"en": "it has no weights in safetensors (*.safetensors); pickled weights "
+                         "(pytorch_model.bin) are never loaded: convert them once where you trust the file, "
+                         "with AutoModel.from_pretrained(folder).save_pretrained(folder)",
+                         "fa": "وزنی با قالب safetensors (*.safetensors) ندارد؛ وزن‌های pickle "
+                         "(pytorch_model.bin) هرگز بارگذاری نمی‌شوند: آن‌ها را یک بار، جایی که به فایل "
+                         "اعتماد دارید، با AutoModel.from_pretrained(folder).save_pretrained(folder) تبدیل کنید"},
 }
 
 

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import trainlab
-from tests.hf_models import tiny_causal_lm, train_tokenizer
+from tests.hf_models import into_hub_cache, tiny_causal_lm, train_tokenizer
 from trainlab.training.hf import hub
 
 CLS_ROWS = [{"t": text, "y": label} for text, label in
@@ -218,3 +218,41 @@ def test_records_that_are_not_records_are_refused(classifier, method, records):
         getattr(classifier, method)(records)
     assert (caught.value.code, caught.value.status) == ("bad_records", 422)
     assert type(records).__name__ in caught.value.message("fa")
+
+
+def _without_weights(source: Path, folder: Path) -> Path:
+    shutil.copytree(source, folder)
+    for file in folder.glob("*.safetensors"):
+        file.unlink()
+    return folder
+
+
+def test_a_folder_without_safetensors_weights_is_refused_before_a_job(lm_folder, tmp_path, ws,
+                                                                      hf_home):
+    bare = _without_weights(lm_folder, tmp_path / "bare")
+    pickled = _without_weights(lm_folder, tmp_path / "pickled")
+    (pickled / "pytorch_model.bin").write_bytes(b"never unpickled")
+    for folder in (bare, pickled):
+        with pytest.raises(trainlab.TrainlabError) as caught:
+            trainlab.fit(pd.DataFrame(LM_ROWS), workspace=ws, base_model=str(folder), **LM)
+        error = caught.value
+        assert (error.code, error.status, error.params["reason"]) == \
+            ("model_not_available", 422, "model_no_weights")
+        assert "pytorch_model.bin" in error.message("en") and "safetensors" in error.message("fa")
+    assert ws.jobs.list() == [] and not any(ws.jobs_dir.iterdir())
+    snapshot = into_hub_cache(bare, hf_home / "hub", "acme/no-weights")
+    with pytest.raises(hub.ModelNotAvailable) as caught:
+        hub.check_model("acme/no-weights")
+    assert caught.value.params["reason"] == "model_no_weights"
+    assert caught.value.params["looked"] == str(snapshot)
+
+
+def test_an_unknown_model_type_is_hf_wrong_model(lm_folder, tmp_path, ws):
+    folder = tmp_path / "odd-type"
+    shutil.copytree(lm_folder, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["model_type"] = "nosuchtype"
+    (folder / "config.json").write_text(json.dumps(config))
+    error = _fit_error(ws, folder)
+    assert (error.code, error.status) == ("hf_wrong_model", 422)
+    assert "nosuchtype" in error.message("en") and "nosuchtype" in error.message("fa")

@@ -95,12 +95,24 @@ def _split_revision(name: str) -> tuple[str, str | None]:
     return repo, (revision or None)
 
 
+def has_weights(path: Path) -> bool:
+    """Whether a model folder holds weights trainlab loads: ``*.safetensors`` files. Pickled
+    weights (``pytorch_model.bin``, ``*.pt``) are never loaded (``torch.load`` of a pickle)."""
+    return any(Path(path).glob("*.safetensors"))
+
+
+def _check_weights(name: str, path: Path) -> None:
+    if not has_weights(path):
+        raise ModelNotAvailable(name=name, looked=str(path), reason="model_no_weights")
+
+
 def _folder(name: str) -> ModelRef | None:
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / CONFIG).is_file():
             raise ModelNotAvailable(name=name, looked=str(path.resolve()),
                                     reason="model_no_config")
+        _check_weights(name, path.resolve())
         return ModelRef(name, path.resolve())
     if _looks_like_path(name):
         raise ModelNotAvailable(name=name, looked=str(path.expanduser().absolute()),
@@ -132,12 +144,13 @@ def find_model(name: str) -> ModelRef | None:
         return None
     if not (Path(path) / CONFIG).is_file():
         return None
+    _check_weights(name, Path(path))
     return ModelRef(name, Path(path), repo_id, revision)
 
 
 def check_model(name: str) -> ModelRef | None:
     """Whether ``base_model`` can be used, before any job is created: a folder or a cached
-    copy gives its :class:`ModelRef`; an uncached Hub id gives None when a download is
+    copy with ``config.json`` and safetensors weights gives its :class:`ModelRef`; an uncached Hub id gives None when a download is
     possible (not offline, and the Hub answers for that id), else :class:`ModelNotAvailable`
     with the id and where it was looked for."""
     ref = find_model(name)
@@ -149,11 +162,15 @@ def check_model(name: str) -> ModelRef | None:
 
     repo_id, revision = _split_revision(name.strip())
     try:
-        HfApi(endpoint=endpoint()).model_info(repo_id, revision=revision, timeout=10)
+        info = HfApi(endpoint=endpoint()).model_info(repo_id, revision=revision, timeout=10)
     except network_errors():
         # no network, an unknown id, or a gated one: nothing we can download now
         raise ModelNotAvailable(name=name, looked=str(hub_cache()),
                                 reason="model_unreachable") from None
+    files = [s.rfilename for s in (info.siblings or [])]
+    if files and not any(f.endswith(".safetensors") for f in files):
+        raise ModelNotAvailable(name=name, looked=f"{repo_id} on the Hub",
+                                reason="model_no_weights")
     return None
 
 
@@ -173,6 +190,7 @@ def resolve_model(name: str) -> ModelRef:
     except network_errors():
         raise ModelNotAvailable(name=name, looked=str(hub_cache()),
                                 reason="model_unreachable") from None
+    _check_weights(name, Path(path))
     return ModelRef(name, Path(path), repo_id, revision)
 
 

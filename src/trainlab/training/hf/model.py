@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,21 @@ def quiet() -> Iterator[None]:
             enable_progress_bars()
 
 
+def check_model_type(path: Path, name: str, task: str) -> None:
+    """``hf_wrong_model`` when ``config.json``'s ``model_type`` is not one transformers knows
+    (looked up in its ``CONFIG_MAPPING`` table before ``AutoConfig`` reads the file)."""
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    try:
+        model_type = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")) \
+            .get("model_type")
+    except (OSError, ValueError, AttributeError):
+        model_type = None
+    if not isinstance(model_type, str) or model_type not in CONFIG_MAPPING_NAMES:
+        raise TrainlabError("hf_wrong_model", name=name, model_type=str(model_type), task=task,
+                            status=422)
+
+
 def load_config(path: Path) -> Any:
     from transformers import AutoConfig
 
@@ -111,7 +127,7 @@ def load_model(path: Path, task: str, *, labels: list[Any] | None, dtype: torch.
     import transformers
 
     auto = getattr(transformers, HEADS[task])
-    kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
+    kwargs: dict[str, Any] = {"dtype": dtype or torch.float32, "use_safetensors": True}
     if labels is not None:
         names = [str(v) for v in labels]
         kwargs.update(num_labels=len(names), id2label=dict(enumerate(names)),

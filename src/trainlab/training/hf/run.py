@@ -54,6 +54,7 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
     """Load the tokenizer, tokenise (or take the cache), load the model, add LoRA when asked."""
     refuse_task(task_name)
     hf_model.needs_extra()
+    hf_model.check_model_type(ref.path, config.base_model or ref.name, task_name)
     model_config = hf_model.load_config(ref.path)
     hf_model.check_head(config.base_model or ref.name, model_config, task_name)
     tok = data.load_tokenizer(ref.path, ref.name,
