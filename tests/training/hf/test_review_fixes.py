@@ -18,6 +18,7 @@ import torch
 import trainlab
 from tests.hf_models import into_hub_cache, tiny_causal_lm, train_tokenizer
 from trainlab.training.hf import hub
+from trainlab.training.hf.artifact import base_name
 
 CLS_ROWS = [{"t": text, "y": label} for text, label in
             [("the film was great", "pos"), ("the film was terrible", "neg"),
@@ -256,3 +257,17 @@ def test_an_unknown_model_type_is_hf_wrong_model(lm_folder, tmp_path, ws):
     error = _fit_error(ws, folder)
     assert (error.code, error.status) == ("hf_wrong_model", 422)
     assert "nosuchtype" in error.message("en") and "nosuchtype" in error.message("fa")
+
+
+def test_a_lora_adapter_keeps_the_pinned_revision_of_its_base(lm_folder, hf_home, ws):
+    pinned, newer = "c" * 40, "a" * 40
+    snapshot = into_hub_cache(lm_folder, hf_home / "hub", "acme/tiny-lm", commit=pinned)
+    into_hub_cache(lm_folder, hf_home / "hub", "acme/tiny-lm", commit=newer)  # main moves on
+    result = trainlab.fit(pd.DataFrame(LM_ROWS), workspace=ws, base_model=f"acme/tiny-lm@{pinned}",
+                          lora=True, **LM)
+    adapter = json.loads((Path(result.model_path) / "adapter_config.json").read_text())
+    assert (adapter["base_model_name_or_path"], adapter["revision"]) == ("acme/tiny-lm", pinned)
+    meta = json.loads((Path(result.model_path) / "model.json").read_text())
+    assert base_name(meta["hf"]) == f"acme/tiny-lm@{pinned}"
+    assert hub.resolve_model(base_name(meta["hf"])).path == snapshot
+    assert isinstance(trainlab.load_model(result.job_id, workspace=ws).generate("q", 3), str)

@@ -243,7 +243,7 @@ class PretrainedModule(nn.Module):
         """The artifact in ``save_pretrained`` layout, safetensors only, with the tokenizer:
         full fine-tuning writes the whole model; LoRA writes the peft adapter
         (``adapter_config.json`` + ``adapter_model.safetensors``, ``base_model_name_or_path``
-        the Hub id or the base folder); LoRA with ``merge`` writes the merged model there and
+        the Hub id, with a pinned ``revision``, or the base folder); LoRA with ``merge`` writes the merged model there and
         the adapter under ``adapter/``. A LoRA classifier is always saved merged: its head is
         sized to the data's labels and named by them, which a bare adapter cannot carry
         (transformers would rebuild the base's head from the base's config)."""
@@ -255,6 +255,7 @@ class PretrainedModule(nn.Module):
                 return
             adapter = self.net.peft_config["default"]
             adapter.base_model_name_or_path = self.info.get("repo_id") or self.info["base_path"]
+            adapter.revision = self.info.get("revision") if self.info.get("repo_id") else None
             if self.info.get("merge"):
                 self.net.save_pretrained(directory / "adapter", safe_serialization=True)
                 merged = copy.deepcopy(self.net).merge_and_unload()
