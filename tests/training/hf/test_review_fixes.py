@@ -271,3 +271,17 @@ def test_a_lora_adapter_keeps_the_pinned_revision_of_its_base(lm_folder, hf_home
     assert base_name(meta["hf"]) == f"acme/tiny-lm@{pinned}"
     assert hub.resolve_model(base_name(meta["hf"])).path == snapshot
     assert isinstance(trainlab.load_model(result.job_id, workspace=ws).generate("q", 3), str)
+
+
+def test_a_long_prompt_is_cut_from_the_left_so_the_completion_keeps_its_loss(lm_folder, ws):
+    from transformers import AutoTokenizer
+
+    rows = [{"q": "question: what is two plus two? " * 6, "a": " answer: four"}] * 24
+    result = trainlab.fit(pd.DataFrame(rows), workspace=ws, base_model=str(lm_folder),
+                          max_length=16, **LM)
+    tok = AutoTokenizer.from_pretrained(lm_folder)
+    assert len(tok(rows[0]["q"])["input_ids"]) > 16
+    completion = len(tok(rows[0]["a"], add_special_tokens=False)["input_ids"]) + 1  # + EOS
+    assert completion < 16
+    scored = trainlab.load_model(result.job_id, workspace=ws).evaluate(pd.DataFrame(rows))
+    assert scored.metrics["tokens"] == len(rows) * completion

@@ -174,14 +174,28 @@ def tokenize(table: pa.Table, task: str, state: dict[str, Any], tok: Any, *,
         second = _ids(tok, _texts(table.column(columns["completion"])), special=False) \
             if columns.get("completion") in table.column_names else [[] for _ in first]
         tail = [eos] if eos is not None else []
-        rows = [(p + c + tail)[:cap] for p, c in zip(first, second, strict=True)]
-        start = np.fromiter((min(len(p), cap) for p in first), np.int64, len(first))
-        ids, offsets = _flat(rows)
+        fitted = [fit_pair(p, c + tail, cap) for p, c in zip(first, second, strict=True)]
+        start = np.fromiter((len(p) for p, _ in fitted), np.int64, len(fitted))
+        ids, offsets = _flat([p + c for p, c in fitted])
         return Rows(ids, offsets, start)
     tail = [eos] if eos is not None else []
     ids, offsets = _flat([r + tail for r in _ids(tok, _texts(table.column(columns["text"])),
                                                  special=True)])
     return _windows(ids, offsets, cap)
+
+
+def fit_pair(prompt: list[int], completion: list[int], cap: int) -> tuple[list[int], list[int]]:
+    """A prompt + completion row of at most ``cap`` tokens: the prompt is cut from the left
+    (its end, next to the completion, stays, as in ``generate``) so the completion's tokens,
+    which carry the loss, survive; a completion longer than the cap keeps one prompt token
+    and is cut on the right."""
+    room = cap - len(completion)
+    if room >= len(prompt):
+        return prompt, completion
+    if room > 0:
+        return prompt[len(prompt) - room:], completion
+    keep = prompt[-1:]
+    return keep, completion[: cap - len(keep)]
 
 
 def _windows(ids: np.ndarray, offsets: np.ndarray, cap: int) -> Rows:
