@@ -150,9 +150,10 @@ def find_model(name: str) -> ModelRef | None:
 
 def check_model(name: str) -> ModelRef | None:
     """Whether ``base_model`` can be used, before any job is created: a folder or a cached
-    copy with ``config.json`` and safetensors weights gives its :class:`ModelRef`; an uncached Hub id gives None when a download is
-    possible (not offline, and the Hub answers for that id), else :class:`ModelNotAvailable`
-    with the id and where it was looked for."""
+    copy with ``config.json`` and safetensors weights gives its :class:`ModelRef`; an
+    uncached Hub id gives None when a download is possible (not offline, the Hub answers for
+    that id and lists safetensors weights), else :class:`ModelNotAvailable` with the id,
+    where it was looked for and why (``reason``)."""
     ref = find_model(name)
     if ref is not None:
         return ref

@@ -243,8 +243,8 @@ class PretrainedModule(nn.Module):
         """The artifact in ``save_pretrained`` layout, safetensors only, with the tokenizer:
         full fine-tuning writes the whole model; LoRA writes the peft adapter
         (``adapter_config.json`` + ``adapter_model.safetensors``, ``base_model_name_or_path``
-        the Hub id, with a pinned ``revision``, or the base folder); LoRA with ``merge`` writes the merged model there and
-        the adapter under ``adapter/``. A LoRA classifier is always saved merged: its head is
+        the Hub id, with a pinned ``revision``, or the base folder); LoRA with ``merge``
+        writes the merged model there and the adapter under ``adapter/``. A LoRA classifier is always saved merged: its head is
         sized to the data's labels and named by them, which a bare adapter cannot carry
         (transformers would rebuild the base's head from the base's config)."""
         directory.mkdir(parents=True, exist_ok=True)
