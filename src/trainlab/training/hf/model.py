@@ -244,9 +244,10 @@ class PretrainedModule(nn.Module):
         full fine-tuning writes the whole model; LoRA writes the peft adapter
         (``adapter_config.json`` + ``adapter_model.safetensors``, ``base_model_name_or_path``
         the Hub id, with a pinned ``revision``, or the base folder); LoRA with ``merge``
-        writes the merged model there and the adapter under ``adapter/``. A LoRA classifier is always saved merged: its head is
-        sized to the data's labels and named by them, which a bare adapter cannot carry
-        (transformers would rebuild the base's head from the base's config)."""
+        writes the merged model there and the adapter under ``adapter/``. A LoRA classifier
+        is always saved merged: its head is sized to the data's labels and named by them,
+        which a bare adapter cannot carry (transformers would rebuild the base's head from
+        the base's config)."""
         directory.mkdir(parents=True, exist_ok=True)
         with quiet():
             self.tokenizer.save_pretrained(directory)
