@@ -11,6 +11,7 @@ built by numpy indexing: no per-sample Python in the step, and the same batches 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -145,7 +146,7 @@ def _flat(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(r) for r in rows), np.int64, len(rows))
     offsets = np.zeros(len(rows) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    ids = np.fromiter((t for r in rows for t in r), np.int32, int(offsets[-1]))
+    ids = np.fromiter(itertools.chain.from_iterable(rows), np.int32, int(offsets[-1]))
     return ids, offsets
 
 
