@@ -285,3 +285,42 @@ def test_a_long_prompt_is_cut_from_the_left_so_the_completion_keeps_its_loss(lm_
     assert completion < 16
     scored = trainlab.load_model(result.job_id, workspace=ws).evaluate(pd.DataFrame(rows))
     assert scored.metrics["tokens"] == len(rows) * completion
+
+
+@pytest.fixture()
+def fake_hub(hf_home, monkeypatch):
+    """A local Hub answering model_info for any id with a pickled-weights-only file list."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server name)
+            repo = self.path.split("?")[0].removeprefix("/api/models/")
+            body = json.dumps({"id": repo, "sha": "b" * 40, "siblings": [
+                {"rfilename": "config.json"}, {"rfilename": "pytorch_model.bin"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_hub_repo_with_only_pickled_weights_is_refused_before_download(fake_hub, ws):
+    with pytest.raises(trainlab.TrainlabError) as caught:
+        trainlab.fit(pd.DataFrame(LM_ROWS), workspace=ws, base_model="acme/bin-only", **LM)
+    error = caught.value
+    assert (error.code, error.params["reason"]) == ("model_not_available", "model_no_weights")
+    assert "acme/bin-only" in error.message("en")
+    assert ws.jobs.list() == [] and not any(ws.jobs_dir.iterdir())
