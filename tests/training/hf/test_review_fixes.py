@@ -294,7 +294,7 @@ def fake_hub(hf_home, monkeypatch):
     import threading
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the http.server name)
+        def do_GET(self):
             repo = self.path.split("?")[0].removeprefix("/api/models/")
             body = json.dumps({"id": repo, "sha": "b" * 40, "siblings": [
                 {"rfilename": "config.json"}, {"rfilename": "pytorch_model.bin"}]}).encode()
