@@ -1251,6 +1251,11 @@ WORDS: dict[str, dict[str, str]] = {
     "hf_why_model_no_folder": {"en": "there is no such folder", "fa": "چنین پوشه‌ای وجود ندارد"},
     "hf_why_model_bad_name": {"en": "it is neither a folder nor a valid model id",
                               "fa": "نه پوشه است و نه شناسهٔ معتبر یک مدل"},
+    # issue 15, review fixes (helper F15)
+    "hf_why_model_no_weights": {"en": "it has no weights in safetensors (a pickled "
+                                "pytorch_model.bin is never loaded)",
+                                "fa": "وزنی با قالب safetensors ندارد (pytorch_model.bin که pickle است "
+                                "هرگز بارگذاری نمی‌شود)"},
 }
 
 

@@ -324,3 +324,12 @@ def test_a_hub_repo_with_only_pickled_weights_is_refused_before_download(fake_hu
     assert (error.code, error.params["reason"]) == ("model_not_available", "model_no_weights")
     assert "acme/bin-only" in error.message("en")
     assert ws.jobs.list() == [] and not any(ws.jobs_dir.iterdir())
+
+
+def test_the_panel_says_why_in_words_when_there_are_no_weights():
+    from trainlab.widgets.form import form_error
+
+    params = {"name": "acme/bin-only", "looked": "/models", "reason": "model_no_weights"}
+    for lang, word in (("en", "safetensors"), ("fa", "وزنی")):
+        shown = str(form_error("model_not_available", params, lang))
+        assert word in shown and "model_no_weights" not in shown
