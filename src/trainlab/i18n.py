@@ -859,6 +859,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "وزن‌های نقطهٔ بازیابی با این مدل جور نیست (کم: {missing}؛ اضافه: {unexpected}). "
         "با همان مدل پایه و تنظیمات LoRA اجرایی که آن را نوشت ادامه دهید.",
     },
+    # --- issue 15, review fixes (helper F15): generate, tokenizer checks, empty predictions ---
+    "bad_prompt": {
+        "en": "generate() continues a text: the prompt must be a str, not {got}. Pass a text, e.g. "
+        "model.generate(\"Hello\").",
+        "fa": "generate() یک متن را ادامه می‌دهد: پرامپت باید یک str باشد، نه {got}. یک متن بدهید، "
+        "مثلاً model.generate(\"سلام\").",
+    },
+    "bad_max_new_tokens": {
+        "en": "max_new_tokens must be a whole number of at least 1, not {value}.",
+        "fa": "max_new_tokens باید عددی صحیح و دست‌کم 1 باشد، نه {value}.",
+    },
+    "bad_records": {
+        "en": "predict() takes a text, a record (dict), a list of them or a DataFrame, not {got}.",
+        "fa": "predict() یک متن، یک رکورد (dict)، فهرستی از آن‌ها یا یک DataFrame می‌گیرد، نه {got}.",
+    },
+    "hf_no_tokenizer": {
+        "en": "Base model '{name}' has no tokenizer in {path} (no tokenizer.json, vocab or "
+        "sentencepiece file). Copy the tokenizer files of the model it came from into that folder "
+        "(AutoTokenizer.from_pretrained(source).save_pretrained(folder)).",
+        "fa": "مدل پایهٔ '{name}' در {path} توکن‌ساز ندارد (نه tokenizer.json، نه فایل واژگان یا "
+        "sentencepiece). فایل‌های توکن‌ساز مدلی را که از آن آمده در آن پوشه کپی کنید "
+        "(AutoTokenizer.from_pretrained(source).save_pretrained(folder)).",
+    },
+    "hf_vocab_mismatch": {
+        "en": "The tokenizer of base model '{name}' has {tokens} tokens, but the model's embedding table "
+        "has only {vocab} (config vocab_size): ids past it cannot be read. Use the tokenizer that was "
+        "saved with this model, or resize the embeddings (model.resize_token_embeddings) and save again.",
+        "fa": "توکن‌ساز مدل پایهٔ '{name}' {tokens} توکن دارد، اما جدول embedding مدل فقط {vocab} ردیف "
+        "(vocab_size در config) دارد: شناسه‌های بیرون از آن خوانده نمی‌شوند. توکن‌سازی را که با همین مدل "
+        "ذخیره شده به کار ببرید، یا embeddingها را بزرگ کنید (model.resize_token_embeddings) و دوباره ذخیره کنید.",
+    },
 }
 
 
@@ -881,6 +912,13 @@ TERMS: dict[str, dict[str, str]] = {
                       "fa": "در حافظهٔ نهان محلی نیست و HF_HUB_OFFLINE تنظیم شده است"},
     "model_unreachable": {"en": "it is not in the local cache and the Hub could not be reached for it",
                           "fa": "در حافظهٔ نهان محلی نیست و دسترسی به Hub برای آن ممکن نشد"},
+    # issue 15, review fixes (helper F15)
+    "model_no_weights": {"en": "it has no weights in safetensors (*.safetensors); pickled weights "
+                         "(pytorch_model.bin) are never loaded: convert them once where you trust the file, "
+                         "with AutoModel.from_pretrained(folder).save_pretrained(folder)",
+                         "fa": "وزنی با قالب safetensors (*.safetensors) ندارد؛ وزن‌های pickle "
+                         "(pytorch_model.bin) هرگز بارگذاری نمی‌شوند: آن‌ها را یک بار، جایی که به فایل "
+                         "اعتماد دارید، با AutoModel.from_pretrained(folder).save_pretrained(folder) تبدیل کنید"},
 }
 
 
@@ -1246,6 +1284,11 @@ WORDS: dict[str, dict[str, str]] = {
                            "fa": "هنوز چیزی برای رسم نیست: هیچ آزمونی مقداری برای {metric} ندارد."},
     "exp_plot_no_params": {"en": "Nothing to draw: the {metric} values have no parameters that differ.",
                            "fa": "چیزی برای رسم نیست: مقدارهای {metric} پارامتر متفاوتی ندارند."},
+    # issue 15, review fixes (helper F15)
+    "hf_why_model_no_weights": {"en": "it has no weights in safetensors (a pickled "
+                                "pytorch_model.bin is never loaded)",
+                                "fa": "وزنی با قالب safetensors ندارد (pytorch_model.bin که pickle است "
+                                "هرگز بارگذاری نمی‌شود)"},
 }
 
 

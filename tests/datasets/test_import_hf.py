@@ -123,6 +123,10 @@ for arrow in target.glob("parquet-*"):
 ws = trainlab.Workspace(root / "ws")
 ds = ws.datasets.import_hf("someone/tiny", split="train")
 print(ds.name, ds.rows, ds.to_pandas()["t"].tolist()[0], ds.schema["y"])
+try:
+    ws.datasets.import_hf("someone/tiny", split="validation")
+except trainlab.TrainlabError as error:
+    print(error.code, error.params["splits"])
 """
 
 
@@ -134,4 +138,5 @@ def test_a_dataset_in_the_local_cache_imports_by_name_offline(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", CACHED, str(tmp_path)], capture_output=True,
                          text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["tiny-train.parquet", "3", "سلام", "integer"]
+    assert out.stdout.split() == ["tiny-train.parquet", "3", "سلام", "integer",
+                                  "hf_split_unknown", "train"]

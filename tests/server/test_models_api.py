@@ -152,3 +152,17 @@ async def test_predict_continues_prompts_with_a_fine_tuned_causal_lm(api, app, t
     assert all(isinstance(p, str) for p in out["predictions"])
     model = trainlab.load_model(result.job_id, workspace=app.workspace)
     assert out["predictions"][0] == model.generate("question: what", max_new_tokens=100, seed=0)
+
+
+async def test_submit_with_an_unreachable_hub_is_422(api, hf_home, monkeypatch):
+    """HF_HUB_OFFLINE unset, nothing listening at the Hub: model_not_available, no job."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    dataset_id = await text_dataset(api)
+    code, body = await api("POST", "jobs", {
+        "dataset_id": dataset_id, "task": "text-classification",
+        "columns": {"text": "review", "label": "label"},
+        "params": {"base_model": "acme/not-cached", "max_steps": 2}})
+    assert code == 422 and body["error"]["code"] == "model_not_available", body
+    assert body["error"]["details"]["reason"] == "model_unreachable"
+    assert (await api("GET", "jobs"))[1]["items"] == []

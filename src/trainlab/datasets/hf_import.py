@@ -35,7 +35,7 @@ def import_hf(store: DatasetStore, name_or_path: str | os.PathLike[str], split: 
     except ImportError:
         raise dataset_error("hf_not_installed") from None
     source = str(name_or_path)
-    loaded, label = _load(hf, source, config)
+    loaded, label = _load(hf, source, config, split)
     if isinstance(loaded, hf.DatasetDict):
         splits = list(loaded)
         if split is None:
@@ -61,8 +61,10 @@ def import_hf(store: DatasetStore, name_or_path: str | os.PathLike[str], split: 
         path.unlink(missing_ok=True)
 
 
-def _load(hf: Any, source: str, config: str | None) -> tuple[Any, str]:
-    """The ``Dataset`` or ``DatasetDict`` of a ``save_to_disk`` folder, else of the cache."""
+def _load(hf: Any, source: str, config: str | None, split: str | None = None
+          ) -> tuple[Any, str]:
+    """The ``Dataset`` or ``DatasetDict`` of a ``save_to_disk`` folder, else of the cache (only
+    ``split`` when one is named: the other splits are not built)."""
     folder = Path(source).expanduser()
     looked: list[str] = []
     if folder.is_dir():
@@ -79,8 +81,12 @@ def _load(hf: Any, source: str, config: str | None) -> tuple[Any, str]:
                       f"{_hub_cache()} (nothing for '{source}')")
         raise dataset_error("hf_dataset_not_found", name=source, looked="; ".join(looked))
     try:
-        return hf.load_dataset(source, config), source
+        return hf.load_dataset(source, config, split=split), source
     except (OSError, ValueError, hf.exceptions.DatasetNotFoundError) as exc:
+        if split is not None and type(exc) is ValueError:
+            # e.g. a split the dataset does not have: load the whole of it, so the caller
+            # names the splits it has (hf_split_unknown), or says why it does not load
+            return _load(hf, source, config)
         # ConnectionError and FileNotFoundError are OSErrors: offline, and not all of it cached
         looked.append(f"{', '.join(cached)} (found, but it does not load offline: "
                       f"{type(exc).__name__})")

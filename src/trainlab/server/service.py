@@ -342,8 +342,9 @@ def predict(ws: Workspace, cache: ModelCache, job_id: str, records: list[Any],
     job = get_job(ws, job_id)
     model = cache.get(ws, job_id)
     if getattr(model, "task_name", None) == "causal-lm":
-        prompts = [r if isinstance(r, str) else str(r.get("prompt", r.get("text", "")))
-                   for r in records]
+        from trainlab.training.prompts import prompts_from_records
+
+        prompts = prompts_from_records(model.meta["state"]["columns"], records)
         return {"predictions": [model.generate(p, max_new_tokens=max_new_tokens, seed=0)
                                 for p in prompts],
                 "probabilities": None, "task": job.task, "job_id": job.id}

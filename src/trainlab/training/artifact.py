@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +235,12 @@ class TrainedModel:
             raise TrainlabError("wrong_model_kind", task=self.task_name, method="predict",
                                 needed="classification or regression")
         single = isinstance(records, str | dict)
+        if records is None or not isinstance(records, pd.DataFrame | Iterable):
+            raise TrainlabError("bad_records", got=type(records).__name__, status=422)
         table, index = self._table(records)
+        if table.num_rows == 0:  # no rows: an empty result of the usual type
+            labels = self.meta["state"].get("labels")
+            return torch.zeros((0, len(labels["values"]) if labels else 1)), index, single
         for name in self.task.input_columns(self.meta["state"]["columns"]):
             if self.task_name == "text-classification" and table.column(name).null_count:
                 bad = int(np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))[0])
@@ -248,7 +254,8 @@ class TrainedModel:
         """Labels (classification) or numbers (regression), one per record.
 
         A dict or a text gives one value; a list gives a list; a DataFrame gives a Series
-        with the frame's index.
+        with the frame's index. No records (``[]``, an empty frame) give an empty result of
+        the same type; ``None`` is ``bad_records`` (422).
 
         Each record is checked on its own (never against the others in the batch): it must
         have every input field (tabular: every feature; a missing value is ``None``), else
@@ -306,10 +313,17 @@ class TrainedModel:
     @torch.no_grad()
     def generate(self, prompt: str = "", max_new_tokens: int = 200, *, temperature: float = 0.8,
                  top_k: int | None = 50, seed: int | None = None) -> str:
-        """Continue ``prompt`` (causal-lm models); stops at the end-of-text token."""
+        """Continue ``prompt`` (causal-lm models); stops at the end-of-text token.
+        ``prompt`` must be a str and ``max_new_tokens`` at least 1, else a 422 error
+        (``bad_prompt``, ``bad_max_new_tokens``)."""
         if self.task_name != "causal-lm":
             raise TrainlabError("wrong_model_kind", task=self.task_name, method="generate",
                                 needed="causal-lm")
+        if not isinstance(prompt, str):
+            raise TrainlabError("bad_prompt", got=type(prompt).__name__, status=422)
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+                or max_new_tokens < 1:
+            raise TrainlabError("bad_max_new_tokens", value=repr(max_new_tokens), status=422)
         own = getattr(self.module, "generate_text", None)  # a pretrained model: HF generate
         if own is not None:
             return own(prompt, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed,

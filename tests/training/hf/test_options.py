@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 
@@ -76,6 +77,12 @@ def test_the_chat_template_is_used_when_asked_and_refused_when_missing(folders, 
     model = trainlab.load_model(result.job_id, workspace=ws)
     assert model.meta["state"]["chat_template"] is True
     assert isinstance(model.generate("question 1?", max_new_tokens=3, temperature=0), str)
+    # the template's own tokens reached the model's input, around the prompt and before the answer
+    batch = model.task.encode(pa.table({"q": ["question 1?"], "a": [" answer 1"]}),
+                              model.meta["state"])
+    seen = model.task.tokenizer.decode(batch["input_ids"][0])
+    assert seen.index("<user>") < seen.index("question 1?") < seen.index("<assistant>") \
+        < seen.index("answer 1")
 
 
 def test_gradient_checkpointing_is_switched_on(folders, ws):

@@ -14,6 +14,14 @@ from trainlab.training.hf import model as hf_model
 from trainlab.training.hf.tasks import get_pretrained_task
 
 
+def base_name(info: dict[str, Any]) -> str:
+    """The base model as ``fit`` resolved it: the Hub id with its pinned revision
+    (``id@revision``), else the name given."""
+    if info.get("repo_id"):
+        return info["repo_id"] + (f"@{info['revision']}" if info.get("revision") else "")
+    return info["base_model"]
+
+
 def load_pretrained(meta: dict[str, Any], directory: Path, device: str) -> tuple[Any, Any]:
     """The module and the task of a pretrained artifact, on ``device``, in eval mode."""
     hf_model.needs_extra()
@@ -26,7 +34,7 @@ def load_pretrained(meta: dict[str, Any], directory: Path, device: str) -> tuple
 
         base = Path(info["base_path"])
         if not (base / hub.CONFIG).is_file():
-            base = hub.resolve_model(info.get("repo_id") or info["base_model"]).path
+            base = hub.resolve_model(base_name(info)).path
         net = hf_model.load_model(base, task_name, labels=labels, dtype=None)
         with hf_model.quiet():
             net = PeftModel.from_pretrained(net, directory)

@@ -11,6 +11,7 @@ built by numpy indexing: no per-sample Python in the step, and the same batches 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -30,12 +31,13 @@ from trainlab.training.tasks import split_indices
 from trainlab.training.tasks.labels import encode_labels, fit_labels, keys
 from trainlab.workspace.files import fsync_dir, read_json, write_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the key holds the final length cap (the model's positions)
 BUCKET = 50  # batches per length-sorted chunk
 CHUNK = 1000  # texts per call to the tokenizer
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                    "vocab.txt", "vocab.json", "merges.txt", "tokenizer.model",
                    "chat_template.jinja", "chat_template.json", "added_tokens.json")
+VOCABULARY_FILES = ("tokenizer.json", "vocab.*", "merges.txt", "*.model", "*.tiktoken")
 
 
 @dataclass
@@ -55,16 +57,33 @@ class Rows:
         return np.diff(self.offsets)
 
 
-def load_tokenizer(path: Path, name: str) -> Any:
-    """The model's fast tokenizer; ``hf_slow_tokenizer`` when it has only a slow one."""
+def has_vocabulary(path: Path) -> bool:
+    """Whether ``path`` holds a tokenizer's vocabulary (``tokenizer.json``, ``vocab.*``,
+    ``merges.txt``, a sentencepiece ``*.model`` or a ``*.tiktoken`` file)."""
+    path = Path(path)
+    return any(any(path.glob(pattern)) for pattern in VOCABULARY_FILES)
+
+
+def load_tokenizer(path: Path, name: str, *, vocab_size: int | None = None) -> Any:
+    """The model's fast tokenizer. ``hf_no_tokenizer`` when the folder has no tokenizer files
+    (transformers would build an empty one that turns every text into nothing),
+    ``hf_slow_tokenizer`` when it has only a slow one, ``hf_vocab_mismatch`` when it has more
+    tokens than the model's ``vocab_size`` (ids past the embedding table)."""
     from transformers import AutoTokenizer
 
     from trainlab.training.hf.model import quiet
 
+    if not has_vocabulary(path):
+        raise TrainlabError("hf_no_tokenizer", name=name, path=str(path), status=422)
     with quiet():
         tok = AutoTokenizer.from_pretrained(path)
     if not getattr(tok, "is_fast", False):
         raise TrainlabError("hf_slow_tokenizer", name=name, status=422)
+    if len(tok) <= 1:
+        raise TrainlabError("hf_no_tokenizer", name=name, path=str(path), status=422)
+    if isinstance(vocab_size, int) and len(tok) > vocab_size:
+        raise TrainlabError("hf_vocab_mismatch", name=name, tokens=len(tok), vocab=vocab_size,
+                            status=422)
     return tok
 
 
@@ -85,12 +104,19 @@ def tokenizer_hash(path: Path) -> str:
     return digest.hexdigest()[:24]
 
 
-def fit_state(table: pa.Table, task: str, columns: dict[str, Any], config: TrainConfig,
-              tok: Any, max_positions: int | None) -> dict[str, Any]:
-    """What tokenisation and predictions need, JSON-able (it goes in model.json)."""
+def length_cap(task: str, config: TrainConfig, max_positions: int | None) -> int:
+    """The longest row tokenisation keeps: ``max_length`` (default 512 for classification,
+    1024 for causal-lm), at most the model's positions."""
     cap = config.max_length or (512 if task == "text-classification" else 1024)
     if max_positions:
         cap = min(cap, int(max_positions))
+    return int(cap)
+
+
+def fit_state(table: pa.Table, task: str, columns: dict[str, Any], config: TrainConfig,
+              tok: Any, max_positions: int | None) -> dict[str, Any]:
+    """What tokenisation and predictions need, JSON-able (it goes in model.json)."""
+    cap = length_cap(task, config, max_positions)
     state: dict[str, Any] = {"columns": dict(columns), "max_length": int(cap),
                              "chat_template": bool(config.chat_template)}
     if task == "text-classification":
@@ -120,7 +146,7 @@ def _flat(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(r) for r in rows), np.int64, len(rows))
     offsets = np.zeros(len(rows) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    ids = np.fromiter((t for r in rows for t in r), np.int32, int(offsets[-1]))
+    ids = np.fromiter(itertools.chain.from_iterable(rows), np.int32, int(offsets[-1]))
     return ids, offsets
 
 
@@ -149,14 +175,28 @@ def tokenize(table: pa.Table, task: str, state: dict[str, Any], tok: Any, *,
         second = _ids(tok, _texts(table.column(columns["completion"])), special=False) \
             if columns.get("completion") in table.column_names else [[] for _ in first]
         tail = [eos] if eos is not None else []
-        rows = [(p + c + tail)[:cap] for p, c in zip(first, second, strict=True)]
-        start = np.fromiter((min(len(p), cap) for p in first), np.int64, len(first))
-        ids, offsets = _flat(rows)
+        fitted = [fit_pair(p, c + tail, cap) for p, c in zip(first, second, strict=True)]
+        start = np.fromiter((len(p) for p, _ in fitted), np.int64, len(fitted))
+        ids, offsets = _flat([p + c for p, c in fitted])
         return Rows(ids, offsets, start)
     tail = [eos] if eos is not None else []
     ids, offsets = _flat([r + tail for r in _ids(tok, _texts(table.column(columns["text"])),
                                                  special=True)])
     return _windows(ids, offsets, cap)
+
+
+def fit_pair(prompt: list[int], completion: list[int], cap: int) -> tuple[list[int], list[int]]:
+    """A prompt + completion row of at most ``cap`` tokens: the prompt is cut from the left
+    (its end, next to the completion, stays, as in ``generate``) so the completion's tokens,
+    which carry the loss, survive; a completion longer than the cap keeps one prompt token
+    and is cut on the right."""
+    room = cap - len(completion)
+    if room >= len(prompt):
+        return prompt, completion
+    if room > 0:
+        return prompt[len(prompt) - room:], completion
+    keep = prompt[-1:]
+    return keep, completion[: cap - len(keep)]
 
 
 def _windows(ids: np.ndarray, offsets: np.ndarray, cap: int) -> Rows:
@@ -171,9 +211,13 @@ def _windows(ids: np.ndarray, offsets: np.ndarray, cap: int) -> Rows:
 
 
 def cache_key(ds: Dataset, task: str, columns: dict[str, Any], config: TrainConfig,
-              tok_hash: str, validation: Dataset | None) -> str:
+              tok_hash: str, validation: Dataset | None, max_positions: int | None = None) -> str:
+    """The cache entry's name: the dataset, tokenizer and every setting that shapes the rows,
+    including the final length cap (two models with one tokenizer but different positions
+    do not share rows)."""
     shape = {"v": CACHE_VERSION, "sha256": ds.sha256, "task": task, "columns": columns,
-             "tokenizer": tok_hash, "max_length": config.max_length, "seed": config.seed,
+             "tokenizer": tok_hash, "max_length": length_cap(task, config, max_positions),
+             "seed": config.seed,
              "val_fraction": config.val_fraction, "skip_invalid": config.skip_invalid,
              "chat_template": config.chat_template,
              "validation": validation.sha256 if validation is not None else None}
@@ -192,7 +236,7 @@ def prepare(ds: Dataset, task: str, columns: dict[str, Any], config: TrainConfig
             tok_hash: str, max_positions: int | None, *, validation: Dataset | None = None
             ) -> Tokenised:
     """Train and validation rows, tokenised, from the cache beside the dataset when there."""
-    key = cache_key(ds, task, columns, config, tok_hash, validation)
+    key = cache_key(ds, task, columns, config, tok_hash, validation, max_positions)
     folder = ds.directory / "cache"
     arrays_path, state_path = folder / f"{key}.npz", folder / f"{key}.json"
     if arrays_path.is_file() and state_path.is_file():

@@ -66,9 +66,44 @@ def _looks_like_path(name: str) -> bool:
             or (os.altsep is not None and os.altsep in name))
 
 
+def network_errors() -> tuple[type[BaseException], ...]:
+    """The exception classes a Hub call raises when it cannot get an answer: huggingface_hub's
+    own HTTP errors, OSError, ValueError, and the HTTP client's (``httpx2`` or ``httpx``,
+    whichever is installed) transport and status errors, caught by type."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    found: list[type[BaseException]] = [HfHubHTTPError, OSError, ValueError]
+    for module in ("httpx2", "httpx"):
+        try:
+            client = __import__(module)
+        except ImportError:
+            continue
+        for name in ("HTTPError",):
+            cls = getattr(client, name, None)
+            if isinstance(cls, type) and issubclass(cls, BaseException):
+                found.append(cls)
+    return tuple(found)
+
+
+def endpoint() -> str | None:
+    """``$HF_ENDPOINT`` read now (huggingface_hub reads it once, at import)."""
+    return os.environ.get("HF_ENDPOINT") or None
+
+
 def _split_revision(name: str) -> tuple[str, str | None]:
     repo, _, revision = name.partition("@")
     return repo, (revision or None)
+
+
+def has_weights(path: Path) -> bool:
+    """Whether a model folder holds weights trainlab loads: ``*.safetensors`` files. Pickled
+    weights (``pytorch_model.bin``, ``*.pt``) are never loaded (``torch.load`` of a pickle)."""
+    return any(Path(path).glob("*.safetensors"))
+
+
+def _check_weights(name: str, path: Path) -> None:
+    if not has_weights(path):
+        raise ModelNotAvailable(name=name, looked=str(path), reason="model_no_weights")
 
 
 def _folder(name: str) -> ModelRef | None:
@@ -77,6 +112,7 @@ def _folder(name: str) -> ModelRef | None:
         if not (path / CONFIG).is_file():
             raise ModelNotAvailable(name=name, looked=str(path.resolve()),
                                     reason="model_no_config")
+        _check_weights(name, path.resolve())
         return ModelRef(name, path.resolve())
     if _looks_like_path(name):
         raise ModelNotAvailable(name=name, looked=str(path.expanduser().absolute()),
@@ -108,29 +144,34 @@ def find_model(name: str) -> ModelRef | None:
         return None
     if not (Path(path) / CONFIG).is_file():
         return None
+    _check_weights(name, Path(path))
     return ModelRef(name, Path(path), repo_id, revision)
 
 
 def check_model(name: str) -> ModelRef | None:
     """Whether ``base_model`` can be used, before any job is created: a folder or a cached
-    copy gives its :class:`ModelRef`; an uncached Hub id gives None when a download is
-    possible (not offline, and the Hub answers for that id), else :class:`ModelNotAvailable`
-    with the id and where it was looked for."""
+    copy with ``config.json`` and safetensors weights gives its :class:`ModelRef`; an
+    uncached Hub id gives None when a download is possible (not offline, the Hub answers for
+    that id and lists safetensors weights), else :class:`ModelNotAvailable` with the id,
+    where it was looked for and why (``reason``)."""
     ref = find_model(name)
     if ref is not None:
         return ref
     if offline():
         raise ModelNotAvailable(name=name, looked=str(hub_cache()), reason="model_offline")
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     repo_id, revision = _split_revision(name.strip())
     try:
-        HfApi().model_info(repo_id, revision=revision, timeout=10)
-    except (HfHubHTTPError, OSError, ValueError):
+        info = HfApi(endpoint=endpoint()).model_info(repo_id, revision=revision, timeout=10)
+    except network_errors():
         # no network, an unknown id, or a gated one: nothing we can download now
         raise ModelNotAvailable(name=name, looked=str(hub_cache()),
                                 reason="model_unreachable") from None
+    files = [s.rfilename for s in (info.siblings or [])]
+    if files and not any(f.endswith(".safetensors") for f in files):
+        raise ModelNotAvailable(name=name, looked=f"{repo_id} on the Hub",
+                                reason="model_no_weights")
     return None
 
 
@@ -142,15 +183,15 @@ def resolve_model(name: str) -> ModelRef:
     if ref is not None:
         return ref
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError
 
     repo_id, revision = _split_revision(name.strip())
     try:
         path = snapshot_download(repo_id, revision=revision, cache_dir=hub_cache(),
-                                 allow_patterns=DOWNLOAD_PATTERNS)
-    except (HfHubHTTPError, OSError, ValueError):
+                                 allow_patterns=DOWNLOAD_PATTERNS, endpoint=endpoint())
+    except network_errors():
         raise ModelNotAvailable(name=name, looked=str(hub_cache()),
                                 reason="model_unreachable") from None
+    _check_weights(name, Path(path))
     return ModelRef(name, Path(path), repo_id, revision)
 
 

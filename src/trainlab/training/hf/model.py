@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,21 @@ def quiet() -> Iterator[None]:
             enable_progress_bars()
 
 
+def check_model_type(path: Path, name: str, task: str) -> None:
+    """``hf_wrong_model`` when ``config.json``'s ``model_type`` is not one transformers knows
+    (looked up in its ``CONFIG_MAPPING`` table before ``AutoConfig`` reads the file)."""
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    try:
+        model_type = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")) \
+            .get("model_type")
+    except (OSError, ValueError, AttributeError):
+        model_type = None
+    if not isinstance(model_type, str) or model_type not in CONFIG_MAPPING_NAMES:
+        raise TrainlabError("hf_wrong_model", name=name, model_type=str(model_type), task=task,
+                            status=422)
+
+
 def load_config(path: Path) -> Any:
     from transformers import AutoConfig
 
@@ -111,7 +127,7 @@ def load_model(path: Path, task: str, *, labels: list[Any] | None, dtype: torch.
     import transformers
 
     auto = getattr(transformers, HEADS[task])
-    kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
+    kwargs: dict[str, Any] = {"dtype": dtype or torch.float32, "use_safetensors": True}
     if labels is not None:
         names = [str(v) for v in labels]
         kwargs.update(num_labels=len(names), id2label=dict(enumerate(names)),
@@ -227,8 +243,11 @@ class PretrainedModule(nn.Module):
         """The artifact in ``save_pretrained`` layout, safetensors only, with the tokenizer:
         full fine-tuning writes the whole model; LoRA writes the peft adapter
         (``adapter_config.json`` + ``adapter_model.safetensors``, ``base_model_name_or_path``
-        the Hub id or the base folder); LoRA with ``merge`` writes the merged model there and
-        the adapter under ``adapter/``."""
+        the Hub id, with a pinned ``revision``, or the base folder); LoRA with ``merge``
+        writes the merged model there and the adapter under ``adapter/``. A LoRA classifier
+        is always saved merged: its head is sized to the data's labels and named by them,
+        which a bare adapter cannot carry (transformers would rebuild the base's head from
+        the base's config)."""
         directory.mkdir(parents=True, exist_ok=True)
         with quiet():
             self.tokenizer.save_pretrained(directory)
@@ -237,6 +256,7 @@ class PretrainedModule(nn.Module):
                 return
             adapter = self.net.peft_config["default"]
             adapter.base_model_name_or_path = self.info.get("repo_id") or self.info["base_path"]
+            adapter.revision = self.info.get("revision") if self.info.get("repo_id") else None
             if self.info.get("merge"):
                 self.net.save_pretrained(directory / "adapter", safe_serialization=True)
                 merged = copy.deepcopy(self.net).merge_and_unload()
@@ -244,11 +264,22 @@ class PretrainedModule(nn.Module):
             else:
                 self.net.save_pretrained(directory, safe_serialization=True)
 
+    def positions(self) -> int | None:
+        """The longest sequence the model reads (its position table), None when unbounded."""
+        config = self.net.config
+        for name in ("max_position_embeddings", "n_positions"):
+            value = getattr(config, name, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        return None
+
     @torch.no_grad()
     def generate_text(self, prompt: str, max_new_tokens: int, *, temperature: float,
                       top_k: int | None, seed: int | None, chat_template: bool = False) -> str:
         """Continue ``prompt`` with transformers' ``generate`` (the model's KV cache); greedy
-        when ``temperature <= 0``."""
+        when ``temperature <= 0``. Never past the model's context: ``max_new_tokens`` is capped
+        at its positions - 1, and a longer prompt keeps its last ``positions - max_new_tokens``
+        tokens. Sampling with ``seed`` runs on a forked RNG (the global one is left as it was)."""
         tok, device = self.tokenizer, next(self.parameters()).device
         if chat_template:
             prompt = tok.apply_chat_template([{"role": "user", "content": prompt}],
@@ -257,15 +288,20 @@ class PretrainedModule(nn.Module):
         if not ids:
             start = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
             ids = [start if start is not None else 0]
+        limit = self.positions()
+        if limit is not None:
+            max_new_tokens = max(1, min(max_new_tokens, limit - 1))
+            ids = ids[-(limit - max_new_tokens):]
         input_ids = torch.tensor([ids], device=device)
-        if seed is not None:
-            torch.manual_seed(seed)
         sample = temperature > 0
         kwargs: dict[str, Any] = {"do_sample": sample}
         if sample:
             kwargs.update(temperature=temperature, top_k=top_k or 0)
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-        with quiet():
+        devices = [device] if device.type == "cuda" else []
+        with quiet(), torch.random.fork_rng(devices=devices, enabled=seed is not None):
+            if seed is not None:
+                torch.manual_seed(seed)
             out = self.net.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
                                     max_new_tokens=max_new_tokens, pad_token_id=pad,
                                     eos_token_id=tok.eos_token_id, use_cache=True, **kwargs)

@@ -54,9 +54,11 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
     """Load the tokenizer, tokenise (or take the cache), load the model, add LoRA when asked."""
     refuse_task(task_name)
     hf_model.needs_extra()
+    hf_model.check_model_type(ref.path, config.base_model or ref.name, task_name)
     model_config = hf_model.load_config(ref.path)
     hf_model.check_head(config.base_model or ref.name, model_config, task_name)
-    tok = data.load_tokenizer(ref.path, ref.name)
+    tok = data.load_tokenizer(ref.path, ref.name,
+                              vocab_size=getattr(model_config, "vocab_size", None))
     positions = getattr(model_config, "max_position_embeddings", None) or \
         getattr(model_config, "n_positions", None)
     tokenised = data.prepare(ds, task_name, columns, config, tok, data.tokenizer_hash(ref.path),
@@ -92,7 +94,8 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
         net = hf_model.add_lora(net, task_name, config, targets)
     info = {"base_model": config.base_model, "base_path": str(ref.path), "repo_id": ref.repo_id,
             "revision": ref.revision, "model_type": model_config.model_type, "lora": lora,
-            "merge": bool(config.merge and lora), "parameters": n_params}
+            "merge": bool(lora and (config.merge or task_name == "text-classification")),
+            "parameters": n_params}  # a LoRA classifier is saved merged: see save_artifact
     if lora:
         info.update(lora_r=config.lora_r, lora_alpha=config.lora_alpha,
                     lora_dropout=config.lora_dropout,
