@@ -27,7 +27,8 @@ WARN = "var(--jp-warn-color0, #e65100)"
 ERROR = "var(--jp-error-color1, #d32f2f)"
 OK = "var(--jp-success-color1, #388e3c)"
 STATUS_COLOURS = {"valid": OK, "completed": OK, "invalid": WARN, "stopped": WARN,
-                  "interrupted": WARN, "failed": ERROR, "running": ACCENT, "queued": MUTED}
+                  "interrupted": WARN, "pruned": WARN, "failed": ERROR, "running": ACCENT,
+                  "queued": MUTED}
 
 
 class Markup(str):
