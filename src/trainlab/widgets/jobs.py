@@ -215,10 +215,11 @@ class JobsPanel(Snapshot, w.VBox):
         return "" if device == "auto" else device
 
     def show_details(self) -> None:
-        """The selected job's recorded evaluations, a line each: data, main metrics, rows."""
+        """The selected job's note and experiment trial, and its recorded evaluations, a line
+        each: data, main metrics, rows."""
         job_id = self.selected.value
-        try:
-            job = self.ws.jobs.get(job_id) if job_id else None
+        try:  # its note in the panel's language
+            job = self.ws.jobs.get(job_id, lang=self.lang) if job_id else None
         except Exception:  # deleted meanwhile: nothing to show
             job = None
         if job is None:
