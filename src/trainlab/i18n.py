@@ -469,8 +469,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- issue 14, item 2.10: a dataset that jobs still use is not deleted ---
     "dataset_in_use": {
-        "en": "Dataset '{id}' is used by jobs that may still run or resume: {jobs}. Delete those jobs first, or delete the dataset anyway with force=True (REST: ?force=true); they then cannot resume.",
-        "fa": "مجموعه‌دادهٔ '{id}' را کارهایی به کار می‌برند که هنوز ممکن است اجرا یا ازسرگرفته شوند: {jobs}. نخست آن کارها را حذف کنید، یا مجموعه‌داده را با force=True (در REST: ‎?force=true) به‌هرحال حذف کنید؛ آن کارها دیگر ازسرگرفته نمی‌شوند.",
+        "en": "Dataset '{id}' is used by experiments or jobs that may still run or resume: {jobs}. Stop those experiments or delete those jobs first, or delete the dataset anyway with force=True (REST: ?force=true); they then cannot resume.",
+        "fa": "مجموعه‌دادهٔ '{id}' را آزمایش‌ها یا کارهایی به کار می‌برند که هنوز ممکن است اجرا یا ازسرگرفته شوند: {jobs}. نخست آن آزمایش‌ها را متوقف یا آن کارها را حذف کنید، یا مجموعه‌داده را با force=True (در REST: ‎?force=true) به‌هرحال حذف کنید؛ آن کارها دیگر ازسرگرفته نمی‌شوند.",
     },
     # --- issue 14, item 2.3: submit checks the device, column roles and architecture ---
     "unknown_column_role": {
@@ -890,6 +890,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(vocab_size در config) دارد: شناسه‌های بیرون از آن خوانده نمی‌شوند. توکن‌سازی را که با همین مدل "
         "ذخیره شده به کار ببرید، یا embeddingها را بزرگ کنید (model.resize_token_embeddings) و دوباره ذخیره کنید.",
     },
+    # --- issue 19 fixes (F19): experiments' notes, localized reasons, refused int ranges ---
+    "experiment_turn_failed": {
+        "en": "The scheduler's last turn on this experiment failed: {error}. It tries again on every turn.",
+        "fa": "آخرین نوبت زمان‌بند روی این آزمایش شکست خورد: {error}. در هر نوبت دوباره تلاش می‌کند.",
+    },
+    "experiment_dataset_gone": {
+        "en": "Stopped: the experiment's dataset '{dataset}' is gone, so no trial can run. Add the data again and create a new experiment.",
+        "fa": "متوقف شد: مجموعه‌دادهٔ آزمایش '{dataset}' دیگر نیست، پس هیچ آزمونی اجرا نمی‌شود. داده را دوباره بیفزایید و آزمایش تازه‌ای بسازید.",
+    },
+    "experiment_range_not_int": {
+        "en": "'{name}' takes whole numbers, but {value} gives fractions: use trainlab.intrange({low}, {high}) (in JSON: {{\"int\": [{low}, {high}]}}).",
+        "fa": "'{name}' عدد صحیح می‌گیرد، اما {value} عدد کسری می‌دهد: trainlab.intrange({low}, {high}) را به کار ببرید (در JSON: {{\"int\": [{low}, {high}]}}).",
+    },
+    "experiment_hint_close": {"en": " Did you mean '{close}'?", "fa": " آیا منظورتان '{close}' بود؟"},
+    "experiment_params_invalid": {
+        "en": "The fixed params are refused at '{name}': {detail} Fix params=.",
+        "fa": "پارامترهای ثابت در '{name}' پذیرفته نشد: {detail} params= را درست کنید.",
+    },
+    "experiment_params_unknown": {
+        "en": "Unknown parameter '{name}' in params.{hint} Parameters: {known}.",
+        "fa": "پارامتر ناشناختهٔ '{name}' در params.{hint} پارامترها: {known}.",
+    },
+    "experiment_params_arch": {
+        "en": "params['arch'] must be a dict of architecture settings, e.g. {{\"layers\": 2}}.",
+        "fa": "params['arch'] باید دیکشنری‌ای از تنظیمات معماری باشد، مثلاً {{\"layers\": 2}}.",
+    },
+    "experiment_choices_twice": {
+        "en": "Search space '{name}' lists {value} more than once: give each choice once.",
+        "fa": "فضای جست‌وجوی '{name}' مقدار {value} را بیش از یک بار آورده است: هر گزینه را یک بار بدهید.",
+    },
+    "experiment_job_running": {
+        "en": "Experiment '{id}': its trial job '{job}' runs again (resumed); stop it, or delete without jobs=True.",
+        "fa": "آزمایش '{id}': کار آزمون آن '{job}' دوباره اجرا می‌شود (ادامه داده شده)؛ آن را متوقف کنید، یا بدون jobs=True حذف کنید.",
+    },
+    "experiment_why_whole": {"en": "low, high and step must be whole numbers",
+                             "fa": "low، high و step باید عدد صحیح باشند"},
+    "experiment_why_step": {"en": "step must be 1 or more and log true or false",
+                            "fa": "step باید 1 یا بیشتر و log درست یا نادرست باشد"},
+    "experiment_why_finite": {"en": "low and high must be finite numbers",
+                              "fa": "low و high باید عددهای متناهی باشند"},
+    "experiment_why_log_step": {"en": "a log range takes step=1", "fa": "بازهٔ لگاریتمی فقط step=1 می‌گیرد"},
+    "experiment_why_order": {"en": "low must be below high", "fa": "low باید کمتر از high باشد"},
+    "experiment_why_log_low": {"en": "a log range needs low > 0", "fa": "بازهٔ لگاریتمی low > 0 لازم دارد"},
 }
 
 
@@ -1289,6 +1332,9 @@ WORDS: dict[str, dict[str, str]] = {
                                 "pytorch_model.bin is never loaded)",
                                 "fa": "وزنی با قالب safetensors ندارد (pytorch_model.bin که pickle است "
                                 "هرگز بارگذاری نمی‌شود)"},
+    # --- issue 19 fixes (F19): a pruned trial's job in the jobs panel and the leaderboard ---
+    "jobs_trial_of": {"en": "trial {number} of", "fa": "آزمون {number} از"},
+    "jobs_note": {"en": "Note", "fa": "یادداشت"},
 }
 
 
@@ -1320,6 +1366,9 @@ def render(code: str, params: dict[str, Any] | None = None, lang: str | None = N
     language = current_language(lang)
     template = templates.get(language) or templates["en"]
     params = {k: TERMS[v].get(language, TERMS[v]["en"]) if isinstance(v, str) and v in TERMS else v
+              for k, v in params.items()}
+    params = {k: render(v["code"], v["params"], language)  # a nested message, same language
+              if isinstance(v, dict) and set(v) == {"code", "params"} else v
               for k, v in params.items()}
     # a column's type names (issue 18): "29 integer, 1 string"; lists ("lines 5, 9") with "،"
     if language != "en":

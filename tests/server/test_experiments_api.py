@@ -102,3 +102,26 @@ async def test_without_the_jobs_permission_it_is_forbidden(api, app, jp_serverap
         code, body = await api(method, path, {} if method == "POST" else None)
         assert code == 403 and body["error"]["code"] == "forbidden", (method, path)
     assert app.workspace.experiments.list() == []
+
+
+async def test_a_trial_that_could_not_be_queued_shows_why(api, workspace_dir):
+    import trainlab
+    from trainlab.jobs.driver import advance
+
+    ds = await dataset(api)
+    good = {"name": "e", "dataset_id": ds, "columns": {"target": "label"},
+            "space": {"lr": [0.01, 0.02]}, "trials": 2}
+    code, exp = await api("POST", "experiments", good)
+    code, body = await api("DELETE", f"datasets/{ds}")  # a running experiment still needs it
+    assert code == 409 and body["error"]["code"] == "dataset_in_use"
+    assert exp["id"] in body["error"]["details"]["jobs"]
+    code, _ = await api("DELETE", f"datasets/{ds}", params={"force": "true"})
+    assert code == 200
+    advance(trainlab.Workspace(workspace_dir))  # a scheduler's turn
+    code, got = await api("GET", f"experiments/{exp['id']}", headers={"Accept-Language": "fa"})
+    assert got["status"] == "stopped" and ds in got["note"]
+    trial = got["trial_list"][0]
+    assert trial["state"] == "failed" and trial["error"]["code"] == "dataset_not_found"
+    assert ds in trial["error"]["message"]
+    code, results = await api("GET", f"experiments/{exp['id']}/results")
+    assert results["items"][0]["error"]

@@ -12,21 +12,27 @@ if TYPE_CHECKING:
     from trainlab.jobs.records import Job
     from trainlab.workspace import Workspace
 
-# The validation metrics each task reports, and which way each improves.
-REPORTED: dict[str, dict[str, str]] = {
-    "tabular-classification": {"loss": "minimize", "accuracy": "maximize", "macro_f1": "maximize"},
-    "text-classification": {"loss": "minimize", "accuracy": "maximize", "macro_f1": "maximize"},
-    "tabular-regression": {"loss": "minimize", "rmse": "minimize", "mae": "minimize",
-                           "r2": "maximize"},
-    "causal-lm": {"loss": "minimize", "perplexity": "minimize", "bits_per_byte": "minimize"},
-}
+def reported(task: str, base_model: bool = False) -> dict[str, str]:
+    """The validation metrics ``task`` reports and which way each improves, as its task class
+    declares them (``reports``); with ``base_model``, the pretrained model's task class. Only
+    loss for a task without a class."""
+    if base_model and task in ("text-classification", "causal-lm"):
+        from trainlab.training.hf.tasks import get_pretrained_task
+
+        return dict(get_pretrained_task(task).reports)
+    from trainlab.training.tasks import builders
+
+    found = builders().get(task)
+    return dict(found.reports) if found is not None else {"loss": "minimize"}
 
 
 def direction_of(metric: str) -> str:
     """Which way ``metric`` improves (minimize for a metric no task reports)."""
-    for ways in REPORTED.values():
-        if metric in ways:
-            return ways[metric]
+    from trainlab.training.tasks import builders
+
+    for task in builders().values():
+        if metric in task.reports:
+            return task.reports[metric]
     return "minimize"
 
 
@@ -104,6 +110,14 @@ def scores(ws: Workspace, job: Job | None, first: str) -> dict[str, Any]:
         pick = max if direction_of(name) == "maximize" else min
         out[f"final_{name}"], out[f"best_{name}"] = values[-1], pick(values)
     return out
+
+
+def metrics_at(ws: Workspace, job_id: str, metric: str, value: float) -> dict[str, Any]:
+    """Every validation metric of the job at the first step where ``metric`` was ``value``
+    (its best, for :meth:`Experiment.best`); empty when no step has it."""
+    rows = [m for m in ws.jobs.records.metrics(job_id, 0) if m["split"] == "val"]
+    steps = [m["step"] for m in rows if m["name"] == metric and m["value"] == value]
+    return {m["name"]: m["value"] for m in rows if steps and m["step"] == steps[0]}
 
 
 def duration(job: Job | None) -> float | None:

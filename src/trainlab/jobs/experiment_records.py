@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from trainlab.jobs.records import now_iso
+from trainlab import i18n
+from trainlab.jobs.records import now_iso, render_note
 
 if TYPE_CHECKING:
     from trainlab.workspace import Workspace
@@ -25,12 +26,16 @@ def _experiment(row: Any) -> dict[str, Any]:
     out = dict(row)
     for key in _JSON:
         out[key] = json.loads(out.pop(f"{key}_json"))
+    out["note"] = render_note(out.get("note"))
     return out
 
 
 def _trial(row: Any) -> dict[str, Any]:
     out = dict(row)
     out["params"] = json.loads(out.pop("params_json"))
+    error = out.pop("error_json", None)
+    kept = json.loads(error) if error else None  # rendered in the reader's language
+    out["error"] = kept and {**kept, "message": i18n.render(kept["code"], kept["params"])}
     return out
 
 
@@ -62,17 +67,34 @@ class ExperimentRecords:
         return [_experiment(r) for r in rows]
 
     def running_ids(self) -> list[str]:
-        """The experiments that still ask or tell: running ones, and stopped ones with trials to
-        tell."""
+        """The experiments that still ask or tell: running ones, stopped ones with trials to
+        tell, and ended ones whose trial's job changed since it was told (resumed by hand)."""
         rows = self.store.query(
             "SELECT id FROM experiments WHERE status='running' OR id IN"
-            " (SELECT experiment_id FROM experiment_trials WHERE state='running') ORDER BY id")
+            " (SELECT t.experiment_id FROM experiment_trials t WHERE t.state='running' OR"
+            "  (t.job_id IS NOT NULL AND t.state!='completed' AND"
+            "   t.job_status IS NOT (SELECT status FROM jobs WHERE id=t.job_id))) ORDER BY id")
         return [r["id"] for r in rows]
 
     def set_status(self, experiment_id: str, status: str, only_from: str = "running") -> bool:
         return self.store.execute(
             "UPDATE experiments SET status=?, updated_at=? WHERE id=? AND status=?",
             (status, now_iso(), experiment_id, only_from)) == 1
+
+    def set_note(self, experiment_id: str, note: str | None) -> None:
+        """The experiment's note (a :func:`~trainlab.jobs.records.job_note`), None to clear."""
+        self.store.execute("UPDATE experiments SET note=? WHERE id=?", (note, experiment_id))
+
+    def signature(self, experiment_id: str) -> tuple[Any, ...]:
+        """What a turn of the driver depends on: the experiment's status and, per trial, its
+        state, its job's status and the job's last metric row. Equal: nothing to do."""
+        rows = self.store.query(
+            "SELECT t.number, t.state, t.job_id, t.job_status, j.status,"
+            " (SELECT MAX(rowid) FROM job_metrics m WHERE m.job_id=t.job_id) FROM"
+            " experiment_trials t LEFT JOIN jobs j ON j.id=t.job_id WHERE t.experiment_id=?"
+            " ORDER BY t.number", (experiment_id,))
+        status = self.store.query("SELECT status FROM experiments WHERE id=?", (experiment_id,))
+        return (status[0][0] if status else None, *(tuple(r) for r in rows))
 
     def delete(self, experiment_id: str) -> None:
         with self.store.transaction() as conn:
@@ -105,16 +127,26 @@ class ExperimentRecords:
             conn.execute("UPDATE experiments SET updated_at=? WHERE id=?", (now_iso(), experiment_id))
 
     def end_trial(self, experiment_id: str, number: int, state: str,
-                  value: float | None = None) -> bool:
-        """Move a running trial to ``state``; False when another process did it first."""
+                  value: float | None = None, job_status: str | None = None,
+                  error: dict[str, Any] | None = None, only_from: str = "running") -> bool:
+        """Move a trial from ``only_from`` to ``state`` (``job_status``: its job's status then;
+        ``error``: the code and params of why it could not run); False when another process did
+        it first."""
         with self.store.transaction() as conn:
             done = conn.execute(
-                "UPDATE experiment_trials SET state=?, value=? WHERE experiment_id=? AND number=?"
-                " AND state='running'", (state, value, experiment_id, number)).rowcount == 1
+                "UPDATE experiment_trials SET state=?, value=?, job_status=?, error_json=?"
+                " WHERE experiment_id=? AND number=? AND state=?",
+                (state, value, job_status, json.dumps(error, default=str) if error else None,
+                 experiment_id, number, only_from)).rowcount == 1
             if done:
                 conn.execute("UPDATE experiments SET updated_at=? WHERE id=?",
                              (now_iso(), experiment_id))
         return done
+
+    def saw_job(self, experiment_id: str, number: int, job_status: str) -> None:
+        """Record the job status an ended trial has seen (its job was resumed, then ended)."""
+        self.store.execute("UPDATE experiment_trials SET job_status=? WHERE experiment_id=? AND"
+                           " number=?", (job_status, experiment_id, number))
 
     def reported(self, experiment_id: str, number: int, step: int) -> bool:
         """Move the trial's last reported step forward to ``step``; False when it is there."""

@@ -19,16 +19,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trainlab.errors import NotFoundError, TrainlabError
-from trainlab.jobs.compare import REPORTED, Comparison, duration, scores, table_frame
+from trainlab.jobs.compare import (
+    Comparison,
+    duration,
+    metrics_at,
+    reported,
+    scores,
+    table_frame,
+)
 from trainlab.jobs.experiment_plots import plot_best_so_far, plot_curves, plot_params
 from trainlab.jobs.experiment_records import ExperimentRecords
 from trainlab.jobs.search import (
     PRUNERS,
     STRATEGIES,
     ExperimentError,
+    Uniform,
     apply,
     check_names,
     corners,
+    not_int,
     parse_space,
     space_json,
 )
@@ -46,7 +55,8 @@ class ExperimentConflict(TrainlabError):
 
 @dataclass
 class Best:
-    """The best trial: its job, sampled params, validation metrics at its best and value."""
+    """The best trial: its job, sampled params, ``value`` (the best validation value of the
+    experiment's metric) and ``metrics`` (every validation metric at the step of that value)."""
 
     job: Job
     params: dict[str, Any]
@@ -68,11 +78,13 @@ class Experiment:
 
     def __init__(self, store: ExperimentStore, record: dict[str, Any]) -> None:
         self._store = store
-        self.note: str | None = None  # set by create when no scheduler runs to start trials
         self._set(record)
 
     def _set(self, record: dict[str, Any]) -> None:
         self.record = record
+        # the store's note (a driver error, a stop for a missing dataset), or create's
+        # no-scheduler note until there is one
+        self.note: str | None = record.get("note") or getattr(self, "note", None)
         self.id, self.name, self.status = record["id"], record["name"], record["status"]
         self.metric, self.direction = record["metric"], record["direction"]
         self.space, self.params = record["space"], record["params"]
@@ -81,6 +93,7 @@ class Experiment:
     def to_dict(self) -> dict[str, Any]:
         """The record with its trials (what REST answers)."""
         return {**self.record, "trial_list": self.trials, "note": self.note}
+
 
     def refresh(self) -> Experiment:
         """Re-read the record and its trials."""
@@ -99,8 +112,10 @@ class Experiment:
             time.sleep(poll)
 
     def stop(self) -> Experiment:
-        """Ask for no more trials, and stop the queued and running ones."""
-        return self._store.stop(self.id)
+        """Ask for no more trials, and stop the queued and running ones; this object is
+        refreshed (and returned)."""
+        self._set(self._store.stop(self.id).record)
+        return self
 
     def best(self) -> Best:
         """The completed trial with the best value of the metric."""
@@ -111,8 +126,8 @@ class Experiment:
         pick = max if self.direction == "maximize" else min
         top = pick(done, key=lambda t: t["value"])
         job = self._store.ws.jobs.get(top["job_id"])
-        return Best(job=job, params=top["params"], metrics=dict(job.best_metrics or {}),
-                    value=top["value"], workspace=self._store.ws)
+        return Best(job=job, params=top["params"], value=top["value"], workspace=self._store.ws,
+                    metrics=metrics_at(self._store.ws, job.id, self.metric, top["value"]))
 
     def histories(self, metric: str | None = None) -> dict[int, list[tuple[int, float]]]:
         """Each trial's validation ``metric`` (default: the experiment's) as (step, value) pairs
@@ -126,8 +141,9 @@ class Experiment:
     plot_params = plot_params
 
     def results(self) -> pd.DataFrame:
-        """One row per trial: number, job_id, state, each searched param, final_<m> and best_<m>
-        for every validation metric (the experiment's first), duration_s and the job's status."""
+        """One row per trial: number, job_id, state, each searched param, error (why a trial
+        could not be queued, in the current language), final_<m> and best_<m> for every
+        validation metric (the experiment's first), duration_s and the job's status."""
         self.refresh()
         jobs = {t["job_id"]: self._store.ws.jobs.records.get(t["job_id"])
                 for t in self.trials if t["job_id"]}
@@ -136,9 +152,10 @@ class Experiment:
             job = jobs.get(t["job_id"])
             rows.append({"number": t["number"], "job_id": t["job_id"], "state": t["state"],
                          **{k: t["params"].get(k) for k in self.space},
+                         "error": t["error"]["message"] if t["error"] else None,
                          **scores(self._store.ws, job, self.metric),
                          "duration_s": duration(job), "status": job.status if job else None})
-        return table_frame(rows, ["number", "job_id", "state", *self.space], self.metric)
+        return table_frame(rows, ["number", "job_id", "state", *self.space, "error"], self.metric)
 
     def __repr__(self) -> str:
         done = sum(t["state"] != "running" for t in self.trials)
@@ -149,9 +166,9 @@ class Experiment:
         """A leaderboard: the trials by value, best first."""
         from trainlab import display
 
-        ranked = sorted((t for t in self.trials if t["value"] is not None),
+        ranked = sorted((t for t in self.trials if t["state"] == "completed"),
                         key=lambda t: t["value"], reverse=self.direction == "maximize")
-        rest = [t for t in self.trials if t["value"] is None]
+        rest = [t for t in self.trials if t["state"] != "completed"]
         header = ["#", display.word("exp_job"), display.word("status"), self.metric, *self.space]
         rows = [[t["number"], t["job_id"] or "", display.status_badge(t["state"]),
                  display.number(t["value"]) if t["value"] is not None else "",
@@ -201,7 +218,7 @@ class ExperimentStore:
         (lists only); ``pruner``: median, percentile, hyperband or none."""
         from trainlab.jobs.spec import SpecError, parse_spec, validate_spec
         from trainlab.training.config import ConfigError, TrainConfig
-        from trainlab.training.models import ArchError, check_arch
+        from trainlab.training.models import ARCH_LIMITS, ArchError, check_arch
 
         if not isinstance(name, str) or not name.strip():
             raise ExperimentError("experiment_name_invalid")
@@ -228,38 +245,42 @@ class ExperimentStore:
             raise SpecError("invalid_spec", field="dataset", detail="give a Dataset or its id")
         spec = parse_spec({"dataset_id": dataset_id, "task": task, "columns": columns or {},
                            "params": apply(fixed, points[0]), "device": device}, {})
-        for point in points:  # every bound and choice is a valid setting
+        for point in points:  # every bound, middle and choice is a valid setting
             try:
                 TrainConfig.from_kwargs(apply(fixed, point))
             except ConfigError as exc:
-                raise ExperimentError("experiment_value_out_of_range", name=_where(exc, point),
-                                      detail=exc.message()) from exc
+                raise _refused(exc, point) from exc
         try:
             resolved, cols, _ = validate_spec(self.ws, spec)
-        except ArchError as exc:  # an arch.<key> of the space the model does not take
-            if exc.code == "unknown_arch_key":
-                raise ExperimentError("experiment_param_unknown", name=f"arch.{exc.params['key']}",
-                                      hint="", known="arch." + exc.params["known"].replace(
-                                          ", ", ", arch.")) from exc
-            raise ExperimentError("experiment_value_out_of_range", name=_where(exc, points[0]),
-                                  detail=exc.message()) from exc
+        except ArchError as exc:  # an arch.<key> the model does not take, or not as given
+            key = f"arch.{exc.params.get('key')}"
+            if isinstance(parsed.get(key), Uniform) and any(
+                    isinstance(limits.get(key[5:], (0.0,))[0], int)
+                    for limits in ARCH_LIMITS.values()):
+                not_int(key, parsed[key])  # type: ignore[arg-type]
+            raise _refused(exc, points[0]) from exc
+        kind = _model_kind(resolved)
+        limits = ARCH_LIMITS.get(kind) or {}
+        for key, value in parsed.items():  # a float range on a whole-number arch setting
+            if key.startswith("arch.") and isinstance(value, Uniform) and \
+                    isinstance(limits.get(key[5:], (0.0,))[0], int):
+                not_int(key, value)
         for point in points[1:]:
             try:
-                check_arch(_model_kind(resolved), apply(fixed, point).get("arch", {}))
+                check_arch(kind, apply(fixed, point).get("arch", {}))
             except TrainlabError as exc:
-                raise ExperimentError("experiment_value_out_of_range", name=_where(exc, point),
-                                      detail=exc.message()) from exc
-        reported = REPORTED.get(resolved, {"loss": "minimize"})
+                raise _refused(exc, point) from exc
+        metrics = reported(resolved, bool(fixed.get("base_model")) or "base_model" in parsed)
         if metric is None:
             from trainlab.training.plots import main_metric
 
             metric = main_metric(resolved)
-        if metric not in reported:
+        if metric not in metrics:
             raise ExperimentError("experiment_metric_unknown", metric=str(metric)[:60],
-                                  task=resolved, known=", ".join(reported))
+                                  task=resolved, known=", ".join(metrics))
         record = {"id": new_id("exp"), "name": name.strip()[:200], "dataset_id": dataset_id,
                   "task": resolved, "columns": cols, "space": space_json(parsed), "params": fixed,
-                  "trials": trials, "metric": metric, "direction": direction or reported[metric],
+                  "trials": trials, "metric": metric, "direction": direction or metrics[metric],
                   "max_concurrent": max_concurrent, "strategy": strategy, "pruner": pruner,
                   "seed": int(seed), "device": device}
         self.records.insert(record)
@@ -276,6 +297,7 @@ class ExperimentStore:
     def stop(self, experiment_id: str) -> Experiment:
         """Ask for no more trials and stop its queued and running trials (status ``stopped``);
         409 when it has ended already."""
+        from trainlab.jobs.driver import advance_one
         from trainlab.jobs.service import JobConflict
 
         exp = self.get(experiment_id)
@@ -287,21 +309,33 @@ class ExperimentStore:
                     self.ws.jobs.stop(trial["job_id"])
                 except (JobConflict, NotFoundError):
                     pass  # it ended meanwhile; the scheduler tells how
+        # End the trials whose jobs are done now (a queued job is cancelled at once), so that
+        # with no scheduler running delete() and wait() still work.
+        advance_one(self.ws, exp.id)
         return exp.refresh()
 
     def delete(self, experiment_id: str, jobs: bool = False) -> None:
         """Delete the record (with ``jobs``: its trial jobs and their files too); 409 while it
-        runs (stop it first)."""
+        runs (stop it first), and with ``jobs`` while a trial's job resumed by hand runs."""
         exp = self.get(experiment_id)
         if exp.status == "running" or any(t["state"] == "running" for t in exp.trials):
             raise ExperimentConflict("experiment_running", id=exp.id)
         if jobs:
-            for trial in exp.trials:
-                if trial["job_id"]:
-                    try:
-                        self.ws.jobs.delete(trial["job_id"])
-                    except NotFoundError:
-                        pass
+            from trainlab.jobs.service import JobConflict
+
+            ids = [t["job_id"] for t in exp.trials if t["job_id"]]
+            for job_id in ids:  # a trial's job resumed by hand: checked before deleting any
+                job = self.ws.jobs.records.get(job_id)
+                if job is not None and not job.done:
+                    raise ExperimentConflict("experiment_job_running", id=exp.id, job=job_id)
+            for job_id in ids:
+                try:
+                    self.ws.jobs.delete(job_id)
+                except NotFoundError:
+                    pass
+                except JobConflict as exc:  # it started meanwhile
+                    raise ExperimentConflict("experiment_job_running", id=exp.id,
+                                             job=job_id) from exc
         self.records.delete(exp.id)
         import shutil
 
@@ -327,6 +361,23 @@ def _model_kind(task: str) -> str:
 
     found = builders().get(task)
     return found.model_kind if found is not None else "custom"
+
+
+def _refused(exc: TrainlabError, point: dict[str, Any]) -> ExperimentError:
+    """The experiment's error for a setting training refused: the space's value when the
+    name is searched, else the fixed params'; the training error kept as a nested message
+    (rendered in the reader's language)."""
+    name = _where(exc, point)
+    detail = {"code": exc.code, "params": exc.params}
+    if exc.code in ("unknown_parameter", "unknown_arch_key"):
+        key = name if exc.code == "unknown_parameter" else f"arch.{exc.params['key']}"
+        known = exc.params["known"] if exc.code == "unknown_parameter" else \
+            "arch." + exc.params["known"].replace(", ", ", arch.")
+        code = "experiment_param_unknown" if key in point else "experiment_params_unknown"
+        return ExperimentError(code, name=key[:60], hint="", known=known)
+    if name in point:
+        return ExperimentError("experiment_value_out_of_range", name=name, detail=detail)
+    return ExperimentError("experiment_params_invalid", name=name or "params", detail=detail)
 
 
 def _where(exc: TrainlabError, point: dict[str, Any]) -> str:

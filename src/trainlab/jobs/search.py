@@ -13,6 +13,7 @@ In JSON (REST) the same space reads ``{"lr": {"loguniform": [1e-4, 1e-2]}, "batc
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from dataclasses import dataclass, fields
 from typing import Any
@@ -27,6 +28,18 @@ class ExperimentError(TrainlabError):
     """An experiment's settings cannot run (raised before any job is created)."""
 
     status = 422
+
+
+def shown(value: Any) -> str:
+    """A space value as a user wrote it in JSON (a range in its JSON form), cut to 80
+    characters; Python's repr only for what JSON cannot write."""
+    if isinstance(value, Uniform | IntRange):
+        value = value.to_json()
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text[:80]
 
 
 def _number(value: Any) -> bool:
@@ -46,9 +59,11 @@ class Uniform:
     high: float
 
     def corners(self) -> list[Any]:
-        return [self.low, self.high]
+        """Low, high and the middle."""
+        return [self.low, self.high, (self.low + self.high) / 2]
 
     def to_json(self) -> dict[str, Any]:
+        """``{"uniform": [low, high]}``."""
         return {"uniform": [self.low, self.high]}
 
 
@@ -56,7 +71,12 @@ class Uniform:
 class LogUniform(Uniform):
     """A float drawn uniformly on a log scale from [low, high] (both > 0)."""
 
+    def corners(self) -> list[Any]:
+        """Low, high and the geometric middle."""
+        return [self.low, self.high, math.sqrt(self.low * self.high)]
+
     def to_json(self) -> dict[str, Any]:
+        """``{"loguniform": [low, high]}``."""
         return {"loguniform": [self.low, self.high]}
 
 
@@ -71,9 +91,11 @@ class IntRange:
     log: bool = False
 
     def corners(self) -> list[Any]:
-        return [self.low, self.high]
+        """Low, high and a point of the range near its middle."""
+        return [self.low, self.high, self.low + (self.high - self.low) // self.step // 2 * self.step]
 
     def to_json(self) -> dict[str, Any]:
+        """``{"int": [low, high]}``, with ``step`` and ``log`` where not the defaults."""
         if self.step == 1 and not self.log:
             return {"int": [self.low, self.high]}
         return {"int": [self.low, self.high], "step": self.step, "log": self.log}
@@ -122,7 +144,7 @@ def _from_json(name: str, value: Any) -> Value:
         return value
     if isinstance(value, list | tuple):
         return list(value)
-    if isinstance(value, dict) and len(value) in (1, 3):
+    if isinstance(value, dict) and value:
         kind = next(iter(value))
         bounds = value[kind]
         if isinstance(bounds, list | tuple) and len(bounds) == 2:
@@ -130,70 +152,93 @@ def _from_json(name: str, value: Any) -> Value:
                 return Uniform(*bounds)
             if kind == "loguniform" and len(value) == 1:
                 return LogUniform(*bounds)
-            if kind == "int" and (len(value) == 1 or {"step", "log"} <= set(value)):
+            if kind == "int" and set(value) - {"int"} <= {"step", "log"}:  # each optional
                 return IntRange(bounds[0], bounds[1], value.get("step", 1), value.get("log", False))
-    raise ExperimentError("experiment_value_kind", name=name, value=repr(value)[:80])
+    raise ExperimentError("experiment_value_kind", name=name, value=shown(value))
 
 
 def _check_value(name: str, value: Value) -> None:
-    def bad(why: str) -> ExperimentError:
-        return ExperimentError("experiment_range_invalid", name=name, value=repr(value)[:80],
-                               why=why)
+    def bad(why: str) -> ExperimentError:  # the reason: a message of its own, same language
+        return ExperimentError("experiment_range_invalid", name=name, value=shown(value),
+                               why={"code": f"experiment_why_{why}", "params": {}})
 
     if isinstance(value, list):
         if not value:
             raise ExperimentError("experiment_choices_empty", name=name)
-        for choice in value:  # what Optuna can store: plain values
+        seen: set[str] = set()
+        for choice in value:  # what Optuna can store: plain values, each once
             if not (choice is None or isinstance(choice, str | bool | int) or _number(choice)):
-                raise ExperimentError("experiment_value_kind", name=name, value=repr(choice)[:80])
+                raise ExperimentError("experiment_value_kind", name=name, value=shown(choice))
+            if shown(choice) in seen:
+                raise ExperimentError("experiment_choices_twice", name=name, value=shown(choice))
+            seen.add(shown(choice))
         return
     if isinstance(value, IntRange):
         if not all(isinstance(v, int) and not isinstance(v, bool)
                    for v in (value.low, value.high, value.step)):
-            raise bad("low, high and step must be whole numbers")
+            raise bad("whole")
         if value.step < 1 or not isinstance(value.log, bool):
-            raise bad("step must be >= 1 and log true or false")
+            raise bad("step")
         if not (_number(value.low) and _number(value.high)):
-            raise bad("low and high must be finite numbers")
+            raise bad("finite")
         if value.log and value.step != 1:
-            raise bad("a log range takes step=1")
+            raise bad("log_step")
     elif not (_number(value.low) and _number(value.high)):
-        raise bad("low and high must be finite numbers")
+        raise bad("finite")
     if value.low >= value.high:
-        raise bad("low must be below high")
+        raise bad("order")
     if (isinstance(value, LogUniform) or getattr(value, "log", False)) and value.low <= 0:
-        raise bad("a log range needs low > 0")
+        raise bad("log_low")
+
+
+def unknown_name(name: str, known: list[str]) -> ExperimentError:
+    """``experiment_param_unknown`` for a name of the space, with the closest known name."""
+    close = difflib.get_close_matches(name, known, n=1)
+    listed = ", ".join(k for k in known if k != "arch.") + ", arch.<key>"
+    hint = {"code": "experiment_hint_close", "params": {"close": close[0]}} if close else ""
+    return ExperimentError("experiment_param_unknown", name=name[:60], hint=hint, known=listed)
 
 
 def check_names(space: dict[str, Value], params: dict[str, Any]) -> None:
-    """Every name is a TrainConfig field (not ``device``) or ``arch.<key>``, and none is both
-    searched and fixed in ``params``."""
+    """Every name is a TrainConfig field (not ``device``) or ``arch.<key>``, none is both
+    searched and fixed in ``params``, and no float range is given to a whole-number field
+    (``experiment_range_not_int``: use :func:`intrange`)."""
     from trainlab.training.config import TrainConfig
 
-    known = [f.name for f in fields(TrainConfig) if f.name not in ("device", "arch")]
-    for name in space:
+    types = {f.name: str(f.type) for f in fields(TrainConfig) if f.name not in ("device", "arch")}
+    known = list(types)
+    for name, value in space.items():
         if name.startswith("arch.") and len(name) > 5:
             continue
         if name not in known:
-            close = difflib.get_close_matches(name, [*known, "arch."], n=1)
-            raise ExperimentError("experiment_param_unknown", name=name[:60],
-                                  hint=f" Did you mean '{close[0]}'?" if close else "",
-                                  known=", ".join(known) + ", arch.<key>")
+            raise unknown_name(name, [*known, "arch."])
+        if isinstance(value, Uniform) and types[name].split(" | ")[0] == "int":
+            not_int(name, value)
     if "arch" in params and not isinstance(params["arch"], dict):
-        raise ExperimentError("experiment_value_out_of_range", name="arch",
-                              detail="params['arch'] must be a dict of architecture settings.")
+        raise ExperimentError("experiment_params_arch")
     fixed_arch = params.get("arch") or {}
     for name in space:
         if name in params or (name.startswith("arch.") and name[5:] in fixed_arch):
             raise ExperimentError("experiment_param_twice", name=name)
 
 
+def not_int(name: str, value: Uniform) -> None:
+    """Refuse a float range on a whole-number parameter, saying to use :func:`intrange`."""
+    low, high = math.ceil(value.low), math.floor(value.high)
+    raise ExperimentError("experiment_range_not_int", name=name, value=shown(value),
+                          low=low, high=max(high, low + 1))
+
+
 def corners(space: dict[str, Value]) -> list[dict[str, Any]]:
-    """Points that exercise every bound and every choice: all lows, all highs, then each choice of
-    each list with the others at their first value (enough to find a value out of range)."""
+    """Points that exercise every bound and every choice: all lows, all highs, all ranges at
+    their middle, then each choice of each list with the others at their first value (enough
+    to find a value out of range)."""
     first = {k: (v[0] if isinstance(v, list) else v.corners()[0]) for k, v in space.items()}
     points = [first, {k: (v[-1] if isinstance(v, list) else v.corners()[1])
                       for k, v in space.items()}]
+    if any(not isinstance(v, list) for v in space.values()):
+        points.append({k: (v[0] if isinstance(v, list) else v.corners()[2])
+                       for k, v in space.items()})
     for name, value in space.items():
         if isinstance(value, list):
             points += [{**first, name: choice} for choice in value[1:-1]]

@@ -90,10 +90,13 @@ class JobStore:
         return self.records.active_counts()
 
     def using_dataset(self, dataset_id: str) -> list[str]:
-        """Ids of the jobs that will still read ``dataset_id``: queued or running ones, and
-        stopped or interrupted ones (a resume reads it again). Newest first."""
+        """Ids of the running experiments that will submit more trials on ``dataset_id``, then
+        of the jobs that will still read it: queued or running ones, and stopped or interrupted
+        ones (a resume reads it again). Newest first."""
         active = [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.STOPPED, JobStatus.INTERRUPTED]
-        ids: list[str] = []
+        ids: list[str] = [r["id"] for r in self.ws.store.query(
+            "SELECT id FROM experiments WHERE dataset_id=? AND status='running' ORDER BY id DESC",
+            (dataset_id,))]
         cursor = None
         while True:
             page = self.records.find(active, 500, cursor, raw_json)

@@ -329,6 +329,13 @@ class ExperimentCreate(_Strict):
     device: str = Field("auto", max_length=40)
 
 
+class TrialError(BaseModel):
+    code: str
+    message: str = Field(description="Why the trial could not be queued, in the request's "
+                         "language.")
+    params: dict[str, Any]
+
+
 class Trial(BaseModel):
     number: int
     job_id: str | None = Field(description="Null when its settings could not be queued.")
@@ -336,6 +343,8 @@ class Trial(BaseModel):
     state: Literal["running", "completed", "failed", "pruned", "stopped"]
     value: float | None = Field(description="The best value of the metric (completed trials) "
                                 "or the value it was pruned at.")
+    error: TrialError | None = Field(None, description="Why its settings could not be queued "
+                                     "(a failed trial without a job).")
 
 
 class Experiment(BaseModel):
@@ -359,7 +368,8 @@ class Experiment(BaseModel):
     updated_at: str
     trial_list: list[Trial] = Field(description="Its trials so far, by number.")
     note: str | None = Field(None, description="In the answer to POST when no scheduler runs "
-                             "to start its trials: how to start one.")
+                             "to start its trials: how to start one; later what the scheduler "
+                             "noted (a failed turn, a stop because the dataset is gone).")
 
 
 class ExperimentPage(BaseModel):
@@ -369,5 +379,6 @@ class ExperimentPage(BaseModel):
 
 class ExperimentResults(BaseModel):
     items: list[dict[str, Any]] = Field(description="One row per trial: number, job_id, state, "
-                                        "each searched parameter, final_<metric> and best_<metric> "
+                                        "each searched parameter, error, final_<metric> and "
+                                        "best_<metric> "
                                         "of every validation metric, duration_s, status.")

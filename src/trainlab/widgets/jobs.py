@@ -160,6 +160,8 @@ class JobsPanel(Snapshot, w.VBox):
             parts.append(f"· {display.isolate(self._dataset_name(job.dataset_id))}")
         parts.append(f"<span style='{MUTED}'>{display.code(job.id)}</span><br>")
         parts.append(f"<b style='color:{colour}'>{display.esc(i18n.term('status', status, lang))}</b>")
+        if job.experiment_id and status == "stopped" and self._trial_state(job) == "pruned":
+            parts.append(display.status_badge("pruned", lang))  # stopped by its experiment
         fraction = 1.0 if status == "completed" else p.get("fraction", 0.0)
         parts.append(display.progress_bar(fraction) + f" <span style='{MUTED}'>"
                      f"{display.esc(step)}</span>")
@@ -174,6 +176,12 @@ class JobsPanel(Snapshot, w.VBox):
             parts.append(f"· {display.esc(word('jobs_device', lang))} {display.ltr(device)}")
         parts.append(f"<span style='{MUTED}'>· {display.esc(age(job.created_at, lang))}</span>")
         return f"<div dir='{i18n.direction(lang)}'>{' '.join(parts)}</div>"
+
+    def _trial_state(self, job: Any) -> str | None:
+        """The state of the experiment trial the job runs (None when it is not one)."""
+        rows = self.ws.store.query("SELECT state FROM experiment_trials WHERE experiment_id=?"
+                                   " AND number=?", (job.experiment_id, job.trial))
+        return rows[0]["state"] if rows else None
 
     def _latest_loss(self, job: Any) -> float | None:
         """The last training loss a running job reported (one indexed query, a few rows)."""
@@ -207,10 +215,11 @@ class JobsPanel(Snapshot, w.VBox):
         return "" if device == "auto" else device
 
     def show_details(self) -> None:
-        """The selected job's recorded evaluations, a line each: data, main metrics, rows."""
+        """The selected job's note and experiment trial, and its recorded evaluations, a line
+        each: data, main metrics, rows."""
         job_id = self.selected.value
-        try:
-            job = self.ws.jobs.get(job_id) if job_id else None
+        try:  # its note in the panel's language
+            job = self.ws.jobs.get(job_id, lang=self.lang) if job_id else None
         except Exception:  # deleted meanwhile: nothing to show
             job = None
         if job is None:
@@ -220,6 +229,12 @@ class JobsPanel(Snapshot, w.VBox):
                  for e in job.evaluations or ()]
         body = f"<ul>{''.join(lines)}</ul>" if lines else \
             f"<i>{views.message_html(word('no_evaluations', self.lang))}</i>"
+        if job.note:  # why it stopped (pruned by its experiment, cancelled, ...)
+            body = (f"<p><b>{display.esc(word('jobs_note', self.lang))}:</b> "
+                    f"{display.esc(job.note)}</p>{body}")
+        if job.experiment_id:
+            body = (f"<p>{display.esc(word('jobs_trial_of', self.lang, number=job.trial))} "
+                    f"{display.code(job.experiment_id)}</p>{body}")
         html = views.boxed(
             f"<b>{display.esc(word('evaluations', self.lang))}</b> "
             f"{display.isolate(job.name)} {display.code(job.id)}{body}", self.lang)

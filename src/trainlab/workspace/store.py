@@ -137,6 +137,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN experiment_id TEXT;
     ALTER TABLE jobs ADD COLUMN trial INTEGER;
     """,
+    # issue 19 fixes (F19): why a trial failed at submit, the job status its trial last saw,
+    # and an experiment's note (a driver error, a stop for a missing dataset)
+    """
+    ALTER TABLE experiment_trials ADD COLUMN error_json TEXT;
+    ALTER TABLE experiment_trials ADD COLUMN job_status TEXT;
+    ALTER TABLE experiments ADD COLUMN note TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -76,6 +76,8 @@ class _Pretrained(Task):
 class PretrainedClassification(_Pretrained):
     name: ClassVar[str] = "text-classification"
     main_metric = "accuracy"
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize", "accuracy": "maximize",
+                                         "macro_f1": "maximize"}
     mode = "max"
 
     def input_columns(self, columns: dict[str, Any]) -> list[str]:
@@ -101,6 +103,7 @@ class PretrainedCausalLM(_Pretrained):
 
     name: ClassVar[str] = "causal-lm"
     main_metric = "loss"
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize", "perplexity": "minimize"}
     mode = "min"
 
     def input_columns(self, columns: dict[str, Any]) -> list[str]:

@@ -24,6 +24,8 @@ class Task(ABC):
     model_kind: ClassVar[str]
     main_metric: ClassVar[str]
     mode: ClassVar[str]  # "max" or "min": which way main_metric improves
+    # the validation metrics ``metrics`` returns, and which way each improves (experiments)
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize"}
 
     @abstractmethod
     def input_columns(self, columns: dict[str, Any]) -> list[str]:

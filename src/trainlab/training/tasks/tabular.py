@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,8 @@ class _Tabular(Task):
 class TabularClassification(_Tabular):
     name = "tabular-classification"
     main_metric = "accuracy"
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize", "accuracy": "maximize",
+                                         "macro_f1": "maximize"}
     mode = "max"
 
     def stratify(self, table: pa.Table, columns: dict[str, Any]) -> np.ndarray | None:
@@ -117,6 +119,8 @@ class TabularClassification(_Tabular):
 class TabularRegression(_Tabular):
     name = "tabular-regression"
     main_metric = "rmse"
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize", "rmse": "minimize",
+                                         "mae": "minimize", "r2": "maximize"}
     mode = "min"
 
     def fit_target(self, column: pa.ChunkedArray) -> dict[str, Any]:

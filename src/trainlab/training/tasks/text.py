@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +27,8 @@ class TextClassification(Task):
     name = "text-classification"
     model_kind = "text-classifier"
     main_metric = "accuracy"
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize", "accuracy": "maximize",
+                                         "macro_f1": "maximize"}
     mode = "max"
 
     def input_columns(self, columns: dict[str, Any]) -> list[str]:
@@ -78,6 +80,8 @@ class CausalLM(Task):
     name = "causal-lm"
     model_kind = "gpt"
     main_metric = "loss"
+    reports: ClassVar[dict[str, str]] = {"loss": "minimize", "perplexity": "minimize",
+                                         "bits_per_byte": "minimize"}
     mode = "min"
 
     def input_columns(self, columns: dict[str, Any]) -> list[str]:
