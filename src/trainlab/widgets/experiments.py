@@ -22,14 +22,14 @@ from trainlab.widgets import dataset_views as views
 from trainlab.widgets.chart import COLOURS, plot
 from trainlab.widgets.labels import isolated, word
 from trainlab.widgets.snapshot import Snapshot
-from trainlab.widgets.watch import CHECK_S, Watcher, error_line
+from trainlab.widgets.watch import CHECK_S, Following
 from trainlab.workspace import Workspace, resolve
 
 HIGHLIGHT = "var(--jp-success-color3, rgba(56, 142, 60, 0.15))"
 CELL = f"padding:2px 8px;border-bottom:1px solid {display.BORDER};text-align:start"
 
 
-class ExperimentsPanel(Snapshot, w.VBox):
+class ExperimentsPanel(Following, Snapshot, w.VBox):
     """The experiments of the workspace, newest first; the chosen one's leaderboard, its Stop
     button and its best-so-far chart, kept current while its trials run."""
 
@@ -62,27 +62,7 @@ class ExperimentsPanel(Snapshot, w.VBox):
         if self.lang == "fa":
             self.add_class("trainlab-rtl")
         self.refresh()
-        self.watcher = Watcher(self.ws, self._tick, self._period, "trainlab-experiments-panel",
-                               error_line(self.message, self.lang)) if auto_refresh else None
-
-    # -- following the workspace ------------------------------------------------------------------
-    @property
-    def refreshing(self) -> bool:
-        """Whether the panel is following the workspace (its watcher thread is alive)."""
-        return self.watcher is not None and self.watcher.alive
-
-    def _period(self) -> float:
-        return self.refresh_s if self.active else self.check_s
-
-    def _tick(self, changed: bool) -> None:
-        if changed or self.active:
-            self.refresh()
-
-    def close(self) -> None:
-        """Stop following the workspace, and close the widgets."""
-        if self.watcher is not None:
-            self.watcher.close()
-        super().close()
+        self.follow("trainlab-experiments-panel", self.message, auto_refresh)
 
     # -- acting ------------------------------------------------------------------------------------
     def stop(self) -> None:

@@ -22,7 +22,7 @@ from trainlab import display, i18n
 from trainlab.widgets import dataset_views as views
 from trainlab.widgets.labels import age, word
 from trainlab.widgets.snapshot import Snapshot
-from trainlab.widgets.watch import CHECK_S, Watcher, error_line
+from trainlab.widgets.watch import CHECK_S, Following
 from trainlab.workspace import Workspace, resolve
 
 ACTIVE = ("queued", "running")
@@ -60,7 +60,7 @@ class JobRow(w.HBox):
         self.delete.disabled = status in ACTIVE
 
 
-class JobsPanel(Snapshot, w.VBox):
+class JobsPanel(Following, Snapshot, w.VBox):
     """Every job of the workspace (notebook runs, background and REST jobs), newest first."""
 
     def __init__(self, workspace: Workspace | str | None = None, *, lang: str | None = None,
@@ -90,27 +90,7 @@ class JobsPanel(Snapshot, w.VBox):
         if self.lang == "fa":
             self.add_class("trainlab-rtl")
         self.refresh()
-        self.watcher = Watcher(self.ws, self._tick, self._period, "trainlab-jobs-panel",
-                               error_line(self.message, self.lang)) if auto_refresh else None
-
-    # -- following the workspace ------------------------------------------------------------------
-    @property
-    def refreshing(self) -> bool:
-        """Whether the panel is following the workspace (its watcher thread is alive)."""
-        return self.watcher is not None and self.watcher.alive
-
-    def _period(self) -> float:
-        return self.refresh_s if self.active else self.check_s
-
-    def _tick(self, changed: bool) -> None:
-        if changed or self.active:
-            self.refresh()
-
-    def close(self) -> None:
-        """Stop following the workspace, and close the widgets."""
-        if self.watcher is not None:
-            self.watcher.close()
-        super().close()
+        self.follow("trainlab-jobs-panel", self.message, auto_refresh)
 
     # -- showing -----------------------------------------------------------------------------------
     def refresh(self) -> bool:

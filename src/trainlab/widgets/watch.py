@@ -104,3 +104,36 @@ def error_line(message: Any, lang: str) -> Callable[[BaseException | None], None
         elif shown and message.value == shown[0]:
             message.value = ""
     return report
+
+
+class Following:
+    """What a panel that follows the workspace shares (the jobs and experiments panels): a
+    :class:`Watcher` that refreshes every ``refresh_s`` while ``active`` (something runs) and
+    checks every ``check_s`` otherwise, and a ``close`` that ends it. The panel sets ``ws``,
+    ``lang``, ``refresh_s``, ``check_s``, ``active`` and ``refresh()``, then calls
+    :meth:`follow`."""
+
+    watcher: Watcher | None = None
+
+    def follow(self, name: str, message: Any, auto_refresh: bool = True) -> None:
+        """Start following (unless ``auto_refresh`` is off); errors go to ``message``."""
+        self.watcher = Watcher(self.ws, self._tick, self._period, name,
+                               error_line(message, self.lang)) if auto_refresh else None
+
+    @property
+    def refreshing(self) -> bool:
+        """Whether the panel is following the workspace (its watcher thread is alive)."""
+        return self.watcher is not None and self.watcher.alive
+
+    def _period(self) -> float:
+        return self.refresh_s if self.active else self.check_s
+
+    def _tick(self, changed: bool) -> None:
+        if changed or self.active:
+            self.refresh()
+
+    def close(self) -> None:
+        """Stop following the workspace, and close the widgets."""
+        if self.watcher is not None:
+            self.watcher.close()
+        super().close()
