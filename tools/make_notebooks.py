@@ -338,7 +338,7 @@ result = trainlab.fit(ds, task="text-classification", columns={"text": "review",
 Ids resolve through the Hugging Face cache (`$HF_HOME/hub`, default `~/.cache/huggingface`).
 On a cluster with no network:
 
-1. Where the Hub is reachable, download once: `huggingface-cli download HooshvareLab/bert-fa-zwnj-base`
+1. Where the Hub is reachable, download once: `hf download HooshvareLab/bert-fa-zwnj-base`
    (or run one `fit` there).
 2. Copy the cache folder (`$HF_HOME/hub/models--HooshvareLab--bert-fa-zwnj-base`, or the whole
    `$HF_HOME`) into the cluster's `$HF_HOME/hub`.
