@@ -18,7 +18,9 @@ gradient clipping and number of steps, fine-tuned by
 
 The steps cover the training rows exactly once, so both see the same samples and the same real
 (non-pad) tokens: tokens/s counts those for both. One warm-up run of each is dropped, the
-repeats alternate, medians are reported with the ratio trainlab/Trainer. On CUDA the LM is
+repeats alternate, medians are reported with the ratio trainlab/Trainer (whole calls).
+Beside them: ``trainlab_in_loop_samples_per_s`` (trainlab's training steps alone) and
+``trainer_train_samples_per_s`` (what Trainer reports for ``train()``). On CUDA the LM is
 GPT-2-small-shaped (124M parameters, context 1024, bf16) and the line also has its MFU:
 (6N + attention FLOPs per token) x tokens/s / the GPU's dense bf16 peak, N the parameters
 without the position embeddings, attention 12 x layers x width x row length per token.
@@ -153,8 +155,9 @@ def tokenised(spec: dict[str, Any], folder: Path, rows: list[dict[str, Any]]) ->
 
 
 def run_trainer(spec: dict[str, Any], folder: Path, train: list[dict], val: list[dict],
-                device: torch.device, out_dir: Path) -> float:
-    """Seconds for ``from_pretrained`` + ``Trainer(...).train()``."""
+                device: torch.device, out_dir: Path, in_train: list[float] | None = None) -> float:
+    """Seconds for ``from_pretrained`` + ``Trainer(...).train()``; ``in_train`` gets the
+    samples/s Trainer reports for ``train()`` alone (its set-up and evaluation included)."""
     import transformers
     from transformers import (
         AutoModelForCausalLM,
@@ -190,10 +193,13 @@ def run_trainer(spec: dict[str, Any], folder: Path, train: list[dict], val: list
     trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=val,
                       data_collator=collator)
     trainer.remove_callback(PrinterCallback)  # the loss is logged, not printed (JSON lines only)
-    trainer.train()
+    output = trainer.train()
     if cuda:
         torch.cuda.synchronize(device)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    if in_train is not None:
+        in_train.append(output.metrics["train_samples_per_second"])
+    return elapsed
 
 
 def run_trainlab(spec: dict[str, Any], folder: Path, ds: Any, val: Any, device: torch.device,
@@ -233,9 +239,10 @@ def bench(name: str, spec: dict[str, Any], device: torch.device, repeat: int, ro
     tokens = float(lengths.sum())  # real tokens of one pass over the training rows
     run_trainer(spec, folder, train_tok, val_tok, device, root / "trainer")   # warm-up
     run_trainlab(spec, folder, ds, val, device, ws)                          # warm-up (+ cache)
-    theirs, ours, in_loop = [], [], []
+    theirs, ours, in_loop, in_train = [], [], [], []
     for _ in range(repeat):
-        theirs.append(run_trainer(spec, folder, train_tok, val_tok, device, root / "trainer"))
+        theirs.append(run_trainer(spec, folder, train_tok, val_tok, device, root / "trainer",
+                                  in_train))
         ours.append(run_trainlab(spec, folder, ds, val, device, ws, in_loop))
     t_s, o_s = statistics.median(theirs), statistics.median(ours)
     line: dict[str, Any] = {
@@ -246,6 +253,7 @@ def bench(name: str, spec: dict[str, Any], device: torch.device, repeat: int, ro
         "trainer_tokens_per_s": round(tokens / t_s, 1),
         "ratio": round(t_s / o_s, 3),
         "trainlab_in_loop_samples_per_s": round(statistics.median(in_loop), 1) if in_loop else None,
+        "trainer_train_samples_per_s": round(statistics.median(in_train), 1),
         "batch_size": spec["batch"], "steps": spec["steps"], "context": spec["context"],
         "mean_tokens_per_sample": round(tokens / n_train, 1), "repeats": repeat,
         "precision": "bf16" if device.type == "cuda" else "fp32",
