@@ -232,6 +232,121 @@ ax = history[history.name == "loss"].pivot_table(index="step", columns="split", 
 ax.set_ylabel("loss");'''),
         code('''scheduler.close()'''),
     ],
+    "06-pretrained.ipynb": [
+        md("""# Pretrained models: fine-tune a Hugging Face model
+
+`base_model=` fine-tunes a pretrained transformer (a Hub id or a local folder) instead of a
+byte-level model. To run anywhere with nothing downloaded, this notebook builds a tiny model
+itself: a tokenizer trained on its own texts and a small BERT with random weights, written with
+`save_pretrained`. A folder like that is all a model on the Hugging Face Hub is."""),
+        code(SETUP),
+        code("""import json, random, warnings
+warnings.filterwarnings("ignore")
+import transformers
+transformers.logging.set_verbosity_error()
+transformers.utils.logging.disable_progress_bar()
+rng = random.Random(0)
+good = {"en": ["great", "wonderful", "loved it", "excellent"], "fa": ["عالی", "فوق‌العاده", "دوست داشتم", "زیبا"]}
+bad = {"en": ["terrible", "boring", "a waste", "awful"], "fa": ["افتضاح", "خسته‌کننده", "بد", "وقت تلف کردن"]}
+fill = {"en": ["the film was", "honestly", "I think it was"], "fa": ["فیلم", "واقعا", "به نظرم"]}
+rows = []
+for _ in range(200):
+    lang, label = rng.choice(["en", "fa"]), rng.choice(["pos", "neg"])
+    rows.append({"review": f"{rng.choice(fill[lang])} {rng.choice((good if label == 'pos' else bad)[lang])}",
+                 "sentiment": label})
+with open("reviews-pretrained.jsonl", "w", encoding="utf-8") as f:
+    f.writelines(json.dumps(r, ensure_ascii=False) + "\\n" for r in rows)
+ds = ws.datasets.add("reviews-pretrained.jsonl")
+print(ds.status, ds.rows)"""),
+        md("""A WordPiece tokenizer trained with `tokenizers` on these texts, and a 2-layer BERT built
+from its config (random weights), saved into a folder:"""),
+        code("""from pathlib import Path
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+
+raw = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+raw.pre_tokenizer, raw.decoder = pre_tokenizers.Whitespace(), decoders.WordPiece()
+raw.train_from_iterator([r["review"] for r in rows], trainers.WordPieceTrainer(
+    vocab_size=200, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], show_progress=False))
+raw.post_processor = processors.TemplateProcessing(
+    single="[CLS] $A [SEP]", special_tokens=[("[CLS]", raw.token_to_id("[CLS]")), ("[SEP]", raw.token_to_id("[SEP]"))])
+tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]",
+                                    cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                    intermediate_size=64, max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id)
+torch.manual_seed(0)
+folder = Path(os.environ["TRAINLAB_HOME"]) / "tiny-bert"
+BertForSequenceClassification(config).save_pretrained(folder)
+tokenizer.save_pretrained(folder)
+sorted(p.name for p in folder.iterdir())"""),
+        md("Fine-tune it on the Persian + English reviews: the same `fit`, with `base_model=` a folder."),
+        code("""result = trainlab.fit(ds, task="text-classification", columns={"text": "review", "label": "sentiment"},
+                      base_model=str(folder), lr=3e-3, epochs=6, batch_size=16, seed=0, device="cpu")
+print(result.status, "accuracy > 0.9:", result.metrics["accuracy"] > 0.9)"""),
+        code("""model = trainlab.load_model(result.job_id)
+texts = ["فیلم عالی", "honestly awful", "به نظرم خسته‌کننده", "I think it was wonderful"]
+model.predict(texts)"""),
+        code("""model.predict_proba(texts).round(1)"""),
+        md("""The artifact is a `save_pretrained` folder: plain `transformers` loads it, with no trainlab,
+and predicts the same labels."""),
+        code("""from transformers import AutoModelForSequenceClassification, AutoTokenizer
+hf_model = AutoModelForSequenceClassification.from_pretrained(result.model_path)
+hf_tok = AutoTokenizer.from_pretrained(result.model_path)
+with torch.no_grad():
+    logits = hf_model(**hf_tok(texts, padding=True, return_tensors="pt")).logits
+plain = [hf_model.config.id2label[int(i)] for i in logits.argmax(-1)]
+print(plain, plain == list(model.predict(texts)))"""),
+        md("""## A causal language model with LoRA
+
+A tiny GPT-2 (byte-level BPE tokenizer, random weights), fine-tuned with LoRA on prompt /
+completion pairs: the loss is on the completion only, and only the adapter trains."""),
+        code("""from transformers import GPT2Config, GPT2LMHeadModel
+qa = [("two plus two", "four"), ("capital of iran", "tehran"), ("سلام", "سلام، خوبم"), ("color of the sky", "blue")]
+pairs = [{"q": f"question: {q}?", "a": f" answer: {a}"} for q, a in qa] * 8
+raw = Tokenizer(models.BPE())
+raw.pre_tokenizer, raw.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+raw.train_from_iterator([p["q"] + p["a"] for p in pairs], trainers.BpeTrainer(
+    vocab_size=300, special_tokens=["<|endoftext|>", "<pad>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    show_progress=False))
+lm_tok = PreTrainedTokenizerFast(tokenizer_object=raw, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+                                 unk_token="<|endoftext|>", pad_token="<pad>")
+torch.manual_seed(0)
+lm = GPT2LMHeadModel(GPT2Config(vocab_size=len(lm_tok), n_embd=32, n_layer=2, n_head=2, n_positions=64,
+                                bos_token_id=lm_tok.bos_token_id, eos_token_id=lm_tok.eos_token_id,
+                                pad_token_id=lm_tok.pad_token_id, initializer_range=0.3))
+lm_folder = Path(os.environ["TRAINLAB_HOME"]) / "tiny-gpt2"
+lm.save_pretrained(lm_folder)
+lm_tok.save_pretrained(lm_folder)
+import pandas as pd
+lm_result = trainlab.fit(pd.DataFrame(pairs), task="causal-lm", columns={"prompt": "q", "completion": "a"},
+                         base_model=str(lm_folder), lora=True, lora_r=16, lora_targets=["c_attn", "c_proj", "c_fc"],
+                         lr=2e-2, epochs=10, batch_size=8, seed=5, device="cpu", early_stopping=None)
+losses = [h["loss"] for h in lm_result.train_history]
+print(lm_result.status, "loss fell by more than half:", losses[-1] < losses[0] / 2)"""),
+        code("""lm_model = trainlab.load_model(lm_result.job_id)
+lm_model.generate("question: two plus two?", max_new_tokens=6, temperature=0)"""),
+        md("""## A real model from the Hub, and an offline cluster
+
+With a real model the only change is `base_model`: a Hub id instead of the folder.
+
+```python
+result = trainlab.fit(ds, task="text-classification", columns={"text": "review", "label": "sentiment"},
+                      base_model="HooshvareLab/bert-fa-zwnj-base")
+```
+
+Ids resolve through the Hugging Face cache (`$HF_HOME/hub`, default `~/.cache/huggingface`).
+On a cluster with no network:
+
+1. Where the Hub is reachable, download once: `hf download HooshvareLab/bert-fa-zwnj-base`
+   (or run one `fit` there).
+2. Copy the cache folder (`$HF_HOME/hub/models--HooshvareLab--bert-fa-zwnj-base`, or the whole
+   `$HF_HOME`) into the cluster's `$HF_HOME/hub`.
+3. Set `HF_HUB_OFFLINE=1` there. The same id now resolves from the copy; an id that is not
+   there fails at once with `model_not_available`, saying where it looked, before any job starts.
+
+A `save_pretrained` folder copied anywhere works too: pass its path, as above."""),
+    ],
     "07-experiments.ipynb": [
         md("""# Experiments: hyperparameter searches
 

@@ -15,6 +15,7 @@ from trainlab.errors import TrainlabError
 from trainlab.training.config import ConfigError, TrainConfig, steps_per_epoch
 from trainlab.training.hf import data
 from trainlab.training.hf import model as hf_model
+from trainlab.training.hf.batch import auto_batch_size
 from trainlab.training.hf.hub import ModelRef
 from trainlab.training.hf.tasks import get_pretrained_task
 
@@ -70,13 +71,6 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
     lora = hf_model.use_lora(config, n_params)
     if config.merge and not lora:
         raise ConfigError("hf_merge_without_lora")
-    asked = config
-    config = _defaults(config, lora, len(tokenised.train) // world).resolved(
-        task_name, len(tokenised.train) // world)
-    notes = []
-    if asked.epochs is None and asked.max_steps is None and config.max_steps is not None:
-        notes.append(f"Large dataset: fine-tuning for {config.max_steps} steps; pass epochs= or "
-                     "max_steps= to train longer.")
     seed_everything(config.seed)
     net = hf_model.load_model(ref.path, task_name, labels=labels,
                               dtype=hf_model.dtype_for(precision, lora, device))
@@ -101,6 +95,19 @@ def setup(ref: ModelRef, ds: Dataset, task_name: str, columns: dict[str, Any],
                     lora_dropout=config.lora_dropout,
                     lora_targets=targets)
     module = hf_model.PretrainedModule(net, task_name, lora=lora, tokenizer=tok, info=info)
+    asked, n_train = config, len(tokenised.train) // world
+    if config.batch_size is None and world == 1:  # on CUDA: the size that fills the GPU
+        longest = int(tokenised.train.lengths.max()) if len(tokenised.train) else 1
+        size = auto_batch_size(module, task_name, longest, n_train, device, precision)
+        config = dataclasses.replace(config, batch_size=size)
+    config = _defaults(config, lora, n_train).resolved(task_name, n_train)
+    notes = []
+    if asked.batch_size is None and device.type == "cuda" and world == 1:
+        notes.append(f"Batch size {config.batch_size}: the largest that fits the GPU's free "
+                     "memory at the longest sequence; pass batch_size= to choose.")
+    if asked.epochs is None and asked.max_steps is None and config.max_steps is not None:
+        notes.append(f"Large dataset: fine-tuning for {config.max_steps} steps; pass epochs= or "
+                     "max_steps= to train longer.")
     task = get_pretrained_task(task_name)
     task.state, task.tokenizer = state, tok
     pad = data.pad_id(tok)
