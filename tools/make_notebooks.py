@@ -369,24 +369,30 @@ here we start one)."""),
 scheduler = Scheduler(ws, prewarm=False).start()     # JupyterLab's server runs this for you'''),
         md("""The search space: a learning rate on a log scale, the width of the hidden layers
 (two choices) and the dropout. Six short trials; the metric is the task's main one (accuracy,
-maximized). `max_concurrent=1` runs the trials one after another so that this page's outputs
-are the same on every run; leave it out to run as many at once as the scheduler has slots."""),
+maximized). `max_concurrent=1` runs the trials one after another and `pruner="none"` lets
+each run to its end. Leave both out for a real search: as many trials at once as the
+scheduler has slots, and weak trials stopped early. The values TPE samples differ from run to
+run (what it has been told depends on when the scheduler looks at each trial), so the tables
+below change a little each time you run this page."""),
         code('''exp = ws.experiments.create(
     "shapes search", ds, columns={"target": "label"},
     space={"lr": trainlab.loguniform(1e-3, 1e-1),
            "arch.hidden": [16, 64],
            "arch.dropout": trainlab.uniform(0.0, 0.3)},
-    trials=6, max_concurrent=1, seed=0,
+    trials=6, max_concurrent=1, pruner="none", seed=0,
     params={"max_steps": 60, "eval_every": 10, "early_stopping": None, "batch_size": 32})
 print(exp.name, "|", exp.metric, exp.direction, "|", exp.status)'''),
         md("Wait for it; the experiment shows as a leaderboard, the best trial first:"),
-        code('''exp.wait(timeout=300)'''),
+        code('''# varies: the values TPE samples depend on when the scheduler looks at each trial
+exp.wait(timeout=300)'''),
         md("Every trial as a row, in trial order: its parameters, its final and best metrics:"),
-        code('''table = exp.results()         # also: job_id, duration_s, the other metrics
+        code('''# varies: the sampled parameters (see above)
+table = exp.results()         # also: job_id, duration_s, the other metrics
 table[["number", "state", "lr", "arch.hidden", "arch.dropout", "best_accuracy",
        "final_accuracy", "status"]].round(4)'''),
         md("The best trial: its parameters, its value and its model, ready to predict:"),
-        code('''best = exp.best()
+        code('''# varies: the sampled parameters (see above)
+best = exp.best()
 print(best.params, round(best.value, 4))
 model = best.load_model()
 model.predict(pd.DataFrame({"x": [1.5, -1.5], "y": [1.5, 1.5],
@@ -402,7 +408,8 @@ exp.plot_best_so_far()'''),
 exp.plot_params()'''),
         md("""Any jobs side by side, from an experiment or not: the same table, and the metric's
 histories aligned on the step (the same plots work on it too)."""),
-        code('''other = next(t["job_id"] for t in exp.trials if t["job_id"] != best.job.id)
+        code('''# varies: the sampled parameters (see above)
+other = next(t["job_id"] for t in exp.trials if t["job_id"] != best.job.id)
 cmp = ws.experiments.compare([best.job.id, other])
 cmp.histories.round(4)'''),
         md("The experiments panel (also a tab of `trainlab.ui()`): pick one for its live leaderboard."),
