@@ -36,7 +36,7 @@ _RESTART_NOTES = ("note_server_shut_down", "note_shut_down_resume", "note_worker
 # Per (workspace, experiment): its Optuna study and the signature after its last turn, kept
 # across turns (a journal is replayed once, then read incrementally); and the last error
 # printed (text, time), so a broken experiment does not print on every tick.
-_STUDIES: dict[tuple[str, str], tuple[Any, tuple[Any, ...]]] = {}
+_STUDIES: dict[tuple[str, str], tuple[Any, tuple[Any, ...], tuple[Any, ...]]] = {}
 _PRINTED: dict[tuple[str, str], tuple[str, float]] = {}
 PRINT_EVERY_S = 600.0
 
@@ -131,7 +131,12 @@ def _advance_one(ws: Workspace, records: ExperimentRecords, experiment_id: str,
 
     key = (str(ws.path), experiment_id)
     cached = _STUDIES.get(key)
-    if cached is not None and cached[1] == records.signature(experiment_id):
+    # Skipped only when nothing changed during the last turn nor since: a job that ends while
+    # a turn runs shows in that turn's end signature but not in what it read (compared with
+    # the end alone, the trial stayed running for ever); a turn's own writes that a job then
+    # undoes (queued again, interrupted again) show only against the end.
+    seen = records.signature(experiment_id)
+    if cached is not None and cached[1] == cached[2] == seen:
         return  # nothing changed since the last turn
     exp = records.get(experiment_id)
     if exp is None:
@@ -164,7 +169,7 @@ def _advance_one(ws: Workspace, records: ExperimentRecords, experiment_id: str,
             _ended_again(ws, records, exp, trial, job, s, space)
     if exp["status"] == "running":
         _ask(ws, records, exp, s, space, len(trials), running, default_concurrency)
-    _STUDIES[key] = (s, records.signature(experiment_id))
+    _STUDIES[key] = (s, seen, records.signature(experiment_id))
 
 
 def _ask(ws: Workspace, records: ExperimentRecords, exp: dict[str, Any], s: Any,
