@@ -140,6 +140,31 @@ def test_a_turn_with_nothing_new_is_skipped(ws, ds, monkeypatch) -> None:
     assert len(opened) == 1 and len(exp.refresh().trials) == 2
 
 
+
+def test_a_job_that_ends_while_a_turn_runs_is_seen_by_the_next_turn(ws, ds, monkeypatch) -> None:
+    """A job that ends while a turn runs shows in that turn's end signature but not in what it
+    read: the next turn must still look (it was skipped, and notebook 07 hung in exp.wait)."""
+    from trainlab.jobs import driver
+
+    exp = experiment(ws, ds, space={"lr": [0.01, 0.02]}, strategy="grid", trials=2,
+                     max_concurrent=1, params=FAST, pruner="none")
+    advance(ws)
+    advance(ws)
+    job_id = exp.refresh().trials[0]["job_id"]
+    follow = driver._follow
+
+    def follow_then_end(ws_, records, exp_, trial, s, frozen):
+        running = follow(ws_, records, exp_, trial, s, frozen)  # seen queued
+        ws.jobs.records.finish(job_id, JobStatus.STOPPED, only_from=(JobStatus.QUEUED,))
+        return running  # ... and it ended before the turn was over
+
+    monkeypatch.setattr(driver, "_follow", follow_then_end)
+    driver._STUDIES.clear()  # this turn runs (nothing else changed)
+    advance(ws)
+    monkeypatch.setattr(driver, "_follow", follow)
+    advance(ws)
+    assert exp.refresh().trials[0]["state"] == "stopped"
+
 def test_a_deleted_dataset_is_refused_then_stops_the_experiment(ws, ds) -> None:
     exp = experiment(ws, ds, space={"lr": [0.01, 0.02, 0.03]}, strategy="grid", trials=3,
                      params=FAST, pruner="none")
