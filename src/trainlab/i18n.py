@@ -674,7 +674,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "آن را دوباره به Parquet صادر کنید یا پسوند قالب واقعی‌اش را به آن بدهید.",
     },
     "parquet_bad_footer": {
-        "en": "'{name}' ({size} bytes) is not a whole Parquet file: its footer cannot be read ({detail}). "
+        "en": "'{name}' ({size:plural:byte|bytes}) is not a whole Parquet file: its footer cannot be read ({detail}). "
         "It was probably cut short; copy or upload the whole file again.",
         "fa": "'{name}' ‏({size} بایت) فایل Parquet کاملی نیست: پانویس آن خوانده نمی‌شود ({detail}). "
         "احتمالاً ناقص مانده است؛ کل فایل را دوباره کپی یا بارگذاری کنید.",
@@ -686,7 +686,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "آن را دوباره با ستون‌های ساده و بی‌تکرار بنویسید.",
     },
     "parquet_bad_data": {
-        "en": "Parquet file '{name}' is damaged after its first {rows} rows: a column chunk does not "
+        "en": "Parquet file '{name}' is damaged after its first {rows:plural:row|rows}: a column chunk does not "
         "decode ({detail}). Write or copy the file again.",
         "fa": "فایل Parquet ‏'{name}' پس از {rows} ردیف نخست خراب است: یک تکهٔ ستون رمزگشایی نمی‌شود ({detail}). "
         "فایل را دوباره بنویسید یا کپی کنید.",

@@ -220,7 +220,7 @@ def test_no_rows_repeated_names_and_a_damaged_chunk_are_refused(ws, tmp_path) ->
         with pytest.raises(DatasetError) as info:
             ws.datasets.add(path)
         assert info.value.code == code, path
-    assert "3000" in str(info.value)  # the rows read before the damage
+    assert "3,000 rows" in str(info.value)  # the rows read before the damage
     assert "'a' appears twice" in trainlab.i18n.render("parquet_bad_schema", {
         "name": "x", "detail": "'a' appears twice"}, "fa")
     assert workspace_files(ws) == [] and ws.datasets.list() == []
