@@ -22,7 +22,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml hatch_build.py $(LOCK) $(SCANNER)
 ifeq ($(LATEST),1)
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test,hf]"
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test,hf,ray]"
 	$(BIN)/python -m pip list --format=freeze > $(VENV)/resolved.txt
 else
 	$(BIN)/python -m pip install --quiet --no-deps "torch==$(TORCH_VERSION)"
@@ -78,7 +78,7 @@ test-latest:
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet pip-tools
-	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --extra lab --extra test --extra hf \
+	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --extra lab --extra test --extra hf --extra ray \
 	  --unsafe-package torch --strip-extras --no-emit-index-url --no-emit-find-links \
 	  -o $(LOCK) pyproject.toml requirements/dev.in
 	rm -rf .venv-lock
