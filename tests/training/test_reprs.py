@@ -112,7 +112,7 @@ def test_result_html_has_status_metrics_history_chart_and_load_line(trained) -> 
 def test_result_html_says_why_a_run_ended_early(trained) -> None:
     _, _, result = trained
     early = dataclasses.replace(result, stop_reason="early_stopping")
-    assert "early stopping: validation accuracy stopped improving" in text(early._repr_html_())
+    assert "early stopping: validation loss stopped improving" in text(early._repr_html_())
     stopped = dataclasses.replace(result, status="stopped", stop_reason="requested")
     assert "stopped on request" in text(stopped._repr_html_())
     assert "(requested)" in repr(stopped)

@@ -203,7 +203,7 @@ def test_a_stopped_run_shows_its_metrics_and_an_early_stopped_run_shows_finished
     assert panel.progress.value == panel.progress.max and panel.progress.bar_style == "success"
     total = result.config["total_steps"]
     assert (f"completed — early stopping at step {result.steps:,} of {total:,}: validation "
-            "accuracy stopped improving") in text(panel.outcome)
+            "loss stopped improving") in text(panel.outcome)
     assert "early stopping" in panel.log_view.lines[-1]
 
 
@@ -231,6 +231,16 @@ def test_changing_task_keeps_the_columns_and_errors_speak_the_form(ws, tmp_path)
     fa = TrainPanel(text_ds(ws, tmp_path / "fa"), workspace=ws, lang="fa")
     fa.roles["label"].value = None
     assert "ستون برچسب را انتخاب کنید." in text(fa.check_view)
+
+
+def test_the_validation_share_follows_the_task_until_the_user_moves_it(ws, tmp_path):
+    panel = TrainPanel(text_ds(ws, tmp_path), workspace=ws)
+    assert panel.task.value == "text-classification" and panel.val_fraction.value == 0.1
+    panel.task.value = "tabular"
+    assert panel.val_fraction.value == 0.2 and panel.params()["val_fraction"] == 0.2
+    panel.val_fraction.value = 0.3
+    panel.task.value = "text-classification"
+    assert panel.val_fraction.value == 0.3  # the user's choice stays
 
 
 def test_the_panel_infers_tabular_for_a_table_with_numbers_and_a_comment(ws, tmp_path):

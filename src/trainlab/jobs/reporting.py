@@ -152,7 +152,9 @@ class JobReporter(Callback):
 
     def on_start(self, info: dict[str, Any]) -> None:
         config = info["config"]
-        self.main_metric, self.mode = info.get("main_metric"), info.get("mode", "min")
+        # the best step is the one whose weights are kept: the task's selection metric
+        self.main_metric, self.mode = info.get("select") or (info.get("main_metric"),
+                                                             info.get("mode", "min"))
         self.log.write(f"start: {info['task']} on {info['device']}, {info['parameters']:,} parameters,"
                        f" {info['total_steps']} steps (batch {config.get('batch_size')},"
                        f" lr {config.get('lr')}, epochs {config.get('epochs')})")

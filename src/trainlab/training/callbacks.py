@@ -14,7 +14,8 @@ from typing import Any
 class Callback:
     def on_start(self, info: dict[str, Any]) -> None:
         """The run is set up: ``info`` has job_id, task, config, total_steps, device, parameters,
-        notes, main_metric and mode (how validation is judged), start_step (> 0 when resumed)."""
+        notes, main_metric and mode (how validation is judged), select ([metric, mode] that
+        early stopping and the kept weights follow), start_step (> 0 when resumed)."""
 
     def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
                 samples_per_s: float, eta_s: float) -> None:

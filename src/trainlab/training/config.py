@@ -13,14 +13,28 @@ from typing import Any
 
 from trainlab.errors import TrainlabError
 
-# per task: batch size, learning rate, a step budget, the longest default run in epochs
+# per task: batch size, learning rate, a step budget, the longest default run in epochs, the
+# share of the rows held out for validation. Tables: lr 1e-3 and a 20% validation split, chosen
+# with benchmarks/bench_quality.py on its development datasets (docs/benchmarks.md): a 10%
+# split of a few hundred rows is too few rows to tell a better epoch from a worse one.
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "tabular-classification": {"batch_size": 256, "lr": 3e-3, "steps": 3000, "max_epochs": 200},
-    "tabular-regression": {"batch_size": 256, "lr": 3e-3, "steps": 3000, "max_epochs": 200},
-    "text-classification": {"batch_size": 64, "lr": 1e-3, "steps": 1500, "max_epochs": 30},
-    "causal-lm": {"batch_size": 32, "lr": 1e-3, "steps": 2000, "max_epochs": 50},
-    "custom": {"batch_size": 64, "lr": 1e-3, "steps": 1000, "max_epochs": 20},
+    "tabular-classification": {"batch_size": 256, "lr": 1e-3, "steps": 3000, "max_epochs": 200,
+                               "val_fraction": 0.2},
+    "tabular-regression": {"batch_size": 256, "lr": 1e-3, "steps": 3000, "max_epochs": 200,
+                           "val_fraction": 0.2},
+    "text-classification": {"batch_size": 64, "lr": 1e-3, "steps": 1500, "max_epochs": 30,
+                            "val_fraction": 0.1},
+    "causal-lm": {"batch_size": 32, "lr": 1e-3, "steps": 2000, "max_epochs": 50,
+                  "val_fraction": 0.1},
+    "custom": {"batch_size": 64, "lr": 1e-3, "steps": 1000, "max_epochs": 20, "val_fraction": 0.1},
 }
+
+
+def default_val_fraction(task: str | None) -> float:
+    """The validation share a task uses when ``val_fraction`` is not set (``tabular``: 0.2)."""
+    if task in TASK_DEFAULTS:
+        return float(TASK_DEFAULTS[task]["val_fraction"])
+    return 0.2 if (task or "").startswith("tabular") else 0.1
 
 
 LARGE = 5  # on data whose one epoch exceeds 5 step budgets, train for 5 budgets by default
@@ -43,7 +57,7 @@ class TrainConfig:
     min_lr_ratio: float = 0.1     # cosine decays to lr * min_lr_ratio
     grad_clip: float | None = 1.0
     grad_accum: int = 1
-    val_fraction: float = 0.1
+    val_fraction: float | None = None  # None: the task's default (tables 0.2, others 0.1)
     seed: int = 0
     early_stopping: int | None = 5  # evaluations without improvement before stopping; None: off
     eval_every: int | None = None   # steps; None: each epoch (at most every 1000 steps)
@@ -105,8 +119,8 @@ class TrainConfig:
              "a fraction in [0, 1]")
         need("grad_clip", self.grad_clip is None or (_number(self.grad_clip) and self.grad_clip > 0),
              "a number > 0 or None")
-        need("val_fraction", _number(self.val_fraction) and 0 < self.val_fraction < 0.9,
-             "a fraction in (0, 0.9)")
+        need("val_fraction", self.val_fraction is None or (
+            _number(self.val_fraction) and 0 < self.val_fraction < 0.9), "a fraction in (0, 0.9)")
         need("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool), "a whole number")
         need("early_stopping", self.early_stopping is None or (
             isinstance(self.early_stopping, int) and self.early_stopping >= 1),
@@ -141,6 +155,8 @@ class TrainConfig:
             out.batch_size = int(max(8, min(base["batch_size"], _pow2_floor(max(n_train // 8, 8)))))
         if out.lr is None:
             out.lr = base["lr"]
+        if out.val_fraction is None:
+            out.val_fraction = base["val_fraction"]
         per_epoch = steps_per_epoch(n_train, out.batch_size, out.grad_accum)
         if out.epochs is None and out.max_steps is None and per_epoch > LARGE * base["steps"]:
             out.epochs, out.max_steps = 1, LARGE * base["steps"]  # large data: part of an epoch
@@ -151,6 +167,12 @@ class TrainConfig:
         if out.eval_every is None:
             out.eval_every = int(min(per_epoch, 1000))
         return out
+
+    def split_for(self, task: str) -> TrainConfig:
+        """A copy whose ``val_fraction`` is set: the task's default where it was left out."""
+        if self.val_fraction is not None:
+            return self
+        return TrainConfig(**{**asdict(self), "val_fraction": default_val_fraction(task)})
 
     def total_steps(self, n_train: int) -> int:
         assert self.epochs is not None and self.batch_size is not None

@@ -216,6 +216,7 @@ def _fit_dataset(source: Any, task_name: str | None, columns: dict[str, Any] | N
     report = checked(ds, task_name, columns, config.skip_invalid)
     task_name = report["task"]
     check_arch(get_task(task_name).model_kind, config.arch)
+    config = config.split_for(task_name)
     if task_name == "tabular-regression" or task_name == "tabular-classification":
         columns = {"target": columns["target"], "features": list(columns.get("features") or [])}
     else:
@@ -331,6 +332,7 @@ def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, conf
         cbs.on_start({"job_id": job_id, "task": meta["task"], "config": run_config,
                       "total_steps": total, "device": str(device), "parameters": params,
                       "notes": list(notes), "main_metric": task.main_metric, "mode": task.mode,
+                      "select": list(loop.selection(task)),
                       "start_step": resume["step"] if resume else 0})
     started = time.time()
     with loop.Stopper(ctx.stop) as stopper:
@@ -351,7 +353,7 @@ def _run(ws: Workspace, task: Any, model: nn.Module, source: Any, val: Any, conf
         mfu = outcome.tokens_per_s * flops() / peak
     if outcome.stop_reason == "early_stopping":
         notes.append(f"Early stopping after {outcome.step} of {total} steps: "
-                     f"validation {task.main_metric} stopped improving.")
+                     f"validation {loop.selection(task)[0]} stopped improving.")
     result = TrainResult(
         status=outcome.status, job_id=job_id, model_path=model_path, metrics=metrics,
         config=run_config, task=meta["task"], device=str(device), precision=precision,

@@ -107,6 +107,12 @@ class Stopper:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def selection(task: Any) -> tuple[str, str]:
+    """The validation metric early stopping and the kept weights follow, and "max" or "min"."""
+    return (getattr(task, "select_metric", None) or task.main_metric,
+            getattr(task, "select_mode", None) or task.mode)
+
+
 def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfig, *,
           device: torch.device, precision: str, total_steps: int, callbacks: CallbackList,
           stop: Stopper, checkpoint_dir: Path | None, tmp_dir: Path, extra: dict[str, Any],
@@ -122,7 +128,8 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
     net = dist.wrap(model, device)
     forward = torch.compile(net) if config.compile else net
     out = Outcome("completed", 0, 0)
-    better = (lambda a, b: a > b) if task.mode == "max" else (lambda a, b: a < b)
+    key, mode = selection(task)
+    better = (lambda a, b: a > b) if mode == "max" else (lambda a, b: a < b)
     best_state: dict[str, torch.Tensor] | None = None
     best_written = True
     start_epoch, skip, bad_evals = 0, 0, 0
@@ -170,9 +177,9 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
         metrics = {"step": out.step, "epoch": epoch, **metrics}
         out.last = metrics
         out.history.append(metrics)
-        value = metrics.get(task.main_metric)
+        value = metrics.get(key)
         if value is not None and not math.isnan(value) and (
-                out.best is None or better(value, out.best[task.main_metric])):
+                out.best is None or better(value, out.best[key])):
             out.best, bad_evals = metrics, 0
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in weights(model).items()}
             best_written = False

@@ -40,6 +40,17 @@ def main_metric(task: str | None) -> str:
     return found.main_metric if found is not None else "loss"
 
 
+def selection_metric(task: str | None) -> str:
+    """The metric early stopping and the kept weights follow (the task's ``select_metric``,
+    else its main metric; ``loss`` for a custom or unknown task)."""
+    from trainlab.training.tasks import builders
+
+    found = builders().get(task or "")
+    if found is None:
+        return "loss"
+    return getattr(found, "select_metric", None) or found.main_metric
+
+
 def series(rows: Iterable[dict[str, Any]], split: str, name: str) -> tuple[list[float], list[float]]:
     """Steps and values of one metric, in step order, the missing and non-finite left out."""
     points = sorted((float(r["step"]), float(r["value"])) for r in rows

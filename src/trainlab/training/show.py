@@ -62,8 +62,10 @@ def result_repr(result: TrainResult) -> str:
 def why(result: TrainResult, lang: str | None = None) -> str | None:
     """Why a run ended before its last step, in words; None when it ran to the end."""
     if result.stop_reason == "early_stopping":
-        return word("show_why_early", lang, metric=display.term_word("metric", _main(result.task),
-                                                                      lang))
+        from trainlab.training.plots import selection_metric
+
+        return word("show_why_early", lang,
+                    metric=display.term_word("metric", selection_metric(result.task), lang))
     if result.stop_reason == "interrupted":
         return word("show_why_interrupted", lang)
     if result.stop_reason == "requested":

@@ -21,6 +21,7 @@ from trainlab import display, i18n
 from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.display import Markup
 from trainlab.jobs.foreground import fit
+from trainlab.training.config import default_val_fraction
 from trainlab.widgets import base_model, form, live
 from trainlab.widgets.chart import training_charts
 from trainlab.widgets.snapshot import Snapshot
@@ -70,7 +71,8 @@ class TrainPanel(Snapshot, w.VBox):
         self.epochs = form.auto_number("tp_epochs", lg)
         self.batch_size = form.auto_number("tp_batch_size", lg)
         self.lr = form.auto_number("tp_lr", lg)
-        self.val_fraction = w.FloatSlider(0.1, min=0.02, max=0.5, step=0.01,
+        self._split = default_val_fraction(self.task.value)  # follows the task until moved
+        self.val_fraction = w.FloatSlider(self._split, min=0.02, max=0.5, step=0.01,
                                           description=display.word("tp_val_fraction", lg))
         self.seed = w.IntText(0, description=display.word("tp_seed", lg))
         self.early_stopping = w.BoundedIntText(5, min=0, max=1000,
@@ -182,6 +184,8 @@ class TrainPanel(Snapshot, w.VBox):
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
         self.base_model.show(self.task.value)
+        if self.val_fraction.value == self._split:  # the user left it at the task's default
+            self.val_fraction.value = self._split = default_val_fraction(self.task.value)
         self.check()
 
     def mapping_value(self) -> dict[str, Any]:

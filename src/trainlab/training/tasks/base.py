@@ -24,6 +24,10 @@ class Task(ABC):
     model_kind: ClassVar[str]
     main_metric: ClassVar[str]
     mode: ClassVar[str]  # "max" or "min": which way main_metric improves
+    # what early stopping and the kept (best) weights follow, and which way it improves:
+    # the main metric unless a task says otherwise
+    select_metric: ClassVar[str | None] = None
+    select_mode: ClassVar[str | None] = None
     # the validation metrics ``metrics`` returns, and which way each improves (experiments)
     reports: ClassVar[dict[str, str]] = {"loss": "minimize"}
 
