@@ -113,15 +113,25 @@ def test_a_ray_job_stops_resumes_from_storage_and_matches_a_local_run(
     assert ray_history[final] == pytest.approx(local_history[final], abs=0.1)
 
 
-def test_a_lost_node_with_no_restarts_left_interrupts_the_job(ws, ds, scheduler, cluster, tmp_path):
-    """Killing the second node's raylet mid-run (max_failures=0): ``interrupted``, with a note
-    saying so, and resumable from the last checkpoint. Runs last: it removes a node."""
-    _ray_scheduler(scheduler, cluster, tmp_path, ray_max_failures=0)
+def test_a_lost_node_restarts_the_run_once_then_interrupts_it(ws, ds, scheduler, cluster, tmp_path):
+    """max_failures=1. The second node's raylet killed mid-run and a new node added: Ray Train
+    restarts the workers from the last checkpoint (the note says so, the history continues).
+    That node killed too: no restart left, the job ends ``interrupted``, resumable. Runs last:
+    it takes the cluster down to its head."""
+    s = _ray_scheduler(scheduler, cluster, tmp_path, ray_max_failures=1)
     job = submit_quietly(ws, ds, **LONG)
     wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 25, timeout=150)
     cluster.remove_node(cluster.worker)
+    cluster.worker = cluster.add_node(num_cpus=1)
+    wait_until(lambda: "restarted" in (ws.jobs.get(job.id).note or ""), timeout=150)
+    at = checkpoint.load(ws.jobs_dir / job.id / "checkpoints" / "last.pt")["step"]
+    wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= at + 20, timeout=150)
+    cluster.remove_node(cluster.worker)
     done = ws.jobs.wait(job.id, timeout=120)
     assert done.status == "interrupted", (done.error, ws.jobs.logs(job.id)["text"])
-    assert "max_failures (0)" in done.note
+    assert "max_failures (1)" in done.note and done.error is None
+    losses = [m["step"] for m in ws.jobs.metrics(job.id) if (m["split"], m["name"]) == ("train", "loss")]
+    assert losses == list(range(1, len(losses) + 1)) and len(losses) >= at + 20
     assert (tmp_path / "storage" / job.id / "checkpoints" / "last.pt").is_file()
+    s.close()
     assert ws.jobs.resume(job.id).status == "queued"

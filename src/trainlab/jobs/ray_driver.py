@@ -199,7 +199,15 @@ class RayJob:
             return []
 
     def _stage(self, job: Any, storage: Any) -> list[dict[str, Any]]:
-        """The job's datasets copied to the storage; their records, for the workers."""
+        """The job's datasets copied to the storage; their records, for the workers. A resumed
+        job's checkpoints too: the job's folder has the latest, whoever wrote it (a Ray run
+        mirrors its checkpoints there, a local worker writes them there)."""
+        from trainlab.jobs.ray_train import CHECKPOINT_FILES
+
+        if self.records.resume_wanted(self.job_id):
+            for name in CHECKPOINT_FILES:
+                if (self.folder / "checkpoints" / name).is_file():
+                    storage.put(self.folder / "checkpoints" / name, "checkpoints", name)
         ids = [job.dataset_id, job.params.get("validation")]
         rows = []
         for dataset_id in [i for i in ids if isinstance(i, str) and i.startswith("ds_")]:
@@ -232,6 +240,7 @@ class RayJob:
     def _start(self, info: dict[str, Any]) -> None:
         """What the job's record learns when training starts (or restarts after a lost node)."""
         config = info["config"]
+        self.error = None  # a restarted attempt: the last one's error was its lost peer's
         params = {k: v for k, v in config.items() if k not in _NOT_PARAMS}
         self.records.describe(self.job_id, info["task"], config.get("dataset_id"),
                               config.get("columns") or {}, params)
