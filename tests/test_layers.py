@@ -25,7 +25,7 @@ result = trainlab.fit(path, workspace=ws, max_steps=5)
 model = trainlab.load_model(result.job_id, workspace=ws)
 print(result.status, ws.jobs.get(result.job_id).runner, model.predict({'x': 6}))
 # the extras (issue 15) are imported only inside the functions that need them: not here
-extras = {'transformers', 'peft', 'tokenizers', 'huggingface_hub', 'datasets', 'optuna'}
+extras = {'transformers', 'peft', 'tokenizers', 'huggingface_hub', 'datasets', 'optuna', 'ray'}
 print('extras:', sorted({name.split('.')[0] for name in sys.modules} & extras))
 """
 
@@ -41,7 +41,7 @@ def test_training_and_foreground_jobs_need_no_pydantic_or_jupyter(tmp_path: Path
 
 EXPERIMENTS = """
 import sys, trainlab
-heavy = ("optuna", "torch", "pandas", "transformers", "sklearn", "matplotlib")
+heavy = ("optuna", "torch", "pandas", "transformers", "sklearn", "matplotlib", "ray")
 print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
 space = {"lr": trainlab.loguniform(1e-4, 1e-2), "layers": trainlab.intrange(1, 4),
          "wd": trainlab.uniform(0.0, 0.1)}
@@ -74,5 +74,21 @@ def test_importing_trainlab_and_training_imports_no_hugging_face_package() -> No
     out = subprocess.run([sys.executable, "-c", IMPORTS_NO_HF, ",".join(HF_PACKAGES)],
                          capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+IMPORTS_NO_RAY = """
+import sys
+import trainlab, trainlab.jobs, trainlab.jobs.scheduler, trainlab.jobs.ray_driver
+import trainlab.jobs.ray_train
+print(sorted({m.split('.')[0] for m in sys.modules} & {'ray'}))
+"""
+
+
+def test_the_ray_executor_modules_import_no_ray() -> None:
+    """The ray extra (issue 20) is imported only inside the functions that run a Ray job."""
+    out = subprocess.run([sys.executable, "-c", IMPORTS_NO_RAY], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"

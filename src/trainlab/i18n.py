@@ -933,6 +933,39 @@ MESSAGES: dict[str, dict[str, str]] = {
     "experiment_why_log_step": {"en": "a log range takes step=1", "fa": "بازهٔ لگاریتمی فقط step=1 می‌گیرد"},
     "experiment_why_order": {"en": "low must be below high", "fa": "low باید کمتر از high باشد"},
     "experiment_why_log_low": {"en": "a log range needs low > 0", "fa": "بازهٔ لگاریتمی low > 0 لازم دارد"},
+    # --- issue 20, Ray executor (helper B): jobs on a Ray cluster through Ray Train ---
+    "ray_extra_missing": {
+        "en": "The Ray executor needs the ray extra ({detail}). Install it with pip install 'trainlab[ray]', "
+        "or set the executor to local.",
+        "fa": "اجراکنندهٔ Ray به افزونهٔ ray نیاز دارد ({detail}). آن را با pip install 'trainlab[ray]' نصب کنید، "
+        "یا اجراکننده را local بگذارید.",
+    },
+    "ray_unreachable": {
+        "en": "No Ray cluster answers at '{address}' ({detail}). Start one (ray start --head) or fix "
+        "ray_address (c.TrainlabApp.ray_address, or --ray-address of the scheduler).",
+        "fa": "هیچ خوشهٔ Ray در '{address}' پاسخ نمی‌دهد ({detail}). یکی راه بیندازید (ray start --head) یا "
+        "ray_address را درست کنید (c.TrainlabApp.ray_address، یا --ray-address زمان‌بند).",
+    },
+    "ray_no_storage": {
+        "en": "The Ray executor needs storage_path: a folder every node of the cluster can reach, or an "
+        "object store URL (s3://..., gs://...). Set c.TrainlabApp.storage_path or --storage-path.",
+        "fa": "اجراکنندهٔ Ray به storage_path نیاز دارد: پوشه‌ای که همهٔ گره‌های خوشه به آن دسترسی دارند، یا "
+        "نشانی یک انبارهٔ شیء (s3://...، gs://...). c.TrainlabApp.storage_path یا --storage-path را تنظیم کنید.",
+    },
+    "ray_no_result": {
+        "en": "The Ray run on '{address}' ended without a result from its rank 0 worker.",
+        "fa": "اجرای Ray روی '{address}' بدون نتیجه‌ای از کارگر رتبهٔ 0 پایان یافت.",
+    },
+    "note_ray_workers_lost": {
+        "en": "The Ray run lost a worker or a node ({detail}) and max_failures ({max_failures}) allowed no "
+        "more restarts; resume to continue from the last checkpoint.",
+        "fa": "اجرای Ray یک کارگر یا یک گره را از دست داد ({detail}) و max_failures ({max_failures}) اجازهٔ "
+        "راه‌اندازی دوباره نداد؛ برای ادامه از آخرین نقطهٔ بازیابی، آن را از سر بگیرید.",
+    },
+    "note_ray_restarted": {
+        "en": "Ray Train restarted the run from its checkpoint at step {step} after losing a worker.",
+        "fa": "Ray Train پس از از دست دادن یک کارگر، اجرا را از نقطهٔ بازیابی در گام {step} دوباره آغاز کرد.",
+    },
 }
 
 
@@ -1335,6 +1368,8 @@ WORDS: dict[str, dict[str, str]] = {
     # --- issue 19 fixes (F19): a pruned trial's job in the jobs panel and the leaderboard ---
     "jobs_trial_of": {"en": "trial {number} of", "fa": "آزمون {number} از"},
     "jobs_note": {"en": "Note", "fa": "یادداشت"},
+    # --- issue 20, Ray executor (helper B): the executor label of a job row ---
+    "jobs_executor_ray": {"en": "on Ray", "fa": "روی Ray"},
 }
 
 

@@ -83,6 +83,7 @@ class Job:
     evaluations: list[dict[str, Any]] | None = None
     experiment_id: str | None = None  # a trial of this experiment (issue 19), its number:
     trial: int | None = None
+    executor: str = "local"  # where it runs: "local" (worker processes here) or "ray" (issue 20)
 
     @property
     def done(self) -> bool:
@@ -151,6 +152,7 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None, lang: str | None =
         stop_requested=bool(row["stop_requested"]),
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
         heartbeat_at=row["heartbeat_at"], experiment_id=row["experiment_id"], trial=row["trial"],
+        executor=row["executor"],
         paths={"dir": folder, "log": f"{folder}{os.sep}log.txt",
                "checkpoints": f"{folder}{os.sep}checkpoints", "model": f"{folder}{os.sep}model"})
 
@@ -273,6 +275,10 @@ class Records:
     def set_device(self, job_id: str, device: str) -> None:
         self.store.execute("UPDATE jobs SET device=? WHERE id=?", (device, job_id))
 
+    def set_executor(self, job_id: str, executor: str) -> None:
+        """Where the job runs: ``local`` or ``ray``."""
+        self.store.execute("UPDATE jobs SET executor=? WHERE id=?", (executor, job_id))
+
     def set_note(self, job_id: str, note: str) -> None:
         """``note``: made by :func:`job_note`, like every note a job gets."""
         self.store.execute("UPDATE jobs SET note=? WHERE id=?", (note, job_id))
@@ -328,7 +334,7 @@ class Records:
     def requeue(self, job_id: str, note: str) -> bool:
         """A stopped or interrupted job queued again, to resume from its checkpoint."""
         return self.store.execute(
-            "UPDATE jobs SET status=?, runner='worker', resume=1, stop_requested=0,"
+            "UPDATE jobs SET status=?, runner='worker', executor='local', resume=1, stop_requested=0,"
             " error_json=NULL, finished_at=NULL, pid=NULL, note=? WHERE id=? AND status IN (?, ?)",
             (JobStatus.QUEUED, note, job_id, *RESUMABLE)) == 1
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab import i18n
+from trainlab.jobs import ray_driver
 from trainlab.jobs.driver import advance
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
@@ -90,7 +91,7 @@ class Scheduler:
                  max_concurrent: int | None = None, gpus: list[str | int] | None = None,
                  jobs_per_gpu: int = 1, stop_grace_s: float = 10.0, poll_s: float = 0.2,
                  heartbeat_stale_s: float = 30.0, python: str = sys.executable,
-                 prewarm: bool = True) -> None:
+                 prewarm: bool = True, executor: str = "local", **ray: Any) -> None:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.records = Records(self.ws)
         self.gpus = [str(g) for g in (detect_gpus() if gpus is None else gpus)]
@@ -99,7 +100,7 @@ class Scheduler:
         self.max_concurrent = max(1, int(max_concurrent or default))
         self.stop_grace_s, self.poll_s = float(stop_grace_s), float(poll_s)
         self.heartbeat_stale_s, self.python = float(heartbeat_stale_s), python
-        self.prewarm = prewarm
+        self.prewarm, self.driver = ray_driver.executor_plan(executor, prewarm, **ray)
         self._spare: subprocess.Popen[bytes] | None = None
         self._spare_out: Path | None = None
         self._spare_retry_at = 0.0
@@ -209,7 +210,7 @@ class Scheduler:
                 command = f.read().split(b"\0")
         except OSError:
             return None
-        if b"trainlab.jobs.worker" not in command or os.fsencode(self.ws.path) not in command:
+        if not ray_driver.DRIVER_MODULES & set(command) or os.fsencode(self.ws.path) not in command:
             return None  # the pid was given to another process since
         parent = stat[1]
         if parent in self.records.scheduler_pids() and pid_alive(parent, HOST):
@@ -271,7 +272,7 @@ class Scheduler:
         if spare is not None:
             return spare
         with open(folder / "worker.out", "ab") as out:
-            command = [self.python, "-m", "trainlab.jobs.worker", str(self.ws.path), job_id]
+            command = [self.python, "-m", *self.driver, str(self.ws.path), job_id]
             return subprocess.Popen(command, env={**self._env(), **changes},
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                     start_new_session=True)
@@ -380,10 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-concurrent", type=int, default=None)
     parser.add_argument("--gpus", default=None, help="comma-separated GPU ids (default: all)")
     parser.add_argument("--stop-grace-seconds", type=float, default=10.0)
-    args = parser.parse_args(argv)
+    args = ray_driver.add_executor_arguments(parser).parse_args(argv)
     gpus: Any = None if args.gpus is None else [g for g in args.gpus.split(",") if g]
     scheduler = Scheduler(Workspace(args.workspace), max_concurrent=args.max_concurrent, gpus=gpus,
-                          stop_grace_s=args.stop_grace_seconds)
+                          stop_grace_s=args.stop_grace_seconds, **ray_driver.executor_options(args))
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -25,7 +25,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Bool, Float, Integer, List, TraitError, Unicode, validate
+from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, validate
 
 from trainlab.errors import TrainlabError
 from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
@@ -77,6 +77,22 @@ class TrainlabApp(ExtensionApp):
     predict_token_budget = Integer(10_000, config=True,
                                    help="Most tokens one causal-lm predict may generate (prompts "
                                    "x predict_max_new_tokens); beyond it: 422 token_budget.")
+    # issue 20: where background jobs run (docs/scale-out.md)
+    executor = Enum(["local", "ray"], "local", config=True,
+                    help="Where background jobs run: 'local' (worker processes on this machine) or "
+                    "'ray' (a Ray cluster through Ray Train; needs pip install 'trainlab[ray]').")
+    ray_address = Unicode("auto", config=True,
+                          help="The Ray head, HOST:PORT, for executor 'ray' ('auto': the cluster "
+                          "this machine joined with 'ray start').")
+    storage_path = Unicode("", config=True,
+                           help="Where Ray jobs keep their staged data, checkpoints and models: a "
+                           "folder every Ray node reaches, or an object store URL (s3://..., gs://...).")
+    ray_max_failures = Integer(0, config=True,
+                               help="How often Ray Train restarts a job from its last checkpoint "
+                               "after losing a worker or node; 0: the job ends interrupted.")
+    ray_workers = Integer(1, config=True,
+                          help="Ray Train workers (processes, one GPU each when the cluster has "
+                          "GPUs) per Ray job, unless the job sets devices.")
 
     @validate("allowed_formats")
     def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
@@ -93,7 +109,7 @@ class TrainlabApp(ExtensionApp):
         from trainlab.server.service import ModelCache
         from trainlab.server.uploads import Uploads
 
-        self.executor = ThreadPoolExecutor(max(2, self.threads), thread_name_prefix="trainlab")
+        self.pool = ThreadPoolExecutor(max(2, self.threads), thread_name_prefix="trainlab")
         self.model_executor = ThreadPoolExecutor(max(1, self.model_threads),
                                                  thread_name_prefix="trainlab-model")
         self.model_load = 0  # model requests running or waiting (touched on the event loop only)
@@ -127,9 +143,12 @@ class TrainlabApp(ExtensionApp):
             def start() -> Any:
                 return Scheduler(self.workspace, max_concurrent=self.max_concurrent_jobs or None,
                                  gpus=self.gpus, stop_grace_s=self.stop_grace_seconds,
-                                 prewarm=self.prewarm_worker).start()  # reconciles stale jobs first
+                                 prewarm=self.prewarm_worker, executor=self.executor,
+                                 ray_address=self.ray_address, storage_path=self.storage_path or None,
+                                 ray_max_failures=self.ray_max_failures,
+                                 ray_workers=self.ray_workers).start()  # reconciles stale jobs first
 
-            self.scheduler = await loop.run_in_executor(self.executor, start)
+            self.scheduler = await loop.run_in_executor(self.pool, start)
             self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",
                           self.scheduler.max_concurrent, ",".join(self.scheduler.gpus) or "none")
         self._activity = PeriodicCallback(self._bump_activity, ACTIVITY_EVERY_S * 1000)
@@ -139,7 +158,7 @@ class TrainlabApp(ExtensionApp):
     async def _bump_activity(self) -> None:
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
         counts = await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.workspace.jobs.active_counts)
+            self.pool, self.workspace.jobs.active_counts)
         if any(counts.values()) and self.serverapp is not None and self.serverapp.web_app is not None:
             self.serverapp.web_app.settings["trainlab_last_activity"] = datetime.now(UTC)
 
@@ -173,8 +192,8 @@ class TrainlabApp(ExtensionApp):
             self._activity.stop()
         if self.scheduler is not None:
             scheduler, self.scheduler = self.scheduler, None
-            await asyncio.get_running_loop().run_in_executor(self.executor, scheduler.close)
+            await asyncio.get_running_loop().run_in_executor(self.pool, scheduler.close)
         with contextlib.suppress(Exception):
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=False, cancel_futures=True)
         with contextlib.suppress(Exception):
             self.model_executor.shutdown(wait=False, cancel_futures=True)

@@ -154,7 +154,7 @@ class ApiHandler(APIHandler):
     async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Blocking work (SQLite, disk, parsing) in the server's thread pool."""
         return await asyncio.get_running_loop().run_in_executor(
-            self.app.executor, functools.partial(fn, *args, **kwargs))
+            self.app.pool, functools.partial(fn, *args, **kwargs))
 
     def arg(self, name: str) -> str | None:
         value = self.get_query_argument(name, None)

@@ -224,6 +224,8 @@ class Job(BaseModel):
         "null in lists).")
     experiment_id: str | None = Field(None, description="The experiment it is a trial of.")
     trial: int | None = Field(None, description="Its trial number in that experiment.")
+    executor: str = Field("local", description="Where it runs: 'local' (worker processes on the "
+                          "server's machine, or a kernel) or 'ray' (a Ray cluster).")
 
 
 class JobPage(BaseModel):

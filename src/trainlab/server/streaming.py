@@ -47,7 +47,7 @@ class BodyStream:
         drained = asyncio.Event()
         spool = await handler.run(Spool, path, append=append, hash_it=hash_it,
                                   on_drain=lambda: loop.call_soon_threadsafe(drained.set))
-        return cls(spool=spool, drained=drained, executor=handler.app.executor, started=started,
+        return cls(spool=spool, drained=drained, executor=handler.app.pool, started=started,
                    **fields)
 
     async def feed(self, chunk: bytes) -> None:

@@ -154,6 +154,8 @@ class JobsPanel(Following, Snapshot, w.VBox):
         device = self._device(job)
         if device:
             parts.append(f"· {display.esc(word('jobs_device', lang))} {display.ltr(device)}")
+        if getattr(job, "executor", "local") == "ray":  # issue 20: a job run on a Ray cluster
+            parts.append(f"· {display.esc(word('jobs_executor_ray', lang))}")
         parts.append(f"<span style='{MUTED}'>· {display.esc(age(job.created_at, lang))}</span>")
         return f"<div dir='{i18n.direction(lang)}'>{' '.join(parts)}</div>"
 

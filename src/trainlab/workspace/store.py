@@ -144,6 +144,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE experiment_trials ADD COLUMN job_status TEXT;
     ALTER TABLE experiments ADD COLUMN note TEXT;
     """,
+    # issue 20 (Ray): where a job runs, 'local' (worker processes here) or 'ray' (a Ray cluster)
+    """
+    ALTER TABLE jobs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,137 @@
+"""The Ray executor: jobs on a two-node Ray cluster started here (CPU only), through Ray Train.
+
+One cluster serves the whole module (it takes ~15-25 s to start on a loaded machine); each
+Ray run costs ~20-40 s more (Ray starts its worker processes and they import torch).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import trainlab
+from tests.jobs.conftest import submit_quietly, wait_until
+from tests.training.conftest import tabular_rows, write_jsonl
+from trainlab.training import checkpoint
+from trainlab.widgets import JobsPanel
+
+pytest.importorskip("ray")
+pytest.importorskip("ray.train.torch")
+
+# Long enough to stop in the middle: 9 steps an epoch (270 training rows, 2 ranks x 16), 900 steps.
+LONG = {"epochs": 100, "batch_size": 16, "early_stopping": None, "checkpoint_every": 20,
+        "log_every": 1}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two Ray nodes of one CPU each (so a job's two workers land one per node). Their workers
+    import this checkout's trainlab; Ray Train's optional preemption watcher and metrics stay
+    off, two processes fewer on a two-core machine."""
+    from ray.cluster_utils import Cluster
+
+    src = str(Path(trainlab.__file__).resolve().parents[1])
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+           "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0", "RAY_TRAIN_METRICS_ENABLED": "0"}
+    before = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    made = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    made.worker = made.add_node(num_cpus=1)
+    try:
+        yield made
+    finally:
+        made.shutdown()
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture()
+def ds(ws: trainlab.Workspace, tmp_path: Path):
+    return ws.datasets.add(write_jsonl(tmp_path / "table.jsonl", tabular_rows(300)))
+
+
+def _ray_scheduler(scheduler, cluster, tmp_path: Path, **kwargs):
+    return scheduler(executor="ray", ray_address=cluster.address,
+                     storage_path=str(tmp_path / "storage"), ray_workers=2, **kwargs)
+
+
+def _history(ws: trainlab.Workspace, job_id: str) -> dict[tuple[str, str, int], float | None]:
+    return {(m["split"], m["name"], m["step"]): m["value"] for m in ws.jobs.metrics(job_id)}
+
+
+def test_an_unreachable_cluster_fails_the_job_naming_the_address(ws, ds, scheduler, tmp_path):
+    scheduler(executor="ray", ray_address="127.0.0.1:9", storage_path=str(tmp_path / "storage"))
+    job = submit_quietly(ws, ds, max_steps=5)
+    done = ws.jobs.wait(job.id, timeout=60)
+    assert done.status == "failed" and done.executor == "ray"
+    assert done.error["code"] == "ray_unreachable" and "127.0.0.1:9" in done.error["message"]
+
+
+def test_a_ray_job_stops_resumes_from_storage_and_matches_a_local_run(
+        ws, ds, scheduler, cluster, tmp_path):
+    """Two workers on two nodes: stop mid-run (``stopped``, checkpoint in storage_path and in the
+    job's folder), resume from it to ``completed``; the history has the steps and metrics of a
+    local run at the same global batch (1 x 32 here, 2 x 16 there), with close values."""
+    _ray_scheduler(scheduler, cluster, tmp_path)
+    job = submit_quietly(ws, ds, **LONG)
+    wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 30, timeout=150)
+    running = ws.jobs.get(job.id)
+    assert running.status == "running" and running.executor == "ray"
+    ws.jobs.stop(job.id)
+    stopped = ws.jobs.wait(job.id, timeout=60)
+    assert stopped.status == "stopped", (stopped.error, ws.jobs.logs(job.id)["text"])
+    step = stopped.progress["step"]
+    stored = tmp_path / "storage" / job.id / "checkpoints" / "last.pt"
+    assert checkpoint.load(stored)["step"] == step < 900
+    assert checkpoint.load(ws.jobs_dir / job.id / "checkpoints" / "last.pt")["step"] == step
+    resumed = ws.jobs.resume(job.id)
+    assert f"from step {step}" in resumed.note
+    done = ws.jobs.wait(job.id, timeout=180)
+    assert done.status == "completed", (done.error, ws.jobs.logs(job.id)["text"])
+    assert done.executor == "ray" and done.progress["step"] == 900
+    assert done.best_metrics["accuracy"] > 0.8
+    model = trainlab.load_model(job.id, workspace=ws)
+    assert model.predict({"x": 2.0, "z": 0.0, "color": "red", "amount": 0.0}) == "high"
+    assert "end: completed" in ws.jobs.logs(job.id)["text"]
+    assert "on Ray" in JobsPanel(ws, auto_refresh=False).job_html(done)
+    losses = [m["step"] for m in ws.jobs.metrics(job.id) if (m["split"], m["name"]) == ("train", "loss")]
+    assert losses == list(range(1, 901))  # one history, continued from the checkpoint
+
+    local = trainlab.fit(ds, columns={"target": "label"}, workspace=ws, **{**LONG, "batch_size": 32})
+    ray_history, local_history = _history(ws, job.id), _history(ws, local.job_id)
+    assert ws.jobs.get(local.job_id).executor == "local"
+    assert ray_history.keys() == local_history.keys()
+    for key, value in local_history.items():
+        if key[1] == "lr":
+            assert ray_history[key] == pytest.approx(value, rel=1e-6)
+    final = ("val", "loss", 900)
+    assert ray_history[final] == pytest.approx(local_history[final], abs=0.1)
+
+
+def test_a_lost_node_restarts_the_run_once_then_interrupts_it(ws, ds, scheduler, cluster, tmp_path):
+    """max_failures=1. The second node's raylet killed mid-run and a new node added: Ray Train
+    restarts the workers from the last checkpoint (the note says so, the history continues).
+    That node killed too: no restart left, the job ends ``interrupted``, resumable. Runs last:
+    it takes the cluster down to its head."""
+    s = _ray_scheduler(scheduler, cluster, tmp_path, ray_max_failures=1)
+    job = submit_quietly(ws, ds, **LONG)
+    wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 25, timeout=150)
+    cluster.remove_node(cluster.worker)
+    cluster.worker = cluster.add_node(num_cpus=1)
+    wait_until(lambda: "restarted" in (ws.jobs.get(job.id).note or ""), timeout=150)
+    at = checkpoint.load(ws.jobs_dir / job.id / "checkpoints" / "last.pt")["step"]
+    wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= at + 20, timeout=150)
+    cluster.remove_node(cluster.worker)
+    done = ws.jobs.wait(job.id, timeout=120)
+    assert done.status == "interrupted", (done.error, ws.jobs.logs(job.id)["text"])
+    assert "max_failures (1)" in done.note and done.error is None
+    losses = [m["step"] for m in ws.jobs.metrics(job.id) if (m["split"], m["name"]) == ("train", "loss")]
+    assert losses == list(range(1, len(losses) + 1)) and len(losses) >= at + 20
+    assert (tmp_path / "storage" / job.id / "checkpoints" / "last.pt").is_file()
+    s.close()
+    assert ws.jobs.resume(job.id).status == "queued"
