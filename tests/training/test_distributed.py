@@ -55,3 +55,40 @@ def test_two_cpu_processes_train_the_same_weights(ws: trainlab.Workspace, tmp_pa
     assert ranks[0]["digest"] == ranks[1]["digest"]
     assert ranks[0]["model_path"] and ranks[1]["model_path"] is None  # rank 0 alone saves
     assert len(list(ws.jobs_dir.iterdir())) == 1
+
+
+ONE_RANK_STOPS = """
+import itertools, json, os, sys
+import trainlab
+rank = int(os.environ["RANK"])
+calls = itertools.count()
+stop = (lambda: next(calls) >= 10) if rank == 1 else None  # only rank 1 sees the request
+ws = trainlab.Workspace(sys.argv[1])
+result = trainlab.fit(sys.argv[2], workspace=ws, columns={"target": "label"}, epochs=50,
+                      batch_size=16, seed=3, device="cpu", early_stopping=None, stop=stop)
+with open(os.path.join(sys.argv[3], f"rank{rank}.json"), "w") as f:
+    json.dump({"status": result.status, "reason": result.stop_reason, "steps": result.steps}, f)
+"""
+
+
+def test_a_stop_seen_by_one_rank_stops_every_rank_as_a_stop(ws: trainlab.Workspace,
+                                                            tmp_path: Path) -> None:
+    """Rank 0 used to ask its own flag again after the ranks agreed to end, and recorded a stop
+    that only rank 1 had seen as 'completed, early stopping' (seen once under Ray)."""
+    ds = ws.datasets.add(write_jsonl(tmp_path / "t.jsonl", tabular_rows(200)))
+    script = tmp_path / "one_rank_stops.py"
+    script.write_text(ONE_RANK_STOPS)
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+         f"--master_port={_free_port()}", str(script), str(ws.path), ds.id, str(out)],
+        env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert ranks[0] == ranks[1], ranks
+    assert ranks[0]["status"] == "stopped" and ranks[0]["reason"] == "requested"
+    assert ranks[0]["steps"] == 11
+    job = ws.jobs.list()[0]
+    assert job.status == "stopped", job

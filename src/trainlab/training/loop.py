@@ -253,8 +253,11 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
                 early = evaluate(epoch)
                 model.train()
                 window_start = time.perf_counter()
-            if dist.any(stop() or early):
-                requested = stop()
+            wanted = stop()
+            if dist.any(wanted or early):
+                # every rank agrees on why: a stop seen by one rank alone is still a stop, never
+                # recorded by rank 0 as early stopping
+                requested = dist.any(wanted)
                 position = (epoch + 1, 0) if last_of_epoch else (epoch, step_in_epoch)
                 save("stop", *position)
                 out.status = "stopped" if requested else "completed"
