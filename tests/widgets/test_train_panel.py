@@ -233,14 +233,17 @@ def test_changing_task_keeps_the_columns_and_errors_speak_the_form(ws, tmp_path)
     assert "ستون برچسب را انتخاب کنید." in text(fa.check_view)
 
 
-def test_the_validation_share_follows_the_task_until_the_user_moves_it(ws, tmp_path):
+def test_the_validation_share_and_patience_follow_the_task_until_moved(ws, tmp_path):
     panel = TrainPanel(text_ds(ws, tmp_path), workspace=ws)
     assert panel.task.value == "text-classification" and panel.val_fraction.value == 0.1
+    assert panel.early_stopping.value == 5
     panel.task.value = "tabular"
     assert panel.val_fraction.value == 0.2 and panel.params()["val_fraction"] == 0.2
+    assert panel.early_stopping.value == 20 and panel.params()["early_stopping"] == 20
     panel.val_fraction.value = 0.3
     panel.task.value = "text-classification"
     assert panel.val_fraction.value == 0.3  # the user's choice stays
+    assert panel.early_stopping.value == 5  # this one still follows the task
 
 
 def test_the_panel_infers_tabular_for_a_table_with_numbers_and_a_comment(ws, tmp_path):

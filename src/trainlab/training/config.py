@@ -14,27 +14,30 @@ from typing import Any
 from trainlab.errors import TrainlabError
 
 # per task: batch size, learning rate, a step budget, the longest default run in epochs, the
-# share of the rows held out for validation. Tables: lr 1e-3 and a 20% validation split, chosen
-# with benchmarks/bench_quality.py on its development datasets (docs/benchmarks.md): a 10%
-# split of a few hundred rows is too few rows to tell a better epoch from a worse one.
+# share of the rows held out for validation, the evaluations early stopping waits. Tables: lr
+# 1e-3, a 20% validation split and a patience of 20, chosen with benchmarks/bench_quality.py on
+# its development datasets (docs/benchmarks.md): a 10% split of a few hundred rows is too few
+# rows to tell a better epoch from a worse one, and an epoch of a small table is a few steps.
+_TABLES = {"batch_size": 256, "lr": 1e-3, "steps": 3000, "max_epochs": 200, "val_fraction": 0.2,
+           "early_stopping": 20}
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "tabular-classification": {"batch_size": 256, "lr": 1e-3, "steps": 3000, "max_epochs": 200,
-                               "val_fraction": 0.2},
-    "tabular-regression": {"batch_size": 256, "lr": 1e-3, "steps": 3000, "max_epochs": 200,
-                           "val_fraction": 0.2},
+    "tabular-classification": dict(_TABLES),
+    "tabular-regression": dict(_TABLES),
     "text-classification": {"batch_size": 64, "lr": 1e-3, "steps": 1500, "max_epochs": 30,
-                            "val_fraction": 0.1},
+                            "val_fraction": 0.1, "early_stopping": 5},
     "causal-lm": {"batch_size": 32, "lr": 1e-3, "steps": 2000, "max_epochs": 50,
-                  "val_fraction": 0.1},
-    "custom": {"batch_size": 64, "lr": 1e-3, "steps": 1000, "max_epochs": 20, "val_fraction": 0.1},
+                  "val_fraction": 0.1, "early_stopping": 5},
+    "custom": {"batch_size": 64, "lr": 1e-3, "steps": 1000, "max_epochs": 20, "val_fraction": 0.1,
+               "early_stopping": 5},
 }
 
 
-def default_val_fraction(task: str | None) -> float:
-    """The validation share a task uses when ``val_fraction`` is not set (``tabular``: 0.2)."""
-    if task in TASK_DEFAULTS:
-        return float(TASK_DEFAULTS[task]["val_fraction"])
-    return 0.2 if (task or "").startswith("tabular") else 0.1
+def task_default(task: str | None, name: str) -> Any:
+    """A setting's default for a task (``val_fraction``, ``early_stopping``, ``lr`` ...);
+    the unresolved ``tabular`` has the tables' defaults."""
+    if task not in TASK_DEFAULTS:
+        task = "tabular-classification" if (task or "").startswith("tabular") else "custom"
+    return TASK_DEFAULTS[task][name]
 
 
 LARGE = 5  # on data whose one epoch exceeds 5 step budgets, train for 5 budgets by default
@@ -59,7 +62,9 @@ class TrainConfig:
     grad_accum: int = 1
     val_fraction: float | None = None  # None: the task's default (tables 0.2, others 0.1)
     seed: int = 0
-    early_stopping: int | None = 5  # evaluations without improvement before stopping; None: off
+    # evaluations without improvement before stopping; None: off; "auto": the task's default
+    # (tables 20, other tasks 5)
+    early_stopping: int | str | None = "auto"
     eval_every: int | None = None   # steps; None: each epoch (at most every 1000 steps)
     checkpoint_every: int | None = None  # steps; checkpoints are also kept each epoch and on stop
     log_every: int = 10             # steps between on_step callbacks
@@ -122,9 +127,9 @@ class TrainConfig:
         need("val_fraction", self.val_fraction is None or (
             _number(self.val_fraction) and 0 < self.val_fraction < 0.9), "a fraction in (0, 0.9)")
         need("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool), "a whole number")
-        need("early_stopping", self.early_stopping is None or (
+        need("early_stopping", self.early_stopping in (None, "auto") or (
             isinstance(self.early_stopping, int) and self.early_stopping >= 1),
-             "a whole number >= 1 or None")
+             "a whole number >= 1, None (off) or 'auto'")
         need("precision", self.precision in ("auto", "fp32", "bf16", "fp16"), "auto, fp32, bf16 or fp16")
         need("arch", isinstance(self.arch, dict), "a dict of architecture settings")
         need("base_model", self.base_model is None or (
@@ -157,6 +162,8 @@ class TrainConfig:
             out.lr = base["lr"]
         if out.val_fraction is None:
             out.val_fraction = base["val_fraction"]
+        if out.early_stopping == "auto":
+            out.early_stopping = base["early_stopping"]
         per_epoch = steps_per_epoch(n_train, out.batch_size, out.grad_accum)
         if out.epochs is None and out.max_steps is None and per_epoch > LARGE * base["steps"]:
             out.epochs, out.max_steps = 1, LARGE * base["steps"]  # large data: part of an epoch
@@ -172,7 +179,7 @@ class TrainConfig:
         """A copy whose ``val_fraction`` is set: the task's default where it was left out."""
         if self.val_fraction is not None:
             return self
-        return TrainConfig(**{**asdict(self), "val_fraction": default_val_fraction(task)})
+        return TrainConfig(**{**asdict(self), "val_fraction": task_default(task, "val_fraction")})
 
     def total_steps(self, n_train: int) -> int:
         assert self.epochs is not None and self.batch_size is not None

@@ -32,7 +32,7 @@ from trainlab.training.config import TrainConfig
 from trainlab.training.tasks import Task, Tensors, split_indices
 from trainlab.workspace.files import fsync_dir, read_json, write_json
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: tabular numbers are smoothly clipped
 MIN_ROWS = 4
 _ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
                 "string": pa.string(), "category": pa.string(), "text": pa.string()}

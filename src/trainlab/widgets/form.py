@@ -197,3 +197,13 @@ def report_html(report: dict[str, Any], lang: str) -> Markup:
                      + Markup(f" {ltr(report['dataset_rows_invalid'])}")])
     header = [word(k, lang) for k in ("line", "field", "code", "message")]
     return Markup(f'<div dir="{_dir(lang)}">{display.table(header, rows)}</div>')
+
+
+def follow_task_defaults(boxes: dict[str, Any], followed: dict[str, Any], task: str) -> None:
+    """Give each setting's box the task's default (``val_fraction``: tables 0.2, text 0.1),
+    unless the user moved it away from the default it was last given (kept in ``followed``)."""
+    from trainlab.training.config import task_default
+
+    for name, box in boxes.items():
+        if followed.get(name, box.value) == box.value:
+            box.value = followed[name] = task_default(task, name)

@@ -21,7 +21,7 @@ from trainlab import display, i18n
 from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.display import Markup
 from trainlab.jobs.foreground import fit
-from trainlab.training.config import default_val_fraction
+from trainlab.training.config import task_default
 from trainlab.widgets import base_model, form, live
 from trainlab.widgets.chart import training_charts
 from trainlab.widgets.snapshot import Snapshot
@@ -64,6 +64,7 @@ class TrainPanel(Snapshot, w.VBox):
         self.task = w.Dropdown(options=form.task_options(task_names(), lg),
                                description=display.word("tp_task", lg))
         self._task_before = self.task.value
+        self._followed: dict[str, Any] = {}  # the task defaults the settings were last given
         self.roles = {role: w.Dropdown(description=form.role_name(role, lg)) for role in dict.fromkeys(
             r for name in task_names() for r in task_spec(name).roles if r != "features")}
         self.features = w.SelectMultiple(description=form.role_name("features", lg), rows=5)
@@ -71,11 +72,12 @@ class TrainPanel(Snapshot, w.VBox):
         self.epochs = form.auto_number("tp_epochs", lg)
         self.batch_size = form.auto_number("tp_batch_size", lg)
         self.lr = form.auto_number("tp_lr", lg)
-        self._split = default_val_fraction(self.task.value)  # follows the task until moved
-        self.val_fraction = w.FloatSlider(self._split, min=0.02, max=0.5, step=0.01,
+        self.val_fraction = w.FloatSlider(task_default(self.task.value, "val_fraction"),
+                                          min=0.02, max=0.5, step=0.01,
                                           description=display.word("tp_val_fraction", lg))
         self.seed = w.IntText(0, description=display.word("tp_seed", lg))
-        self.early_stopping = w.BoundedIntText(5, min=0, max=1000,
+        self.early_stopping = w.BoundedIntText(task_default(self.task.value, "early_stopping"),
+                                               min=0, max=1000,
                                                description=display.word("tp_early_stopping", lg),
                                                tooltip=display.word("tp_early_stopping_tip", lg))
         self.precision = w.Dropdown(options=[(display.word("tp_auto", lg), "auto")] + [
@@ -184,8 +186,9 @@ class TrainPanel(Snapshot, w.VBox):
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
         self.base_model.show(self.task.value)
-        if self.val_fraction.value == self._split:  # the user left it at the task's default
-            self.val_fraction.value = self._split = default_val_fraction(self.task.value)
+        form.follow_task_defaults({"val_fraction": self.val_fraction,
+                                   "early_stopping": self.early_stopping}, self._followed,
+                                  self.task.value)
         self.check()
 
     def mapping_value(self) -> dict[str, Any]:

@@ -18,6 +18,11 @@ from trainlab.training.config import TrainConfig
 from trainlab.training.tasks.base import Task, Tensors
 from trainlab.training.tasks.labels import encode_labels, fit_labels, keys, lookup
 
+# Standardised numbers are smoothly clipped, x / sqrt(1 + (x / 3)^2), as RealMLP's defaults do
+# (Holzmüller et al., 2024): near-linear within 3 standard deviations, bounded beyond, so an
+# outlier or a value outside the training range cannot drive the MLP into wild extrapolation.
+# On bench_quality.py's development set it lifted diabetes from 0.972 to 0.980 of the best baseline.
+CLIP = 3.0
 MAX_CATEGORIES = 1000  # most frequent values kept per categorical feature; the rest are "other"
 NUMERIC_TYPES = ("integer", "number", "boolean")
 FEATURE_TYPES = (*NUMERIC_TYPES, "string", "category")
@@ -51,7 +56,7 @@ class _Tabular(Task):
                 categorical.append({"name": name, "vocabulary": sorted(top)})
         state: dict[str, Any] = {"columns": {"target": columns["target"],
                                              "features": list(columns["features"])},
-                                 "numeric": numeric, "categorical": categorical}
+                                 "numeric": numeric, "categorical": categorical, "clip": CLIP}
         state.update(self.fit_target(table.column(columns["target"])))
         return state
 
@@ -64,7 +69,10 @@ class _Tabular(Task):
             if values is None:
                 raise _not_a_number(table.column(spec["name"]), spec["name"])
             missing = ~np.isfinite(values)
-            parts.append(np.where(missing, 0.0, (values - spec["mean"]) / spec["std"]))
+            scaled = np.where(missing, 0.0, (values - spec["mean"]) / spec["std"])
+            if state.get("clip"):  # models saved before it was added have no "clip"
+                scaled = scaled / np.sqrt(1.0 + (scaled / state["clip"]) ** 2)
+            parts.append(scaled)
             if spec["indicator"]:
                 parts.append(missing.astype(np.float64))
         x_num = np.stack(parts, axis=1) if parts else np.zeros((n, 0))
