@@ -92,3 +92,19 @@ def test_the_ray_executor_modules_import_no_ray() -> None:
                          timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+RAY_SIDE_NO_TORCH = """
+import sys
+import trainlab.jobs.ray_relay, trainlab.jobs.ray_train
+print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'pandas', 'ray'}))
+"""
+
+
+def test_the_ray_relay_and_controller_side_import_no_torch() -> None:
+    """Ray unpickles the relay and ``train_loop`` in processes on the driver's node (the relay
+    actor, Ray Train's controller): those imports must not pull in torch (~0.5 GB each)."""
+    out = subprocess.run([sys.executable, "-c", RAY_SIDE_NO_TORCH], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

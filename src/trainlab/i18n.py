@@ -963,8 +963,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "راه‌اندازی دوباره نداد؛ برای ادامه از آخرین نقطهٔ بازیابی، آن را از سر بگیرید.",
     },
     "note_ray_restarted": {
-        "en": "Ray Train restarted the run from its checkpoint at step {step} after losing a worker.",
-        "fa": "Ray Train پس از از دست دادن یک کارگر، اجرا را از نقطهٔ بازیابی در گام {step} دوباره آغاز کرد.",
+        "en": "Ray Train restarted the run from its checkpoint at step {step} after a failure of its workers.",
+        "fa": "Ray Train پس از خطای کارگرهایش، اجرا را از نقطهٔ بازیابی در گام {step} دوباره آغاز کرد.",
+    },
+    # --- issue 20, Ray executor review fixes: a ScalingConfig the cluster cannot satisfy ---
+    "ray_no_resources": {
+        "en": "The Ray cluster could not start {workers} workers of {resources} each (it has {cluster} in "
+        "all). Ask for fewer workers (ray_workers, or the job's devices) or fewer CPUs per worker, run "
+        "on the CPU (device='cpu') if it has no GPU, or add nodes to the cluster.",
+        "fa": "خوشهٔ Ray نتوانست {workers} کارگر هر یک با {resources} را راه بیندازد (روی هم {cluster} دارد). "
+        "کارگر کمتری بخواهید (ray_workers، یا devices کار) یا CPU کمتری برای هر کارگر، اگر GPU ندارد روی CPU "
+        "(device='cpu') اجرا کنید، یا گره‌هایی به خوشه بیفزایید.",
     },
 }
 

@@ -7,6 +7,8 @@ Ray run costs ~20-40 s more (Ray starts its worker processes and they import tor
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ import pytest
 import trainlab
 from tests.jobs.conftest import submit_quietly, wait_until
 from tests.training.conftest import tabular_rows, write_jsonl
+from trainlab import i18n
+from trainlab.jobs.ray_train import scratch_folder
 from trainlab.training import checkpoint
 from trainlab.widgets import JobsPanel
 
@@ -22,7 +26,7 @@ pytest.importorskip("ray.train.torch")
 
 # Long enough to stop in the middle: 9 steps an epoch (270 training rows, 2 ranks x 16), 900 steps.
 LONG = {"epochs": 100, "batch_size": 16, "early_stopping": None, "checkpoint_every": 20,
-        "log_every": 1}
+        "log_every": 1, "val_fraction": 0.1}
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +40,18 @@ def cluster():
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
            "RAY_TRAIN_ENABLE_PREEMPTION_WATCHER": "0", "RAY_TRAIN_METRICS_ENABLED": "0"}
     before = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    made = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    made.worker = made.add_node(num_cpus=1)
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a limit
+    made = None
     try:
+        os.environ.update(env)
+        made = Cluster(initialize_head=True, head_node_args={
+            "num_cpus": 1, "include_dashboard": False, "temp_dir": temp})
+        made.worker = made.add_node(num_cpus=1)
         yield made
     finally:
-        made.shutdown()
+        if made is not None:
+            made.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)
         for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -72,19 +81,31 @@ def test_an_unreachable_cluster_fails_the_job_naming_the_address(ws, ds, schedul
     assert done.error["code"] == "ray_unreachable" and "127.0.0.1:9" in done.error["message"]
 
 
+def test_the_scheduler_marks_a_ray_job_when_it_claims_it(ws, ds, scheduler, tmp_path):
+    """The record says ``ray`` from the claim on, before (here: without) any driver running."""
+    scheduler(executor="ray", ray_address="127.0.0.1:9", storage_path=str(tmp_path / "storage"),
+              python=str(tmp_path / "no-such-python"))
+    job = submit_quietly(ws, ds, max_steps=5)
+    done = ws.jobs.wait(job.id, timeout=60)
+    assert done.status == "failed" and done.error["code"] == "worker_start_failed"
+    assert done.executor == "ray"
+
+
 def test_a_ray_job_stops_resumes_from_storage_and_matches_a_local_run(
         ws, ds, scheduler, cluster, tmp_path):
     """Two workers on two nodes: stop mid-run (``stopped``, checkpoint in storage_path and in the
     job's folder), resume from it to ``completed``; the history has the steps and metrics of a
     local run at the same global batch (1 x 32 here, 2 x 16 there), with close values."""
-    _ray_scheduler(scheduler, cluster, tmp_path)
+    s = _ray_scheduler(scheduler, cluster, tmp_path)
     job = submit_quietly(ws, ds, **LONG)
     wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 30, timeout=150)
     running = ws.jobs.get(job.id)
     assert running.status == "running" and running.executor == "ray"
+    assert scratch_folder(job.id, 0).is_dir() and scratch_folder(job.id, 1).is_dir()
     ws.jobs.stop(job.id)
     stopped = ws.jobs.wait(job.id, timeout=60)
     assert stopped.status == "stopped", (stopped.error, ws.jobs.logs(job.id)["text"])
+    assert stopped.note != i18n.render("note_stop_forced", {"seconds": s.stop_grace_s})  # clean
     step = stopped.progress["step"]
     stored = tmp_path / "storage" / job.id / "checkpoints" / "last.pt"
     assert checkpoint.load(stored)["step"] == step < 900
@@ -101,6 +122,7 @@ def test_a_ray_job_stops_resumes_from_storage_and_matches_a_local_run(
     assert "on Ray" in JobsPanel(ws, auto_refresh=False).job_html(done)
     losses = [m["step"] for m in ws.jobs.metrics(job.id) if (m["split"], m["name"]) == ("train", "loss")]
     assert losses == list(range(1, 901))  # one history, continued from the checkpoint
+    assert not list(scratch_folder(job.id, 0).parent.glob(f"{job.id}-*"))  # no scratch left
 
     local = trainlab.fit(ds, columns={"target": "label"}, workspace=ws, **{**LONG, "batch_size": 32})
     ray_history, local_history = _history(ws, job.id), _history(ws, local.job_id)
@@ -119,7 +141,7 @@ def test_a_lost_node_restarts_the_run_once_then_interrupts_it(ws, ds, scheduler,
     That node killed too: no restart left, the job ends ``interrupted``, resumable. Runs last:
     it takes the cluster down to its head."""
     s = _ray_scheduler(scheduler, cluster, tmp_path, ray_max_failures=1)
-    job = submit_quietly(ws, ds, **LONG)
+    job = submit_quietly(ws, ds, **{**LONG, "epochs": 2000})  # never done before the node goes
     wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 25, timeout=150)
     cluster.remove_node(cluster.worker)
     cluster.worker = cluster.add_node(num_cpus=1)

@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from trainlab.jobs.records import Job
-from trainlab.jobs.service import JobStore
 
 __all__ = ["ExperimentStore", "Job", "JobSpec", "JobStore", "Scheduler", "fit"]
 
 
-def __getattr__(name: str) -> Any:  # the scheduler and the spec pull in more; load on use
+def __getattr__(name: str) -> Any:  # these pull in more (torch); load on use: a Ray relay
+    if name == "JobStore":  # or controller imports this package and stays torch-free
+        from trainlab.jobs.service import JobStore
+
+        return JobStore
     if name == "Scheduler":
         from trainlab.jobs.scheduler import Scheduler
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import socket
 import sys
@@ -28,7 +29,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from trainlab.errors import TrainlabError
-from trainlab.jobs.records import JobStatus, Records, job_note
+from trainlab.jobs.records import JobStatus, Records, job_note, render_note
 from trainlab.jobs.reporting import Heartbeat, JobLog, JobReporter, StopFlag, error_record, stop_file
 from trainlab.workspace import Workspace
 from trainlab.workspace.files import write_json
@@ -37,6 +38,7 @@ POLL_S = 0.2
 DRIVER_MODULES = {b"trainlab.jobs.worker", b"trainlab.jobs.ray_driver"}  # a job's process
 EXECUTORS = ("local", "ray")
 CONNECT_TIMEOUT_S = 5.0
+CONTROLLER_FAILURE_LIMIT = 2  # retries of a worker group start-up that timed out (60 s): 3 tries
 _NOT_PARAMS = ("task", "columns", "dataset_id", "device", "total_steps", "parameters", "world_size",
                "n_train", "n_val", "architecture", "precision")
 
@@ -92,7 +94,7 @@ def check_reachable(address: str) -> None:
         return
     host, _, port = address.rpartition(":")
     try:
-        socket.create_connection((host or "127.0.0.1", int(port)), CONNECT_TIMEOUT_S).close()
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), CONNECT_TIMEOUT_S).close()
     except (OSError, ValueError) as exc:
         raise TrainlabError("ray_unreachable", address=address, detail=str(exc) or
                             type(exc).__name__, status=503) from exc
@@ -104,6 +106,8 @@ class RayJob:
     def __init__(self, ws: Workspace, job_id: str, *, address: str, storage_path: str | None,
                  max_failures: int = 0, workers: int = 1, cpus_per_worker: float = 1.0) -> None:
         self.ws, self.job_id, self.records = ws, job_id, Records(ws)
+        if storage_path and "://" not in storage_path:  # the workers' cwd is not the driver's
+            storage_path = os.path.abspath(os.path.expanduser(storage_path))
         self.address, self.storage_path = address, storage_path
         self.max_failures, self.workers = int(max_failures), max(1, int(workers))
         self.cpus_per_worker = float(cpus_per_worker)
@@ -114,11 +118,12 @@ class RayJob:
         self.terminated = threading.Event()  # SIGTERM: a stop asked, or the scheduler going away
         self.end: dict[str, Any] | None = None
         self.error: dict[str, Any] | None = None
-        self.saved = False
+        self.saved = self.started = False
+        self.asked: tuple[dict[str, float], int, dict[str, float]] | None = None  # for ray_no_resources
 
     def run(self) -> JobStatus:
         """Train, write what the workers report, and finish the record; returns its status."""
-        self.records.set_executor(self.job_id, "ray")
+        self.records.set_executor(self.job_id, "ray")  # the scheduler did; a driver run by hand
         try:
             with Heartbeat(self.records, self.job_id):
                 status, note, error = self._run()
@@ -133,6 +138,7 @@ class RayJob:
         if not self.storage_path:
             raise TrainlabError("ray_no_storage")
         check_reachable(self.address)
+        os.environ["RAY_TRAIN_V2_ENABLED"] = "1"  # the Ray Train that was tested (its errors)
         try:
             import ray
             from ray.train import FailureConfig, RunConfig, ScalingConfig
@@ -140,7 +146,8 @@ class RayJob:
             from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
         except ImportError as exc:
             raise TrainlabError("ray_extra_missing", detail=str(exc)) from exc
-        from trainlab.jobs.ray_train import Relay, Storage, train_loop
+        from trainlab.jobs.ray_relay import Relay
+        from trainlab.jobs.ray_train import Storage, train_loop
 
         job = self.records.get(self.job_id)
         assert job is not None
@@ -172,7 +179,9 @@ class RayJob:
                 scaling_config=ScalingConfig(num_workers=workers, use_gpu=use_gpu,
                                              resources_per_worker=resources),
                 run_config=RunConfig(name="ray", storage_path=storage.path(),
-                                     failure_config=FailureConfig(max_failures=self.max_failures)))
+                                     failure_config=FailureConfig(
+                                         max_failures=self.max_failures,
+                                         controller_failure_limit=CONTROLLER_FAILURE_LIMIT)))
             outcome: dict[str, Any] = {}
             thread = threading.Thread(target=_fit, args=(trainer, outcome), daemon=True)
             thread.start()
@@ -184,6 +193,9 @@ class RayJob:
                     asked = True
                     relay.request_stop.remote()
             self._handle(self._take(relay), storage)
+            if not self.started and _no_resources(outcome.get("error")):  # asked, and the cluster has
+                self.asked = (resources, workers, {k: v for k, v in ray.cluster_resources().items()
+                                                   if k in ("CPU", "GPU")})
         finally:
             ray.shutdown()
         return self._outcome(outcome.get("error"), storage)
@@ -240,6 +252,7 @@ class RayJob:
     def _start(self, info: dict[str, Any]) -> None:
         """What the job's record learns when training starts (or restarts after a lost node)."""
         config = info["config"]
+        self.started = True  # a later start-up that finds no room (a node lost) is an interruption
         self.error = None  # a restarted attempt: the last one's error was its lost peer's
         params = {k: v for k, v in config.items() if k not in _NOT_PARAMS}
         self.records.describe(self.job_id, info["task"], config.get("dataset_id"),
@@ -255,11 +268,22 @@ class RayJob:
 
     def _outcome(self, failure: BaseException | None, storage: Any
                  ) -> tuple[JobStatus, str | None, dict[str, Any] | None]:
+        self.reporter.flush()  # what was buffered before a failure too
+        if self.asked is not None:  # Ray Train gave up starting the workers
+            resources, workers, cluster = self.asked
+            error = error_record(TrainlabError("ray_no_resources", workers=workers,
+                                               resources=resources, cluster=cluster))
+            self.log.write(f"error: {error['message']}")
+            return JobStatus.FAILED, None, error
         if failure is not None and _lost(failure):  # a worker or node gone, no restart left
-            return JobStatus.INTERRUPTED, job_note("note_ray_workers_lost", detail=_lost(failure),
-                                                   max_failures=self.max_failures), None
+            note = job_note("note_ray_workers_lost", detail=_lost(failure),
+                            max_failures=self.max_failures)
+            self.log.write(f"end: interrupted: {render_note(note)}")
+            return JobStatus.INTERRUPTED, note, None
         if failure is not None or self.error is not None:  # the training code failed
-            return JobStatus.FAILED, None, self.error or error_record(failure)
+            error = self.error or error_record(failure)
+            self.log.write(f"error: {error['message']}")
+            return JobStatus.FAILED, None, error
         if self.end is None or not self.saved:
             return JobStatus.FAILED, None, error_record(TrainlabError("ray_no_result",
                                                                       address=self.address))
@@ -277,6 +301,18 @@ class RayJob:
                 not self.records.stop_requested(self.job_id):
             status, note = JobStatus.INTERRUPTED, job_note("note_shut_down_resume")
         return status, note, None
+
+
+def _no_resources(failure: BaseException | None) -> bool:
+    """Whether Ray Train gave up starting the workers: the cluster never had room for them."""
+    from ray.train import ControllerError
+    from ray.train.v2._internal.exceptions import (
+        InsufficientClusterResourcesError,
+        WorkerGroupStartupTimeoutError,
+    )
+
+    return isinstance(failure, ControllerError) and isinstance(
+        failure.controller_failure, (WorkerGroupStartupTimeoutError, InsufficientClusterResourcesError))
 
 
 def _lost(failure: BaseException) -> str | None:

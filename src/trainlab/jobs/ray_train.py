@@ -7,14 +7,15 @@ cannot open the job's workspace. Ray Train has already joined the workers into a
 group and set ``RANK``/``WORLD_SIZE``, so the loop runs DDP as under ``torchrun``.
 
 Rank 0 alone speaks: every event of the run (start, progress, evaluations, checkpoints, the
-end, an error) goes to the :class:`Relay` actor the driver made, and the driver writes them
-into the workspace. Checkpoints are copied to ``storage_path/<job_id>/checkpoints/`` as soon
-as they are written, and the model to ``storage_path/<job_id>/model/`` at the end; a run
-(re)started with a checkpoint there continues from it (a resume, or Ray Train's restart after
-a lost node). A stop asked of the relay is seen by rank 0, and through the loop's all-reduce
-by every rank at the same step.
+end, an error) goes to the :class:`~trainlab.jobs.ray_relay.Relay` actor the driver made, and
+the driver writes them into the workspace. Checkpoints are copied to
+``storage_path/<job_id>/checkpoints/`` as soon as they are written, and the model to
+``storage_path/<job_id>/model/`` at the end; a run (re)started with a checkpoint there
+continues from it (a resume, or Ray Train's restart after a lost node). A stop asked of the
+relay is seen by rank 0, and through the loop's all-reduce by every rank at the same step.
 
-``ray`` and ``pyarrow.fs`` are imported inside the functions that use them.
+``ray``, ``pyarrow.fs`` and torch (through trainlab's training) are imported inside the
+functions that use them: Ray's controller unpickles :func:`train_loop` and stays torch-free.
 """
 
 from __future__ import annotations
@@ -26,36 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trainlab.training.callbacks import Callback
-
 STOP_POLL_S = 0.25  # how often a worker asks the relay whether to stop
 CHECKPOINT_FILES = ("last.pt", "best.pt")
-
-
-class Relay:
-    """The actor between the workers and the driver: events queued by rank 0 and taken by the
-    driver, and the stop flag the driver sets. (Made a Ray actor with ``ray.remote(Relay)``.)"""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.stop = False
-
-    def push(self, kind: str, payload: Any) -> None:
-        """Queue one event: ``start``, ``step``, ``eval``, ``checkpoint``, ``end``, ``error``."""
-        self.events.append((kind, payload))
-
-    def take(self) -> list[tuple[str, Any]]:
-        """Every event queued since the last call, oldest first."""
-        events, self.events = self.events, []
-        return events
-
-    def request_stop(self) -> None:
-        """Ask every worker to checkpoint and end at its next step."""
-        self.stop = True
-
-    def stopping(self) -> bool:
-        """Whether a stop was asked."""
-        return self.stop
 
 
 class Storage:
@@ -120,29 +93,31 @@ class Storage:
         return (folder / "last.pt").is_file()
 
 
-class _Forward(Callback):
-    """Rank 0's callbacks: every event to the relay, each checkpoint to the storage first."""
+def _forward(relay: Any, storage: Storage, checkpoints: Path) -> Any:
+    """Rank 0's callback: every event to the relay, each checkpoint to the storage first.
+    (Made here, so that importing this module imports no torch.)"""
+    from trainlab.training.callbacks import Callback
 
-    def __init__(self, relay: Any, storage: Storage, checkpoints: Path) -> None:
-        self.relay, self.storage, self.checkpoints = relay, storage, checkpoints
+    class Forward(Callback):
+        def on_start(self, info: dict[str, Any]) -> None:
+            relay.push.remote("start", info)
 
-    def on_start(self, info: dict[str, Any]) -> None:
-        self.relay.push.remote("start", info)
+        def on_step(self, *args: Any) -> None:
+            relay.push.remote("step", args)
 
-    def on_step(self, *args: Any) -> None:
-        self.relay.push.remote("step", args)
+        def on_eval(self, metrics: dict[str, Any]) -> None:
+            relay.push.remote("eval", metrics)
 
-    def on_eval(self, metrics: dict[str, Any]) -> None:
-        self.relay.push.remote("eval", metrics)
+        def on_checkpoint(self, path: str) -> None:
+            for name in CHECKPOINT_FILES:
+                if (checkpoints / name).is_file():
+                    storage.put(checkpoints / name, "checkpoints", name)
+            relay.push.remote("checkpoint", path)
 
-    def on_checkpoint(self, path: str) -> None:
-        for name in CHECKPOINT_FILES:
-            if (self.checkpoints / name).is_file():
-                self.storage.put(self.checkpoints / name, "checkpoints", name)
-        self.relay.push.remote("checkpoint", path)
+        def on_end(self, result: Any) -> None:
+            relay.push.remote("end", result.to_dict())
 
-    def on_end(self, result: Any) -> None:
-        self.relay.push.remote("end", result.to_dict())
+    return Forward()
 
 
 class _RemoteStop:
@@ -173,6 +148,12 @@ def _restore_dataset(ws: Any, storage: Storage, row: dict[str, Any]) -> None:
                      f" ({', '.join('?' * len(names))})", tuple(row[n] for n in names))
 
 
+def scratch_folder(job_id: str, rank: int) -> Path:
+    """The scratch workspace of one rank of a job on its node: the same path for every attempt,
+    so a restart or a resume removes what a killed attempt left (its ``finally`` never ran)."""
+    return Path(tempfile.gettempdir()) / "trainlab-ray" / f"{job_id}-r{rank}"
+
+
 def train_loop(config: dict[str, Any]) -> None:
     """One Ray Train worker: trainlab's ``fit`` on the job's data, rank 0 reporting to the relay.
 
@@ -188,7 +169,9 @@ def train_loop(config: dict[str, Any]) -> None:
     job_id, relay = config["job_id"], config["relay"]
     rank = ray.train.get_context().get_world_rank()
     storage = Storage(config["storage_path"], job_id)
-    scratch = Path(tempfile.mkdtemp(prefix=f"trainlab-ray-{job_id}-"))
+    scratch = scratch_folder(job_id, rank)  # a killed attempt's folder is reclaimed here
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     try:
         ws = Workspace(scratch)
         for row in config["datasets"]:
@@ -198,7 +181,7 @@ def train_loop(config: dict[str, Any]) -> None:
         kwargs = dict(config["fit_kwargs"])
         if storage.get_checkpoints(checkpoints):  # a resume, or Ray Train's restart
             kwargs["resume_from"] = str(checkpoints / "last.pt")
-        callbacks = [_Forward(relay, storage, checkpoints)] if rank == 0 else []
+        callbacks = [_forward(relay, storage, checkpoints)] if rank == 0 else []
         # Rank 0 alone asks the relay: the loop shares its answer with every rank, and the rank
         # that reports must be the one that saw the request (else a stop reads as early stopping)
         stop = _RemoteStop(relay) if rank == 0 else None

@@ -259,13 +259,13 @@ class Records:
              status, runner, pid, HOST, now_iso(), started, time.time() if pid else None))
 
     def start(self, job_id: str, *, runner: Runner, pid: int, gpus: str | None = None,
-              from_status: tuple[JobStatus, ...] = (JobStatus.QUEUED,)) -> bool:
+              from_status: tuple[JobStatus, ...] = (JobStatus.QUEUED,), executor: str = "local") -> bool:
         marks = ",".join("?" * len(from_status))
         return self.store.execute(
             "UPDATE jobs SET status=?, runner=?, pid=?, host=?, gpus=?, started_at=?,"
-            " finished_at=NULL, heartbeat_at=?, stop_requested=0, error_json=NULL"
+            " finished_at=NULL, heartbeat_at=?, stop_requested=0, error_json=NULL, executor=?"
             f" WHERE id=? AND status IN ({marks})",
-            (JobStatus.RUNNING, runner, pid, HOST, gpus, now_iso(), time.time(), job_id,
+            (JobStatus.RUNNING, runner, pid, HOST, gpus, now_iso(), time.time(), executor, job_id,
              *from_status)) == 1
 
     def set_pid(self, job_id: str, pid: int) -> None:

@@ -99,7 +99,7 @@ class Scheduler:
         default = len(self.gpus) * self.jobs_per_gpu if self.gpus else 1
         self.max_concurrent = max(1, int(max_concurrent or default))
         self.stop_grace_s, self.poll_s = float(stop_grace_s), float(poll_s)
-        self.heartbeat_stale_s, self.python = float(heartbeat_stale_s), python
+        self.heartbeat_stale_s, self.python, self.executor = float(heartbeat_stale_s), python, executor
         self.prewarm, self.driver = ray_driver.executor_plan(executor, prewarm, **ray)
         self._spare: subprocess.Popen[bytes] | None = None
         self._spare_out: Path | None = None
@@ -245,7 +245,7 @@ class Scheduler:
             if gpus is None:
                 return  # the head of the queue waits for its GPU; the rest wait behind it
             if not self.records.start(job_id, runner="worker", pid=os.getpid(),
-                                      gpus=",".join(gpus) or None):
+                                      gpus=",".join(gpus) or None, executor=self.executor):
                 continue  # another scheduler took it
             try:
                 process = self._spawn(job_id, gpus, device)

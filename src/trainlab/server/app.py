@@ -93,6 +93,8 @@ class TrainlabApp(ExtensionApp):
     ray_workers = Integer(1, config=True,
                           help="Ray Train workers (processes, one GPU each when the cluster has "
                           "GPUs) per Ray job, unless the job sets devices.")
+    ray_cpus_per_worker = Float(1.0, config=True,
+                                help="CPUs Ray reserves for each Ray Train worker of a Ray job.")
 
     @validate("allowed_formats")
     def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
@@ -146,7 +148,8 @@ class TrainlabApp(ExtensionApp):
                                  prewarm=self.prewarm_worker, executor=self.executor,
                                  ray_address=self.ray_address, storage_path=self.storage_path or None,
                                  ray_max_failures=self.ray_max_failures,
-                                 ray_workers=self.ray_workers).start()  # reconciles stale jobs first
+                                 ray_workers=self.ray_workers,  # start() reconciles stale jobs first
+                                 ray_cpus_per_worker=self.ray_cpus_per_worker).start()
 
             self.scheduler = await loop.run_in_executor(self.pool, start)
             self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",
