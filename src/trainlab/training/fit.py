@@ -23,7 +23,7 @@ from trainlab.training import loop
 from trainlab.training.artifact import save_model
 from trainlab.training.callbacks import Callback, CallbackList
 from trainlab.training.columns import infer
-from trainlab.training.config import TrainConfig
+from trainlab.training.config import ConfigError, TrainConfig, device_count
 from trainlab.training.data import LoaderBatches, TensorBatches
 from trainlab.training.devices import peak_flops, printable, resolve_device, resolve_precision
 from trainlab.training.distributed import Distributed
@@ -81,6 +81,11 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
         params = {**resume["config"], **params}
     config = TrainConfig.from_kwargs(params)
     dist = Distributed()
+    wanted = device_count(config.devices)
+    if config.devices is not None and wanted != dist.world:  # before any process group
+        raise ConfigError("devices_need_launcher", count=wanted, world=dist.world)
+    if config.devices is None:
+        config.devices = dist.world  # recorded: a resume starts as many processes
     device, notes = resolve_device(config.device)
     device = dist.setup(device)
     precision = resolve_precision(device, config.precision)
