@@ -1391,7 +1391,7 @@ WORDS: dict[str, dict[str, str]] = {
     # -- issue 20, several processes on one machine: the training panel's box --------------------
     "tp_devices": {"en": "Processes", "fa": "فرایندها"},
     "tp_devices_tip": {"en": "devices=N: N GPUs, one process each, or N CPU processes on the CPU",
-                       "fa": "devices=N: N GPU با یک فرایند برای هر کدام، یا N فرایند CPU روی CPU"},
+                       "fa": "چند فرایند: هر کدام یک GPU، یا فرایندهای CPU وقتی روی CPU آموزش می‌بیند"},
 }
 
 

@@ -1,8 +1,8 @@
 """``devices=N`` through the scheduler: two CPU processes (gloo) under torchrun, one job.
 
 Rank 0 records; a stop reaches both ranks and is checkpointed once; a resume continues exactly
-as an uninterrupted run; a killed rank interrupts the job and leaves no process behind; the
-scheduler hands a job all its GPUs at once or holds it.
+as an uninterrupted run; a scheduler adopts the torchrun of a dead one; a killed rank interrupts
+the job and leaves no process behind; the scheduler hands a job all its GPUs at once or holds it.
 """
 
 from __future__ import annotations
@@ -83,19 +83,6 @@ def test_two_processes_complete_and_stop_resumes_exactly(ws, ds, scheduler) -> N
         [{"x": 0.5, "z": 1.0, "color": "red", "amount": 1.0}]) is not None
 
 
-def test_a_killed_rank_interrupts_the_job_and_leaves_no_process(ws, ds, scheduler) -> None:
-    scheduler(prewarm=False)
-    job = submit_two(ws, ds, epochs=400, **STEPS)
-    wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 3, timeout=120)
-    found = ranks(ws.jobs_dir / job.id)
-    launcher = ws.jobs.get(job.id).pid
-    os.kill(found[1]["pid"], signal.SIGKILL)
-    dead = ws.jobs.wait(job.id, timeout=60)
-    assert dead.status == "interrupted"
-    assert f"Process 1 of its 2 (pid {found[1]['pid']})" in dead.note
-    wait_until(lambda: all(gone(p) for p in [launcher, *(r["pid"] for r in found)]), timeout=30)
-
-
 def test_the_scheduler_reserves_all_gpus_of_a_job_or_holds_it(ws, ds) -> None:
     s = Scheduler(ws, gpus=["0", "1", "2"], poll_s=60, prewarm=False)  # turned by hand
     try:
@@ -141,3 +128,42 @@ def test_a_run_of_one_process_refuses_devices_it_does_not_have(ws, tmp_path) -> 
     assert caught.value.code == "devices_need_launcher"
     assert not torch.distributed.is_initialized()
     time.sleep(0)  # nothing was started: no process to wait for
+
+
+def test_an_adopted_torchrun_and_a_killed_rank_leave_no_process(ws, ds) -> None:
+    """kill -9 of the scheduler: the next one adopts the job's torchrun (its command line names
+    the worker). Then SIGKILL of rank 1: the job ends interrupted, naming the rank, and no
+    process of the job is left."""
+    import subprocess
+    import sys
+
+    old = subprocess.Popen([sys.executable, "-m", "trainlab.jobs.scheduler", str(ws.path),
+                            "--gpus", ""], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                           stdout=subprocess.DEVNULL, start_new_session=True)
+    found: list[dict] = []
+    try:
+        job = submit_two(ws, ds, epochs=400, **STEPS)
+        wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= 3, timeout=120)
+        launcher = ws.jobs.get(job.id).pid  # torchrun
+        found = ranks(ws.jobs_dir / job.id)
+        old.send_signal(signal.SIGKILL)
+        old.wait()
+        s = Scheduler(ws, gpus=[], poll_s=0.05, prewarm=False).start()
+        try:
+            wait_until(lambda: s.running == [job.id], timeout=30)  # adopted, not interrupted
+            assert s.workers[job.id].ranks == 2 and ws.jobs.get(job.id).status == "running"
+            os.kill(found[1]["pid"], signal.SIGKILL)
+            dead = ws.jobs.wait(job.id, timeout=60)
+            assert dead.status == "interrupted"
+            assert f"Process 1 of its 2 (pid {found[1]['pid']})" in dead.note
+            wait_until(lambda: s.running == [], timeout=30)
+        finally:
+            s.close(timeout=10)
+        wait_until(lambda: all(gone(p) for p in [launcher, *(r["pid"] for r in found)]), timeout=30)
+    finally:
+        if old.poll() is None:
+            old.kill()
+            old.wait()
+        for entry in found:
+            if not gone(entry["pid"]):
+                os.kill(entry["pid"], signal.SIGKILL)
