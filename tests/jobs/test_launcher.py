@@ -2,7 +2,7 @@
 processes (never forks), rank 0 records the job as a foreground run and its events reach the
 caller's callbacks; a custom module from a module works, one from ``__main__`` (a notebook
 cell) is refused before anything starts; Ctrl-C stops every rank and leaves no child; a resume
-by job id starts as many processes again."""
+by job id starts as many processes again; a killed rank ends the run, no child left."""
 
 from __future__ import annotations
 
@@ -50,6 +50,19 @@ class Interrupt(Record):
             os.kill(os.getpid(), signal.SIGINT)  # what Jupyter's interrupt button sends
 
 
+class KillRank(trainlab.Callback):
+    def __init__(self, ws):
+        self.ws, self.victim = ws, None
+
+    def on_start(self, info):
+        self.job_id = info["job_id"]
+
+    def on_step(self, step, *rest):
+        if step == 3:
+            self.victim = ranks(self.ws.jobs_dir / self.job_id)[1]
+            os.kill(self.victim["pid"], signal.SIGKILL)
+
+
 class CellNet(torch.nn.Module):  # defined in __main__, as in a notebook cell
     def __init__(self):
         super().__init__()
@@ -61,30 +74,36 @@ class CellNet(torch.nn.Module):  # defined in __main__, as in a notebook cell
 
 if __name__ == "__main__":
     ws, ds, out = trainlab.Workspace(sys.argv[1]), sys.argv[2], {}
-    x = torch.randn(64, 3)
+    x = torch.randn(256, 3)
     y = x.sum(1, keepdim=True)
-    r = trainlab.fit(model=TinyNet(), train=(x, y), loss=F.mse_loss, workspace=ws, max_steps=6,
-                     batch_size=8, device="cpu", devices=2)
-    out["custom"] = {"status": r.status, "steps": r.steps, "module": type(r.module).__name__}
+    custom = {"train": (x, y), "loss": F.mse_loss, "workspace": ws}
     before = len(ws.jobs.list())
     try:
-        trainlab.fit(model=CellNet(), train=(x, y), loss=F.mse_loss, workspace=ws, max_steps=2,
-                     device="cpu", devices=2)
+        trainlab.fit(model=CellNet(), max_steps=2, device="cpu", devices=2, **custom)
     except trainlab.TrainlabError as exc:
         out["cell"] = {"code": exc.code, "message": str(exc),
                        "new_jobs": len(ws.jobs.list()) - before}
-    record = Interrupt()
-    r = trainlab.fit(ds, workspace=ws, columns={"target": "label"}, max_steps=300,
-                     callbacks=[record], **STEPS)
+    record = Interrupt()  # your own module, from a module: Ctrl-C at step 5
+    r = trainlab.fit(model=TinyNet(), epochs=100, max_steps=300, callbacks=[record], **custom,
+                     **STEPS)
     job = ws.jobs.get(r.job_id)
     out["ctrl_c"] = {"status": r.status, "reason": r.stop_reason, "steps": r.steps,
                      "job": job.status, "runner": job.runner, "params": job.params,
                      "seen": record.steps, "ends": record.ends, "started": record.started,
                      "job_id": r.job_id, "world": r.config["world_size"],
+                     "module": type(r.module).__name__,
                      "pids": [e["pid"] for e in ranks(ws.jobs_dir / r.job_id)]}
-    again = trainlab.fit(resume_from=r.job_id, workspace=ws)
+    again = trainlab.fit(model=TinyNet(), resume_from=r.job_id, **custom)  # devices: as it ran
     out["resumed"] = {"status": again.status, "steps": again.steps, "job_id": again.job_id,
-                      "world": again.config["world_size"], "model_path": again.model_path}
+                      "world": again.config["world_size"], "module": type(again.module).__name__}
+    killer = KillRank(ws)
+    try:
+        trainlab.fit(ds, workspace=ws, columns={"target": "label"}, max_steps=3000,
+                     callbacks=[killer], **STEPS)
+    except trainlab.TrainlabError as exc:
+        job = ws.jobs.get(killer.job_id)
+        out["killed"] = {"code": exc.code, "victim": killer.victim["pid"], "job": job.status,
+                         "note": job.note, "pids": [e["pid"] for e in ranks(ws.jobs_dir / job.id)]}
     with open(sys.argv[3], "w") as f:
         json.dump(out, f)
 '''
@@ -109,13 +128,12 @@ def test_fit_on_two_processes_from_a_kernel(ws: trainlab.Workspace, tmp_path: Pa
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     got = json.loads(out.read_text())
-    assert got["custom"]["status"] == "completed" and got["custom"]["module"] == "TinyNet"
     cell = got["cell"]
     assert cell["code"] == "devices_not_importable" and cell["new_jobs"] == 0
     assert "__main__.CellNet" in cell["message"]
     stopped = got["ctrl_c"]
     assert stopped["status"] == "stopped" and stopped["reason"] == "interrupted"
-    assert stopped["world"] == 2 and 5 <= stopped["steps"] < 300
+    assert stopped["world"] == 2 and 5 <= stopped["steps"] < 300 and stopped["module"] == "TinyNet"
     # rank 0 recorded it as a notebook run, and its events reached the kernel's callbacks
     assert stopped["job"] == "stopped" and stopped["runner"] == "foreground"
     assert stopped["params"]["devices"] == 2
@@ -125,12 +143,14 @@ def test_fit_on_two_processes_from_a_kernel(ws: trainlab.Workspace, tmp_path: Pa
     resumed = got["resumed"]
     assert resumed["job_id"] == stopped["job_id"]
     assert resumed["status"] == "completed" and resumed["steps"] == 300 and resumed["world"] == 2
-    assert ws.jobs.get(resumed["job_id"]).status == "completed"
-    assert trainlab.load_model(resumed["model_path"]).predict(
-        [{"x": 0.5, "z": 1.0, "color": "red", "amount": 1.0}]) is not None
+    assert resumed["module"] == "TinyNet" and ws.jobs.get(resumed["job_id"]).status == "completed"
+    killed = got["killed"]  # a rank that dies: the run raises, the job is interrupted
+    assert killed["code"] == "rank_died" and killed["job"] == "interrupted"
+    assert f"Process 1 of its 2 (pid {killed['victim']})" in killed["note"]
+    assert all(gone(p) for p in killed["pids"])
     losses = [m["step"] for m in ws.jobs.metrics(resumed["job_id"])
               if m["name"] == "loss" and m["split"] == "train"]
-    assert losses == list(range(1, 301))
+    assert losses == list(range(1, 301))  # one history: the stopped part, then the rest
 
 
 def test_what_cannot_reach_the_ranks_is_refused_before_they_start(ws, tmp_path) -> None:
