@@ -41,7 +41,7 @@ from trainlab.training.callbacks import Callback, CallbackList
 from trainlab.workspace import Workspace
 from trainlab.workspace.files import owned
 
-STOP_GRACE_S = 10.0  # after a rank died or a second Ctrl-C: then the rest are killed
+STOP_GRACE_S = 10.0  # after a rank died: then the others, if still running, are killed
 
 
 def fit_on_devices(ws: Workspace, job_id: str, count: int, gpus: list[str] | None, *,
@@ -110,6 +110,8 @@ def _follow(ws: Workspace, job_id: str, ranks: list[subprocess.Popen[bytes]], co
                 elif kind == "result":
                     result = body
                     callbacks.on_end(result)
+                elif kind == "peer_died":  # rank 0 failed because this rank had died
+                    died = died if died is not None and died[0] == body[0] else body
                 else:
                     failure = (kind, body)
                 continue
@@ -119,9 +121,9 @@ def _follow(ws: Workspace, job_id: str, ranks: list[subprocess.Popen[bytes]], co
             if all(c is not None for c in codes):
                 break
             gone = [r for r, code in enumerate(codes) if code not in (None, 0)]
-            if died is None and gone and result is None:
-                # rank 0 failing in the same turn is the consequence: name the other one
-                rank = gone[-1]
+            if died_at is None and gone and result is None:
+                # two ended in one turn: the one a signal killed is the cause, else the first
+                rank = min(gone, key=lambda r: (codes[r] >= 0, r))
                 died, died_at = (rank, ranks[rank].pid, codes[rank]), time.monotonic()
                 _signal(ranks, signal.SIGTERM)  # the others stop now (gloo fails them anyway)
             if asked is None and stop is not None and (
@@ -135,6 +137,8 @@ def _follow(ws: Workspace, job_id: str, ranks: list[subprocess.Popen[bytes]], co
     if failure is not None and (died is None or died[0] == 0):
         raise _rebuild(*failure)  # rank 0's own error (recorded as the job's by rank 0)
     rank, pid, code = died or (0, ranks[0].pid, ranks[0].returncode)
+    if code is None:
+        code = ranks[rank].returncode
     Records(ws).finish(job_id, JobStatus.INTERRUPTED,
                        note=job_note("note_rank_died", rank=rank, pid=pid, world=len(ranks)),
                        only_from=(JobStatus.RUNNING, JobStatus.FAILED))
@@ -333,6 +337,9 @@ def main(argv: list[str]) -> int:
         result = runner.run(ws, job_id, runner="foreground", fit_kwargs=order["fit_kwargs"],
                             callbacks=[_Forward(conn)], name=order["name"], flag=stop)
     except BaseException as exc:
+        dead = processes.dead_rank(ws.jobs_dir / job_id, exclude=0)  # the cause, when there is one
+        if dead is not None:
+            conn.send_bytes(pickle.dumps(("peer_died", (dead["rank"], dead["pid"], None))))
         conn.send_bytes(pickle.dumps(_failure(exc)))
         return 1
     conn.send_bytes(pickle.dumps(("result", result)))

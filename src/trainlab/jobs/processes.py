@@ -59,7 +59,9 @@ def signal_group(process: subprocess.Popen[bytes] | Adopted, sig: int) -> None:
 
 def die_with_parent() -> None:
     """Linux: SIGKILL this process when its parent dies (a no-op elsewhere); exits now when the
-    parent is already gone (this process was reparented before it could ask)."""
+    parent is already gone (this process was reparented before it could ask). The kernel sends
+    it when the parent's thread that started this process ends: torchrun starts its ranks from
+    its main thread, and the launcher's thread waits for its ranks before it returns."""
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
@@ -102,10 +104,12 @@ def alive(entry: dict[str, int]) -> bool:
     return stat is not None and stat[0] != "Z" and stat[2] == entry.get("started", stat[2])
 
 
-def dead_rank(job_dir: Path) -> dict[str, int] | None:
-    """The first registered rank of the job that is no longer running, or None."""
+def dead_rank(job_dir: Path, exclude: int | None = None) -> dict[str, int] | None:
+    """The first registered rank of the job (but ``exclude``) that is no longer running, or
+    None. A rank whose collective failed asks this at once: a peer that died closed its
+    sockets as it exited, so it is already a zombie or gone."""
     for entry in ranks(job_dir):
-        if not alive(entry):
+        if entry["rank"] != exclude and not alive(entry):
             return entry
     return None
 

@@ -21,7 +21,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -117,15 +116,11 @@ def _train_rank(ws: Any, job_id: str, kwargs: dict[str, Any], flag: threading.Ev
 
 
 def _peer_died(records: Records, job_dir: Path, world: int) -> None:
-    """Rank 0's training failed: when a peer rank is dead, that was the cause (its collective
-    lost the peer), so the job ends ``interrupted`` (resumable) with a note naming the rank."""
-    dead = None
-    for _ in range(20):  # torchrun reaps a dead rank within its monitor interval (0.1 s)
-        dead = processes.dead_rank(job_dir)
-        if dead is not None:
-            break
-        time.sleep(0.1)
-    if dead is not None and dead["rank"] != 0:
+    """Rank 0's training failed: when a peer rank was already dead, that was the cause (its
+    collective lost the peer), so the job ends ``interrupted`` (resumable) with a note naming
+    the rank. A peer that is alive was waiting for rank 0: rank 0's own error stands."""
+    dead = processes.dead_rank(job_dir, exclude=0)
+    if dead is not None:
         records.finish(Path(job_dir).name, JobStatus.INTERRUPTED, only_from=(JobStatus.FAILED,),
                        note=job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"],
                                      world=world))
