@@ -2,7 +2,8 @@
 processes (never forks), rank 0 records the job as a foreground run and its events reach the
 caller's callbacks; a custom module from a module works, one from ``__main__`` (a notebook
 cell) is refused before anything starts; Ctrl-C stops every rank and leaves no child; a resume
-by job id starts as many processes again; a killed rank ends the run, no child left."""
+by job id starts as many processes again; a killed rank ends the run, no child left; rank 0's
+own error is raised in the caller (its peers, waiting for it, do not hang)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import json, os, signal, sys
 import torch
 import torch.nn.functional as F
 import trainlab
-from tests.jobs.tiny_net import TinyNet
+from tests.jobs.tiny_net import FailOnRankZero, TinyNet
 from trainlab.jobs.processes import ranks
 
 STEPS = {"batch_size": 16, "early_stopping": None, "log_every": 1, "device": "cpu", "devices": 2}
@@ -104,6 +105,13 @@ if __name__ == "__main__":
         job = ws.jobs.get(killer.job_id)
         out["killed"] = {"code": exc.code, "victim": killer.victim["pid"], "job": job.status,
                          "note": job.note, "pids": [e["pid"] for e in ranks(ws.jobs_dir / job.id)]}
+    try:  # rank 0's own error, its peer waiting for it: raised here, no hang
+        trainlab.fit(model=TinyNet(), epochs=100, max_steps=300,
+                     **{**custom, **STEPS, "loss": FailOnRankZero()})
+    except ValueError as exc:
+        failed = ws.jobs.list()[0]
+        out["rank0"] = {"message": str(exc), "job": failed.status, "error": failed.error["message"],
+                        "pids": [e["pid"] for e in ranks(ws.jobs_dir / failed.id)]}
     with open(sys.argv[3], "w") as f:
         json.dump(out, f)
 '''
@@ -148,6 +156,9 @@ def test_fit_on_two_processes_from_a_kernel(ws: trainlab.Workspace, tmp_path: Pa
     assert killed["code"] == "rank_died" and killed["job"] == "interrupted"
     assert f"Process 1 of its 2 (pid {killed['victim']})" in killed["note"]
     assert all(gone(p) for p in killed["pids"])
+    rank0 = got["rank0"]  # rank 0's own error: the job failed with it, not interrupted
+    assert rank0["message"] == "a loss that fails on rank 0" and rank0["job"] == "failed"
+    assert rank0["error"] == "a loss that fails on rank 0" and all(gone(p) for p in rank0["pids"])
     losses = [m["step"] for m in ws.jobs.metrics(resumed["job_id"])
               if m["name"] == "loss" and m["split"] == "train"]
     assert losses == list(range(1, 301))  # one history: the stopped part, then the rest

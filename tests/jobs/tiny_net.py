@@ -12,3 +12,19 @@ class TinyNet(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layer(x)
+
+
+class FailOnRankZero:
+    """A loss that raises on rank 0 at its ``at``-th call (the other ranks go on): rank 0's own
+    error, while its peers wait for it in a collective."""
+
+    def __init__(self, at: int = 3) -> None:
+        self.at, self.calls = at, 0
+
+    def __call__(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        import os
+
+        self.calls += 1
+        if os.environ.get("RANK") == "0" and self.calls == self.at:
+            raise ValueError("a loss that fails on rank 0")
+        return torch.nn.functional.mse_loss(output, target)

@@ -92,12 +92,16 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     custom = model is not None or task == "custom" or bool(resume and resume.get("task") == "custom")
     base = _base_model(config, "custom" if custom else task)  # before any data or job folder
     ctx = _Context(workspace, callbacks, stop, resume, dist, job_id, notes, device, precision, base)
+    failed = True  # until a result is returned: then every rank leaves the group together
     try:
         if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
-            return _fit_custom(model, train, val, loss, metrics, config, ctx)
-        shortcuts = {"label": label, "target": target, "text": text, "prompt": prompt,
-                     "completion": completion}
-        return _fit_dataset(dataset, task, columns, validation, config, ctx, shortcuts)
+            result = _fit_custom(model, train, val, loss, metrics, config, ctx)
+        else:
+            shortcuts = {"label": label, "target": target, "text": text, "prompt": prompt,
+                         "completion": completion}
+            result = _fit_dataset(dataset, task, columns, validation, config, ctx, shortcuts)
+        failed = False
+        return result
     except OSError as exc:
         if exc.errno in _WRITE_ERRNOS:  # a full disk or a read-only workspace, found late
             raise ckpt.write_failed(Path(exc.filename or "."), exc) from exc
@@ -106,7 +110,7 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
         raise TrainlabError("out_of_memory", device=str(device), batch_size=config.batch_size or "auto",
                             detail=str(exc).splitlines()[0], status=507) from exc
     finally:
-        dist.close()
+        dist.close(failed)
 
 
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
