@@ -75,6 +75,9 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     as does Ctrl-C / the notebook's interrupt. ``resume_from`` (a checkpoint file or a job id)
     continues a run exactly where it stopped. ``job_id`` names the run's folder (the jobs
     layer passes the id of its record); by default a new id is made.
+
+    ``devices=N``: this function trains in the processes it is given, so under ``torchrun
+    --nproc-per-node N`` every process calls it; ``trainlab.fit`` (the jobs layer) starts them.
     """
     resume = _resume_state(resume_from, workspace)
     if resume is not None:  # the run's own settings, unless overridden (device=, epochs=, ...)
