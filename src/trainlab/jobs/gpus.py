@@ -79,10 +79,10 @@ def pick_gpus(gpus: list[str], load: dict[str, int], per_gpu: int, device: str,
     that it asks for are free at once, or it waits (a job never starts on part of its set)."""
     if device == "cpu" or not gpus:
         return []
-    free = [g for g in gpus if load.get(g, 0) < per_gpu]
     if device.startswith("cuda:"):
         wanted = device.split(":", 1)[1]
-        return [wanted] if wanted in free else None
+        return [wanted] if load.get(wanted, 0) < per_gpu else None
+    free = [g for g in gpus if load.get(g, 0) < per_gpu]
     if isinstance(devices, list | tuple):
         wanted_set = [str(g) for g in devices]
         return wanted_set if all(g in free for g in wanted_set) else None
