@@ -18,7 +18,7 @@ def test_two_processes_stream_into_the_panel_and_stop(ws, table_ds):
     panel.device.value = "cpu"
     panel.batch_size.value = "8"
     panel.early_stopping.value = 0
-    panel.train(max_steps=10**6, log_every=2)
+    panel.train(epochs=10**4, max_steps=10**6, log_every=2)  # far longer than the test
     wait_for(lambda: panel.progress.value >= 6, 240)  # rank 0's steps reach the panel
     assert "<svg" in panel.chart.value
     panel.stop.click()  # the Stop button: every rank stops at one step, one checkpoint

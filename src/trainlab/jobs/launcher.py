@@ -99,12 +99,13 @@ def _follow(ws: Workspace, job_id: str, ranks: list[subprocess.Popen[bytes]], co
             if interrupts.count == 1 and not interrupts.passed:
                 interrupts.passed = True
                 _signal(ranks, signal.SIGINT)  # each rank's loop stops cleanly at the next step
-            if pipe_open and conn.poll(0.05):
+            turn_ends = time.monotonic() + 0.1  # then the stop and the ranks are looked at
+            while pipe_open and time.monotonic() < turn_ends and conn.poll(0.05):
                 try:
                     kind, body = pickle.loads(conn.recv_bytes())  # plain pickle: no shared fds
                 except (EOFError, OSError):
                     pipe_open = False
-                    continue
+                    break
                 if kind == "event":
                     getattr(callbacks, body[0])(*body[1])
                 elif kind == "result":
@@ -114,11 +115,12 @@ def _follow(ws: Workspace, job_id: str, ranks: list[subprocess.Popen[bytes]], co
                     died = died if died is not None and died[0] == body[0] else body
                 else:
                     failure = (kind, body)
-                continue
             if not pipe_open:
                 time.sleep(0.05)
             codes = [p.poll() for p in ranks]
             if all(c is not None for c in codes):
+                if pipe_open and conn.poll(0):
+                    continue  # rank 0's last words (its result) are still to read
                 break
             gone = [r for r, code in enumerate(codes) if code not in (None, 0)]
             if died_at is None and gone and result is None:
