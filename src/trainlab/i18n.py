@@ -975,6 +975,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "کارگر کمتری بخواهید (ray_workers، یا devices کار) یا CPU کمتری برای هر کارگر، اگر GPU ندارد روی CPU "
         "(device='cpu') اجرا کنید، یا گره‌هایی به خوشه بیفزایید.",
     },
+    # -- issue 20, several processes on one machine (devices=N) --------------------------------
+    "devices_invalid": {
+        "en": "devices={value} is not a number of processes: give a whole number >= 1 (devices=2) or a list of GPU indices (devices=[0, 1]).",
+        "fa": "devices={value} تعداد فرایند نیست: یک عدد صحیح 1 یا بیشتر (devices=2) یا فهرستی از شماره‌های GPU (devices=[0, 1]) بدهید.",
+    },
+    "devices_duplicate": {
+        "en": "devices={value} names a GPU more than once: give each GPU index once.",
+        "fa": "devices={value} یک GPU را بیش از یک بار آورده است: هر شمارهٔ GPU را یک بار بدهید.",
+    },
+    "devices_one_device": {
+        "en": "devices={value} needs device='cuda', 'cpu' or 'auto'; device='{device}' names one device. Pick the GPUs with devices=[...] instead.",
+        "fa": "devices={value} به device='cuda'، 'cpu' یا 'auto' نیاز دارد؛ device='{device}' یک دستگاه را نام می‌برد. GPUها را به جای آن با devices=[...] انتخاب کنید.",
+    },
+    "devices_list_needs_gpu": {
+        "en": "devices={value} lists GPU indices, but this run trains on the CPU (device='{device}'): give a count of CPU processes instead, e.g. devices=2.",
+        "fa": "devices={value} شماره‌های GPU را فهرست کرده است، اما این اجرا روی CPU آموزش می‌بیند (device='{device}'): به جای آن تعداد فرایندهای CPU را بدهید، مثلاً devices=2.",
+    },
+    "devices_unknown_gpu": {
+        "en": "GPU {index} in devices={value} does not exist here; the GPUs here are: {gpus}.",
+        "fa": "GPU شمارهٔ {index} در devices={value} اینجا وجود ندارد؛ GPUهای اینجا: {gpus}.",
+    },
+    "devices_too_many": {
+        "en": "devices={count} asks for {count} GPUs, but there are {available} here ({gpus}). Ask for at most {available}, or train on CPU processes with device='cpu'.",
+        "fa": "devices={count} به {count} GPU نیاز دارد، اما اینجا {available} GPU هست ({gpus}). حداکثر {available} بخواهید، یا با device='cpu' روی فرایندهای CPU آموزش دهید.",
+    },
+    "devices_need_launcher": {
+        "en": "devices={count} needs {count} processes, but this run has {world}. Call trainlab.fit(..., devices={count}) or ws.jobs.submit(..., devices={count}), which start them, or run under torchrun --nproc-per-node {count}.",
+        "fa": "devices={count} به {count} فرایند نیاز دارد، اما این اجرا {world} فرایند دارد. trainlab.fit(..., devices={count}) یا ws.jobs.submit(..., devices={count}) را صدا بزنید که آن‌ها را راه می‌اندازند، یا زیر torchrun --nproc-per-node {count} اجرا کنید.",
+    },
+    "note_rank_died": {
+        "en": "Process {rank} of its {world} (pid {pid}) died during training, so every process of the job was stopped. Resume to continue from the last checkpoint.",
+        "fa": "فرایند {rank} از {world} فرایند آن (pid {pid}) در میانهٔ آموزش از کار افتاد، پس همهٔ فرایندهای کار متوقف شدند. برای ادامه از آخرین نقطهٔ ذخیره، آن را از سر بگیرید.",
+    },
+    "note_ranks_exited": {
+        "en": "One of its {world} processes ended before the job did (torchrun exited with code {code}); every process was stopped. Resume to continue.",
+        "fa": "یکی از {world} فرایند آن پیش از پایان کار تمام شد (torchrun با کد {code} بیرون رفت)؛ همهٔ فرایندها متوقف شدند. برای ادامه، آن را از سر بگیرید.",
+    },
+    "rank_died": {
+        "en": "Process {rank} of {world} (pid {pid}) ended with {how} during training, so every process of the run was stopped; its job is interrupted. Resume it with trainlab.fit(..., resume_from=job_id) or ws.jobs.resume(job_id).",
+        "fa": "فرایند {rank} از {world} (pid {pid}) در میانهٔ آموزش با {how} پایان یافت، پس همهٔ فرایندهای اجرا متوقف شدند؛ کار آن قطع‌شده است. با trainlab.fit(..., resume_from=job_id) یا ws.jobs.resume(job_id) آن را از سر بگیرید.",
+    },
+    "rank_failed": {
+        "en": "Process 0 of the run failed with {type}: {detail}",
+        "fa": "فرایند 0 اجرا با {type} شکست خورد: {detail}",
+    },
+    "devices_not_picklable": {
+        "en": "{name}= cannot be sent to the {count} processes devices={count} starts: a {type} does not pickle ({detail}). Use objects that pickle (a module class, a named function, tensors), or devices=1.",
+        "fa": "{name}= را نمی‌توان به {count} فرایندی که devices={count} راه می‌اندازد فرستاد: یک {type} pickle نمی‌شود ({detail}). اشیایی به کار ببرید که pickle می‌شوند (کلاسی در یک ماژول، تابعی با نام، تنسورها)، یا devices=1.",
+    },
+    "devices_not_importable": {
+        "en": "{name}= uses {what}, defined in a notebook cell or a script's __main__, which the {count} new processes of devices={count} cannot import. Move it into a .py file beside the notebook and import it from there, or use devices=1.",
+        "fa": "{name}= از {what} استفاده می‌کند که در یک سلول دفترچه یا __main__ یک اسکریپت تعریف شده و {count} فرایند تازهٔ devices={count} نمی‌توانند آن را import کنند. آن را به یک فایل .py کنار دفترچه ببرید و از آنجا import کنید، یا devices=1 را به کار ببرید.",
+    },
 }
 
 
@@ -1379,6 +1432,10 @@ WORDS: dict[str, dict[str, str]] = {
     "jobs_note": {"en": "Note", "fa": "یادداشت"},
     # --- issue 20, Ray executor (helper B): the executor label of a job row ---
     "jobs_executor_ray": {"en": "on Ray", "fa": "روی Ray"},
+    # -- issue 20, several processes on one machine: the training panel's box --------------------
+    "tp_devices": {"en": "Processes", "fa": "فرایندها"},
+    "tp_devices_tip": {"en": "devices=N: N GPUs, one process each, or N CPU processes on the CPU",
+                       "fa": "چند فرایند: هر کدام یک GPU، یا فرایندهای CPU وقتی روی CPU آموزش می‌بیند"},
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.errors import TrainlabError
+from trainlab.jobs.records import Records
 from trainlab.workspace import new_id, resolve
 
 
@@ -25,6 +26,11 @@ def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | 
     to the workspace first and the job records that dataset's id. ``label=``, ``target=``,
     ``text=``, ``prompt=``, ``completion=`` are shortcuts for ``columns``:
     ``trainlab.fit(df, label="churned")``.
+
+    ``devices=N`` (or a list of GPU indices) trains in N new processes, one GPU each, or N CPU
+    processes (gloo) with ``device='cpu'`` or no GPU: rank 0 records the job and its events
+    reach ``callbacks``; the result is rank 0's (see :mod:`trainlab.jobs.launcher` for what a
+    custom ``model=`` must be). A resume by job id starts as many processes as the run had.
     """
     from trainlab.jobs import runner
     from trainlab.training import fit as train
@@ -46,6 +52,20 @@ def fit(dataset: Any = None, task: str | None = None, columns: dict[str, Any] | 
         if text.startswith("job_") and not Path(text).exists():
             resume_id = text
     job_id = resume_id or new_id("job")
+    devices = kwargs.get("devices")
+    if devices is None and resume_id is not None:  # a resume starts as many processes
+        earlier = Records(ws).get(resume_id)
+        devices = earlier.params.get("devices") if earlier is not None else None
+    if devices not in (None, 1) and int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        from trainlab.jobs.gpus import check_devices
+        from trainlab.jobs.launcher import fit_on_devices
+
+        count, gpus = check_devices(devices, str(kwargs.get("device") or "auto"))
+        if count > 1 or gpus:
+            return fit_on_devices(ws, job_id, count, gpus, callbacks=callbacks, stop=stop, name=name,
+                                  fit_kwargs={"dataset": dataset, "task": task, "columns": columns,
+                                              "resume_from": resume_from,
+                                              **kwargs, "devices": devices})
     return runner.run(ws, job_id, runner="foreground", user_stop=stop, callbacks=callbacks,
                       name=name, fit_kwargs={"dataset": dataset, "task": task, "columns": columns,
                                              "resume_from": resume_from, **kwargs})

@@ -5,7 +5,9 @@ and finds jobs whose process died.
 
 It polls the store (every ``poll_s``), so a job queued by any process that opens the
 workspace starts within a second. Each worker runs in its own process group with
-``CUDA_VISIBLE_DEVICES`` set to its GPU; no two jobs share a GPU unless ``jobs_per_gpu`` > 1.
+``CUDA_VISIBLE_DEVICES`` set to its GPUs; no two jobs share a GPU unless ``jobs_per_gpu`` > 1.
+A job with ``devices=N`` gets N GPUs at once (or waits for them) and runs under
+``python -m torch.distributed.run --standalone --nproc-per-node=N -m trainlab.jobs.worker``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,52 +28,23 @@ from typing import Any
 from trainlab import i18n
 from trainlab.jobs import ray_driver
 from trainlab.jobs.driver import advance
+from trainlab.jobs.gpus import DevicesError, check_devices, detect_gpus, pick_gpus
+from trainlab.jobs.processes import Adopted, end_ranks, ranks, signal_group
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
 from trainlab.workspace.files import owned, process_stat
 
+__all__ = ["Scheduler", "detect_gpus", "main"]
+
 MONITOR_EVERY_S = 2.0
-
-
-def detect_gpus() -> list[str]:
-    """The GPUs this machine offers: ``CUDA_VISIBLE_DEVICES`` if set, else what torch sees
-    (torch is imported only where an NVIDIA device exists)."""
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        return [g.strip() for g in visible.split(",") if g.strip() and g.strip() != "-1"]
-    if not (shutil.which("nvidia-smi") or Path("/dev/nvidia0").exists()):
-        return []
-    import torch
-
-    return [str(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
-
-
-class _Adopted:
-    """The worker of a scheduler that died (``kill -9``): not a child of ours, so it is watched
-    through its pid, and its start time tells it from a later process given the same pid."""
-
-    def __init__(self, pid: int, started: int) -> None:
-        self.pid, self.started = pid, started
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            stat = process_stat(self.pid)
-            if stat is None or stat[0] == "Z" or stat[2] != self.started:
-                self.returncode = 0  # its exit status went to whoever reaps it, not to us
-        return self.returncode
-
-    def wait(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
 
 
 @dataclass
 class _Worker:
     job_id: str
-    process: subprocess.Popen[bytes] | _Adopted
+    process: subprocess.Popen[bytes] | Adopted
     gpus: list[str]
+    ranks: int = 1
     stop_sent_at: float | None = None
     killed: bool = False
     reason: str | None = None
@@ -136,13 +108,13 @@ class Scheduler:
             self._thread.join()
         with self._lock:
             for worker in self.workers.values():
-                _signal_group(worker.process, signal.SIGTERM)
+                signal_group(worker.process, signal.SIGTERM)
             deadline = time.monotonic() + (self.stop_grace_s if timeout is None else timeout)
             while self.workers and time.monotonic() < deadline:
                 self._reap(shutdown=True)
                 time.sleep(0.05)
             for worker in self.workers.values():
-                _signal_group(worker.process, signal.SIGKILL)
+                signal_group(worker.process, signal.SIGKILL)
                 worker.process.wait()
             self._reap(shutdown=True)
             self._drop_spare()
@@ -186,8 +158,9 @@ class Scheduler:
             reason = None
             adopted = self._orphan(row) if row["runner"] == "worker" and row["host"] == HOST else None
             if adopted is not None:
-                self.workers[row["id"]] = _Worker(row["id"], adopted,
-                                                  [g for g in (row["gpus"] or "").split(",") if g])
+                self.workers[row["id"]] = _Worker(
+                    row["id"], adopted, [g for g in (row["gpus"] or "").split(",") if g],
+                    max(1, len(ranks(self.ws.jobs_dir / row["id"]))))
                 self.peak_running = max(self.peak_running, len(self.workers))
                 continue
             if row["host"] == HOST and not pid_alive(row["pid"], row["host"]):
@@ -199,7 +172,7 @@ class Scheduler:
                 found.append(row["id"])
         return found
 
-    def _orphan(self, row: Any) -> _Adopted | None:
+    def _orphan(self, row: Any) -> Adopted | None:
         """The job's worker process, when it is a live worker of this workspace whose parent is
         no scheduler (its own died and it was reparented); None otherwise. Needs ``/proc``."""
         stat = process_stat(row["pid"]) if row["pid"] else None
@@ -215,7 +188,7 @@ class Scheduler:
         parent = stat[1]
         if parent in self.records.scheduler_pids() and pid_alive(parent, HOST):
             return None  # a living scheduler runs it
-        return _Adopted(row["pid"], stat[2])
+        return Adopted(row["pid"], stat[2])
 
     def _gpu_load(self) -> dict[str, int]:
         load = dict.fromkeys(self.gpus, 0)
@@ -224,41 +197,39 @@ class Scheduler:
                 load[gpu] = load.get(gpu, 0) + 1
         return load
 
-    def _pick_gpus(self, device: str) -> list[str] | None:
-        """The GPU for a job (``[]``: none wanted or none here), or None to wait for one."""
-        if device == "cpu" or not self.gpus:
-            return []
-        load = self._gpu_load()
-        if device.startswith("cuda:"):
-            wanted = device.split(":", 1)[1]
-            return [wanted] if load.get(wanted, 0) < self.jobs_per_gpu else None
-        free = [g for g in self.gpus if load[g] < self.jobs_per_gpu]
-        return [min(free, key=lambda g: load[g])] if free else None
-
     def _launch(self) -> None:
         while len(self.workers) < self.max_concurrent:
             head = self.records.next_queued()
             if head is None:
                 return
             job_id, device = head
-            gpus = self._pick_gpus(device)
+            devices = self.records.get(job_id).params.get("devices")
+            try:
+                count, _ = check_devices(devices, device, self.gpus)
+            except DevicesError as exc:  # more GPUs than this scheduler has: it would wait forever
+                self.records.finish(job_id, JobStatus.FAILED, only_from=(JobStatus.QUEUED,),
+                                    error={"code": exc.code, "message": str(exc), "traceback": ""})
+                continue
+            gpus = pick_gpus(self.gpus, self._gpu_load(), self.jobs_per_gpu, device, devices)
             if gpus is None:
-                return  # the head of the queue waits for its GPU; the rest wait behind it
+                return  # the head of the queue waits for its GPUs; the rest wait behind it
             if not self.records.start(job_id, runner="worker", pid=os.getpid(),
                                       gpus=",".join(gpus) or None, executor=self.executor):
                 continue  # another scheduler took it
             try:
-                process = self._spawn(job_id, gpus, device)
+                process = self._spawn(job_id, gpus, device, count)
             except OSError as exc:
                 self.records.finish(job_id, JobStatus.FAILED, error={
                     "code": "worker_start_failed", "traceback": "",
                     "message": i18n.render("worker_start_failed", {"detail": str(exc)})})
                 continue
             self.records.set_pid(job_id, process.pid)
-            self.workers[job_id] = _Worker(job_id, process, gpus)
+            self.workers[job_id] = _Worker(job_id, process, gpus, count)
             self.peak_running = max(self.peak_running, len(self.workers))
 
-    def _spawn(self, job_id: str, gpus: list[str], device: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, job_id: str, gpus: list[str], device: str, count: int = 1
+               ) -> subprocess.Popen[bytes]:
+        """The job's worker: one process, or ``torchrun`` with ``count`` ranks (no spare then)."""
         changes: dict[str, str] = {}
         if gpus:
             changes["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
@@ -268,12 +239,15 @@ class Scheduler:
             changes["CUDA_VISIBLE_DEVICES"] = ""  # a CPU job on a GPU machine stays off the GPUs
         folder = self.ws.jobs_dir / job_id
         folder.mkdir(parents=True, exist_ok=True)
-        spare = self._take_spare(job_id, changes, folder / "worker.out")
+        spare = self._take_spare(job_id, changes, folder / "worker.out") if count == 1 else None
         if spare is not None:
             return spare
+        module = ["-m", *self.driver, str(self.ws.path), job_id]  # the executor's process
+        if count > 1 and self.executor == "local":  # torchrun leads; each rank dies with it
+            module = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={count}",
+                      *module]
         with open(folder / "worker.out", "ab") as out:
-            command = [self.python, "-m", *self.driver, str(self.ws.path), job_id]
-            return subprocess.Popen(command, env={**self._env(), **changes},
+            return subprocess.Popen([self.python, *module], env={**self._env(), **changes},
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                     start_new_session=True)
 
@@ -323,7 +297,7 @@ class Scheduler:
         if spare is None:
             return
         if spare.poll() is None:
-            _signal_group(spare, signal.SIGKILL)
+            signal_group(spare, signal.SIGKILL)
             spare.wait()
         if spare.stdin is not None and not spare.stdin.closed:
             with contextlib.suppress(OSError):
@@ -337,11 +311,11 @@ class Scheduler:
         for worker in self.workers.values():
             if worker.job_id in wanted and worker.stop_sent_at is None:
                 worker.stop_sent_at = now
-                _signal_group(worker.process, signal.SIGTERM)
+                signal_group(worker.process, signal.SIGTERM)
             elif worker.stop_sent_at is not None and not worker.killed and \
                     now - worker.stop_sent_at > self.stop_grace_s:
                 worker.killed = True
-                _signal_group(worker.process, signal.SIGKILL)
+                signal_group(worker.process, signal.SIGKILL)
 
     def _reap(self, shutdown: bool = False) -> None:
         for job_id, worker in list(self.workers.items()):
@@ -349,6 +323,8 @@ class Scheduler:
             if code is None:
                 continue
             del self.workers[job_id]
+            if worker.ranks > 1:  # torchrun is gone: so is every rank (normally gone already)
+                end_ranks(self.ws.jobs_dir / job_id)
             if worker.stop_sent_at is not None:
                 note = (job_note("note_stop_forced", seconds=self.stop_grace_s) if worker.killed
                         else job_note("note_stopped_before_start"))
@@ -356,7 +332,9 @@ class Scheduler:
             else:
                 note = (job_note("note_server_shut_down") if shutdown
                         else job_note("note_worker_gone", pid=worker.process.pid)
-                        if isinstance(worker.process, _Adopted)
+                        if isinstance(worker.process, Adopted)
+                        else job_note("note_ranks_exited", world=worker.ranks, code=code)
+                        if worker.ranks > 1
                         else job_note("note_worker_killed", signal=-code) if code < 0
                         else job_note("note_worker_exited", code=code))
                 self.records.finish(job_id, JobStatus.INTERRUPTED, note=note)
@@ -364,15 +342,6 @@ class Scheduler:
     @property
     def running(self) -> list[str]:
         return list(self.workers)
-
-
-def _signal_group(process: subprocess.Popen[bytes] | _Adopted, sig: int) -> None:
-    if isinstance(process, _Adopted) and process.poll() is not None:
-        return  # gone: its pid may be another process's now
-    try:
-        os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

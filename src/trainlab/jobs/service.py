@@ -114,7 +114,10 @@ class JobStore:
                **fields: Any) -> Job:
         """Validate ``spec`` (a :class:`JobSpec` or its dict; fields may also be keywords) and
         queue it. Every check runs now, so a job that is queued can run. With no scheduler
-        running, the job's ``note`` says how to start one (and, with ``warn``, a warning too)."""
+        running, the job's ``note`` says how to start one (and, with ``warn``, a warning too).
+
+        ``devices=N`` (or a list of GPU indices) trains the job with N processes under torchrun:
+        N GPUs, or N CPU processes with ``device='cpu'``; the record keeps it in ``params``."""
         from trainlab.jobs.spec import parse_spec, validate_spec
 
         parsed = parse_spec(spec, fields)

@@ -44,6 +44,10 @@ class JobSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict,
                                    description="Hyperparameters: epochs, batch_size, lr, ...")
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
+    devices: int | list[int] = Field(
+        1, description="Processes to train with: a count (N GPUs, or N CPU processes with "
+        "device='cpu' or no GPU) or a list of GPU indices; more than 1 runs under torchrun. "
+        "Recorded in the job's params.")
     name: str | None = Field(None, max_length=200, description="A label for people.")
 
 
@@ -64,9 +68,11 @@ def parse_spec(spec: JobSpec | dict[str, Any] | None, fields: dict[str, Any]) ->
 
 def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """The resolved task, column mapping and hyperparameters, or the first reason it cannot run:
-    the device exists here, every column role and ``arch`` setting is known and in bounds, and
-    the model's weights and optimizer state fit in the device's free memory; a ``base_model``
-    suits the task and is available here (:func:`~trainlab.jobs.pretrained.check_base_model`)."""
+    the device exists here, and so do the GPUs ``devices`` asks for, every column role and
+    ``arch`` setting is known and in bounds, and the model's weights and optimizer state fit in
+    the device's free memory; a ``base_model`` suits the task and is available here
+    (:func:`~trainlab.jobs.pretrained.check_base_model`)."""
+    from trainlab.jobs.gpus import check_devices
     from trainlab.jobs.pretrained import check_base_model
     from trainlab.training.columns import infer
     from trainlab.training.config import TrainConfig
@@ -77,10 +83,13 @@ def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str
 
     if spec.task is not None:
         task_spec(spec.task)  # a name no task has is refused first
-    if "device" in spec.params:
-        raise SpecError("invalid_spec", field="params.device", detail="set the device with 'device'")
+    for name in ("device", "devices"):
+        if name in spec.params:
+            raise SpecError("invalid_spec", field=f"params.{name}", detail=f"set it with '{name}'")
+    check_devices(spec.devices, spec.device)  # before the dataset: a count this machine can give
     try:
-        config = TrainConfig.from_kwargs({**spec.params, "device": spec.device})
+        config = TrainConfig.from_kwargs({**spec.params, "device": spec.device,
+                                          "devices": spec.devices})
         device, _ = resolve_device(spec.device)
     except TrainlabError as exc:  # a well-formed spec that cannot run: 422, like SpecError
         exc.status = 422
@@ -100,7 +109,7 @@ def validate_spec(ws: Any, spec: JobSpec) -> tuple[str, dict[str, Any], dict[str
         features = report["columns"].get("features") or columns.get("features") or []
         check_fits(kind, planned_arch(kind, config.arch, inputs=max(1, len(features)),
                                       max_length=config.max_length), device)
-    return report["task"], columns, dict(spec.params)
+    return report["task"], columns, {**spec.params, "devices": spec.devices}
 
 
 def _model_kind(task: str) -> str:

@@ -5,6 +5,13 @@ Started by the scheduler in its own process group, with ``CUDA_VISIBLE_DEVICES``
 GPUs it was given. SIGTERM asks for a clean stop: the loop checkpoints at the next step. A
 job stopped by SIGTERM without a stop request (the server shutting down) ends ``interrupted``,
 so it can be resumed; with a request it ends ``stopped``.
+
+Under ``torchrun`` (``devices=N``: ``WORLD_SIZE`` > 1) every rank runs this module: rank 0 keeps
+the job's record (progress, metrics, log, heartbeat, checkpoint, model, the end); the other ranks
+only train. Every rank registers its pid and dies with torchrun (:mod:`trainlab.jobs.processes`);
+a stop (SIGTERM from torchrun, or the store's flag rank 0 reads) stops all at the same step. When
+a rank dies, rank 0's next collective fails: the job ends ``interrupted`` with a note naming the
+rank, resumable from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -13,8 +20,12 @@ import json
 import os
 import signal
 import sys
+import threading
+from pathlib import Path
+from typing import Any
 
-from trainlab.jobs.records import JobStatus, Records
+from trainlab.jobs import processes
+from trainlab.jobs.records import JobStatus, Records, job_note
 from trainlab.jobs.reporting import StopFlag
 
 
@@ -52,13 +63,17 @@ def main(argv: list[str]) -> int:
     if job_id is None:
         return 0
     ws = Workspace(argv[1])
+    rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        processes.die_with_parent()  # torchrun killed: no rank left behind
+        processes.register_rank(ws.jobs_dir / job_id, rank, world)
     records = Records(ws)
-    job = ws.jobs.get(job_id)
+    job = ws.jobs.get(job_id)  # the other ranks read the record, never write it
     if job.status != JobStatus.RUNNING:
         print(f"job {job_id} is {job.status}, not running; nothing to do", file=sys.stderr)
         return 0
-    flag = StopFlag(records, job_id)
     terminated = {"yes": False}
+    flag: Any = StopFlag(records, job_id) if rank == 0 else threading.Event()
 
     def on_term(signum: int, frame: object) -> None:
         terminated["yes"] = True
@@ -67,10 +82,12 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_term)
     checkpoint = ws.jobs_dir / job_id / "checkpoints" / "last.pt"
     resume = job_id if records.resume_wanted(job_id) and checkpoint.is_file() else None
-    from trainlab.jobs import runner
-
     kwargs = {"dataset": job.dataset_id, "task": job.task, "columns": job.columns,
               "resume_from": resume, "device": job.device, **job.params}
+    if rank != 0:
+        return _train_rank(ws, job_id, kwargs, flag)
+    from trainlab.jobs import runner
+
     try:
         runner.run(ws, job_id, runner="worker", fit_kwargs=kwargs, flag=flag,
                    shutting_down=lambda: terminated["yes"] and not records.stop_requested(job_id))
@@ -78,8 +95,35 @@ def main(argv: list[str]) -> int:
         import traceback
 
         traceback.print_exc()
+        if world > 1:
+            _peer_died(records, ws.jobs_dir / job_id, world)
         return 1
     return 0
+
+
+def _train_rank(ws: Any, job_id: str, kwargs: dict[str, Any], flag: threading.Event) -> int:
+    """A rank other than 0: trains its share; the record is rank 0's."""
+    from trainlab.training import fit
+
+    try:
+        fit(workspace=ws, job_id=job_id, stop=flag, **kwargs)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _peer_died(records: Records, job_dir: Path, world: int) -> None:
+    """Rank 0's training failed: when a peer rank was already dead, that was the cause (its
+    collective lost the peer), so the job ends ``interrupted`` (resumable) with a note naming
+    the rank. A peer that is alive was waiting for rank 0: rank 0's own error stands."""
+    dead = processes.dead_rank(job_dir, exclude=0)
+    if dead is not None:
+        records.finish(Path(job_dir).name, JobStatus.INTERRUPTED, only_from=(JobStatus.FAILED,),
+                       note=job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"],
+                                     world=world))
 
 
 if __name__ == "__main__":

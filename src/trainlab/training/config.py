@@ -84,6 +84,9 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     chat_template: bool = False     # causal-lm prompt/completion through the model's template
     merge: bool = False             # LoRA: also write the merged weights into the artifact
+    # Processes (one per GPU, or CPU processes with gloo): a count or a list of GPU indices;
+    # None: as launched (1, or WORLD_SIZE under torchrun). trainlab.fit and the scheduler start them.
+    devices: int | list[int] | None = None
 
     @classmethod
     def from_kwargs(cls, params: dict[str, Any]) -> TrainConfig:
@@ -137,6 +140,8 @@ class TrainConfig:
              "a Hub id or a folder path, or None")
         for name in ("gradient_checkpointing", "chat_template", "merge"):
             need(name, isinstance(getattr(self, name), bool), "True or False")
+        need("devices", self.devices is None or device_count(self.devices) > 0,
+             "a whole number >= 1, or a list of distinct GPU indices (whole numbers >= 0)")
         need("lora", self.lora is None or isinstance(self.lora, bool), "True, False or None")
         positive_int("lora_r", optional=False)
         need("lora_alpha", _number(self.lora_alpha) and self.lora_alpha > 0, "a number > 0")
@@ -188,6 +193,22 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def device_count(devices: Any) -> int:
+    """How many processes ``devices`` asks for (None: 1); 0 when it is not a count >= 1 or a
+    non-empty list of distinct whole numbers >= 0."""
+    def whole(v: Any, low: int) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+    if devices is None:
+        return 1
+    if whole(devices, 1):
+        return int(devices)
+    if isinstance(devices, list | tuple) and devices and all(whole(v, 0) for v in devices) \
+            and len(set(devices)) == len(devices):
+        return len(devices)
+    return 0
 
 
 def steps_per_epoch(n_train: int, batch_size: int, grad_accum: int = 1) -> int:

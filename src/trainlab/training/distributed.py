@@ -63,10 +63,17 @@ class Distributed:
         torch_dist.broadcast_object_list(box, src=0)
         return box[0]
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
         """Leave the process group together: a rank that tears it down while rank 0 is still
         saving the model can abort in gloo's teardown ("terminate called without an active
-        exception", seen once in the DDP test), so every rank waits at a barrier first."""
+        exception", seen once in the DDP test), so every rank waits at a barrier first.
+
+        After a failure (``failed``) this rank leaves without a word: its peers wait in a
+        collective it will never join, and a barrier would wait for them for ever. When this
+        process exits its connections close, and the peers' collectives fail at once."""
+        if failed:
+            self.owns_group = False
+            return
         if self.owns_group and torch_dist.is_initialized():
             try:
                 torch_dist.barrier()

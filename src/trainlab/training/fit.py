@@ -23,7 +23,7 @@ from trainlab.training import loop
 from trainlab.training.artifact import save_model
 from trainlab.training.callbacks import Callback, CallbackList
 from trainlab.training.columns import infer
-from trainlab.training.config import TrainConfig
+from trainlab.training.config import ConfigError, TrainConfig, device_count
 from trainlab.training.data import LoaderBatches, TensorBatches
 from trainlab.training.devices import peak_flops, printable, resolve_device, resolve_precision
 from trainlab.training.distributed import Distributed
@@ -75,24 +75,36 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
     as does Ctrl-C / the notebook's interrupt. ``resume_from`` (a checkpoint file or a job id)
     continues a run exactly where it stopped. ``job_id`` names the run's folder (the jobs
     layer passes the id of its record); by default a new id is made.
+
+    ``devices=N``: this function trains in the processes it is given, so under ``torchrun
+    --nproc-per-node N`` every process calls it; ``trainlab.fit`` (the jobs layer) starts them.
     """
     resume = _resume_state(resume_from, workspace)
     if resume is not None:  # the run's own settings, unless overridden (device=, epochs=, ...)
         params = {**resume["config"], **params}
     config = TrainConfig.from_kwargs(params)
     dist = Distributed()
+    wanted = device_count(config.devices)
+    if config.devices is not None and wanted != dist.world:  # before any process group
+        raise ConfigError("devices_need_launcher", count=wanted, world=dist.world)
+    if config.devices is None:
+        config.devices = dist.world  # recorded: a resume starts as many processes
     device, notes = resolve_device(config.device)
     device = dist.setup(device)
     precision = resolve_precision(device, config.precision)
     custom = model is not None or task == "custom" or bool(resume and resume.get("task") == "custom")
     base = _base_model(config, "custom" if custom else task)  # before any data or job folder
     ctx = _Context(workspace, callbacks, stop, resume, dist, job_id, notes, device, precision, base)
+    failed = True  # until a result is returned: then every rank leaves the group together
     try:
         if model is not None or task == "custom" or (resume and resume.get("task") == "custom"):
-            return _fit_custom(model, train, val, loss, metrics, config, ctx)
-        shortcuts = {"label": label, "target": target, "text": text, "prompt": prompt,
-                     "completion": completion}
-        return _fit_dataset(dataset, task, columns, validation, config, ctx, shortcuts)
+            result = _fit_custom(model, train, val, loss, metrics, config, ctx)
+        else:
+            shortcuts = {"label": label, "target": target, "text": text, "prompt": prompt,
+                         "completion": completion}
+            result = _fit_dataset(dataset, task, columns, validation, config, ctx, shortcuts)
+        failed = False
+        return result
     except OSError as exc:
         if exc.errno in _WRITE_ERRNOS:  # a full disk or a read-only workspace, found late
             raise ckpt.write_failed(Path(exc.filename or "."), exc) from exc
@@ -101,7 +113,7 @@ def fit(dataset: Dataset | str | os.PathLike[str] | None = None, task: str | Non
         raise TrainlabError("out_of_memory", device=str(device), batch_size=config.batch_size or "auto",
                             detail=str(exc).splitlines()[0], status=507) from exc
     finally:
-        dist.close()
+        dist.close(failed)
 
 
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)

@@ -22,7 +22,7 @@ from trainlab.datasets.tasks import task_names, task_spec
 from trainlab.display import Markup
 from trainlab.jobs.foreground import fit
 from trainlab.training.config import task_default
-from trainlab.widgets import base_model, form, live
+from trainlab.widgets import base_model, form, live, processes
 from trainlab.widgets.chart import training_charts
 from trainlab.widgets.snapshot import Snapshot
 from trainlab.workspace import Workspace, resolve
@@ -83,10 +83,11 @@ class TrainPanel(Snapshot, w.VBox):
         self.precision = w.Dropdown(options=[(display.word("tp_auto", lg), "auto")] + [
             (p, p) for p in ("fp32", "bf16", "fp16")], description=display.word("tp_precision", lg))
         self.device = w.Dropdown(options=form.devices(lg), description=display.word("tp_device", lg))
+        self.devices = processes.devices_box(lg)  # devices=N (issue 20)
         self.base_model = base_model.BaseModelField(lg)  # text tasks: a pretrained model (issue 15)
         form.styled(self.picker, self.task, *self.roles.values(), self.features, self.epochs,
                     self.batch_size, self.lr, self.val_fraction, self.seed, self.early_stopping,
-                    self.precision, self.device)
+                    self.precision, self.device, self.devices)
         self.start, self.stop, self.background = form.buttons(lg)
         self.progress = w.IntProgress(0, min=0, max=1, layout=w.Layout(width="24em"))
         self.status = w.HTML()
@@ -108,9 +109,9 @@ class TrainPanel(Snapshot, w.VBox):
         advanced = w.Accordion([w.VBox([self.val_fraction, self.early_stopping, self.seed,
                                         self.base_model.advanced])],
                                titles=(display.word("tp_advanced", lg),), selected_index=None)
-        settings = w.VBox([form.group("tp_model", lg), self.base_model.row, self.device, self.precision,
-                           form.group("tp_training", lg), self.epochs, self.batch_size, self.lr,
-                           advanced])
+        settings = w.VBox([form.group("tp_model", lg), self.base_model.row, self.device, self.devices,
+                           self.precision, form.group("tp_training", lg), self.epochs,
+                           self.batch_size, self.lr, advanced])
         super().__init__([w.HTML(form.STYLE + (RTL if lg == "fa" else "")), self.mapping, settings,
                           w.HBox([self.start, self.stop, self.background]),
                           w.HBox([self.progress, self.status]), self.log_scale, self.chart,
@@ -186,9 +187,8 @@ class TrainPanel(Snapshot, w.VBox):
             box.layout.display = "" if role in wanted else "none"
         self.features.layout.display = "" if "features" in wanted else "none"
         self.base_model.show(self.task.value)
-        form.follow_task_defaults({"val_fraction": self.val_fraction,
-                                   "early_stopping": self.early_stopping}, self._followed,
-                                  self.task.value)
+        form.follow_task_defaults({"val_fraction": self.val_fraction, "early_stopping":
+                                   self.early_stopping}, self._followed, self.task.value)
         self.check()
 
     def mapping_value(self) -> dict[str, Any]:
@@ -283,7 +283,8 @@ class TrainPanel(Snapshot, w.VBox):
         self._clean()
         self.log_line(Markup(display.esc(display.word("tp_log_preparing", self.lang))))
         kwargs = {**params, **extra, "device": self.device.value, "workspace": self.ws,
-                  "callbacks": [_Live(self)], "stop": self.stop_event, "name": self.run_name()}
+                  "callbacks": [_Live(self)], "stop": self.stop_event, "name": self.run_name(),
+                  **processes.devices_kwargs(self.devices)}
         if self.model is not None:
             kwargs.update(model=self.model, **{k: v for k, v in self.custom.items() if v is not None})
         else:
@@ -362,7 +363,7 @@ class TrainPanel(Snapshot, w.VBox):
             job = self.ws.jobs.submit(dataset_id=self.dataset.id, task=self.task.value,
                                       name=self.run_name(),
                                       columns=self.mapping_value(), params=self.params(),
-                                      device=self.device.value, warn=False)
+                                      device=self.device.value, devices=self.devices.value, warn=False)
         except Exception as exc:
             self.outcome.value = form.exception_html(exc, self.lang)
             return None
