@@ -90,6 +90,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_frames.py --rows 500000
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_hf.py --device cpu
+	$(BIN)/python benchmarks/bench_multigpu.py
 	$(BIN)/python benchmarks/bench_quality.py
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_api.py

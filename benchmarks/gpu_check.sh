@@ -32,6 +32,8 @@ if [ -n "$missing" ]; then
 fi
 export PYTHONPATH=src HF_HUB_OFFLINE=1  # nothing is downloaded: the models are built from configs
 "$PY" -c 'import torch; print("torch", torch.__version__, "on", torch.cuda.get_device_name(0))'
-timeout 150 "$PY" -m pytest tests/training -m gpu -q -p no:cacheprovider -o addopts="-ra"
+timeout 150 "$PY" -m pytest tests/training tests/jobs/test_launcher.py -m gpu -q -p no:cacheprovider -o addopts="-ra"
 timeout 150 "$PY" benchmarks/bench_train.py --device cuda --repeat 3
 timeout 150 "$PY" benchmarks/bench_hf.py --device cuda --repeat 3
+# devices=N: the same job on 1 GPU and on every GPU of the machine (samples/s and the ratio)
+timeout 150 "$PY" benchmarks/bench_multigpu.py
