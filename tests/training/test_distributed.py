@@ -35,10 +35,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_cpu_processes_train_the_same_weights(ws: trainlab.Workspace, tmp_path: Path) -> None:
+def two_ranks(ws: trainlab.Workspace, tmp_path: Path, text: str) -> list[dict]:
+    """Run ``text`` under torchrun with 2 CPU ranks on a small table; what each rank wrote."""
     ds = ws.datasets.add(write_jsonl(tmp_path / "t.jsonl", tabular_rows(200)))
-    script = tmp_path / "ddp.py"
-    script.write_text(SCRIPT)
+    script = tmp_path / "ranks.py"
+    script.write_text(text)
     out = tmp_path / "out"
     out.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -47,7 +48,11 @@ def test_two_cpu_processes_train_the_same_weights(ws: trainlab.Workspace, tmp_pa
          f"--master_port={_free_port()}", str(script), str(ws.path), ds.id, str(out)],
         env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+
+
+def test_two_cpu_processes_train_the_same_weights(ws: trainlab.Workspace, tmp_path: Path) -> None:
+    ranks = two_ranks(ws, tmp_path, SCRIPT)
     assert all(r["status"] == "completed" for r in ranks)
     assert ranks[0]["job_id"] == ranks[1]["job_id"]
     assert ranks[0]["steps"] == ranks[1]["steps"] > 0
@@ -75,18 +80,7 @@ def test_a_stop_seen_by_one_rank_stops_every_rank_as_a_stop(ws: trainlab.Workspa
                                                             tmp_path: Path) -> None:
     """Rank 0 used to ask its own flag again after the ranks agreed to end, and recorded a stop
     that only rank 1 had seen as 'completed, early stopping' (seen once under Ray)."""
-    ds = ws.datasets.add(write_jsonl(tmp_path / "t.jsonl", tabular_rows(200)))
-    script = tmp_path / "one_rank_stops.py"
-    script.write_text(ONE_RANK_STOPS)
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-         f"--master_port={_free_port()}", str(script), str(ws.path), ds.id, str(out)],
-        env=env, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    ranks = two_ranks(ws, tmp_path, ONE_RANK_STOPS)
     assert ranks[0] == ranks[1], ranks
     assert ranks[0]["status"] == "stopped" and ranks[0]["reason"] == "requested"
     assert ranks[0]["steps"] == 11
