@@ -64,6 +64,12 @@ class KillRank(trainlab.Callback):
             os.kill(self.victim["pid"], signal.SIGKILL)
 
 
+class Broken(Record):  # a callback of the kernel's own that raises
+    def on_step(self, step, *rest):
+        if step == 3:
+            raise RuntimeError("a callback that breaks at step 3")
+
+
 class CellNet(torch.nn.Module):  # defined in __main__, as in a notebook cell
     def __init__(self):
         super().__init__()
@@ -112,6 +118,14 @@ if __name__ == "__main__":
         failed = ws.jobs.list()[0]
         out["rank0"] = {"message": str(exc), "job": failed.status, "error": failed.error["message"],
                         "pids": [e["pid"] for e in ranks(ws.jobs_dir / failed.id)]}
+    broken = Broken()
+    try:  # the kernel's callback raised: the ranks are ended and so is the record
+        trainlab.fit(model=TinyNet(), epochs=100, max_steps=300, callbacks=[broken],
+                     **custom, **STEPS)
+    except RuntimeError as exc:
+        job = ws.jobs.get(broken.started)
+        out["callback"] = {"message": str(exc), "job": job.status, "error": job.error["message"],
+                           "pids": [e["pid"] for e in ranks(ws.jobs_dir / job.id)]}
     with open(sys.argv[3], "w") as f:
         json.dump(out, f)
 '''
@@ -159,6 +173,10 @@ def test_fit_on_two_processes_from_a_kernel(ws: trainlab.Workspace, tmp_path: Pa
     rank0 = got["rank0"]  # rank 0's own error: the job failed with it, not interrupted
     assert rank0["message"] == "a loss that fails on rank 0" and rank0["job"] == "failed"
     assert rank0["error"] == "a loss that fails on rank 0" and all(gone(p) for p in rank0["pids"])
+    broken = got["callback"]  # the job does not stay 'running' with its ranks gone
+    assert broken["message"] == "a callback that breaks at step 3" and broken["job"] == "failed"
+    assert broken["error"] == "a callback that breaks at step 3"
+    assert all(gone(p) for p in broken["pids"])
     losses = [m["step"] for m in ws.jobs.metrics(resumed["job_id"])
               if m["name"] == "loss" and m["split"] == "train"]
     assert losses == list(range(1, 301))  # one history: the stopped part, then the rest

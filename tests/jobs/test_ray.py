@@ -82,13 +82,16 @@ def test_an_unreachable_cluster_fails_the_job_naming_the_address(ws, ds, schedul
 
 
 def test_the_scheduler_marks_a_ray_job_when_it_claims_it(ws, ds, scheduler, tmp_path):
-    """The record says ``ray`` from the claim on, before (here: without) any driver running."""
+    """The record says ``ray`` from the claim on, before (here: without) any driver running; a
+    Ray job's ``devices`` are Ray workers, so the scheduler reserves none of its own GPUs for
+    them (here one GPU, and a job asking for 2) and never wraps the driver in torchrun."""
     scheduler(executor="ray", ray_address="127.0.0.1:9", storage_path=str(tmp_path / "storage"),
-              python=str(tmp_path / "no-such-python"))
-    job = submit_quietly(ws, ds, max_steps=5)
+              python=str(tmp_path / "no-such-python"), gpus=["0"])
+    job = ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params={"max_steps": 5},
+                         devices=2, warn=False)
     done = ws.jobs.wait(job.id, timeout=60)
-    assert done.status == "failed" and done.error["code"] == "worker_start_failed"
-    assert done.executor == "ray"
+    assert done.status == "failed" and done.error["code"] == "worker_start_failed", done.error
+    assert done.executor == "ray" and not done.gpus
 
 
 def test_a_ray_job_stops_resumes_from_storage_and_matches_a_local_run(

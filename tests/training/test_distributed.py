@@ -45,7 +45,8 @@ def two_ranks(ws: trainlab.Workspace, tmp_path: Path, text: str) -> list[dict]:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-         f"--master_port={_free_port()}", str(script), str(ws.path), ds.id, str(out)],
+         f"--master_port={_free_port()}", f"--log-dir={tmp_path / 'torchrun'}", str(script),
+         str(ws.path), ds.id, str(out)],
         env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]

@@ -73,6 +73,15 @@ def fit_on_devices(ws: Workspace, job_id: str, count: int, gpus: list[str] | Non
         os.close(write_fd)
         write_fd = -1
         return _follow(ws, job_id, ranks, conn, CallbackList(callbacks), stop)
+    except BaseException as exc:  # a callback of the kernel's raised, or Ctrl-C while starting:
+        _end(ranks)  # the ranks are gone before rank 0 could end the record; end it here
+        from trainlab.jobs.reporting import error_record
+
+        status = JobStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else JobStatus.FAILED
+        Records(ws).finish(job_id, status, error=None if status == JobStatus.INTERRUPTED
+                           else error_record(exc), note=job_note("note_interrupted")
+                           if status == JobStatus.INTERRUPTED else None)
+        raise
     finally:
         if write_fd >= 0:
             os.close(write_fd)
@@ -344,6 +353,8 @@ def main(argv: list[str]) -> int:
             conn.send_bytes(pickle.dumps(("peer_died", (dead["rank"], dead["pid"], None))))
         conn.send_bytes(pickle.dumps(_failure(exc)))
         return 1
+    if getattr(result, "module", None) is not None:  # the kernel's cuda:0 may be another GPU,
+        result.module = result.module.cpu()         # or none: the module comes back on the CPU
     conn.send_bytes(pickle.dumps(("result", result)))
     return 0
 

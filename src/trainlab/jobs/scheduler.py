@@ -204,6 +204,8 @@ class Scheduler:
                 return
             job_id, device = head
             devices = self.records.get(job_id).params.get("devices")
+            if self.executor != "local":  # Ray places the workers: nothing to reserve here
+                devices, device = None, "cpu"
             try:
                 count, _ = check_devices(devices, device, self.gpus)
             except DevicesError as exc:  # more GPUs than this scheduler has: it would wait forever
@@ -245,7 +247,7 @@ class Scheduler:
         module = ["-m", *self.driver, str(self.ws.path), job_id]  # the executor's process
         if count > 1 and self.executor == "local":  # torchrun leads; each rank dies with it
             module = ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={count}",
-                      *module]
+                      f"--log-dir={folder / 'torchrun'}", *module]  # else a /tmp dir per job
         with open(folder / "worker.out", "ab") as out:
             return subprocess.Popen([self.python, *module], env={**self._env(), **changes},
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=out,
