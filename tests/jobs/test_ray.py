@@ -152,7 +152,8 @@ def test_a_lost_node_restarts_the_run_once_then_interrupts_it(ws, ds, scheduler,
     at = checkpoint.load(ws.jobs_dir / job.id / "checkpoints" / "last.pt")["step"]
     wait_until(lambda: ws.jobs.get(job.id).progress["step"] >= at + 20, timeout=150)
     cluster.remove_node(cluster.worker)
-    done = ws.jobs.wait(job.id, timeout=120)
+    # Ray Train may first try to place the workers again (up to 3 x 60 s) before it gives up
+    done = ws.jobs.wait(job.id, timeout=300)
     assert done.status == "interrupted", (done.error, ws.jobs.logs(job.id)["text"])
     assert "max_failures (1)" in done.note and done.error is None
     losses = [m["step"] for m in ws.jobs.metrics(job.id) if (m["split"], m["name"]) == ("train", "loss")]

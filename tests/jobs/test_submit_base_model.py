@@ -76,7 +76,7 @@ def test_a_folder_or_a_cached_id_is_queued_with_its_settings(ws, text_ds, tiny_m
                  gradient_checkpointing=True, max_steps=3)
     assert job.status == "queued" and job.task == "text-classification"
     assert job.params == {"base_model": folder, "lora": True, "lora_r": 4,
-                          "gradient_checkpointing": True, "max_steps": 3}
+                          "gradient_checkpointing": True, "max_steps": 3, "devices": 1}
     into_hub_cache(tiny_models["classifier"], hf_home / "hub", "acme/tiny-bert")
     job = submit(ws, text_ds, TEXT, base_model="acme/tiny-bert")
     assert job.params["base_model"] == "acme/tiny-bert"

@@ -138,7 +138,7 @@ def start_live_server(tmp: Path, *extra: str, env: dict | None = None,
             if requests.get(url + "trainlab/api/health", timeout=2,
                             headers={"Authorization": f"token {token}"}).status_code == 200:
                 return LiveServer(url, token, workspace, process, root)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
             pass
         time.sleep(0.2)
     process.kill()

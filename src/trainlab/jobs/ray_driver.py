@@ -54,7 +54,7 @@ def executor_plan(executor: str = "local", prewarm: bool = True, *, ray_address:
     joined with ``ray start``; the default); ``storage_path`` a folder every node reaches, or an
     object store URL; ``ray_max_failures`` how often Ray Train restarts a run from its last
     checkpoint after losing a worker; ``ray_workers`` and ``ray_cpus_per_worker`` the
-    ``ScalingConfig`` of each job (a job's own ``devices`` param, where set, wins).
+    ``ScalingConfig`` of each job (a job's own ``devices`` param, where above 1, wins).
     """
     if executor not in EXECUTORS:
         raise TrainlabError("invalid_argument", name="executor",
@@ -166,8 +166,9 @@ class RayJob:
             here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
             relay = ray.remote(Relay).options(num_cpus=0, scheduling_strategy=here).remote()
             devices = job.params.get("devices")  # a job's own number of workers (or GPU list)
+            # every job records devices (1 unless asked): 1 leaves it to ray_workers
             workers = len(devices) if isinstance(devices, list) else devices \
-                if isinstance(devices, int) and devices > 0 else self.workers
+                if isinstance(devices, int) and devices > 1 else self.workers
             params = {k: v for k, v in job.params.items() if k != "devices"}  # Ray places them
             fit_kwargs = {"dataset": job.dataset_id, "task": job.task, "columns": job.columns,
                           "device": "cuda" if use_gpu else "cpu", **params}
