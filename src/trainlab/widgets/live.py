@@ -19,6 +19,7 @@ import traitlets
 from trainlab import display, i18n
 from trainlab.display import Markup, esc, ltr, sentence, word
 from trainlab.training import Callback, show
+from trainlab.training.plots import selection_metric
 
 LOG_LINES = 200     # lines the log keeps (the browser drops the oldest too)
 RATE_WEIGHT = 0.7   # the EMA of samples/s and of seconds per step: 70 % the past
@@ -143,20 +144,10 @@ def how_it_ended(result: Any, total: int, lang: str) -> Markup:
                       f'{sentence("tp_stopped_at", lang, step=steps, total=total_steps)}</b>')
     if result.stop_reason == "early_stopping":
         where = sentence("tp_early_at", lang, step=steps, total=total_steps,
-                       metric=i18n.term("metric", result_selects(result), lang))
+                       metric=i18n.term("metric", selection_metric(result.task), lang))
     else:
         where = sentence("tp_completed_at", lang, total=total_steps)
     return Markup(f"{status} — {where}")
-
-
-def result_selects(result: Any) -> str:
-    """The metric that ended ``result`` early (its task's selection metric)."""
-    from trainlab.training.plots import selection_metric
-
-    try:
-        return selection_metric(result.task)
-    except Exception:  # a custom task: its loss
-        return "loss"
 
 
 def result_main(result: Any) -> str:
