@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from pathlib import Path
@@ -53,3 +54,12 @@ def wait_until(predicate, timeout: float = 60.0, every: float = 0.05):
             return value
         time.sleep(every)
     raise AssertionError("timed out waiting")
+
+
+def gone(pid: int) -> bool:
+    """No process has this pid any more (a process of a job's ranks, say)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False

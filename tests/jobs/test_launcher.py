@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import trainlab
+from tests.jobs.conftest import gone
 from tests.training.conftest import tabular_rows, write_jsonl
 from trainlab.jobs.gpus import DevicesError
 
@@ -129,14 +130,6 @@ if __name__ == "__main__":
     with open(sys.argv[3], "w") as f:
         json.dump(out, f)
 '''
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_fit_on_two_processes_from_a_kernel(ws: trainlab.Workspace, tmp_path: Path) -> None:

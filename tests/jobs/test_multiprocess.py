@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import trainlab
-from tests.jobs.conftest import submit_quietly, wait_until
+from tests.jobs.conftest import gone, submit_quietly, wait_until
 from trainlab.jobs import Scheduler
 from trainlab.jobs.gpus import DevicesError
 from trainlab.jobs.processes import ranks
@@ -31,14 +31,6 @@ def submit_two(ws, ds, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ws.jobs.submit(dataset_id=ds.id, columns={"target": "label"}, params=params, **TWO)
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def history(ws, job_id, split="train", name="loss") -> dict[int, float]:
