@@ -159,3 +159,40 @@ def test_an_adopted_torchrun_and_a_killed_rank_leave_no_process(ws, ds) -> None:
         for entry in found:
             if not gone(entry["pid"]):
                 os.kill(entry["pid"], signal.SIGKILL)
+
+
+def test_a_peer_still_exiting_is_found_and_the_job_is_never_seen_failed(ws, ds) -> None:
+    """Rank 0's collective can fail while the killed peer's exit is still under way (a busy
+    machine): rank 0 looks for a dead peer for a few seconds, and the job goes from running to
+    interrupted in one write, so a waiter never sees it ``failed`` (CI saw that once)."""
+    import json
+    import subprocess
+    import sys
+
+    from trainlab.jobs import processes, runner
+    from trainlab.jobs.records import Records, job_note
+
+    job = submit_quietly(ws, ds, max_steps=5)
+    folder = ws.jobs_dir / job.id
+    peer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.6)"])
+    try:
+        processes.register_rank(folder, 0, 2)
+        (processes.rank_dir(folder) / "1.json").write_text(json.dumps(
+            {"rank": 1, "pid": peer.pid, "started": processes.process_stat(peer.pid)[2]}))
+        assert processes.dead_rank(folder, exclude=0) is None  # still alive: not yet
+        seen: list[str] = []
+
+        def cause(exc: BaseException) -> str | None:
+            seen.append(ws.jobs.get(job.id).status)
+            dead = processes.dead_rank(folder, exclude=0, wait=processes.PEER_DEATH_WAIT_S)
+            return dead and job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"], world=2)
+
+        assert Records(ws).start(job.id, runner="worker", pid=os.getpid())
+        with pytest.raises(trainlab.TrainlabError):
+            runner.run(ws, job.id, runner="worker", cause=cause,
+                       fit_kwargs={"dataset": ds.id, "columns": {"target": "no such column"}})
+    finally:
+        peer.wait()
+    ended = ws.jobs.get(job.id)
+    assert seen == ["running"] and ended.status == "interrupted", ended.error
+    assert f"Process 1 of its 2 (pid {peer.pid})" in ended.note and ended.error is None

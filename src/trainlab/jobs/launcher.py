@@ -344,11 +344,23 @@ def main(argv: list[str]) -> int:
     conn = Connection(fd, readable=False)
     stop = StopFlag(Records(ws), job_id)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    world = int(os.environ["WORLD_SIZE"])
+    looked: dict[str, Any] = {}
+
+    def cause(exc: BaseException) -> str | None:  # a dead peer, when there is one
+        if "dead" not in looked:
+            looked["dead"] = processes.dead_rank(ws.jobs_dir / job_id, exclude=0,
+                                                 wait=processes.PEER_DEATH_WAIT_S)
+        dead = looked["dead"]
+        return job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"], world=world) \
+            if dead else None
+
     try:
         result = runner.run(ws, job_id, runner="foreground", fit_kwargs=order["fit_kwargs"],
-                            callbacks=[_Forward(conn)], name=order["name"], flag=stop)
+                            callbacks=[_Forward(conn)], name=order["name"], flag=stop, cause=cause)
     except BaseException as exc:
-        dead = processes.dead_rank(ws.jobs_dir / job_id, exclude=0)  # the cause, when there is one
+        cause(exc)
+        dead = looked["dead"]
         if dead is not None:
             conn.send_bytes(pickle.dumps(("peer_died", (dead["rank"], dead["pid"], None))))
         conn.send_bytes(pickle.dumps(_failure(exc)))

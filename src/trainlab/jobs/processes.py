@@ -22,6 +22,7 @@ from pathlib import Path
 from trainlab.workspace.files import process_stat
 
 _PR_SET_PDEATHSIG = 1
+PEER_DEATH_WAIT_S = 3.0  # how long rank 0 looks for a dead peer before its own error stands
 
 
 class Adopted:
@@ -104,14 +105,20 @@ def alive(entry: dict[str, int]) -> bool:
     return stat is not None and stat[0] != "Z" and stat[2] == entry.get("started", stat[2])
 
 
-def dead_rank(job_dir: Path, exclude: int | None = None) -> dict[str, int] | None:
+def dead_rank(job_dir: Path, exclude: int | None = None,
+              wait: float = 0.0) -> dict[str, int] | None:
     """The first registered rank of the job (but ``exclude``) that is no longer running, or
-    None. A rank whose collective failed asks this at once: a peer that died closed its
-    sockets as it exited, so it is already a zombie or gone."""
-    for entry in ranks(job_dir):
-        if entry["rank"] != exclude and not alive(entry):
-            return entry
-    return None
+    None, looking for up to ``wait`` seconds. A rank whose collective failed asks this: a peer
+    that died closed its sockets as it exited, but on a busy machine the kernel may not have
+    finished its exit yet, so the asker waits a little before it blames itself."""
+    deadline = time.monotonic() + wait
+    while True:
+        for entry in ranks(job_dir):
+            if entry["rank"] != exclude and not alive(entry):
+                return entry
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
 
 
 def end_ranks(job_dir: Path) -> list[int]:

@@ -48,11 +48,13 @@ class _Record(Callback):
 
 def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
         callbacks: list[Callback] | None = None, user_stop: Any = None, name: str | None = None,
-        flag: StopFlag | None = None, shutting_down: Any = None) -> Any:
+        flag: StopFlag | None = None, shutting_down: Any = None, cause: Any = None) -> Any:
     """Train under job ``job_id``; returns the :class:`TrainResult` or raises what training raised.
 
     ``shutting_down()`` true at the end of a stopped run means nobody asked for the stop (the
-    server is going away): the job ends ``interrupted``, to be resumed later.
+    server is going away): the job ends ``interrupted``, to be resumed later. ``cause(exc)``
+    may name what really ended a failed run: a note, and the job ends ``interrupted`` with it
+    (rank 0 of several, whose peer died), in the same write, so nobody sees it ``failed`` first.
     """
     from trainlab.training import fit
 
@@ -79,8 +81,10 @@ def run(ws: Workspace, job_id: str, *, runner: str, fit_kwargs: dict[str, Any],
         log.write(f"error: {type(exc).__name__}: {exc}")
         log.close()
         if record.started or runner == "worker":
-            status = JobStatus.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else JobStatus.FAILED
-            records.finish(job_id, status, error=error_record(exc))
+            note = cause(exc) if cause is not None else None
+            status = JobStatus.INTERRUPTED if note or isinstance(exc, KeyboardInterrupt) \
+                else JobStatus.FAILED
+            records.finish(job_id, status, error=None if note else error_record(exc), note=note)
         elif not existed:
             shutil.rmtree(folder, ignore_errors=True)  # failed before it began: leave no trace
         raise

@@ -90,16 +90,14 @@ def main(argv: list[str]) -> int:
 
     try:
         runner.run(ws, job_id, runner="worker", fit_kwargs=kwargs, flag=flag,
-                   shutting_down=lambda: terminated["yes"] and not records.stop_requested(job_id))
-    except Exception:  # recorded as failed by the runner; the traceback goes to stderr too
+                   shutting_down=lambda: terminated["yes"] and not records.stop_requested(job_id),
+                   cause=(lambda exc: _peer_died(ws.jobs_dir / job_id, world)) if world > 1 else None)
+    except Exception:  # recorded by the runner; the traceback goes to stderr too
         import traceback
 
         traceback.print_exc()
-        if world > 1:
-            _peer_died(records, ws.jobs_dir / job_id, world)
         return 1
     return 0
-
 
 def _train_rank(ws: Any, job_id: str, kwargs: dict[str, Any], flag: threading.Event) -> int:
     """A rank other than 0: trains its share; the record is rank 0's."""
@@ -115,16 +113,14 @@ def _train_rank(ws: Any, job_id: str, kwargs: dict[str, Any], flag: threading.Ev
     return 0
 
 
-def _peer_died(records: Records, job_dir: Path, world: int) -> None:
-    """Rank 0's training failed: when a peer rank was already dead, that was the cause (its
-    collective lost the peer), so the job ends ``interrupted`` (resumable) with a note naming
-    the rank. A peer that is alive was waiting for rank 0: rank 0's own error stands."""
-    dead = processes.dead_rank(job_dir, exclude=0)
-    if dead is not None:
-        records.finish(Path(job_dir).name, JobStatus.INTERRUPTED, only_from=(JobStatus.FAILED,),
-                       note=job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"],
-                                     world=world))
-
+def _peer_died(job_dir: Path, world: int) -> str | None:
+    """Rank 0's training failed: when a peer rank died, that was the cause (its collective lost
+    the peer), so the job ends ``interrupted`` (resumable) with this note naming the rank. A
+    peer that is alive was waiting for rank 0: rank 0's own error stands (None)."""
+    dead = processes.dead_rank(job_dir, exclude=0, wait=processes.PEER_DEATH_WAIT_S)
+    if dead is None:
+        return None
+    return job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"], world=world)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
