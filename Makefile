@@ -7,6 +7,7 @@ LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed
 ASAN_LIB := build/asan/_scanner.so
 SCANNER := src/trainlab/datasets/scanner.c src/trainlab/datasets/semantics.py
+PROXY_LOCK := tests/hub/proxy/package-lock.json
 
 .PHONY: lab test test-latest test-native-asan test-python-paths lint lock bench clean
 
@@ -19,10 +20,10 @@ $(BIN)/python:
 # then trainlab itself, built with the locked hatchling (no download). `make test-latest`
 # (LATEST=1) resolves the newest releases pyproject.toml allows instead.
 # The browser test drives the system's Chromium (Debian's package), never a downloaded one.
-$(STAMP): $(BIN)/python pyproject.toml hatch_build.py $(LOCK) $(SCANNER)
+$(STAMP): $(BIN)/python pyproject.toml hatch_build.py $(LOCK) $(SCANNER) $(PROXY_LOCK)
 ifeq ($(LATEST),1)
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test,hf,ray]"
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test,hf,ray,hub]"
 	$(BIN)/python -m pip list --format=freeze > $(VENV)/resolved.txt
 else
 	$(BIN)/python -m pip install --quiet --no-deps "torch==$(TORCH_VERSION)"
@@ -33,6 +34,9 @@ endif
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed: the browser test will be skipped"
+	@# tests/hub's JupyterHub needs its proxy, configurable-http-proxy, from npm (locked)
+	@if command -v npm >/dev/null 2>&1; then cd tests/hub/proxy && npm ci --silent --no-audit --no-fund; \
+	  else echo "npm is not installed: the JupyterHub test will be skipped"; fi
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -78,7 +82,7 @@ test-latest:
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet pip-tools
-	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --extra lab --extra test --extra hf --extra ray \
+	.venv-lock/bin/pip-compile --quiet --upgrade --generate-hashes --extra lab --extra test --extra hf --extra ray --extra hub \
 	  --unsafe-package torch --strip-extras --no-emit-index-url --no-emit-find-links \
 	  -o $(LOCK) pyproject.toml requirements/dev.in
 	rm -rf .venv-lock
