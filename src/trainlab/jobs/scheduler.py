@@ -57,7 +57,8 @@ class Scheduler:
     Defaults: one job per GPU, or one job when there is no GPU. ``stop_grace_s`` is how long a
     worker has to stop cleanly after SIGTERM before its whole process group is killed. With
     ``prewarm`` one spare worker waits with torch already imported, so a job starts training
-    in about a second instead of paying for the imports.
+    in about a second instead of paying for the imports. ``on_event(kind, job)`` is called
+    with the job's record, ``"start"`` at claim and ``"end"`` once its process is gone (metrics).
     """
 
     def __init__(self, workspace: Workspace | str | os.PathLike[str], *,
@@ -69,7 +70,7 @@ class Scheduler:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.records = Records(self.ws)
         self.gpus = [str(g) for g in (detect_gpus() if gpus is None else gpus)]
-        self.on_event = on_event  # on_event(kind, job): "start" at claim, "end" once gone
+        self.on_event = on_event
         self.jobs_per_gpu = max(1, int(jobs_per_gpu))
         default = len(self.gpus) * self.jobs_per_gpu if self.gpus else 1
         self.max_concurrent = max(1, int(max_concurrent or default))
@@ -195,7 +196,7 @@ class Scheduler:
         return Adopted(row["pid"], stat[2])
 
     def _event(self, kind: str, job_id: str) -> None:
-        if self.on_event is not None:  # the job's record, for the server's metrics
+        if self.on_event is not None:
             self.on_event(kind, self.records.get(job_id))
 
     def _gpu_load(self) -> dict[str, int]:
