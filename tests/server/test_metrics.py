@@ -1,5 +1,5 @@
 """trainlab's Prometheus metrics at jupyter_server's ``/metrics``: scraped while a job runs and
-after jobs end, parsed with prometheus_client's own parser.
+after jobs end, and after uploads that fail, parsed with prometheus_client's own parser.
 
 The counters and histograms are process-wide (every test server of the suite shares them), so
 the test compares each with its value before; the gauges read this server's workspace."""
@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import socket
 import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.server.test_datasets_api import leftovers
 from tests.server.test_jobs_api import csv_bytes
+from tests.server.test_streaming_limits import call, exchange, head
 
 CONFIG = {"run_scheduler": True, "prewarm_worker": False, "max_concurrent_jobs": 2}
 SLOW = {"epochs": 400, "batch_size": 16, "early_stopping": None, "checkpoint_every": 20,
@@ -142,3 +145,44 @@ async def test_metrics_while_a_job_runs_and_after_jobs_end(api, jp_fetch, app):
     assert ("trainlab_job_samples_per_second", (("job", slow),)) not in after
     assert (value(after, "trainlab_job_duration_seconds_count")
             - value(before, "trainlab_job_duration_seconds_count")) == 2
+
+
+@pytest.mark.parametrize("trainlab_config", [{"max_upload_bytes": 100_000, "run_scheduler": False,
+                                              "prewarm_worker": False}], ids=["limit"])
+async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_base_url,
+                                                     http_server, jp_serverapp, workspace_dir,
+                                                     trainlab_config):
+    token = jp_serverapp.identity_provider.token
+    before = await scrape(jp_fetch)
+    # a chunked body that outgrows the limit: cut off mid-body with 413 too_large
+    line = b"1,2,3\n" * 20_000  # one chunk past the limit
+    chunk = f"{len(line):x}\r\n".encode() + line + b"\r\n"
+    parts = [f"{6}\r\n".encode() + b"a,b,c\n\r\n"] + [chunk] * 3
+    status, body = await call(exchange, jp_http_port, head(jp_base_url, token, None), parts)
+    assert status == 413 and body["error"]["code"] == "too_large"
+
+    def half_then_hang_up() -> None:  # a client gone mid-body gets no answer at all
+        with socket.create_connection(("127.0.0.1", jp_http_port), timeout=10) as sock:
+            sock.sendall(head(jp_base_url, token, 90_000).encode())
+            sock.sendall(b"a,b\n" + b"1,2\n" * 5_000)
+            deadline = time.monotonic() + 10
+            while not leftovers(workspace_dir) and time.monotonic() < deadline:
+                time.sleep(0.02)  # the spool's file exists: the server is reading the body
+
+    await call(half_then_hang_up)
+
+    async def both_counted():
+        now = await scrape(jp_fetch)
+        moved = {reason: value(now, "trainlab_upload_failures_total", reason=reason)
+                 - value(before, "trainlab_upload_failures_total", reason=reason)
+                 for reason in ("too_large", "client_gone")}
+        return now if moved == {"too_large": 1, "client_gone": 1} else None
+
+    after = await wait_for(both_counted, timeout=30)
+    received = (value(after, "trainlab_upload_bytes_total", kind="body")
+                - value(before, "trainlab_upload_bytes_total", kind="body"))
+    assert received > 100_000  # the cut-off body's bytes up to the limit, and some of the other
+    assert (value(after, "trainlab_request_duration_seconds_count", route="datasets",
+                  method="POST", status="413")
+            - value(before, "trainlab_request_duration_seconds_count", route="datasets",
+                    method="POST", status="413")) == 1
