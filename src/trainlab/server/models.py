@@ -52,16 +52,13 @@ class Health(BaseModel):
     torch_version: str | None
     cuda_available: bool = Field(description="The server hands out at least one GPU.")
     gpus: list[Gpu] = Field(description="The GPUs the scheduler hands out (docs/rest-api.md).")
-    gpu_source: str = Field(description="Where that set comes from: CUDA_VISIBLE_DEVICES=..., "
-                            "NVIDIA_VISIBLE_DEVICES=..., or every GPU CUDA sees.")
+    gpu_source: str = Field(description="Where that set comes from (which variable).")
     workspace: str
     disk_free_bytes: int
     jobs_running: int
     jobs_queued: int
     scheduler_alive: bool
-    checks: dict[str, bool] = Field(description="The readiness checks (all true here; a failed "
-                                    "one answers 503 not_ready): database, workspace_writable, "
-                                    "disk, gpus, scheduler.")
+    checks: dict[str, bool] = Field(description="Readiness checks; one failed: 503 not_ready.")
 
 
 # -- datasets --------------------------------------------------------------------------------
