@@ -12,7 +12,8 @@ SCRIPT = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('pydantic', 'jupyter_server', 'tornado', 'ipywidgets', 'ipykernel'):
+        if name.split('.')[0] in ('pydantic', 'jupyter_server', 'tornado', 'ipywidgets', 'ipykernel',
+                                  'prometheus_client'):
             raise ImportError('not on a bare GPU machine: ' + name)
 sys.meta_path.insert(0, Block())
 import json, trainlab
@@ -24,6 +25,7 @@ with open(path, 'w') as f:
 result = trainlab.fit(path, workspace=ws, max_steps=5)
 model = trainlab.load_model(result.job_id, workspace=ws)
 print(result.status, ws.jobs.get(result.job_id).runner, model.predict({'x': 6}))
+import trainlab.jobs.scheduler  # its metrics hook is a plain callable (issue 17)
 # the extras (issue 15) are imported only inside the functions that need them: not here
 extras = {'transformers', 'peft', 'tokenizers', 'huggingface_hub', 'datasets', 'optuna', 'ray'}
 print('extras:', sorted({name.split('.')[0] for name in sys.modules} & extras))

@@ -1028,6 +1028,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name}= uses {what}, defined in a notebook cell or a script's __main__, which the {count} new processes of devices={count} cannot import. Move it into a .py file beside the notebook and import it from there, or use devices=1.",
         "fa": "{name}= از {what} استفاده می‌کند که در یک سلول دفترچه یا __main__ یک اسکریپت تعریف شده و {count} فرایند تازهٔ devices={count} نمی‌توانند آن را import کنند. آن را به یک فایل .py کنار دفترچه ببرید و از آنجا import کنید، یا devices=1 را به کار ببرید.",
     },
+    # -- issue 17, helper C: GPU sets and /health (readiness) -----------------------------------
+    "gpus_outside_set": {
+        "en": "{source} names GPU {gpu}, which is not among the GPUs this server was given ({gpus}; from {given}). Name some of those, or leave it unset to hand out all of them.",
+        "fa": "{source} به GPU {gpu} اشاره می‌کند که جزو GPUهایی نیست که به این سرور داده شده است ({gpus}؛ از {given}). یکی از همان‌ها را نام ببرید، یا آن را تنظیم نکنید تا همهٔ آن‌ها واگذار شوند.",
+    },
+    "device_outside_set": {
+        "en": "device='{device}' names a GPU this server does not have: it was given {count} GPU(s) ({gpus}), numbered cuda:0 to cuda:{last}.",
+        "fa": "device='{device}' به GPUای اشاره می‌کند که این سرور ندارد: {count} GPU به آن داده شده است ({gpus})، با شماره‌های cuda:0 تا cuda:{last}.",
+    },
+    "not_ready": {
+        "en": "The trainlab server is not ready: {problems}.",
+        "fa": "سرور trainlab آماده نیست: {problems}.",
+    },
+    "health_database": {
+        "en": "the workspace database cannot be read ({detail})",
+        "fa": "پایگاه دادهٔ فضای کار خوانده نمی‌شود ({detail})",
+    },
+    "health_not_writable": {
+        "en": "no file can be written in the workspace {path} ({detail}); give the server write access to it, or point c.TrainlabApp.workspace_dir at a writable folder",
+        "fa": "در فضای کار {path} نمی‌توان فایلی نوشت ({detail})؛ به سرور اجازهٔ نوشتن در آن را بدهید، یا c.TrainlabApp.workspace_dir را به پوشه‌ای نوشتنی ببرید",
+    },
+    "health_disk_low": {
+        "en": "the workspace's disk has {free} bytes free, below c.TrainlabApp.health_min_free_bytes ({minimum}); free space, or delete jobs and datasets",
+        "fa": "دیسک فضای کار {free} بایت فضای آزاد دارد، کمتر از c.TrainlabApp.health_min_free_bytes ({minimum})؛ فضا آزاد کنید، یا کارها و داده‌ها را پاک کنید",
+    },
+    "health_scheduler_down": {
+        "en": "the job scheduler of this server is not running (c.TrainlabApp.run_scheduler is on); the server log says why",
+        "fa": "زمان‌بند کارهای این سرور اجرا نمی‌شود (c.TrainlabApp.run_scheduler روشن است)؛ گزارش سرور دلیلش را می‌گوید",
+    },
 }
 
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from typing import Any
 from trainlab import i18n
 from trainlab.jobs import ray_driver
 from trainlab.jobs.driver import advance
-from trainlab.jobs.gpus import DevicesError, check_devices, detect_gpus, pick_gpus
+from trainlab.jobs.gpus import DevicesError, check_devices, detect_gpus, gpu_set, pick_gpus
 from trainlab.jobs.processes import Adopted, end_ranks, ranks, signal_group
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
 from trainlab.workspace import Workspace, new_id
@@ -56,17 +57,20 @@ class Scheduler:
     Defaults: one job per GPU, or one job when there is no GPU. ``stop_grace_s`` is how long a
     worker has to stop cleanly after SIGTERM before its whole process group is killed. With
     ``prewarm`` one spare worker waits with torch already imported, so a job starts training
-    in about a second instead of paying for the imports.
+    in about a second instead of paying for the imports. ``on_event(kind, job)`` is called
+    with the job's record, ``"start"`` at claim and ``"end"`` once its process is gone (metrics).
     """
 
     def __init__(self, workspace: Workspace | str | os.PathLike[str], *,
                  max_concurrent: int | None = None, gpus: list[str | int] | None = None,
                  jobs_per_gpu: int = 1, stop_grace_s: float = 10.0, poll_s: float = 0.2,
                  heartbeat_stale_s: float = 30.0, python: str = sys.executable,
-                 prewarm: bool = True, executor: str = "local", **ray: Any) -> None:
+                 prewarm: bool = True, executor: str = "local",
+                 on_event: Callable[[str, Any], None] | None = None, **ray: Any) -> None:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.records = Records(self.ws)
         self.gpus = [str(g) for g in (detect_gpus() if gpus is None else gpus)]
+        self.on_event = on_event
         self.jobs_per_gpu = max(1, int(jobs_per_gpu))
         default = len(self.gpus) * self.jobs_per_gpu if self.gpus else 1
         self.max_concurrent = max(1, int(max_concurrent or default))
@@ -170,6 +174,7 @@ class Scheduler:
                 reason = job_note("note_no_heartbeat", seconds=round(now - row["heartbeat_at"]))
             if reason and self.records.finish(row["id"], JobStatus.INTERRUPTED, note=reason):
                 found.append(row["id"])
+                self._event("end", row["id"])
         return found
 
     def _orphan(self, row: Any) -> Adopted | None:
@@ -189,6 +194,10 @@ class Scheduler:
         if parent in self.records.scheduler_pids() and pid_alive(parent, HOST):
             return None  # a living scheduler runs it
         return Adopted(row["pid"], stat[2])
+
+    def _event(self, kind: str, job_id: str) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, self.records.get(job_id))
 
     def _gpu_load(self) -> dict[str, int]:
         load = dict.fromkeys(self.gpus, 0)
@@ -218,12 +227,14 @@ class Scheduler:
             if not self.records.start(job_id, runner="worker", pid=os.getpid(),
                                       gpus=",".join(gpus) or None, executor=self.executor):
                 continue  # another scheduler took it
+            self._event("start", job_id)
             try:
                 process = self._spawn(job_id, gpus, device, count)
             except OSError as exc:
                 self.records.finish(job_id, JobStatus.FAILED, error={
                     "code": "worker_start_failed", "traceback": "",
                     "message": i18n.render("worker_start_failed", {"detail": str(exc)})})
+                self._event("end", job_id)
                 continue
             self.records.set_pid(job_id, process.pid)
             self.workers[job_id] = _Worker(job_id, process, gpus, count)
@@ -340,6 +351,7 @@ class Scheduler:
                         else job_note("note_worker_killed", signal=-code) if code < 0
                         else job_note("note_worker_exited", code=code))
                 self.records.finish(job_id, JobStatus.INTERRUPTED, note=note)
+            self._event("end", job_id)
 
     @property
     def running(self) -> list[str]:
@@ -353,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpus", default=None, help="comma-separated GPU ids (default: all)")
     parser.add_argument("--stop-grace-seconds", type=float, default=10.0)
     args = ray_driver.add_executor_arguments(parser).parse_args(argv)
-    gpus: Any = None if args.gpus is None else [g for g in args.gpus.split(",") if g]
+    gpus = gpu_set(None if args.gpus is None else [g for g in args.gpus.split(",") if g], "--gpus")
     scheduler = Scheduler(Workspace(args.workspace), max_concurrent=args.max_concurrent, gpus=gpus,
                           stop_grace_s=args.stop_grace_seconds, **ray_driver.executor_options(args))
     done = threading.Event()

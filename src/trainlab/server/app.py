@@ -5,12 +5,19 @@ Configuration (``jupyter_server_config.py`` or the command line)::
     c.TrainlabApp.workspace_dir = "/data/trainlab"     # default: $TRAINLAB_HOME, ~/.local/share/trainlab
     c.TrainlabApp.max_upload_bytes = 20 * 1024**3
     c.TrainlabApp.max_concurrent_jobs = 2               # default: one per GPU, or one
-    c.TrainlabApp.gpus = ["0", "1"]                     # default: every visible GPU
+    c.TrainlabApp.gpus = ["0", "1"]                     # default: every GPU it was given
     c.TrainlabApp.stop_grace_seconds = 30
     c.TrainlabApp.allowed_formats = ["jsonl", "json", "csv", "parquet"]
     c.TrainlabApp.model_threads = 2                     # predict's own threads
     c.TrainlabApp.model_queue = 8                       # predicts that may wait; beyond: 503
     c.TrainlabApp.predict_token_budget = 10_000         # prompts x max_new_tokens per request
+    c.TrainlabApp.health_min_free_bytes = 2 * 1024**3   # /health answers 503 below it
+
+GPUs: the scheduler hands out the GPUs the platform gave the server (CUDA_VISIBLE_DEVICES, else
+NVIDIA_VISIBLE_DEVICES, else every GPU CUDA sees: trainlab.jobs.gpus); ``gpus`` names some of
+them, and one outside that set is an error at start (logged; /health answers 503). Metrics:
+trainlab's Prometheus metrics join jupyter_server's at ``{base_url}metrics``
+(trainlab.server.metrics).
 """
 
 from __future__ import annotations
@@ -50,7 +57,8 @@ class TrainlabApp(ExtensionApp):
     max_concurrent_jobs = Integer(0, config=True,
                                   help="Background jobs run at once; 0: one per GPU, or one.")
     gpus = List(Unicode(), default_value=None, allow_none=True, config=True,
-                help="GPU indices the scheduler hands out; None: every visible GPU.")
+                help="GPU ids the scheduler hands out, among those the server was given "
+                "(CUDA_VISIBLE_DEVICES, else NVIDIA_VISIBLE_DEVICES); None: all of them.")
     stop_grace_seconds = Float(30.0, config=True,
                                help="After SIGTERM, how long a worker has to checkpoint before "
                                "it is killed (stop requests and server shutdown).")
@@ -77,6 +85,10 @@ class TrainlabApp(ExtensionApp):
     predict_token_budget = Integer(10_000, config=True,
                                    help="Most tokens one causal-lm predict may generate (prompts "
                                    "x predict_max_new_tokens); beyond it: 422 token_budget.")
+    # issue 17: health
+    health_min_free_bytes = Integer(
+        256 * 1024**2, config=True, help="Free bytes the workspace's disk needs for GET health to "
+        "answer ready (200); below it: 503 not_ready, so a readiness probe stops sending users.")
     # issue 20: where background jobs run (docs/scale-out.md)
     executor = Enum(["local", "ray"], "local", config=True,
                     help="Where background jobs run: 'local' (worker processes on this machine) or "
@@ -119,6 +131,12 @@ class TrainlabApp(ExtensionApp):
         self.models = ModelCache()
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
         self.scheduler: Any = None
+        self._gpu_ids: list[str] | None = None
+        self._gpu_error: TrainlabError | None = None
+        # issue 17: metrics (registered once per process; this server's workspace from now on)
+        from trainlab.server import metrics
+
+        metrics.attach(self)
         self._activity: PeriodicCallback | None = None
         self._openapi: dict[str, dict[str, Any]] = {}
         self.log.info("trainlab: workspace %s", self.workspace.path)
@@ -141,10 +159,13 @@ class TrainlabApp(ExtensionApp):
         loop = asyncio.get_running_loop()
         if self.run_scheduler:
             from trainlab.jobs.scheduler import Scheduler
+            from trainlab.server import metrics
 
             def start() -> Any:
+                gpus = self.gpu_ids()  # a configured GPU outside the set: raised, start fails
                 return Scheduler(self.workspace, max_concurrent=self.max_concurrent_jobs or None,
-                                 gpus=self.gpus, stop_grace_s=self.stop_grace_seconds,
+                                 gpus=gpus, stop_grace_s=self.stop_grace_seconds,
+                                 on_event=functools.partial(metrics.job_event, self.workspace),
                                  prewarm=self.prewarm_worker, executor=self.executor,
                                  ray_address=self.ray_address, storage_path=self.storage_path or None,
                                  ray_max_failures=self.ray_max_failures,
@@ -187,10 +208,41 @@ class TrainlabApp(ExtensionApp):
         return bool(getattr(manager, "allow_hidden", False))
 
     def scheduler_alive(self) -> bool:
+        """This server's scheduler was started and not closed."""
         return self.scheduler is not None
+
+    def gpu_ids(self) -> list[str]:
+        """The GPUs this server hands out (``gpus`` checked against the set it was given, once;
+        blocking: finding them may import torch). Raises the check's TrainlabError."""
+        if self._gpu_ids is None and self._gpu_error is None:
+            from trainlab.jobs.gpus import gpu_set
+
+            try:
+                self._gpu_ids = gpu_set(self.gpus)
+            except TrainlabError as exc:
+                self._gpu_error = exc
+        if self._gpu_error is not None:
+            raise self._gpu_error
+        return self._gpu_ids or []
+
+    def server_state(self) -> Any:
+        """What GET health checks besides the workspace (blocking: see :meth:`gpu_ids`)."""
+        from trainlab.server.health import ServerState
+
+        state = ServerState(self.run_scheduler, self.scheduler is not None,
+                            min_free_bytes=self.health_min_free_bytes)
+        try:
+            state.gpu_ids = (self.scheduler.gpus if self.scheduler is not None
+                             else self.gpu_ids())
+        except TrainlabError as exc:
+            state.gpu_error = exc
+        return state
 
     async def stop_extension(self) -> None:
         """Server shutdown: running workers checkpoint and end ``interrupted`` (resumable)."""
+        from trainlab.server import metrics
+
+        metrics.detach(self)  # issue 17: metrics
         if self._activity is not None:
             self._activity.stop()
         if self.scheduler is not None:

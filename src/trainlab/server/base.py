@@ -31,6 +31,7 @@ from tornado.iostream import StreamClosedError
 
 from trainlab import i18n
 from trainlab.errors import TrainlabError
+from trainlab.server import metrics
 from trainlab.server.operation import DATASETS, JOBS, Op
 from trainlab.workspace import new_id
 
@@ -133,6 +134,10 @@ class ApiHandler(APIHandler):
     def on_connection_close(self) -> None:
         self.client_gone.set()
         super().on_connection_close()
+
+    def on_finish(self) -> None:
+        metrics.observe_request(self)  # issue 17: latency per route, upload failures
+        super().on_finish()
 
     # -- helpers the endpoints use ---------------------------------------------------------
     @property
@@ -248,6 +253,7 @@ class ApiHandler(APIHandler):
             log.error("trainlab: internal error %s on %s %s\n%s", ref, self.request.method,
                       self.request.path, "".join(traceback.format_exception(exc)))
             error = TrainlabError("internal_error", status=500, kind=type(exc).__name__, ref=ref)
+        self.trainlab_error = error.code  # for the metrics (on_finish)
         self.set_status(error.status)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(encode(error.to_dict(self.lang)))

@@ -39,8 +39,9 @@ class ErrorBody(BaseModel):
 
 # -- health ----------------------------------------------------------------------------------
 class Gpu(BaseModel):
-    index: int
-    name: str
+    index: int = Field(description="Its number in this server's set: cuda:index in a kernel.")
+    id: str = Field(description="What a worker's CUDA_VISIBLE_DEVICES gets: an index or a UUID.")
+    name: str | None = Field(None, description="From nvidia-smi; null where it does not list it.")
     memory_total_bytes: int | None = None
     memory_free_bytes: int | None = None
 
@@ -49,13 +50,15 @@ class Health(BaseModel):
     status: Literal["ok"]
     version: str
     torch_version: str | None
-    cuda_available: bool
-    gpus: list[Gpu]
+    cuda_available: bool = Field(description="The server hands out at least one GPU.")
+    gpus: list[Gpu] = Field(description="The GPUs the scheduler hands out (docs/rest-api.md).")
+    gpu_source: str = Field(description="Where that set comes from (which variable).")
     workspace: str
     disk_free_bytes: int
     jobs_running: int
     jobs_queued: int
     scheduler_alive: bool
+    checks: dict[str, bool] = Field(description="Readiness checks; one failed: 503 not_ready.")
 
 
 # -- datasets --------------------------------------------------------------------------------

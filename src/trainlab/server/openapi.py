@@ -24,6 +24,7 @@ ERROR_TEXT = {400: "Bad request: a malformed body or query parameter.",
               422: "A well-formed request the data cannot satisfy (invalid dataset, unknown "
                    "field, a job spec that cannot run).",
               500: "A bug in trainlab; the server log has the traceback.",
+              503: "Not available now: the server is not ready (details.problems says why).",
               507: "The workspace's disk is full or not writable."}
 
 

@@ -30,8 +30,9 @@ E_WRITE = (400, 403, 404, 409, 422)
 
 ROUTES: list[Op] = [
     Op("GET", "health", system.health, JOBS,
-       "Versions, GPUs, workspace, free disk, jobs running and queued.",
-       response=m.Health, errors=(403,)),
+       "Versions, GPUs, workspace, free disk, jobs running and queued; 503 not_ready when the "
+       "database, the workspace's disk or the scheduler fails (a readiness probe).",
+       response=m.Health, errors=(403, 503)),
     Op("GET", "openapi.json", system.openapi, JOBS, "This document.", errors=(403,)),
     Op("GET", "models", system.cached_models, JOBS,
        "The pretrained models in the server's local Hugging Face cache, usable offline as a job's "

@@ -11,72 +11,22 @@ import functools
 import math
 import os
 import re
-import shutil
-import subprocess
 import threading
 import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
-from trainlab.jobs.records import JobStatus
-from trainlab.version import __version__
 from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
 
 MAX_PAGE = 1000
 _INTEGER = re.compile(r"-?[0-9]{1,19}", re.ASCII)
-_GPU_CACHE: dict[str, Any] = {"at": 0.0, "gpus": []}
-
-
-# -- health ----------------------------------------------------------------------------------
-def gpus() -> list[dict[str, Any]]:
-    """GPUs with their memory, from nvidia-smi (cached 5 s): the server never opens a CUDA
-    context of its own, which would hold GPU memory that training needs."""
-    if time.monotonic() - _GPU_CACHE["at"] < 5.0:
-        return _GPU_CACHE["gpus"]
-    found: list[dict[str, Any]] = []
-    smi = shutil.which("nvidia-smi")
-    if smi:
-        try:
-            out = subprocess.run(
-                [smi, "--query-gpu=index,name,memory.total,memory.free",
-                 "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=5,
-                check=True).stdout
-            for line in out.strip().splitlines():
-                index, name, total, free = (p.strip() for p in line.split(","))
-                found.append({"index": int(index), "name": name,
-                              "memory_total_bytes": int(float(total)) * 2**20,
-                              "memory_free_bytes": int(float(free)) * 2**20})
-        except (OSError, subprocess.SubprocessError, ValueError):
-            found = []
-    _GPU_CACHE.update(at=time.monotonic(), gpus=found)
-    return found
-
-
-@functools.lru_cache(maxsize=1)
-def torch_version() -> str | None:
-    """Read from the package metadata: the server does not import torch."""
-    try:
-        return metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def health(ws: Workspace, scheduler_alive: bool) -> dict[str, Any]:
-    counts = ws.jobs.active_counts()
-    found = gpus()
-    return {"status": "ok", "version": __version__, "torch_version": torch_version(),
-            "cuda_available": bool(found), "gpus": found, "workspace": str(ws.path),
-            "disk_free_bytes": shutil.disk_usage(ws.path).free,
-            "jobs_running": counts[JobStatus.RUNNING], "jobs_queued": counts[JobStatus.QUEUED],
-            "scheduler_alive": scheduler_alive}
 
 
 # -- query parameters ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from jupyter_core.utils import ensure_async
 from tornado import web
 
 from trainlab.errors import TrainlabError, dataset_error
+from trainlab.server import metrics
 from trainlab.server.base import MAX_JSON_BODY, ApiHandler, DatasetsHandler
 from trainlab.server.operation import Op
 from trainlab.server.uploads import HIGH_WATER, Spool, Uploads
@@ -37,6 +38,7 @@ class BodyStream:
     name: str                # the file's name, for messages
     started: float           # time.perf_counter() when the body began
     received: int = 0
+    kind = "body"            # for the metrics: a whole file as the body
 
     @classmethod
     async def open(cls: type[S], handler: ApiHandler, path: Path, *, append: bool, hash_it: bool,
@@ -54,6 +56,7 @@ class BodyStream:
         """Hand a chunk to the spool; wait while the disk is behind. A body over the limit or
         a disk that refuses (full, read-only: 507) cancels the stream and raises the error."""
         self.received += len(chunk)
+        metrics.upload_bytes(self.kind, len(chunk))
         if self.received > self.limit:
             self.cancel()
             raise self.too_long()
@@ -93,6 +96,7 @@ class UploadStream(BodyStream):
 class PartStream(BodyStream):
     """One part of a resumable upload, appended to its data at ``start``."""
 
+    kind = "part"
     uploads: Uploads
     upload_id: str
     start: int
@@ -165,5 +169,6 @@ class DatasetsStreamHandler(DatasetsHandler):
 
     def on_connection_close(self) -> None:
         if self.stream is not None:
+            metrics.upload_failed("client_gone")  # issue 17: no answer, so no on_finish
             self.stream.cancel()
         super().on_connection_close()

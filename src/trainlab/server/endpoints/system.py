@@ -3,12 +3,13 @@ models in its local Hugging Face cache."""
 
 from __future__ import annotations
 
+from trainlab.server import health as checks
 from trainlab.server import service
 from trainlab.server.base import ApiHandler
 
 
 async def health(h: ApiHandler) -> None:
-    h.reply(await h.run(service.health, h.ws, h.app.scheduler_alive()))
+    h.reply(await h.run(checks.health, h.ws, await h.run(h.app.server_state)))
 
 
 async def openapi(h: ApiHandler) -> None:

@@ -7,8 +7,8 @@ import time
 from pathlib import PurePath
 
 from trainlab.errors import TrainlabError, dataset_error
+from trainlab.server import metrics, service
 from trainlab.server import models as m
-from trainlab.server import service
 from trainlab.server.base import ApiHandler
 from trainlab.server.streaming import DatasetsStreamHandler, PartStream, UploadStream
 from trainlab.server.uploads import parse_content_range
@@ -138,4 +138,5 @@ async def import_dataset(h: ApiHandler) -> None:
     name = file_name(body.name or path.name)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
     ds = await h.run(h.ws.datasets.add, path, name, fmt, max_bytes=h.app.max_upload_bytes)
+    metrics.upload_bytes("import", ds.size_bytes)  # issue 17
     h.reply(ds.to_dict())
