@@ -304,6 +304,9 @@ class _Forward(Callback):
     def on_step(self, *args: Any) -> None:
         self._send("on_step", *args)
 
+    def on_throughput(self, *args: Any) -> None:
+        self._send("on_throughput", *args)
+
     def on_eval(self, metrics: dict[str, Any]) -> None:
         self._send("on_eval", metrics)
 

@@ -238,6 +238,8 @@ class RayJob:
                 self._start(payload)
             elif kind == "step":
                 self.reporter.on_step(*payload)
+            elif kind == "throughput":
+                self.reporter.on_throughput(*payload)
             elif kind == "eval":
                 self.reporter.on_eval(payload)
             elif kind == "checkpoint":  # mirrored, so ws.jobs.resume names its step

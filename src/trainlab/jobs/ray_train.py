@@ -105,6 +105,9 @@ def _forward(relay: Any, storage: Storage, checkpoints: Path) -> Any:
         def on_step(self, *args: Any) -> None:
             relay.push.remote("step", args)
 
+        def on_throughput(self, *args: Any) -> None:
+            relay.push.remote("throughput", args)
+
         def on_eval(self, metrics: dict[str, Any]) -> None:
             relay.push.remote("eval", metrics)
 

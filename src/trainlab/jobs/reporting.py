@@ -145,6 +145,7 @@ class JobReporter(Callback):
         self._rows: list[tuple[Any, ...]] = []
         self._last_progress = self._last_flush = self._last_log = 0.0
         self._epoch = 0
+        self._tokens: tuple[int, float] | None = None  # (step, tokens/s) of the coming on_step
         self._best: dict[str, Any] | None = None
         self._last: dict[str, Any] | None = None
         self.main_metric: str | None = None
@@ -162,12 +163,19 @@ class JobReporter(Callback):
             self.log.write(f"note: {note}")
         self.records.progress(self.job_id, 0, info["total_steps"], 0, None, None)
 
+    def on_throughput(self, step: int, samples_per_s: float, tokens_per_s: float | None) -> None:
+        """Tokens/s (tasks that count tokens) become the train metric ``tokens_per_s``."""
+        self._tokens = (step, tokens_per_s) if tokens_per_s else None
+
     def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
                 samples_per_s: float, eta_s: float) -> None:
         now = time.time()
         self._epoch = epoch
         self._rows.append((self.job_id, step, epoch, "train", "loss", _finite(loss), now))
         self._rows.append((self.job_id, step, epoch, "train", "lr", lr, now))
+        if self._tokens is not None and self._tokens[0] == step:
+            self._rows.append((self.job_id, step, epoch, "train", "tokens_per_s",
+                               _finite(self._tokens[1]), now))
         last = step >= total_steps
         if last or now - self._last_progress >= PROGRESS_EVERY_S:
             self._last_progress = now

@@ -21,6 +21,10 @@ class Callback:
                 samples_per_s: float, eta_s: float) -> None:
         """Progress: optimizer step ``step`` of ``total_steps`` (epochs count from 0)."""
 
+    def on_throughput(self, step: int, samples_per_s: float, tokens_per_s: float | None) -> None:
+        """Throughput over the window that ended at ``step`` (called just before ``on_step``):
+        samples/s, and tokens/s for tasks that count tokens (text, causal LM; else None)."""
+
     def on_eval(self, metrics: dict[str, Any]) -> None:
         """Validation metrics, with ``step`` and ``epoch``."""
 
@@ -42,6 +46,12 @@ class CallbackList(Callback):
     def on_step(self, *args: Any) -> None:
         for cb in self.callbacks:
             cb.on_step(*args)
+
+    def on_throughput(self, *args: Any) -> None:
+        for cb in self.callbacks:
+            hook = getattr(cb, "on_throughput", None)  # a callback not derived from Callback
+            if hook is not None:
+                hook(*args)
 
     def on_eval(self, metrics: dict[str, Any]) -> None:
         for cb in self.callbacks:

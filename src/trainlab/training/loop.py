@@ -242,6 +242,8 @@ def train(task: Any, model: nn.Module, source: Any, val: Any, config: TrainConfi
                 eta = (total_steps - out.step) * elapsed / window_steps
                 out.train_history.append({"step": out.step, "epoch": epoch, "loss": loss_value})
                 if main:
+                    tokens = window_tokens * dist.world / elapsed if elapsed > 0 else 0.0
+                    callbacks.on_throughput(out.step, rate, tokens or None)
                     callbacks.on_step(out.step, total_steps, epoch, loss_value,
                                       scheduler.get_last_lr()[0], rate, eta)
                 running.zero_()
