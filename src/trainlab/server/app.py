@@ -3,6 +3,7 @@
 Configuration (``jupyter_server_config.py`` or the command line)::
 
     c.TrainlabApp.workspace_dir = "/data/trainlab"     # default: $TRAINLAB_HOME, ~/.local/share/trainlab
+    c.TrainlabApp.workspace_dir = "/data/{username}/trainlab"  # under JupyterHub: one per user
     c.TrainlabApp.max_upload_bytes = 20 * 1024**3
     c.TrainlabApp.max_concurrent_jobs = 2               # default: one per GPU, or one
     c.TrainlabApp.gpus = ["0", "1"]                     # default: every visible GPU
@@ -11,6 +12,12 @@ Configuration (``jupyter_server_config.py`` or the command line)::
     c.TrainlabApp.model_threads = 2                     # predict's own threads
     c.TrainlabApp.model_queue = 8                       # predicts that may wait; beyond: 503
     c.TrainlabApp.predict_token_budget = 10_000         # prompts x max_new_tokens per request
+    c.TrainlabApp.activity_interval = 30                # s between activity marks while jobs run
+
+Under JupyterHub, ``{username}`` in ``workspace_dir`` is the hub's user ($JUPYTERHUB_USER, else
+the OS user); the default already follows each user's home. While jobs run or wait the server
+marks itself active every ``activity_interval`` seconds, and jupyterhub-singleuser reports that
+to the hub, so the idle culler leaves a training server alone.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import getpass
 import os
+import string
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -30,8 +39,26 @@ from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, val
 from trainlab.errors import TrainlabError
 from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
 
-ACTIVITY_EVERY_S = 30.0
 FORMATS = ("jsonl", "json", "csv", "parquet")
+TEMPLATE_FIELDS = ("username",)
+
+
+def hub_username() -> str:
+    """The user this server runs for: JupyterHub's ``$JUPYTERHUB_USER``, else the OS user."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def workspace_path(template: str) -> str:
+    """``workspace_dir`` with ``{username}`` filled in (see :func:`hub_username`); an empty
+    template is the default workspace ($TRAINLAB_HOME, else ~/.local/share/trainlab)."""
+    if not template:
+        return str(default_path())
+    if not any(field == "username" for _, field, _, _ in string.Formatter().parse(template)):
+        return template.format()  # only '{{' and '}}' escapes (the trait checked the fields)
+    name = hub_username()
+    if not name or name in (".", "..") or any(c in name for c in ("/", "\\", "\0")):
+        raise TrainlabError("workspace_username", status=500, username=name, template=template)
+    return template.format(username=name)
 
 
 class TrainlabApp(ExtensionApp):
@@ -44,6 +71,7 @@ class TrainlabApp(ExtensionApp):
     workspace_dir = Unicode(
         "", config=True,
         help="The workspace folder. Empty: $TRAINLAB_HOME, else ~/.local/share/trainlab. "
+        "'{username}' in it is the JupyterHub user ($JUPYTERHUB_USER, else the OS user). "
         "Exported to kernels as TRAINLAB_HOME so notebooks and the server share it.")
     max_upload_bytes = Integer(DEFAULT_MAX_UPLOAD_BYTES, config=True,
                                help="Largest dataset accepted, in bytes (413 above it).")
@@ -77,6 +105,9 @@ class TrainlabApp(ExtensionApp):
     predict_token_budget = Integer(10_000, config=True,
                                    help="Most tokens one causal-lm predict may generate (prompts "
                                    "x predict_max_new_tokens); beyond it: 422 token_budget.")
+    activity_interval = Float(30.0, config=True,
+                              help="Seconds between activity marks while jobs run or wait "
+                              "(JupyterHub's idle culler sees them; keep it well under its timeout).")
     # issue 20: where background jobs run (docs/scale-out.md)
     executor = Enum(["local", "ray"], "local", config=True,
                     help="Where background jobs run: 'local' (worker processes on this machine) or "
@@ -103,9 +134,29 @@ class TrainlabApp(ExtensionApp):
             raise TraitError(f"allowed_formats: unknown {bad}; use some of {list(FORMATS)}")
         return list(proposal["value"])
 
+    @validate("workspace_dir")
+    def _check_workspace_template(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        try:
+            fields = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+        except ValueError as exc:
+            raise TraitError(f"workspace_dir {value!r}: {exc}; write a literal brace as '{{{{' or "
+                             "'}}}}'") from exc
+        unknown = sorted(fields - set(TEMPLATE_FIELDS))
+        if unknown:
+            raise TraitError(f"workspace_dir {value!r}: unknown placeholder(s) {unknown}; "
+                             f"the only one is {{username}}")
+        return value
+
+    @validate("activity_interval")
+    def _check_activity_interval(self, proposal: dict[str, Any]) -> float:
+        if not proposal["value"] > 0:
+            raise TraitError(f"activity_interval must be > 0 seconds, not {proposal['value']}")
+        return float(proposal["value"])
+
     # -- set up ------------------------------------------------------------------------------
     def initialize_settings(self) -> None:
-        path = self.workspace_dir or str(default_path())
+        path = workspace_path(self.workspace_dir)
         self.workspace = Workspace(path, max_upload_bytes=self.max_upload_bytes)
         os.environ["TRAINLAB_HOME"] = str(self.workspace.path)  # kernels inherit it
         from trainlab.server.service import ModelCache
@@ -154,7 +205,7 @@ class TrainlabApp(ExtensionApp):
             self.scheduler = await loop.run_in_executor(self.pool, start)
             self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",
                           self.scheduler.max_concurrent, ",".join(self.scheduler.gpus) or "none")
-        self._activity = PeriodicCallback(self._bump_activity, ACTIVITY_EVERY_S * 1000)
+        self._activity = PeriodicCallback(self._bump_activity, self.activity_interval * 1000)
         self._activity.start()
         await self._bump_activity()
 
