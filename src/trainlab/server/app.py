@@ -27,7 +27,9 @@ import contextlib
 import functools
 import getpass
 import os
+import signal
 import string
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -171,6 +173,7 @@ class TrainlabApp(ExtensionApp):
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
         self.scheduler: Any = None
         self._activity: PeriodicCallback | None = None
+        self._sigint: Any = None  # the SIGINT handler before _stop_on_sigint, to restore
         self._openapi: dict[str, dict[str, Any]] = {}
         self.log.info("trainlab: workspace %s", self.workspace.path)
 
@@ -205,9 +208,22 @@ class TrainlabApp(ExtensionApp):
             self.scheduler = await loop.run_in_executor(self.pool, start)
             self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",
                           self.scheduler.max_concurrent, ",".join(self.scheduler.gpus) or "none")
+        self._stop_on_sigint()
         self._activity = PeriodicCallback(self._bump_activity, self.activity_interval * 1000)
         self._activity.start()
         await self._bump_activity()
+
+    def _stop_on_sigint(self) -> None:
+        """SIGINT stops the server cleanly, like SIGTERM. jupyter_server handles SIGINT only on
+        a terminal (to ask for confirmation); elsewhere it raises KeyboardInterrupt and the
+        server exits without stopping its extensions, leaving the workers training with their
+        jobs 'running'. JupyterHub's local spawners stop a server with SIGINT first."""
+        if (self.serverapp is None or threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            return
+        serverapp = self.serverapp
+        self._sigint = signal.default_int_handler
+        signal.signal(signal.SIGINT, lambda _sig, _frame: serverapp.stop(from_signal=True))
 
     async def _bump_activity(self) -> None:
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
@@ -244,6 +260,8 @@ class TrainlabApp(ExtensionApp):
         """Server shutdown: running workers checkpoint and end ``interrupted`` (resumable)."""
         if self._activity is not None:
             self._activity.stop()
+        if self._sigint is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._sigint)  # as it was before the extension started
         if self.scheduler is not None:
             scheduler, self.scheduler = self.scheduler, None
             await asyncio.get_running_loop().run_in_executor(self.pool, scheduler.close)
