@@ -139,16 +139,21 @@ class Hub:
 
     def start_server(self, user: str, server: str = "", timeout: float = 120) -> str:
         """Start a server through the hub's REST API; wait until the hub says it is ready."""
-        path = f"users/{user}/servers/{server}" if server else f"users/{user}/server"
-        started = self.hub_api("POST", path)
-        assert started.status_code in (201, 202), started.text
+        return self.start_servers([(user, server)], timeout)[0]
+
+    def start_servers(self, which: list[tuple[str, str]], timeout: float = 120) -> list[str]:
+        """Start (user, server name) servers at once; wait until each is ready; their URLs."""
+        for user, server in which:
+            path = f"users/{user}/servers/{server}" if server else f"users/{user}/server"
+            started = self.hub_api("POST", path)
+            assert started.status_code in (201, 202), started.text
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.user(user)["servers"].get(server)
-            if state and state["ready"]:
-                return self.server_url(user, server)
-            time.sleep(0.2)
-        raise AssertionError(f"{user}'s server {server!r} did not start:\n{self.log()}")
+        for user, server in which:
+            while not ((state := self.user(user)["servers"].get(server)) and state["ready"]):
+                assert time.monotonic() < deadline, \
+                    f"{user}'s server {server!r} did not start:\n{self.log()}"
+                time.sleep(0.2)
+        return [self.server_url(user, server) for user, server in which]
 
     def stop_server(self, user: str, server: str = "", timeout: float = 90) -> None:
         """Stop a server through the hub's REST API; wait until it is gone."""

@@ -33,9 +33,9 @@ def csv_bytes(n: int = 300, seed: int = 0) -> bytes:
 class User:
     """A user's server as a client sees it: the proxy's URL and the user's hub token."""
 
-    def __init__(self, hub: Hub, name: str, server: str = "") -> None:
+    def __init__(self, hub: Hub, name: str, server: str = "", url: str | None = None) -> None:
         self.hub, self.name, self.server = hub, name, server
-        self.url = hub.start_server(name, server)
+        self.url = url or hub.start_server(name, server)  # url: started already
         self.api = self.url + "trainlab/api/"
         self.token = hub.token_for(name)
 
@@ -81,13 +81,20 @@ class User:
 
 
 @pytest.fixture(scope="module")
-def alice(hub) -> User:
-    return User(hub, "alice")
+def users(hub) -> dict[str, User]:
+    """alice's and bob's default servers, started together."""
+    urls = hub.start_servers([("alice", ""), ("bob", "")])
+    return {name: User(hub, name, url=url) for name, url in zip(("alice", "bob"), urls)}
 
 
 @pytest.fixture(scope="module")
-def bob(hub) -> User:
-    return User(hub, "bob")
+def alice(users) -> User:
+    return users["alice"]
+
+
+@pytest.fixture(scope="module")
+def bob(users) -> User:
+    return users["bob"]
 
 
 LOG_EVERY = 10  # steps between the train loss points
