@@ -1027,6 +1027,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "devices_not_importable": {
         "en": "{name}= uses {what}, defined in a notebook cell or a script's __main__, which the {count} new processes of devices={count} cannot import. Move it into a .py file beside the notebook and import it from there, or use devices=1.",
         "fa": "{name}= از {what} استفاده می‌کند که در یک سلول دفترچه یا __main__ یک اسکریپت تعریف شده و {count} فرایند تازهٔ devices={count} نمی‌توانند آن را import کنند. آن را به یک فایل .py کنار دفترچه ببرید و از آنجا import کنید، یا devices=1 را به کار ببرید.",
+    },    # --- issue 17, helper A (hub): the {username} workspace template ---
+    "workspace_username": {
+        "en": "c.TrainlabApp.workspace_dir = {template!r} needs a user name, but {username!r} cannot be part of a folder name (empty, '.', '..', or with a slash or NUL). Set JUPYTERHUB_USER to the user's name, or give workspace_dir without {{username}}.",
+        "fa": "c.TrainlabApp.workspace_dir = {template!r} به نام کاربر نیاز دارد، اما {username!r} نمی‌تواند بخشی از نام یک پوشه باشد (خالی، '.'، '..' یا دارای اسلش یا NUL). JUPYTERHUB_USER را نام کاربر بگذارید، یا workspace_dir را بدون {{username}} بدهید.",
     },
     # -- issue 17, helper C: GPU sets and /health (readiness) -----------------------------------
     "gpus_outside_set": {

@@ -128,7 +128,7 @@ def start_live_server(tmp: Path, *extra: str, env: dict | None = None,
          f"--TrainlabApp.workspace_dir={workspace}", "--TrainlabApp.validate_responses=True",
          *extra],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-        start_new_session=True)
+        stdin=subprocess.DEVNULL, start_new_session=True)  # no terminal, as under a spawner
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

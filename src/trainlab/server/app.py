@@ -3,6 +3,7 @@
 Configuration (``jupyter_server_config.py`` or the command line)::
 
     c.TrainlabApp.workspace_dir = "/data/trainlab"     # default: $TRAINLAB_HOME, ~/.local/share/trainlab
+    c.TrainlabApp.workspace_dir = "/data/{username}/trainlab"  # under JupyterHub: one per user
     c.TrainlabApp.max_upload_bytes = 20 * 1024**3
     c.TrainlabApp.max_concurrent_jobs = 2               # default: one per GPU, or one
     c.TrainlabApp.gpus = ["0", "1"]                     # default: every GPU it was given
@@ -12,12 +13,18 @@ Configuration (``jupyter_server_config.py`` or the command line)::
     c.TrainlabApp.model_queue = 8                       # predicts that may wait; beyond: 503
     c.TrainlabApp.predict_token_budget = 10_000         # prompts x max_new_tokens per request
     c.TrainlabApp.health_min_free_bytes = 2 * 1024**3   # /health answers 503 below it
+    c.TrainlabApp.activity_interval = 30                # s between activity marks while jobs run
 
 GPUs: the scheduler hands out the GPUs the platform gave the server (CUDA_VISIBLE_DEVICES, else
 NVIDIA_VISIBLE_DEVICES, else every GPU CUDA sees: trainlab.jobs.gpus); ``gpus`` names some of
 them, and one outside that set is an error at start (logged; /health answers 503). Metrics:
 trainlab's Prometheus metrics join jupyter_server's at ``{base_url}metrics``
 (trainlab.server.metrics).
+
+Under JupyterHub, ``{username}`` in ``workspace_dir`` is the hub's user ($JUPYTERHUB_USER, else
+the OS user); the default already follows each user's home. While jobs run or wait the server
+marks itself active every ``activity_interval`` seconds, and jupyterhub-singleuser reports that
+to the hub, so the idle culler leaves a training server alone.
 """
 
 from __future__ import annotations
@@ -25,7 +32,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import getpass
 import os
+import signal
+import string
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -37,8 +48,26 @@ from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, val
 from trainlab.errors import TrainlabError
 from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
 
-ACTIVITY_EVERY_S = 30.0
 FORMATS = ("jsonl", "json", "csv", "parquet")
+TEMPLATE_FIELDS = ("username",)
+
+
+def hub_username() -> str:
+    """The user this server runs for: JupyterHub's ``$JUPYTERHUB_USER``, else the OS user."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def workspace_path(template: str) -> str:
+    """``workspace_dir`` with ``{username}`` filled in (see :func:`hub_username`); an empty
+    template is the default workspace ($TRAINLAB_HOME, else ~/.local/share/trainlab)."""
+    if not template:
+        return str(default_path())
+    if not any(field == "username" for _, field, _, _ in string.Formatter().parse(template)):
+        return template.format()  # only '{{' and '}}' escapes (the trait checked the fields)
+    name = hub_username()
+    if not name or name in (".", "..") or any(c in name for c in ("/", "\\", "\0")):
+        raise TrainlabError("workspace_username", status=500, username=name, template=template)
+    return template.format(username=name)
 
 
 class TrainlabApp(ExtensionApp):
@@ -51,6 +80,7 @@ class TrainlabApp(ExtensionApp):
     workspace_dir = Unicode(
         "", config=True,
         help="The workspace folder. Empty: $TRAINLAB_HOME, else ~/.local/share/trainlab. "
+        "'{username}' in it is the JupyterHub user ($JUPYTERHUB_USER, else the OS user). "
         "Exported to kernels as TRAINLAB_HOME so notebooks and the server share it.")
     max_upload_bytes = Integer(DEFAULT_MAX_UPLOAD_BYTES, config=True,
                                help="Largest dataset accepted, in bytes (413 above it).")
@@ -89,6 +119,10 @@ class TrainlabApp(ExtensionApp):
     health_min_free_bytes = Integer(
         256 * 1024**2, config=True, help="Free bytes the workspace's disk needs for GET health to "
         "answer ready (200); below it: 503 not_ready, so a readiness probe stops sending users.")
+    # issue 17: JupyterHub
+    activity_interval = Float(30.0, config=True,
+                              help="Seconds between activity marks while jobs run or wait "
+                              "(JupyterHub's idle culler sees them; keep it well under its timeout).")
     # issue 20: where background jobs run (docs/scale-out.md)
     executor = Enum(["local", "ray"], "local", config=True,
                     help="Where background jobs run: 'local' (worker processes on this machine) or "
@@ -115,9 +149,29 @@ class TrainlabApp(ExtensionApp):
             raise TraitError(f"allowed_formats: unknown {bad}; use some of {list(FORMATS)}")
         return list(proposal["value"])
 
+    @validate("workspace_dir")
+    def _check_workspace_template(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        try:
+            fields = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
+        except ValueError as exc:
+            raise TraitError(f"workspace_dir {value!r}: {exc}; write a literal brace as '{{{{' or "
+                             "'}}}}'") from exc
+        unknown = sorted(fields - set(TEMPLATE_FIELDS))
+        if unknown:
+            raise TraitError(f"workspace_dir {value!r}: unknown placeholder(s) {unknown}; "
+                             f"the only one is {{username}}")
+        return value
+
+    @validate("activity_interval")
+    def _check_activity_interval(self, proposal: dict[str, Any]) -> float:
+        if not proposal["value"] > 0:
+            raise TraitError(f"activity_interval must be > 0 seconds, not {proposal['value']}")
+        return float(proposal["value"])
+
     # -- set up ------------------------------------------------------------------------------
     def initialize_settings(self) -> None:
-        path = self.workspace_dir or str(default_path())
+        path = workspace_path(self.workspace_dir)
         self.workspace = Workspace(path, max_upload_bytes=self.max_upload_bytes)
         os.environ["TRAINLAB_HOME"] = str(self.workspace.path)  # kernels inherit it
         from trainlab.server.service import ModelCache
@@ -138,6 +192,7 @@ class TrainlabApp(ExtensionApp):
 
         metrics.attach(self)
         self._activity: PeriodicCallback | None = None
+        self._sigint: Any = None  # the SIGINT handler before _stop_on_sigint, to restore
         self._openapi: dict[str, dict[str, Any]] = {}
         self.log.info("trainlab: workspace %s", self.workspace.path)
 
@@ -175,9 +230,22 @@ class TrainlabApp(ExtensionApp):
             self.scheduler = await loop.run_in_executor(self.pool, start)
             self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",
                           self.scheduler.max_concurrent, ",".join(self.scheduler.gpus) or "none")
-        self._activity = PeriodicCallback(self._bump_activity, ACTIVITY_EVERY_S * 1000)
+        self._stop_on_sigint()
+        self._activity = PeriodicCallback(self._bump_activity, self.activity_interval * 1000)
         self._activity.start()
         await self._bump_activity()
+
+    def _stop_on_sigint(self) -> None:
+        """SIGINT stops the server cleanly, like SIGTERM. jupyter_server handles SIGINT only on
+        a terminal (to ask for confirmation); elsewhere it raises KeyboardInterrupt and the
+        server exits without stopping its extensions, leaving the workers training with their
+        jobs 'running'. JupyterHub's local spawners stop a server with SIGINT first."""
+        if (self.serverapp is None or threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            return
+        serverapp = self.serverapp
+        self._sigint = signal.default_int_handler
+        signal.signal(signal.SIGINT, lambda _sig, _frame: serverapp.stop(from_signal=True))
 
     async def _bump_activity(self) -> None:
         """While jobs run, tell JupyterHub's idle culler this server is busy."""
@@ -245,6 +313,8 @@ class TrainlabApp(ExtensionApp):
         metrics.detach(self)  # issue 17: metrics
         if self._activity is not None:
             self._activity.stop()
+        if self._sigint is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._sigint)  # as it was before the extension started
         if self.scheduler is not None:
             scheduler, self.scheduler = self.scheduler, None
             await asyncio.get_running_loop().run_in_executor(self.pool, scheduler.close)

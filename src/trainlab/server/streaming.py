@@ -127,6 +127,22 @@ class DatasetsStreamHandler(DatasetsHandler):
         super().initialize(ops, app)
         self.stream: BodyStream | None = None
         self.body_parts: list[bytes] = []
+        self.body_complete = False
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """An answer before the whole body arrived (refused in prepare, or cut off mid-body):
+        tornado closes the connection after it rather than read the rest, so say so with
+        ``Connection: close``. Without it a keep-alive client, e.g. JupyterHub's proxy, sends
+        its next request on the closing connection and gets a reset (a 503 at the proxy)."""
+        headers = self.request.headers
+        if not self.body_complete and (headers.get("Content-Length", "0") != "0"
+                                       or "Transfer-Encoding" in headers):
+            self.set_header("Connection", "close")
+        super().write_error(status_code, **kwargs)
+
+    async def call_endpoint(self, **path: str) -> None:
+        self.body_complete = True  # tornado calls the method once the whole body is read
+        await super().call_endpoint(**path)
 
     def body_bytes(self) -> bytes:
         return b"".join(self.body_parts) if self.body_parts else self.request.body
