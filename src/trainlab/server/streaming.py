@@ -21,6 +21,7 @@ from tornado import web
 from trainlab.errors import TrainlabError, dataset_error
 from trainlab.server.base import MAX_JSON_BODY, ApiHandler, DatasetsHandler
 from trainlab.server.operation import Op
+from trainlab.server.quotas import quota_exceeded
 from trainlab.server.uploads import HIGH_WATER, Spool, Uploads
 
 S = TypeVar("S", bound="BodyStream")
@@ -37,6 +38,8 @@ class BodyStream:
     name: str                # the file's name, for messages
     started: float           # time.perf_counter() when the body began
     received: int = 0
+    quota: int = 0           # max_workspace_bytes (0: none): past used + body, 507 (issue 17)
+    used: int = 0            # the workspace's bytes when the body began
 
     @classmethod
     async def open(cls: type[S], handler: ApiHandler, path: Path, *, append: bool, hash_it: bool,
@@ -57,6 +60,9 @@ class BodyStream:
         if self.received > self.limit:
             self.cancel()
             raise self.too_long()
+        if self.quota and self.used + self.received > self.quota:  # a chunked body, mid-way
+            self.cancel()
+            raise quota_exceeded(self.name, self.used, self.received, self.quota)
         try:
             below = self.spool.feed(chunk)
         except TrainlabError:
