@@ -83,6 +83,41 @@ async def test_an_experiments_trials_are_not_refused_by_the_queue_limit(api, wor
     assert code == 429 and body["error"]["details"]["queued"] == 3
 
 
+# -- the longest a job may run ----------------------------------------------------------------
+async def until(api, path: str, done, tries: int = 600):
+    for _ in range(tries):
+        code, body = await api("GET", path)
+        if done(body):
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out on {path}: {body}")
+
+
+@config(run_scheduler=True, max_job_seconds=600)
+async def test_a_job_past_max_job_seconds_ends_stopped_with_a_note_and_resumes(api, app):
+    assert app.scheduler.max_job_seconds == 600
+    code, ds = await upload(api, csv_bytes())
+    code, job = await api("POST", "jobs", {
+        "dataset_id": ds["id"], "columns": {"target": "label"},
+        "params": {"max_steps": 100000, "batch_size": 8, "eval_every": 50,
+                   "early_stopping": None}})
+    assert code == 201, job
+    path = f"jobs/{job['id']}"
+    await until(api, path, lambda j: j["status"] == "running" and j["progress"]["step"] > 20)
+    app.scheduler.workers[job["id"]].started -= 601  # ten minutes pass, without the wait
+    stopped = await until(api, path, lambda j: j["status"] != "running")
+    assert stopped["status"] == "stopped" and "max_job_seconds" in stopped["note"]
+    assert "600 s" in stopped["note"]
+    code, fa = await api("GET", path, headers={"Accept-Language": "fa"})
+    assert "ثانیه" in fa["note"] and "max_job_seconds" in fa["note"]
+    code, queued = await api("POST", f"{path}/resume")
+    assert code == 200 and queued["status"] == "queued"
+    await until(api, path, lambda j: j["status"] == "running"
+                and j["progress"]["step"] > stopped["progress"]["step"])
+    await api("POST", f"{path}/stop")
+    await until(api, path, lambda j: j["status"] == "stopped")
+
+
 # -- the workspace's size --------------------------------------------------------------------
 @config(max_workspace_bytes=QUOTA)
 async def test_a_content_length_over_the_quota_is_507_before_the_body(
@@ -110,9 +145,9 @@ async def test_a_content_length_over_the_quota_is_507_before_the_body(
 async def test_a_chunked_body_past_the_quota_is_cut_off_with_nothing_kept(
         api, jp_http_port, jp_base_url, http_server, jp_serverapp, app, workspace_dir):
     token = jp_serverapp.identity_provider.token
-    line = b"1,2,3\n" * 2000
+    line = b"1,2,3\n" * 10_000
     chunk = f"{len(line):x}\r\n".encode() + line + b"\r\n"
-    parts = [f"{6}\r\n".encode() + b"a,b,c\n\r\n"] + [chunk] * 40  # 480 KB; no Content-Length
+    parts = [f"{6}\r\n".encode() + b"a,b,c\n\r\n"] + [chunk] * 4  # 240 KB; no Content-Length
     status, body = await call(exchange, jp_http_port, head(jp_base_url, token, None), parts)
     assert status == 507 and body["error"]["code"] == "quota_exceeded", body
     assert body["error"]["details"]["size"] > QUOTA - body["error"]["details"]["used"]
