@@ -100,7 +100,7 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
     start, end, total = parse_content_range(h.request.headers.get("Content-Range"),
                                             int(length) if length and length.isdigit() else None)
     if total != meta["size"]:
-        raise TrainlabError("upload_size_mismatch", status=400, id=upload_id, expected=meta["size"],
+        raise TrainlabError("upload_size_mismatch", status=422, id=upload_id, expected=meta["size"],
                             detail=f"Content-Range says {total}")
     # The whole file must still fit when it becomes a dataset (issue 17: quotas).
     await h.run(h.app.usage.check, total, h.app.max_workspace_bytes, meta["filename"])
