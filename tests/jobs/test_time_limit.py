@@ -39,6 +39,14 @@ def test_a_job_over_max_job_seconds_is_stopped_with_a_note_and_resumes(ws, ds, s
     assert losses == sorted(set(losses)) and losses[0] == 1  # one history, continued
 
 
+def test_a_job_over_the_limit_before_training_began_says_the_limit(ws, ds, scheduler) -> None:
+    s = scheduler(max_job_seconds=600, prewarm=False)  # the worker still imports torch
+    job = submit_quietly(ws, ds, **SLOW)
+    _rewind(s, job.id, 601)
+    stopped = ws.jobs.wait(job.id, timeout=60)
+    assert stopped.status == "stopped" and "max_job_seconds" in stopped.note, stopped.note
+
+
 def test_no_limit_by_default(ws, ds, scheduler) -> None:
     s = scheduler()
     assert s.max_job_seconds == 0

@@ -334,7 +334,7 @@ class Scheduler:
                 end_ranks(self.ws.jobs_dir / job_id)
             if worker.stop_sent_at is not None:
                 note = (job_note("note_stop_forced", seconds=self.stop_grace_s) if worker.killed
-                        else job_note("note_stopped_before_start"))
+                        else worker.reason or job_note("note_stopped_before_start"))
                 self.records.finish(job_id, JobStatus.STOPPED, note=note)
             else:
                 note = (job_note("note_server_shut_down") if shutdown
