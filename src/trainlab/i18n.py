@@ -1061,6 +1061,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the job scheduler of this server is not running (c.TrainlabApp.run_scheduler is on); the server log says why",
         "fa": "زمان‌بند کارهای این سرور اجرا نمی‌شود (c.TrainlabApp.run_scheduler روشن است)؛ گزارش سرور دلیلش را می‌گوید",
     },
+    # --- issue 17, quotas and fair sharing (server/quotas.py, jobs/time_limit.py) ---
+    "too_many_jobs": {
+        "en": "{queued} jobs are queued already, the most this server allows (max_jobs_queued={limit}). Try again in {retry_after} s, when some have started, or stop queued jobs you no longer need.",
+        "fa": "هم‌اکنون {queued} کار در صف است، بیشترین تعدادی که این سرور اجازه می‌دهد (max_jobs_queued={limit}). {retry_after} ثانیهٔ دیگر که برخی شروع شدند دوباره تلاش کنید، یا کارهای در صفی را که دیگر لازم ندارید متوقف کنید.",
+    },
+    "quota_exceeded": {
+        "en": "'{name}' ({size} bytes) does not fit in this workspace's quota: {used} of {limit} bytes are used, {free} free (max_workspace_bytes). Free space by deleting datasets (DELETE datasets/<id>) or jobs (DELETE jobs/<id>) you no longer need.",
+        "fa": "'{name}' ({size} بایت) در سهمیهٔ این فضای کار جا نمی‌شود: {used} از {limit} بایت استفاده شده و {free} بایت آزاد است (max_workspace_bytes). با حذف مجموعه‌داده‌ها (DELETE datasets/<id>) یا کارهایی (DELETE jobs/<id>) که دیگر لازم ندارید فضا آزاد کنید.",
+    },
+    "rate_limited": {
+        "en": "Too many write requests: this server allows each user {per_minute:g} a minute after a burst of {burst}. Try again in {retry_after} s.",
+        "fa": "درخواست‌های نوشتن بیش از حد است: این سرور به هر کاربر پس از {burst} درخواست پیاپی، {per_minute:g} درخواست در دقیقه اجازه می‌دهد. {retry_after} ثانیهٔ دیگر دوباره تلاش کنید.",
+    },
+    "note_time_limit": {
+        "en": "Stopped: it ran longer than this server's limit of {seconds:g} s per job (max_job_seconds). Resume to continue from its last checkpoint.",
+        "fa": "متوقف شد: بیش از سقف {seconds:g} ثانیه‌ای این سرور برای هر کار (max_job_seconds) اجرا شد. برای ادامه از آخرین نقطهٔ ذخیره، آن را از سر بگیرید.",
+    },
 }
 
 

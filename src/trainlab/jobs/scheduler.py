@@ -1,7 +1,7 @@
 """The scheduler: starts queued jobs in worker processes, hands out GPUs, enforces stops,
 and finds jobs whose process died.
 
-    python -m trainlab.jobs.scheduler [WORKSPACE] [--max-concurrent N] [--gpus 0,1]
+    python -m trainlab.jobs.scheduler [WORKSPACE] [--max-concurrent N] [--gpus 0,1] [--max-job-seconds S]
 
 It polls the store (every ``poll_s``), so a job queued by any process that opens the
 workspace starts within a second. Each worker runs in its own process group with
@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from trainlab.jobs.driver import advance
 from trainlab.jobs.gpus import DevicesError, check_devices, detect_gpus, gpu_set, pick_gpus
 from trainlab.jobs.processes import Adopted, end_ranks, ranks, signal_group
 from trainlab.jobs.records import HOST, JobStatus, Records, job_note, pid_alive
+from trainlab.jobs.time_limit import enforce_time_limit
 from trainlab.workspace import Workspace, new_id
 from trainlab.workspace.files import owned, process_stat
 
@@ -49,6 +50,7 @@ class _Worker:
     stop_sent_at: float | None = None
     killed: bool = False
     reason: str | None = None
+    started: float = field(default_factory=time.monotonic)  # for max_job_seconds
 
 
 class Scheduler:
@@ -65,7 +67,7 @@ class Scheduler:
                  max_concurrent: int | None = None, gpus: list[str | int] | None = None,
                  jobs_per_gpu: int = 1, stop_grace_s: float = 10.0, poll_s: float = 0.2,
                  heartbeat_stale_s: float = 30.0, python: str = sys.executable,
-                 prewarm: bool = True, executor: str = "local",
+                 prewarm: bool = True, executor: str = "local", max_job_seconds: float = 0.0,
                  on_event: Callable[[str, Any], None] | None = None, **ray: Any) -> None:
         self.ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
         self.records = Records(self.ws)
@@ -75,6 +77,7 @@ class Scheduler:
         default = len(self.gpus) * self.jobs_per_gpu if self.gpus else 1
         self.max_concurrent = max(1, int(max_concurrent or default))
         self.stop_grace_s, self.poll_s = float(stop_grace_s), float(poll_s)
+        self.max_job_seconds = float(max_job_seconds)  # 0: no limit; longer jobs are stopped
         self.heartbeat_stale_s, self.python, self.executor = float(heartbeat_stale_s), python, executor
         self.prewarm, self.driver = ray_driver.executor_plan(executor, prewarm, **ray)
         self._spare: subprocess.Popen[bytes] | None = None
@@ -135,6 +138,7 @@ class Scheduler:
         with self._lock:
             self._beat()
             self._reap()
+            enforce_time_limit(self.records, self.ws.jobs_dir, self.workers, self.max_job_seconds)
             self._enforce_stops()
             self._launch()
             advance(self.ws, self.max_concurrent)  # experiments: tell, prune, ask (issue 19)
@@ -340,7 +344,7 @@ class Scheduler:
                 end_ranks(self.ws.jobs_dir / job_id)
             if worker.stop_sent_at is not None:
                 note = (job_note("note_stop_forced", seconds=self.stop_grace_s) if worker.killed
-                        else job_note("note_stopped_before_start"))
+                        else worker.reason or job_note("note_stopped_before_start"))
                 self.records.finish(job_id, JobStatus.STOPPED, note=note)
             else:
                 note = (job_note("note_server_shut_down") if shutdown
@@ -364,10 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-concurrent", type=int, default=None)
     parser.add_argument("--gpus", default=None, help="comma-separated GPU ids (default: all)")
     parser.add_argument("--stop-grace-seconds", type=float, default=10.0)
+    parser.add_argument("--max-job-seconds", type=float, default=0.0, help="stop longer jobs")
     args = ray_driver.add_executor_arguments(parser).parse_args(argv)
     gpus = gpu_set(None if args.gpus is None else [g for g in args.gpus.split(",") if g], "--gpus")
     scheduler = Scheduler(Workspace(args.workspace), max_concurrent=args.max_concurrent, gpus=gpus,
-                          stop_grace_s=args.stop_grace_seconds, **ray_driver.executor_options(args))
+                          stop_grace_s=args.stop_grace_seconds, max_job_seconds=args.max_job_seconds,
+                          **ray_driver.executor_options(args))
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

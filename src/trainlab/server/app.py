@@ -15,6 +15,15 @@ Configuration (``jupyter_server_config.py`` or the command line)::
     c.TrainlabApp.health_min_free_bytes = 2 * 1024**3   # /health answers 503 below it
     c.TrainlabApp.activity_interval = 30                # s between activity marks while jobs run
 
+Quotas and fair sharing (issue 17; 0 turns each off; docs/rest-api.md, "Quotas and rate limits")::
+
+    c.TrainlabApp.max_concurrent_jobs = 1               # running jobs per user (one server each)
+    c.TrainlabApp.max_jobs_queued = 20                  # POST jobs beyond it: 429 too_many_jobs
+    c.TrainlabApp.max_workspace_bytes = 50 * 1024**3    # datasets + jobs; beyond: 507 quota_exceeded
+    c.TrainlabApp.max_job_seconds = 4 * 3600            # a longer background job is stopped
+    c.TrainlabApp.write_rate_per_minute = 120           # writes per user; beyond: 429 rate_limited
+    c.TrainlabApp.write_burst = 30                      # writes a user may make at once
+
 GPUs: the scheduler hands out the GPUs the platform gave the server (CUDA_VISIBLE_DEVICES, else
 NVIDIA_VISIBLE_DEVICES, else every GPU CUDA sees: trainlab.jobs.gpus); ``gpus`` names some of
 them, and one outside that set is an error at start (logged; /health answers 503). Metrics:
@@ -141,6 +150,24 @@ class TrainlabApp(ExtensionApp):
                           "GPUs) per Ray job, unless the job sets devices.")
     ray_cpus_per_worker = Float(1.0, config=True,
                                 help="CPUs Ray reserves for each Ray Train worker of a Ray job.")
+    # issue 17: quotas (one server is one user's; docs/rest-api.md, "Quotas and rate limits")
+    max_jobs_queued = Integer(0, config=True,
+                              help="Jobs that may wait in the queue; a job submitted over REST "
+                              "beyond it is answered 429 too_many_jobs. 0: no limit.")
+    max_workspace_bytes = Integer(0, config=True,
+                                  help="Most bytes the workspace's datasets and jobs may hold; an "
+                                  "upload or import that would not fit is answered 507 "
+                                  "quota_exceeded. 0: no limit.")
+    max_job_seconds = Float(0.0, config=True,
+                            help="A background job running longer is stopped (checkpointed, "
+                            "resumable) and ends 'stopped' with a note. 0: no limit.")
+    write_rate_per_minute = Float(0.0, config=True,
+                                  help="Write requests (POST, PUT, DELETE) a user may make a "
+                                  "minute, after a burst of write_burst; beyond: 429 rate_limited "
+                                  "with Retry-After. 0: off.")
+    write_burst = Integer(30, config=True,
+                          help="Write requests a user may make at once before "
+                          "write_rate_per_minute applies.")
 
     @validate("allowed_formats")
     def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
@@ -183,6 +210,11 @@ class TrainlabApp(ExtensionApp):
         self.model_load = 0  # model requests running or waiting (touched on the event loop only)
         self.uploads = Uploads(self.workspace)
         self.models = ModelCache()
+        # issue 17: quotas
+        from trainlab.server.quotas import RateLimiter, WorkspaceUsage
+
+        self.rate_limiter = RateLimiter(self.write_rate_per_minute, self.write_burst)
+        self.usage = WorkspaceUsage([self.workspace.datasets_dir, self.workspace.jobs_dir])
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
         self.scheduler: Any = None
         self._gpu_ids: list[str] | None = None
@@ -225,7 +257,8 @@ class TrainlabApp(ExtensionApp):
                                  ray_address=self.ray_address, storage_path=self.storage_path or None,
                                  ray_max_failures=self.ray_max_failures,
                                  ray_workers=self.ray_workers,  # start() reconciles stale jobs first
-                                 ray_cpus_per_worker=self.ray_cpus_per_worker).start()
+                                 ray_cpus_per_worker=self.ray_cpus_per_worker,
+                                 max_job_seconds=self.max_job_seconds).start()
 
             self.scheduler = await loop.run_in_executor(self.pool, start)
             self.log.info("trainlab: scheduler running (%d concurrent job(s), GPUs: %s)",

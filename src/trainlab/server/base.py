@@ -41,6 +41,7 @@ MAX_JSON_DEPTH = 64             # arrays and objects inside each other; no reque
 INT64 = (-(2**63), 2**63 - 1)   # what SQLite, numpy and torch hold
 STATUS_CODES = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed",
                 413: "too_large"}
+WRITES = ("POST", "PUT", "PATCH", "DELETE")  # the methods the write rate limit counts
 
 _encoder = msgspec.json.Encoder(enc_hook=str)
 
@@ -220,6 +221,22 @@ class ApiHandler(APIHandler):
         return {"GET": "read", "HEAD": "read"}.get(self.request.method or "", "write")
 
     # -- dispatch --------------------------------------------------------------------------
+    async def prepare(self) -> None:  # type: ignore[override]
+        """After authentication, before the endpoint (and before a streamed body): a write to a
+        trainlab route spends one of the user's tokens (issue 17: 429 ``rate_limited``)."""
+        await super().prepare()
+        if self.current_user and self.op is not None and self.request.method in WRITES:
+            self.app.rate_limiter.check(self.rate_key())
+
+    def rate_key(self) -> str:
+        """Whose bucket a write spends: the user's name. Every request made with the server's
+        own token is one user's (jupyter_server names each such request afresh, anonymously)."""
+        token = self.token
+        if token and self.identity_provider.get_token(self) == token:
+            return "(the server's token)"
+        user = self.current_user
+        return getattr(user, "username", None) or str(user)
+
     async def call_endpoint(self, **path: str) -> None:
         op = self.op
         if op is None:
@@ -255,6 +272,9 @@ class ApiHandler(APIHandler):
             error = TrainlabError("internal_error", status=500, kind=type(exc).__name__, ref=ref)
         self.trainlab_error = error.code  # for the metrics (on_finish)
         self.set_status(error.status)
+        retry = error.params.get("retry_after")
+        if isinstance(retry, int) and error.status in (429, 503):
+            self.set_header("Retry-After", str(retry))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(encode(error.to_dict(self.lang)))
 

@@ -23,9 +23,12 @@ ERROR_TEXT = {400: "Bad request: a malformed body or query parameter.",
               415: "A file format this server does not accept.",
               422: "A well-formed request the data cannot satisfy (invalid dataset, unknown "
                    "field, a job spec that cannot run).",
+              429: "Too many requests: over the write rate limit (rate_limited) or the queued-jobs "
+                   "limit (too_many_jobs); Retry-After says when to try again.",
               500: "A bug in trainlab; the server log has the traceback.",
               503: "Not available now: the server is not ready (details.problems says why).",
-              507: "The workspace's disk is full or not writable."}
+              507: "The workspace's disk is full or not writable, or the upload would exceed "
+                   "the workspace quota (quota_exceeded)."}
 
 
 def _schemas(routes: Sequence[Op]) -> tuple[dict[tuple[type, str], Any], dict[str, Any]]:
@@ -92,8 +95,12 @@ def _operation(op: Op, refs: dict[tuple[type, str], Any],
             "application/json": {"schema": refs[(model, "serialization")]}}}
     error = {"application/json": {"schema": refs[(m.ErrorBody, "serialization")]}}
     always = {403, 500} | ({413} if op.request is not None else set())  # a JSON body over 8 MiB
+    always |= {429} if op.method != "GET" else set()  # the write rate limit (base.py, prepare)
     for status in sorted({*op.errors, *always}):
         responses[str(status)] = {"description": ERROR_TEXT[status], "content": error}
+        if status == 429:
+            responses["429"]["headers"] = {"Retry-After": {
+                "description": "Whole seconds to wait.", "schema": {"type": "integer"}}}
     out: dict[str, Any] = {"summary": op.summary.split(". ")[0].rstrip("."),
                            "description": op.summary, "operationId": op.fn.__name__,
                            "tags": [op.path.split("/")[0].split(".")[0]],

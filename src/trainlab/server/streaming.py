@@ -22,6 +22,7 @@ from trainlab.errors import TrainlabError, dataset_error
 from trainlab.server import metrics
 from trainlab.server.base import MAX_JSON_BODY, ApiHandler, DatasetsHandler
 from trainlab.server.operation import Op
+from trainlab.server.quotas import quota_exceeded
 from trainlab.server.uploads import HIGH_WATER, Spool, Uploads
 
 S = TypeVar("S", bound="BodyStream")
@@ -39,6 +40,8 @@ class BodyStream:
     started: float           # time.perf_counter() when the body began
     received: int = 0
     kind = "body"            # for the metrics: a whole file as the body
+    quota: int = 0           # max_workspace_bytes (0: none): past used + body, 507 (issue 17)
+    used: int = 0            # the workspace's bytes when the body began
 
     @classmethod
     async def open(cls: type[S], handler: ApiHandler, path: Path, *, append: bool, hash_it: bool,
@@ -60,6 +63,9 @@ class BodyStream:
         if self.received > self.limit:
             self.cancel()
             raise self.too_long()
+        if self.quota and self.used + self.received > self.quota:  # a chunked body, mid-way
+            self.cancel()
+            raise quota_exceeded(self.name, self.used, self.received, self.quota)
         try:
             below = self.spool.feed(chunk)
         except TrainlabError:

@@ -115,13 +115,15 @@ class Spool:
 
 
 def parse_content_range(value: str | None, body_length: int | None) -> tuple[int, int, int]:
-    """``bytes START-END/TOTAL`` -> (start, end exclusive, total)."""
+    """``bytes START-END/TOTAL`` -> (start, end exclusive, total): 400 when it is not that
+    form (what the OpenAPI pattern refuses); 422 when its numbers cannot hold (END before
+    START, END not below TOTAL, a body of another length)."""
     match = _RANGE.match((value or "").strip())
     if not match:
         raise TrainlabError("bad_content_range", value=(value or "")[:100])
     start, last, total = (int(g) for g in match.groups())
     if last < start or last >= total or (body_length is not None and body_length != last - start + 1):
-        raise TrainlabError("bad_content_range", value=value[:100])
+        raise TrainlabError("bad_content_range", status=422, value=value[:100])
     return start, last + 1, total
 
 

@@ -58,4 +58,5 @@ async def delete_dataset(h: ApiHandler, dataset_id: str) -> None:
     force = service.choice_param("force", h.arg("force"), ("true", "false")) == "true"
     await h.run(h.ws.datasets.delete, service.check_id(dataset_id, "ds", "dataset_not_found"),
                 force)
+    h.app.usage.forget()  # its files are gone: the quota walks again
     h.reply({"id": dataset_id, "deleted": True})

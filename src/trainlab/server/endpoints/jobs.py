@@ -16,6 +16,7 @@ from trainlab.jobs.records import JobStatus
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.base import ApiHandler, encode
+from trainlab.server.quotas import check_queue
 
 STATUSES = tuple(s.value for s in JobStatus)
 EVENT_POLL_S = 0.5
@@ -33,6 +34,8 @@ async def list_jobs(h: ApiHandler) -> None:
 
 async def submit_job(h: ApiHandler) -> None:
     spec = h.body_model(m.JobSpec)
+    if h.app.max_jobs_queued:  # issue 17: 429 too_many_jobs beyond it
+        check_queue(await h.run(h.ws.jobs.active_counts), h.app.max_jobs_queued)
     job = await h.run(h.ws.jobs.submit, spec, warn=False)  # the job's note says it
     job = await h.run(service.get_job, h.ws, job.id, h.lang)  # the note in the caller's words
     h.reply(service.json_value(job.to_dict()))
@@ -60,6 +63,7 @@ async def _job_action(h: ApiHandler, action: Callable[[str], Any], job_id: str) 
 
 async def delete_job(h: ApiHandler, job_id: str) -> None:
     await h.run(h.ws.jobs.delete, service.check_id(job_id, "job", "job_not_found"))
+    h.app.usage.forget()  # its files are gone: the quota walks again
     h.reply({"id": job_id, "deleted": True})
 
 

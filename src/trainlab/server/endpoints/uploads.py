@@ -10,6 +10,7 @@ from trainlab.errors import TrainlabError, dataset_error
 from trainlab.server import metrics, service
 from trainlab.server import models as m
 from trainlab.server.base import ApiHandler
+from trainlab.server.quotas import quota_exceeded
 from trainlab.server.streaming import DatasetsStreamHandler, PartStream, UploadStream
 from trainlab.server.uploads import parse_content_range
 from trainlab.workspace import new_id
@@ -44,6 +45,10 @@ async def begin_upload(h: DatasetsStreamHandler) -> UploadStream:
     length = h.request.headers.get("Content-Length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise dataset_error("too_large", name=name, limit=limit, size=int(length))
+    quota = h.app.max_workspace_bytes  # issue 17: checked again while a chunked body arrives
+    used = await h.run(h.app.usage.used) if quota else 0
+    if quota and length is not None and length.isdigit() and used + int(length) > quota:
+        raise quota_exceeded(name, used, int(length), quota)
     # With a Content-Length (checked above) tornado may hold the body to it. A chunked body's
     # size shows only as it arrives: tornado's own cap (which answers a bare 400) is set far
     # above ours, so BodyStream.feed answers 413 with its JSON first.
@@ -51,7 +56,7 @@ async def begin_upload(h: DatasetsStreamHandler) -> UploadStream:
         limit + 1 if length is not None else limit + 2**30)
     path = h.ws.tmp_dir / f"{new_id('up')}.{fmt}"
     return await UploadStream.open(h, path, append=False, hash_it=True, limit=limit, name=name,
-                                   fmt=fmt)
+                                   fmt=fmt, quota=quota, used=used)
 
 
 async def upload_dataset(h: DatasetsStreamHandler) -> None:
@@ -65,6 +70,7 @@ async def upload_dataset(h: DatasetsStreamHandler) -> None:
     synced = time.perf_counter()
     ds = await h.run(h.ws.datasets.adopt, stream.spool.path, stream.name, stream.fmt,
                      sha256=sha256)
+    h.app.usage.add(stream.received)
     # How the time went, for clients and benchmarks (milliseconds, as Server-Timing says).
     h.set_header("Server-Timing", f"receive;dur={(received - stream.started) * 1e3:.1f}, "
                  f"sync;dur={(synced - received) * 1e3:.1f}, "
@@ -77,6 +83,7 @@ async def start_upload(h: ApiHandler) -> None:
     body = h.body_model(m.UploadStart)
     name = file_name(body.filename)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
+    await h.run(h.app.usage.check, body.size, h.app.max_workspace_bytes, name)
     h.reply(await h.run(h.app.uploads.start, name, body.size, body.sha256,
                         body.format and fmt, h.app.max_upload_bytes))
 
@@ -93,8 +100,10 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
     start, end, total = parse_content_range(h.request.headers.get("Content-Range"),
                                             int(length) if length and length.isdigit() else None)
     if total != meta["size"]:
-        raise TrainlabError("upload_size_mismatch", status=400, id=upload_id, expected=meta["size"],
+        raise TrainlabError("upload_size_mismatch", status=422, id=upload_id, expected=meta["size"],
                             detail=f"Content-Range says {total}")
+    # The whole file must still fit when it becomes a dataset (issue 17: quotas).
+    await h.run(h.app.usage.check, total, h.app.max_workspace_bytes, meta["filename"])
     if start != meta["offset"] or not uploads.claim(upload_id):  # busy: another part arrives
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
@@ -123,6 +132,7 @@ async def put_part(h: DatasetsStreamHandler, upload_id: str) -> None:
         ds = await h.run(h.app.uploads.complete, upload_id)
     finally:
         h.app.uploads.release(upload_id)
+    h.app.usage.add(stream.total)
     h.reply(ds.to_dict(), 201, m.Dataset)
 
 
@@ -137,6 +147,9 @@ async def import_dataset(h: ApiHandler) -> None:
     path = await h.run(service.resolve_import, h.app.root_dir, body.path, h.app.allow_hidden())
     name = file_name(body.name or path.name)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
+    size = (await h.run(path.stat)).st_size
+    await h.run(h.app.usage.check, size, h.app.max_workspace_bytes, name)
     ds = await h.run(h.ws.datasets.add, path, name, fmt, max_bytes=h.app.max_upload_bytes)
     metrics.upload_bytes("import", ds.size_bytes)  # issue 17
+    h.app.usage.add(size)
     h.reply(ds.to_dict())
