@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from trainlab.errors import TrainlabError
+from trainlab.workspace.mounts import filesystem_type
 
 CHECKS = {"database", "workspace_writable", "disk", "gpus", "scheduler"}
 
@@ -23,6 +24,8 @@ async def test_ready_with_the_gpus_the_platform_gave(api, monkeypatch) -> None:
     assert [(g["index"], g["id"]) for g in health["gpus"]] == [(0, "2"), (1, "3")]
     assert health["gpu_source"] == "CUDA_VISIBLE_DEVICES='2,3'" and health["cuda_available"]
     assert health["scheduler_alive"] is False  # run_scheduler is off here: not required
+    assert health["workspace_filesystem"] == filesystem_type(health["workspace"])  # ext4, nfs4...
+    assert health["workspace_filesystem"]  # Linux: read from /proc/mounts
     code, doc = await api("GET", "openapi.json")
     assert "503" in doc["paths"]["/health"]["get"]["responses"]
 

@@ -56,6 +56,7 @@ from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, val
 
 from trainlab.errors import TrainlabError
 from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
+from trainlab.workspace.mounts import on_network_filesystem
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 TEMPLATE_FIELDS = ("username",)
@@ -201,6 +202,12 @@ class TrainlabApp(ExtensionApp):
         path = workspace_path(self.workspace_dir)
         self.workspace = Workspace(path, max_upload_bytes=self.max_upload_bytes)
         os.environ["TRAINLAB_HOME"] = str(self.workspace.path)  # kernels inherit it
+        network = on_network_filesystem(self.workspace.path)
+        if network:  # docs/deploy-jupyterhub.md, "Storage and the SQLite caveat"
+            self.log.warning("trainlab: the workspace %s is on a network file system (%s): SQLite's "
+                             "locks are unreliable there; put it on a local or block volume "
+                             "(TRAINLAB_HOME or c.TrainlabApp.workspace_dir)", self.workspace.path,
+                             network)
         from trainlab.server.service import ModelCache
         from trainlab.server.uploads import Uploads
 

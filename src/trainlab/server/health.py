@@ -27,6 +27,7 @@ from trainlab.jobs.records import JobStatus
 from trainlab.version import __version__
 from trainlab.workspace import Workspace, new_id
 from trainlab.workspace.files import owned
+from trainlab.workspace.mounts import filesystem_type
 
 SCHEDULER_SILENT_S = 30.0  # a scheduler whose heartbeat is older is taken for dead
 _SMI_CACHE: dict[str, Any] = {"at": 0.0, "rows": []}
@@ -159,7 +160,8 @@ def health(ws: Workspace, state: ServerState) -> dict[str, Any]:
     found = gpus(state.gpu_ids)
     return {"status": "ok", "version": __version__, "torch_version": torch_version(),
             "cuda_available": bool(found), "gpus": found, "gpu_source": gpu_source(),
-            "workspace": str(ws.path), "disk_free_bytes": free,
+            "workspace": str(ws.path), "workspace_filesystem": filesystem_type(ws.path),
+            "disk_free_bytes": free,
             "jobs_running": counts[JobStatus.RUNNING], "jobs_queued": counts[JobStatus.QUEUED],
             "scheduler_alive": alive if state.scheduler_required else ws.jobs.scheduler_alive(),
             "checks": checks}

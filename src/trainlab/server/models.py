@@ -54,6 +54,8 @@ class Health(BaseModel):
     gpus: list[Gpu] = Field(description="The GPUs the scheduler hands out (docs/rest-api.md).")
     gpu_source: str = Field(description="Where that set comes from (which variable).")
     workspace: str
+    workspace_filesystem: str | None = Field(description="The workspace's file system type "
+                                             "(ext4, nfs4, ...); SQLite needs a local or block one.")
     disk_free_bytes: int
     jobs_running: int
     jobs_queued: int
