@@ -1054,8 +1054,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "در فضای کار {path} نمی‌توان فایلی نوشت ({detail})؛ به سرور اجازهٔ نوشتن در آن را بدهید، یا c.TrainlabApp.workspace_dir را به پوشه‌ای نوشتنی ببرید",
     },
     "health_disk_low": {
-        "en": "the workspace's disk has {free} bytes free, below c.TrainlabApp.health_min_free_bytes ({minimum}); free space, or delete jobs and datasets",
-        "fa": "دیسک فضای کار {free} بایت فضای آزاد دارد، کمتر از c.TrainlabApp.health_min_free_bytes ({minimum})؛ فضا آزاد کنید، یا کارها و داده‌ها را پاک کنید",
+        "en": "the workspace's disk has {free:plural:byte|bytes} free, below c.TrainlabApp.health_min_free_bytes ({minimum:,}); free space, or delete jobs and datasets",
+        "fa": "دیسک فضای کار {free:plural:بایت|بایت} فضای آزاد دارد، کمتر از c.TrainlabApp.health_min_free_bytes ({minimum:,})؛ فضا آزاد کنید، یا کارها و داده‌ها را پاک کنید",
     },
     "health_scheduler_down": {
         "en": "the job scheduler of this server is not running (c.TrainlabApp.run_scheduler is on); the server log says why",
@@ -1067,8 +1067,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "هم‌اکنون {queued} کار در صف است، بیشترین تعدادی که این سرور اجازه می‌دهد (max_jobs_queued={limit}). {retry_after} ثانیهٔ دیگر که برخی شروع شدند دوباره تلاش کنید، یا کارهای در صفی را که دیگر لازم ندارید متوقف کنید.",
     },
     "quota_exceeded": {
-        "en": "'{name}' ({size} bytes) does not fit in this workspace's quota: {used} of {limit} bytes are used, {free} free (max_workspace_bytes). Free space by deleting datasets (DELETE datasets/<id>) or jobs (DELETE jobs/<id>) you no longer need.",
-        "fa": "'{name}' ({size} بایت) در سهمیهٔ این فضای کار جا نمی‌شود: {used} از {limit} بایت استفاده شده و {free} بایت آزاد است (max_workspace_bytes). با حذف مجموعه‌داده‌ها (DELETE datasets/<id>) یا کارهایی (DELETE jobs/<id>) که دیگر لازم ندارید فضا آزاد کنید.",
+        "en": "'{name}' ({size:plural:byte|bytes}) does not fit in this workspace's quota: {used:,} of {limit:plural:byte|bytes} are used, {free:plural:byte|bytes} free (max_workspace_bytes). Free space by deleting datasets (DELETE datasets/<id>) or jobs (DELETE jobs/<id>) you no longer need.",
+        "fa": "'{name}' ({size:plural:بایت|بایت}) در سهمیهٔ این فضای کار جا نمی‌شود: {used:,} از {limit:plural:بایت|بایت} استفاده شده و {free:plural:بایت|بایت} آزاد است (max_workspace_bytes). با حذف مجموعه‌داده‌ها (DELETE datasets/<id>) یا کارهایی (DELETE jobs/<id>) که دیگر لازم ندارید فضا آزاد کنید.",
     },
     "rate_limited": {
         "en": "Too many write requests: this server allows each user {per_minute:g} a minute after a burst of {burst}. Try again in {retry_after} s.",

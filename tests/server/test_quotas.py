@@ -132,7 +132,7 @@ async def test_a_content_length_over_the_quota_is_507_before_the_body(
     assert error["code"] == "quota_exceeded" and error["details"]["limit"] == QUOTA
     counted = error["details"]["used"]  # the upload counted at once, its report at the next walk
     assert 40_000 <= counted <= used and error["details"]["size"] == 70_000
-    assert f"{counted} of {QUOTA} bytes" in error["message"]
+    assert f"{counted:,} of {QUOTA:,} bytes" in error["message"]
     assert "DELETE datasets" in error["message"]
     assert leftovers(workspace_dir) == []
     assert [d["id"] for d in (await api("GET", "datasets"))[1]["items"]] == [first["id"]]
