@@ -12,8 +12,9 @@ pytest is interrupted, an atexit handler kills the recorded processes, and if py
 killed the hub gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and stops its servers.
 
 Time: every wait is bounded by its own timeout and by the module's budget, MODULE_BUDGET_S from
-the hub's start. Worst case: hub start 90 s + the budget 420 s + the stop 60 s + the processes'
-end 30 s, about 10 minutes; a good run takes about 2 minutes."""
+the hub's start, and every HTTP call by its own timeout (at most 60 s). Worst case: hub start
+90 s + the budget 420 s + one HTTP call 60 s + the hub's stop 60 s + the processes' end 30 s,
+about 11 minutes; a good run takes about 2 minutes (2 cores, loaded)."""
 
 from __future__ import annotations
 
