@@ -1029,8 +1029,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fa": "{name}= از {what} استفاده می‌کند که در یک سلول دفترچه یا __main__ یک اسکریپت تعریف شده و {count} فرایند تازهٔ devices={count} نمی‌توانند آن را import کنند. آن را به یک فایل .py کنار دفترچه ببرید و از آنجا import کنید، یا devices=1 را به کار ببرید.",
     },    # --- issue 17, helper A (hub): the {username} workspace template ---
     "workspace_username": {
-        "en": "c.TrainlabApp.workspace_dir = {template!r} needs a user name, but {username!r} cannot be part of a folder name (empty, '.', '..', or with a slash or NUL). Set JUPYTERHUB_USER to the user's name, or give workspace_dir without {{username}}.",
-        "fa": "c.TrainlabApp.workspace_dir = {template!r} به نام کاربر نیاز دارد، اما {username!r} نمی‌تواند بخشی از نام یک پوشه باشد (خالی، '.'، '..' یا دارای اسلش یا NUL). JUPYTERHUB_USER را نام کاربر بگذارید، یا workspace_dir را بدون {{username}} بدهید.",
+        "en": "c.TrainlabApp.workspace_dir = {template!r} needs a user name, but {username!r} cannot be a folder name (empty, '.', '..', a slash, backslash, NUL, control or invisible character, leading or trailing space, or over 255 bytes). Set JUPYTERHUB_USER to the user's name, or give workspace_dir without {{username}}.",
+        "fa": "c.TrainlabApp.workspace_dir = {template!r} به نام کاربر نیاز دارد، اما {username!r} نمی‌تواند نام یک پوشه باشد (خالی، '.'، '..'، دارای اسلش، بک‌اسلش، NUL، نویسهٔ کنترلی یا نامرئی، فاصله در آغاز یا پایان، یا بیش از 255 بایت). JUPYTERHUB_USER را نام کاربر بگذارید، یا workspace_dir را بدون {{username}} بدهید.",
     },
     # -- issue 17, helper C: GPU sets and /health (readiness) -----------------------------------
     "gpus_outside_set": {

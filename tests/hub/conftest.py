@@ -1,11 +1,25 @@
 """A real JupyterHub on loopback for tests/hub (issue 17): the hub, configurable-http-proxy from
 tests/hub/proxy/node_modules (installed by make's set-up with `npm ci`), DummyAuthenticator with a
 password, SimpleLocalProcessSpawner with a home folder per user, and jupyterhub-idle-culler as a
-hub-managed service. One hub per module; everything it started is stopped at the end, and the
-test fails if a process of it is left."""
+hub-managed service. One hub per module.
+
+Processes: only what this module started is ever stopped. The hub's process, and every
+descendant of it seen while it runs (the proxy, the single-user servers, their job workers, the
+culler), are recorded by pid and start time (a background thread walks the hub's process tree);
+nothing is matched by command line or path. At the end the hub is stopped (it stops its servers
+and proxy), and a recorded process still alive after that is killed and fails the test. If
+pytest is interrupted, an atexit handler kills the recorded processes, and if pytest itself is
+killed the hub gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and stops its servers.
+
+Time: every wait is bounded by its own timeout and by the module's budget, MODULE_BUDGET_S from
+the hub's start, and every HTTP call by its own timeout (at most 60 s). Worst case: hub start
+90 s + the budget 420 s + one HTTP call 60 s + the hub's stop 60 s + the processes' end 30 s,
+about 11 minutes; a good run takes about 2 minutes (2 cores, loaded)."""
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import json
 import os
 import secrets
@@ -14,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,25 +38,35 @@ HERE = Path(__file__).resolve().parent
 CHP = HERE / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 SRC = Path(__import__("trainlab").__file__).resolve().parents[1]  # this checkout's trainlab
 PASSWORD = "hub-test-password"
-CULL_TIMEOUT_S = 6  # the idle culler's --timeout
+# The culler: 10 s without activity (the servers report every ACTIVITY_S, so a report can stall
+# ~9 s on a loaded machine before a training server looks idle), a pass every second.
+CULL_TIMEOUT_S = 10  # the idle culler's --timeout
 CULL_EVERY_S = 1  # and its --cull-every
 ACTIVITY_S = 1  # trainlab's activity_interval and the single-user JUPYTERHUB_ACTIVITY_INTERVAL
-# The proxy's settings for large uploads. configurable-http-proxy has no body-size limit. It drops
-# a request after --timeout ms, and gives up on a target that has not answered after
-# --proxy-timeout ms. A streamed upload is one long request whose answer comes only after the
-# whole body (then its validation) is through, so both must exceed the slowest upload's transfer
-# time (a resumable upload's parts are short requests each). On Kubernetes the ingress in front
-# of the proxy has its own limits: nginx-ingress's `proxy-body-size` annotation (1m by default:
-# set 0, or above the largest part) and its proxy-read/send timeouts. The proxy keeps connections
-# to the servers alive: an answer before the whole body must say Connection: close (trainlab's
-# stream handler does), or the proxy reuses a closing socket and answers 503.
+MODULE_BUDGET_S = 420  # every wait of the module ends by then (see the docstring)
+# The proxy's settings. configurable-http-proxy (5.3) has no body-size limit. --timeout and
+# --proxy-timeout are *idle* timeouts (ms without a byte on the client's socket, and without an
+# answer from the server), not limits on a request's length. But Node (>= 18) ends any request
+# whose body is not through after http.Server.requestTimeout, 300 s, which CHP 5.3 does not set
+# and has no flag for: a single upload request must finish within 5 minutes whatever these say,
+# so large files use the resumable upload (its parts are short requests). On Kubernetes the
+# ingress in front of the proxy has its own limits: nginx-ingress's `proxy-body-size` annotation
+# (1m by default: set 0, or above the largest part) and its proxy-read/send timeouts. The proxy
+# keeps connections to the servers alive: an answer before the whole body must say
+# Connection: close (trainlab's stream handler does), or the proxy reuses a closing socket and
+# answers 503.
 PROXY_TIMEOUT_MS = 3_600_000
+PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def culler_token(admin_token: str) -> str:
+    return admin_token[len(admin_token) // 2:] + admin_token[:len(admin_token) // 2]
 
 
 def hub_config(tmp: Path, admin_token: str, ports: dict[str, int]) -> str:
@@ -54,11 +79,10 @@ def hub_config(tmp: Path, admin_token: str, ports: dict[str, int]) -> str:
         # two narrower service tokens, for what "the hub's scopes allow, no more" means
         {"name": "reader", "api_token": admin_token[::-1]},
         {"name": "bob-helper", "api_token": admin_token.upper()},
-        # the idle culler, started and stopped by the hub; it culls named servers only, so the
-        # default servers the other tests use stay up however long those tests idle
-        {"name": "idle-culler", "command": [
-            sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={CULL_TIMEOUT_S}",
-            f"--cull-every={CULL_EVERY_S}", "--cull-default-servers=False"]},
+        # the idle culler, a service the culler test starts itself (Hub.start_culler) once its
+        # server is up and training: a server that took longer than the culler's timeout to
+        # start on a loaded machine was culled before the test reached it
+        {"name": "idle-culler", "api_token": culler_token(admin_token)},
     ]
     roles = [
         {"name": "admin", "services": ["test-admin"]},
@@ -111,16 +135,116 @@ c.JupyterHub.load_roles = {roles!r}
 """
 
 
+class Processes:
+    """The hub's process and its descendants, recorded by pid and start time (psutil.Process:
+    signalling one checks that its pid was not reused). A thread walks the hub's tree every
+    0.2 s while the hub runs, so a server's job workers are recorded while their server lives."""
+
+    def __init__(self, hub_pid: int) -> None:
+        import psutil
+
+        self.hub = psutil.Process(hub_pid)
+        self.seen: dict[tuple[int, float], psutil.Process] = {}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.record()
+        self.thread = threading.Thread(target=self.watch, daemon=True, name="tests/hub processes")
+        self.thread.start()
+
+    def add(self, pid: int) -> None:
+        """Record a process this module started outside the hub."""
+        import psutil
+
+        proc = psutil.Process(pid)
+        with self.lock:
+            self.seen.setdefault((proc.pid, proc.create_time()), proc)
+
+    def record(self) -> None:
+        import psutil
+
+        try:
+            found = [self.hub, *self.hub.children(recursive=True)]
+        except psutil.Error:  # the hub has ended
+            return
+        with self.lock:
+            for proc in found:
+                try:
+                    self.seen.setdefault((proc.pid, proc.create_time()), proc)
+                except psutil.Error:
+                    pass
+
+    def watch(self) -> None:
+        while not self.done.wait(0.2):
+            self.record()
+
+    def alive(self) -> list:
+        """The recorded processes still running (a zombie counts as ended)."""
+        import psutil
+
+        with self.lock:
+            procs = list(self.seen.values())
+        left = []
+        for proc in procs:
+            try:
+                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                    left.append(proc)
+            except psutil.Error:
+                pass
+        return left
+
+    def kill_all(self) -> None:
+        """SIGKILL every recorded process still running (teardown, atexit)."""
+        import psutil
+
+        self.done.set()
+        for proc in self.alive():
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+
+
+def set_pdeathsig() -> None:  # in the hub's child process, before exec (Linux)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the atexit handler alone
+
+
 class Hub:
     """The running hub: its public URL (the proxy), tokens, and helpers over its REST API."""
 
-    def __init__(self, tmp: Path, process: subprocess.Popen, url: str, admin_token: str) -> None:
+    def __init__(self, tmp: Path, process: subprocess.Popen, url: str, admin_token: str,
+                 processes: Processes) -> None:
         import requests
 
         self.tmp, self.process, self.url = tmp, process, url
         self.admin_token = admin_token
         self.reader_token, self.bob_helper_token = admin_token[::-1], admin_token.upper()
         self.http = requests.Session()
+        self.processes = processes
+        self.budget_end = time.monotonic() + MODULE_BUDGET_S
+
+    def start_culler(self) -> subprocess.Popen:
+        """jupyterhub-idle-culler as the hub's 'idle-culler' service, culling named servers
+        only (the default servers the other tests use stay up however long they idle); it is
+        recorded with the hub's processes. The caller stops it."""
+        log = open(self.tmp / "culler.log", "ab")
+        culler = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub_idle_culler", f"--url={self.url}hub/api",
+             f"--timeout={CULL_TIMEOUT_S}", f"--cull-every={CULL_EVERY_S}",
+             "--cull-default-servers=False"],
+            env={**os.environ, "JUPYTERHUB_API_TOKEN": culler_token(self.admin_token)},
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.processes.add(culler.pid)
+        return culler
+
+    def deadline(self, timeout: float) -> float:
+        """A wait's deadline: ``timeout`` from now, but never past the module's budget."""
+        now = time.monotonic()
+        assert now < self.budget_end, f"tests/hub ran past its budget of {MODULE_BUDGET_S} s"
+        return min(now + timeout, self.budget_end)
 
     def log(self) -> str:
         return (self.tmp / "hub.log").read_text(errors="replace")[-6000:]
@@ -133,6 +257,13 @@ class Hub:
         got = self.hub_api("GET", f"users/{name}")
         assert got.status_code == 200, got.text
         return got.json()
+
+    def server_pid(self, user: str, server: str = "") -> int:
+        """The single-user server's pid, from the hub's record of it (the admin's
+        admin:server_state scope shows the spawner's state)."""
+        state = self.user(user)["servers"][server]["state"]
+        assert isinstance(state, dict) and isinstance(state.get("pid"), int), state
+        return state["pid"]
 
     def server_url(self, user: str, server: str = "") -> str:
         return self.url + f"user/{user}/" + (f"{server}/" if server else "")
@@ -147,7 +278,7 @@ class Hub:
             path = f"users/{user}/servers/{server}" if server else f"users/{user}/server"
             started = self.hub_api("POST", path)
             assert started.status_code in (201, 202), started.text
-        deadline = time.monotonic() + timeout
+        deadline = self.deadline(timeout)
         for user, server in which:
             while not ((state := self.user(user)["servers"].get(server)) and state["ready"]):
                 assert time.monotonic() < deadline, \
@@ -163,7 +294,7 @@ class Hub:
         assert self.wait_gone(user, server, timeout), f"{user}'s server is not stopped:\n{self.log()}"
 
     def wait_gone(self, user: str, server: str, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
+        deadline = self.deadline(timeout)
         while time.monotonic() < deadline:
             if server not in self.user(user)["servers"]:
                 return True
@@ -180,31 +311,19 @@ class Hub:
         return made.json()["token"]
 
 
-def our_processes(tmp: Path) -> list:
-    """Processes started for this hub: their command line or working folder is under ``tmp``,
-    or they run the proxy of tests/hub."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline", "cwd"]):
-        if proc.pid == os.getpid():
-            continue
-        cmd = " ".join(proc.info["cmdline"] or [])
-        cwd = proc.info["cwd"] or ""
-        if str(tmp) in cmd or cwd.startswith(str(tmp)) or str(CHP.parent.parent) in cmd:
-            found.append(proc)
-    return found
-
-
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     """A JupyterHub with users alice, bob and carol (carol's named server is for the culler)."""
     import requests
 
     if shutil.which("node") is None:
-        pytest.skip("node is not installed: configurable-http-proxy (JupyterHub's proxy) needs it")
+        pytest.skip("node is not installed: configurable-http-proxy (JupyterHub's proxy) needs "
+                    "Node.js and npm; install them (e.g. apt-get install nodejs npm), then run "
+                    "`make proxy` or `cd tests/hub/proxy && npm ci`")
     if not CHP.exists():
-        pytest.skip(f"{CHP} is missing: run `cd tests/hub/proxy && npm ci` (make's set-up does)")
+        pytest.skip(f"configurable-http-proxy is not installed ({CHP} is missing): run make's "
+                    "set-up (`make proxy`, part of `make test`; it needs npm) or "
+                    "`cd tests/hub/proxy && npm ci`")
     tmp = tmp_path_factory.mktemp("hub")
     (tmp / "home").mkdir()
     admin_token = secrets.token_hex(24)
@@ -216,8 +335,11 @@ def hub(tmp_path_factory):
     log = open(tmp / "hub.log", "wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(tmp / "jupyterhub_config.py")],
-        cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    the_hub = Hub(tmp, process, f"http://127.0.0.1:{ports['public']}/", admin_token)
+        cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=set_pdeathsig if sys.platform == "linux" else None)
+    processes = Processes(process.pid)
+    atexit.register(processes.kill_all)  # pytest interrupted: nothing of ours outlives it
+    the_hub = Hub(tmp, process, f"http://127.0.0.1:{ports['public']}/", admin_token, processes)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -233,18 +355,24 @@ def hub(tmp_path_factory):
         assert made.status_code == 201, made.text
         yield the_hub
     finally:
+        processes.record()
         if process.poll() is None:  # the hub stops every single-user server, then the proxy
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(120)
+                process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
         log.close()
         deadline = time.monotonic() + 30
-        while (left := our_processes(tmp)) and time.monotonic() < deadline:
+        while (left := processes.alive()) and time.monotonic() < deadline:
             time.sleep(0.2)
-        for proc in left:  # never leave them behind, but say so
-            proc.kill()
-        assert not left, "processes left after the hub stopped: " + json.dumps(
-            [" ".join(p.info["cmdline"] or []) for p in left])
+        described = []
+        for proc in left:
+            try:
+                described.append(" ".join(proc.cmdline()))
+            except Exception:  # ended meanwhile
+                described.append(str(proc.pid))
+        processes.kill_all()  # never leave them behind, but say so
+        atexit.unregister(processes.kill_all)
+        assert not left, "processes left after the hub stopped: " + json.dumps(described)

@@ -62,3 +62,50 @@ def test_activity_interval_is_positive():
     assert TrainlabApp(activity_interval=2).activity_interval == 2.0
     with pytest.raises(TraitError, match="activity_interval"):
         TrainlabApp(activity_interval=0)
+
+
+@pytest.mark.parametrize("name", [
+    "", " alice", "alice ", "a\nb", "a\tb", "a\x7fb", "a\u202eb", "a\u200bb", "a\u2028b",
+    "a\ud800b", "x" * 256, "é" * 128])
+def test_a_name_the_hub_allows_but_no_safe_folder_name_is_refused(monkeypatch, name):
+    """JupyterHub refuses only '/', empty and all-dot names and outer spaces: control and
+    invisible formatting characters (a right-to-left override, a zero-width space), lone
+    surrogates and names over 255 bytes reach the server and are refused here."""
+    monkeypatch.setattr("trainlab.server.app.hub_username", lambda: name)
+    with pytest.raises(TrainlabError) as caught:
+        workspace_path("/data/{username}/trainlab")
+    assert caught.value.code == "workspace_username"
+
+
+@pytest.mark.parametrize("name", ["émilie", "عليرضا", "张伟", "alice@example.com", "x%2fy",
+                                  "%2e%2e", "a b", "o'brien", "x" * 255])
+def test_names_of_any_script_and_escaped_names_are_one_folder(monkeypatch, tmp_path, name):
+    """Letters of any script, an e-mail, a URL-escaped name (taken literally: '%2e%2e' is a
+    folder called that, not '..'), inner spaces: each is exactly one folder under the base."""
+    monkeypatch.setenv("JUPYTERHUB_USER", name)
+    got = Path(workspace_path(f"{tmp_path}/{{username}}/trainlab"))
+    assert got.parent.name == name and got.parent.parent == tmp_path
+    got.mkdir(parents=True)  # the file system takes it
+    assert got.is_dir()
+
+
+def test_without_a_hub_user_or_passwd_entry_the_error_names_the_template(monkeypatch):
+    """An arbitrary uid (OpenShift) has no passwd entry: getpass.getuser() raises KeyError;
+    the server says what is missing instead of a traceback."""
+    import getpass
+
+    def no_user() -> str:
+        raise KeyError("getpwuid(): uid not found: 1000620000")
+
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setattr(getpass, "getuser", no_user)
+    with pytest.raises(TrainlabError) as caught:
+        workspace_path("/data/{username}/trainlab")
+    assert caught.value.code == "workspace_username" and "/data/{username}" in str(caught.value)
+
+
+@pytest.mark.parametrize("template", ["/data/{username!r}", "/data/{username!s}",
+                                      "/data/{username:>20}", "/data/{username:.3}"])
+def test_a_converted_or_formatted_username_is_refused(template):
+    with pytest.raises(TraitError, match=r"plain \{username\}"):
+        TrainlabApp(workspace_dir=template)

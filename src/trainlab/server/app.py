@@ -31,7 +31,9 @@ trainlab's Prometheus metrics join jupyter_server's at ``{base_url}metrics``
 (trainlab.server.metrics).
 
 Under JupyterHub, ``{username}`` in ``workspace_dir`` is the hub's user ($JUPYTERHUB_USER, else
-the OS user); the default already follows each user's home. While jobs run or wait the server
+the OS user), plain (no conversion or format spec), and must be one safe folder name
+(:func:`is_folder_name`, else the server does not start); the default already follows each
+user's home. While jobs run or wait the server
 marks itself active every ``activity_interval`` seconds, and jupyterhub-singleuser reports that
 to the hub, so the idle culler leaves a training server alone.
 """
@@ -46,6 +48,7 @@ import os
 import signal
 import string
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -63,8 +66,33 @@ TEMPLATE_FIELDS = ("username",)
 
 
 def hub_username() -> str:
-    """The user this server runs for: JupyterHub's ``$JUPYTERHUB_USER``, else the OS user."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    """The user this server runs for: JupyterHub's ``$JUPYTERHUB_USER``, else the OS user
+    ("" when neither is known: a uid with no passwd entry, as under OpenShift)."""
+    name = os.environ.get("JUPYTERHUB_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no $USER/$LOGNAME and the uid has no passwd entry
+        return ""
+
+
+def is_folder_name(name: str) -> bool:
+    """Whether ``name`` is safe as one path component: not empty, '.' or '..', no slash,
+    backslash or NUL, no control or invisible formatting character (e.g. a right-to-left
+    override), no leading or trailing space, encodable, at most 255 bytes. JupyterHub's own
+    check (Authenticator.validate_username) refuses only '/', empty names, all-dot names and
+    outer spaces, so names such as 'a\\b', 'x%2fy' or 'émilie' reach the server; the
+    letters of any script are kept."""
+    if not name or name in (".", "..") or name != name.strip():
+        return False
+    if any(c in "/\\\0" or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+           for c in name):
+        return False
+    try:
+        return len(name.encode("utf-8")) <= 255
+    except UnicodeEncodeError:
+        return False
 
 
 def workspace_path(template: str) -> str:
@@ -75,7 +103,7 @@ def workspace_path(template: str) -> str:
     if not any(field == "username" for _, field, _, _ in string.Formatter().parse(template)):
         return template.format()  # only '{{' and '}}' escapes (the trait checked the fields)
     name = hub_username()
-    if not name or name in (".", "..") or any(c in name for c in ("/", "\\", "\0")):
+    if not is_folder_name(name):
         raise TrainlabError("workspace_username", status=500, username=name, template=template)
     return template.format(username=name)
 
@@ -189,6 +217,12 @@ class TrainlabApp(ExtensionApp):
         if unknown:
             raise TraitError(f"workspace_dir {value!r}: unknown placeholder(s) {unknown}; "
                              f"the only one is {{username}}")
+        shaped = [f"{{{field}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+                  for _, field, spec, conv in string.Formatter().parse(value)
+                  if field is not None and (spec or conv)]
+        if shaped:
+            raise TraitError(f"workspace_dir {value!r}: {shaped} converts or formats the user "
+                             "name; write plain {username}")
         return value
 
     @validate("activity_interval")
