@@ -60,10 +60,10 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools hatch_build.py
 
-# The notebooks run in a second pytest, without coverage: under pytest-cov nbval's kernels
-# did not start (they waited 60 s for the kernel's first message and failed).
 proxy: $(PROXY)
 
+# The notebooks run in a second pytest, without coverage: under pytest-cov nbval's kernels
+# did not start (they waited 60 s for the kernel's first message and failed).
 test: lint $(PROXY)
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-python-paths test-native-asan VENV=$(VENV)
