@@ -140,6 +140,13 @@ class ApiHandler(APIHandler):
         metrics.observe_request(self)  # issue 17: latency per route, upload failures
         super().on_finish()
 
+    def update_api_activity(self) -> None:
+        """Count the request as the user's activity unless its route says it is not one (a
+        probe polling ``GET health`` must not keep an idle server from being culled)."""
+        op = self.op
+        if op is None or op.track_activity:
+            super().update_api_activity()
+
     # -- helpers the endpoints use ---------------------------------------------------------
     @property
     def op(self) -> Op | None:

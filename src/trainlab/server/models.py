@@ -60,7 +60,10 @@ class Health(BaseModel):
     jobs_running: int
     jobs_queued: int
     scheduler_alive: bool
-    checks: dict[str, bool] = Field(description="Readiness checks; one failed: 503 not_ready.")
+    checks: dict[str, bool] = Field(description="Readiness checks; one failed that checks= "
+                                    "names (default: all): 503 not_ready.")
+    problems: list[str] = Field(description="The problem codes of failed checks that checks= "
+                                "left out (the answer is 200 despite them).")
 
 
 # -- datasets --------------------------------------------------------------------------------

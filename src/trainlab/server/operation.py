@@ -53,6 +53,9 @@ class Op:
     # The resource its success answer creates, as a path ("jobs/{job_id}"): the document
     # links the answer's id to every route under it (what a stateful client follows).
     creates: str | None = None
+    # Whether a request counts as the user's activity (jupyter_server's api_last_activity,
+    # which JupyterHub's idle culler reads): off for a probe that polls (GET health).
+    track_activity: bool = True
 
     def __post_init__(self) -> None:
         if (self.body is None) != (self.begin is None):

@@ -11,6 +11,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from trainlab.server import health
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
@@ -26,13 +27,19 @@ def cursor(prefix: str) -> Param:
                  pattern=service.id_pattern(prefix))
 
 E_READ = (400, 403, 404)
+_CHECK = "(" + "|".join(health.CHECKS) + ")"
+HEALTH_CHECKS = f"^({_CHECK}(,{_CHECK})*)?$"
 E_WRITE = (400, 403, 404, 409, 422)
 
 ROUTES: list[Op] = [
     Op("GET", "health", system.health, JOBS,
        "Versions, GPUs, workspace, free disk, jobs running and queued; 503 not_ready when the "
        "database, the workspace's disk or the scheduler fails (a readiness probe).",
-       response=m.Health, errors=(403, 503)),
+       response=m.Health, errors=(400, 403, 503), track_activity=False,
+       params=(Param("checks", description="Comma-separated names of the checks that may fail "
+                     "the answer (default: all; empty: none): database, workspace_writable, "
+                     "disk, gpus, scheduler. The body reports every check either way.",
+                     pattern=HEALTH_CHECKS),)),
     Op("GET", "openapi.json", system.openapi, JOBS, "This document.", errors=(403,)),
     Op("GET", "models", system.cached_models, JOBS,
        "The pretrained models in the server's local Hugging Face cache, usable offline as a job's "
