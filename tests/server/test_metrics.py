@@ -186,3 +186,33 @@ async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_
                   method="POST", status="413")
             - value(before, "trainlab_request_duration_seconds_count", route="datasets",
                     method="POST", status="413")) == 1
+
+
+async def test_made_up_methods_add_no_series(jp_fetch, http_server_client, jp_base_url,
+                                             jp_auth_header) -> None:
+    # Anyone who reaches the port could otherwise grow the histogram by a series per method.
+    from tornado.httpclient import HTTPClientError
+
+    async def send(method: str, path: str, headers: dict) -> int:
+        try:
+            response = await http_server_client.fetch(
+                jp_base_url.rstrip("/") + "/trainlab/api/" + path, method=method,
+                headers=headers, allow_nonstandard_methods=True, raise_error=False)
+        except HTTPClientError as exc:
+            return exc.code
+        return response.code
+
+    def series(samples) -> set:
+        return {labels for name, labels in samples
+                if name == "trainlab_request_duration_seconds_count"}
+
+    before = await scrape(jp_fetch)
+    codes = [await send(f"ZZMETHOD{i}", "health", {}) for i in range(5)]
+    codes += [await send(f"ZZMETHOD{i}", "no/such/route", {}) for i in range(5)]
+    codes += [await send(f"ZZAUTH{i}", "health", jp_auth_header) for i in range(3)]
+    codes += [await send("PATCH", "jobs", jp_auth_header)]
+    assert all(code in (403, 404, 405) for code in codes), codes
+    after = await scrape(jp_fetch)
+    methods = {dict(labels)["method"] for labels in series(after) - series(before)}
+    assert methods <= {"GET", "POST", "PUT", "DELETE", "other"}, methods
+    assert not any(dict(labels)["method"].startswith("ZZ") for labels in series(after))

@@ -131,6 +131,7 @@ class ApiHandler(APIHandler):
         self.ops = ops
         self.app = app
         self.client_gone = asyncio.Event()  # set when the client closes the connection
+        self.authenticated = False  # prepare() found a user (the metrics record only then)
 
     def on_connection_close(self) -> None:
         self.client_gone.set()
@@ -232,6 +233,7 @@ class ApiHandler(APIHandler):
         """After authentication, before the endpoint (and before a streamed body): a write to a
         trainlab route spends one of the user's tokens (issue 17: 429 ``rate_limited``)."""
         await super().prepare()
+        self.authenticated = bool(self.current_user)
         if self.current_user and self.op is not None and self.request.method in WRITES:
             self.app.rate_limiter.check(self.rate_key())
 

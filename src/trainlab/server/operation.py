@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 DATASETS = "trainlab:datasets"
 JOBS = "trainlab:jobs"
+METHODS = ("GET", "POST", "PUT", "DELETE")  # the HTTP methods a route may have (metrics' labels)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Op:
     track_activity: bool = True
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"{self.method} {self.path}: the method is not one of {METHODS}")
         if (self.body is None) != (self.begin is None):
             raise ValueError(f"{self.method} {self.path}: a streamed body needs both body and begin")
 
