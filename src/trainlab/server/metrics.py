@@ -195,7 +195,7 @@ class WorkspaceCollector(Collector):
                                     "progress report).", labels=["job"])
         tokens = GaugeMetricFamily("trainlab_job_tokens_per_second",
                                    "Tokens/s of each running job that counts tokens (text, "
-                                   "causal LM): its latest recorded tokens_per_s.", labels=["job"])
+                                   "causal LM): its latest progress report.", labels=["job"])
         if ws is not None:
             counts = dict.fromkeys((s.value for s in JobStatus), 0)
             for row in ws.store.query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status"):
@@ -209,12 +209,9 @@ class WorkspaceCollector(Collector):
             for row in ws.store.query("SELECT id, samples_per_s FROM jobs WHERE status=?"
                                       " AND samples_per_s IS NOT NULL", (JobStatus.RUNNING,)):
                 samples.add_metric([row["id"]], row["samples_per_s"])
-            for row in ws.store.query(
-                    "SELECT j.id, (SELECT m.value FROM job_metrics m WHERE m.job_id=j.id AND"
-                    " m.split='train' AND m.name='tokens_per_s' ORDER BY m.step DESC LIMIT 1)"
-                    " AS value FROM jobs j WHERE j.status=?", (JobStatus.RUNNING,)):
-                if row["value"] is not None:
-                    tokens.add_metric([row["id"]], row["value"])
+            for row in ws.store.query("SELECT id, tokens_per_s FROM jobs WHERE status=?"
+                                      " AND tokens_per_s IS NOT NULL", (JobStatus.RUNNING,)):
+                tokens.add_metric([row["id"]], row["tokens_per_s"])
         return [jobs, datasets, stored, samples, tokens]
 
 

@@ -11,9 +11,8 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
-from trainlab.server import health
+from trainlab.server import health, service
 from trainlab.server import models as m
-from trainlab.server import service
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
 from trainlab.server.endpoints import datasets, experiments, jobs, system, uploads
 from trainlab.server.operation import DATASETS, JOBS, Op, Param
@@ -137,7 +136,7 @@ ROUTES: list[Op] = [
        params=(Param("offset", "integer", minimum=0, maximum=2**62),)),
     Op("GET", "jobs/{job_id}/events", jobs.job_events, JOBS,
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
-       "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s), "
+       "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s, tokens_per_s), "
        "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
        "start it: id, scheduler_alive, message), then 'end'.",
        errors=E_READ, content="text/event-stream"),
