@@ -62,6 +62,32 @@ async def test_a_submit_beyond_max_jobs_queued_is_429_with_retry_after(api):
 
 
 @config(max_jobs_queued=1)
+async def test_a_resume_beyond_max_jobs_queued_is_429(api):
+    # Each stopped job re-queued for free would bypass the limit (review 17b, 5).
+    code, ds = await upload(api, csv_bytes(60))
+    ids = []
+    for _ in range(2):
+        code, job = await api("POST", "jobs", job_spec(ds["id"]))
+        assert code == 201, job
+        ids.append(job["id"])
+        assert (await api("POST", f"jobs/{job['id']}/stop"))[0] == 200  # cancelled
+    code, job = await api("POST", f"jobs/{ids[0]}/resume")
+    assert code == 200 and job["status"] == "queued", job
+    code, response = await api("POST", f"jobs/{ids[1]}/resume", parse=False)
+    assert code == 429 and response.headers["Retry-After"] == "30"
+    code, body = await api("POST", f"jobs/{ids[1]}/resume")
+    assert body["error"]["code"] == "too_many_jobs" and body["error"]["details"]["queued"] == 1
+    code, page = await api("GET", "jobs", params={"status": "queued"})
+    assert [j["id"] for j in page["items"]] == [ids[0]]  # the refused one was not queued
+    code, body = await api("POST", "jobs/job_doesnotexist0/resume")
+    assert code == 404, body  # an unknown job is still 404, full queue or not
+    code, body = await api("POST", f"jobs/{ids[0]}/resume")
+    assert code == 409, body  # already queued: the resume's own answer, not 429
+    code, doc = await api("GET", "openapi.json")
+    assert "429" in doc["paths"]["/jobs/{job_id}/resume"]["post"]["responses"]
+
+
+@config(max_jobs_queued=1)
 async def test_an_experiments_trials_are_not_refused_by_the_queue_limit(api, workspace_dir):
     """Trials are queued by the scheduler, not over REST: a full queue delays them (the
     scheduler runs max_concurrent_jobs at once) but never fails an experiment."""

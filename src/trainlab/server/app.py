@@ -18,7 +18,7 @@ Configuration (``jupyter_server_config.py`` or the command line)::
 Quotas and fair sharing (issue 17; 0 turns each off; docs/rest-api.md, "Quotas and rate limits")::
 
     c.TrainlabApp.max_concurrent_jobs = 1               # running jobs per user (one server each)
-    c.TrainlabApp.max_jobs_queued = 20                  # POST jobs beyond it: 429 too_many_jobs
+    c.TrainlabApp.max_jobs_queued = 20                  # submit/resume beyond: 429 too_many_jobs
     c.TrainlabApp.max_workspace_bytes = 50 * 1024**3    # datasets + jobs; beyond: 507 quota_exceeded
     c.TrainlabApp.max_job_seconds = 4 * 3600            # a longer background job is stopped
     c.TrainlabApp.write_rate_per_minute = 120           # writes per user; beyond: 429 rate_limited

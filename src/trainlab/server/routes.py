@@ -121,8 +121,9 @@ ROUTES: list[Op] = [
        "Stop a running job (it checkpoints and ends 'stopped') or cancel a queued one.",
        response=m.Job, errors=(403, 404, 409)),
     Op("POST", "jobs/{job_id}/resume", jobs.resume_job, JOBS,
-       "Queue a stopped or interrupted job again; it continues from its last checkpoint.",
-       response=m.Job, errors=(403, 404, 409)),
+       "Queue a stopped or interrupted job again; it continues from its last checkpoint "
+       "(429 too_many_jobs beyond max_jobs_queued, as POST jobs).",
+       response=m.Job, errors=(403, 404, 409, 429)),
     Op("DELETE", "jobs/{job_id}", jobs.delete_job, JOBS,
        "Delete a job and its files (409 while it runs).",
        response=m.Deleted, errors=(403, 404, 409)),
