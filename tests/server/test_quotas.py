@@ -249,6 +249,21 @@ def test_workspace_usage_walks_at_most_every_ttl(tmp_path):
 
 
 # -- the write rate limit ----------------------------------------------------------------------
+def test_refilled_buckets_are_dropped_so_the_map_stays_small():
+    now = [0.0]
+    limiter = RateLimiter(per_minute=6, burst=2, clock=lambda: now[0])  # full again in 20 s
+    for i in range(50):
+        assert limiter.take(f"client-{i}") == 0
+    limiter.take("alice")
+    limiter.take("alice")
+    assert len(limiter) == 51
+    now[0] = 15.0  # alice's bucket is still short of full (1.5 of 2), the others are full
+    limiter.take("bob")
+    assert len(limiter) == 52  # not swept yet: less than one refill time since the first take
+    now[0] = 20.0
+    limiter.take("carol")  # the sweep: only keys that are not full again stay
+    assert len(limiter) == 2  # bob (1.5 tokens) and carol; alice refilled to 2.0: dropped
+    assert limiter.take("bob") == 0 and limiter.take("bob") == 5  # bob's bucket was kept
 def test_the_token_bucket_refills_at_its_rate_and_says_when():
     now = [100.0]
     limiter = RateLimiter(per_minute=6, burst=2, clock=lambda: now[0])  # one token per 10 s

@@ -239,7 +239,11 @@ class ApiHandler(APIHandler):
 
     def rate_key(self) -> str:
         """Whose bucket a write spends: the user's name. Every request made with the server's
-        own token is one user's (jupyter_server names each such request afresh, anonymously)."""
+        own token is one user's (jupyter_server names each such request afresh, anonymously).
+        A server without authentication makes every request a new anonymous user, so there
+        the client's address is the key."""
+        if not self.identity_provider.auth_enabled:
+            return f"(address {self.request.remote_ip})"
         token = self.token
         if token and self.identity_provider.get_token(self) == token:
             return "(the server's token)"

@@ -38,6 +38,7 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when)
         self._lock = threading.Lock()
+        self._swept: float | None = None  # when the refilled buckets were last dropped
 
     @property
     def on(self) -> bool:
@@ -50,6 +51,10 @@ class RateLimiter:
             return 0
         now = self.clock()
         with self._lock:
+            if self._swept is None:
+                self._swept = now
+            elif now - self._swept >= self.burst / self.rate:
+                self._sweep(now)
             tokens, when = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - when) * self.rate)
             if tokens >= 1.0:
@@ -57,6 +62,17 @@ class RateLimiter:
                 return 0
             self._buckets[key] = (tokens, now)
             return max(1, math.ceil((1.0 - tokens) / self.rate))
+
+    def _sweep(self, now: float) -> None:
+        """Forget the buckets that have refilled (a full bucket is what a new key gets), at
+        most once per full refill time: the map holds only keys that wrote lately."""
+        self._swept = now
+        self._buckets = {k: (t, w) for k, (t, w) in self._buckets.items()
+                         if t + (now - w) * self.rate < self.burst}
+
+    def __len__(self) -> int:
+        """The buckets kept (the keys that wrote within about two refill times)."""
+        return len(self._buckets)
 
     def check(self, key: str) -> None:
         """Raise 429 ``rate_limited`` (``retry_after`` in seconds) when ``key`` is over its rate."""
