@@ -12,6 +12,7 @@ import pytest
 from tests.server.test_datasets_api import leftovers
 from tests.server.test_jobs_api import csv_bytes
 from tests.server.test_streaming_limits import call, exchange, head
+from trainlab.errors import TrainlabError
 from trainlab.server.quotas import RateLimiter, WorkspaceUsage, folder_bytes
 
 QUOTA = 100_000
@@ -185,7 +186,7 @@ async def test_a_chunked_body_past_the_quota_is_cut_off_with_nothing_kept(
 
 
 @config(max_workspace_bytes=QUOTA)
-async def test_resumable_uploads_are_checked_at_start_and_at_each_part(api, workspace_dir):
+async def test_a_resumable_upload_reserves_its_size_until_it_ends(api, workspace_dir):
     code, body = await api("POST", "datasets/uploads", {"filename": "big.csv", "size": QUOTA + 1})
     assert code == 507 and body["error"]["code"] == "quota_exceeded"
     assert body["error"]["details"]["size"] == QUOTA + 1
@@ -197,17 +198,70 @@ async def test_resumable_uploads_are_checked_at_start_and_at_each_part(api, work
     code, up = await api("PUT", f"datasets/uploads/{up['id']}", raw=data[:half],
                          headers={"Content-Range": f"bytes 0-{half - 1}/{len(data)}"})
     assert code == 200 and up["offset"] == half
-    code, other = await upload(api, csv_of(50_000), "other.csv")  # meanwhile, space is taken
-    assert code == 201, other
-    code, body = await api("PUT", f"datasets/uploads/{up['id']}", raw=data[half:],
-                           headers={"Content-Range": f"bytes {half}-{len(data) - 1}/{len(data)}"})
-    assert code == 507 and body["error"]["code"] == "quota_exceeded"
-    assert body["error"]["details"]["size"] == len(data)
-    assert (await api("GET", f"datasets/uploads/{up['id']}"))[1]["offset"] == half  # kept as was
-    assert (await api("DELETE", f"datasets/{other['id']}"))[0] == 200
+    # its 60,000 bytes are reserved: neither a body nor a second upload can take them
+    code, body = await upload(api, csv_of(50_000), "other.csv")
+    assert code == 507 and body["error"]["details"]["used"] >= len(data), body
+    code, body = await api("POST", "datasets/uploads", {"filename": "o.csv", "size": 50_000})
+    assert code == 507 and body["error"]["code"] == "quota_exceeded", body
     code, ds = await api("PUT", f"datasets/uploads/{up['id']}", raw=data[half:],
                          headers={"Content-Range": f"bytes {half}-{len(data) - 1}/{len(data)}"})
     assert code == 201 and ds["rows"] == len(data) // 4 - 1
+    # completed: its reservation became the dataset, counted once (30,000 more still fit)
+    code, more = await api("POST", "datasets/uploads", {"filename": "m.csv", "size": 30_000})
+    assert code == 201, more
+    code, body = await upload(api, csv_of(20_000), "late.csv")
+    assert code == 507, body  # 60,000 stored + 30,000 reserved + 20,000 > 100,000
+    assert (await api("DELETE", f"datasets/uploads/{more['id']}"))[0] == 200  # cancelled:
+    code, late = await upload(api, csv_of(20_000), "late.csv")  # released
+    assert code == 201, late
+
+
+@config(max_workspace_bytes=QUOTA)
+async def test_a_body_in_flight_holds_its_content_length(api, app, jp_http_port, jp_base_url,
+                                                         http_server, jp_serverapp):
+    import socket
+
+    token = jp_serverapp.identity_provider.token
+    sock = socket.create_connection(("127.0.0.1", jp_http_port), timeout=10)
+    try:  # a 60,000-byte body, of which only the start has arrived
+        sock.sendall(head(jp_base_url, token, 60_000).encode() + b"a,b\n1,2\n")
+        await until_true(lambda: app.usage.held() == 60_000)
+        code, body = await api("POST", "datasets/uploads", {"filename": "o.csv", "size": 50_000})
+        assert code == 507 and body["error"]["details"]["used"] == 60_000, body
+        code, body = await upload(api, csv_of(50_000), "other.csv")
+        assert code == 507, body
+    finally:
+        sock.close()
+    await until_true(lambda: app.usage.held() == 0)  # the client is gone: released
+    code, up = await api("POST", "datasets/uploads", {"filename": "o.csv", "size": 50_000})
+    assert code == 201, up
+
+
+async def until_true(predicate, timeout: float = 60.0) -> None:
+    """Poll a server-side condition (the bound only stops a broken build)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_two_reservations_that_together_pass_the_limit(tmp_path):
+    usage = WorkspaceUsage([tmp_path], pending=lambda: 10)
+    usage.reserve("a", 60, 100, "a.csv")
+    with pytest.raises(TrainlabError) as caught:
+        usage.reserve("b", 40, 100, "b.csv")  # 10 pending + 60 held + 40 > 100
+    assert caught.value.code == "quota_exceeded" and caught.value.params["used"] == 70
+    usage.hold("a", 80, 100, "a.csv")  # a chunked body grows: still fits alone
+    with pytest.raises(TrainlabError):
+        usage.hold("a", 91, 100, "a.csv")
+    usage.release("a")
+    usage.reserve("b", 40, 100, "b.csv")
+    assert usage.admit(50, 100, "c.csv", lambda: "made") == "made"  # 10 + 40 + 50
+    with pytest.raises(TrainlabError):
+        usage.admit(1, 100, "d.csv", lambda: pytest.fail("created beyond the limit"))
+    usage.reserve("x", 10**9, 0, "x.csv")  # no limit: nothing held
+    assert usage.held() == 40
 
 
 @config(max_workspace_bytes=QUOTA)

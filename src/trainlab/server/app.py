@@ -221,7 +221,8 @@ class TrainlabApp(ExtensionApp):
         from trainlab.server.quotas import RateLimiter, WorkspaceUsage
 
         self.rate_limiter = RateLimiter(self.write_rate_per_minute, self.write_burst)
-        self.usage = WorkspaceUsage([self.workspace.datasets_dir, self.workspace.jobs_dir])
+        self.usage = WorkspaceUsage([self.workspace.datasets_dir, self.workspace.jobs_dir],
+                                    pending=self.uploads.declared)
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
         self.scheduler: Any = None
         self._gpu_ids: list[str] | None = None
