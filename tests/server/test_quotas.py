@@ -366,3 +366,19 @@ async def test_the_document_lists_429_on_writes_and_507_on_what_fills_the_disk(a
     for path, method in [("/datasets", "post"), ("/datasets/uploads", "post"),
                          ("/datasets/uploads/{upload_id}", "put"), ("/datasets/import", "post")]:
         assert "507" in doc["paths"][path][method]["responses"], path
+
+
+@pytest.mark.parametrize(("name", "value", "low"), [
+    ("max_jobs_queued", -1, 0), ("max_workspace_bytes", -1, 0), ("max_job_seconds", -0.5, 0),
+    ("max_job_seconds", float("nan"), 0), ("write_rate_per_minute", -2.0, 0),
+    ("write_burst", 0, 1), ("health_min_free_bytes", -1, 0)])
+def test_a_negative_limit_is_refused_naming_the_trait_and_the_range(name, value, low):
+    from traitlets import TraitError
+
+    from trainlab.server.app import TrainlabApp
+
+    with pytest.raises(TraitError) as caught:
+        TrainlabApp(**{name: value})
+    assert f"c.TrainlabApp.{name} = " in str(caught.value)
+    assert f"use a number from {low} up" in str(caught.value)
+    assert getattr(TrainlabApp(**{name: low}), name) == low  # the bound itself is allowed

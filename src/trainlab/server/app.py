@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import functools
 import getpass
+import math
 import os
 import signal
 import string
@@ -169,6 +170,17 @@ class TrainlabApp(ExtensionApp):
     write_burst = Integer(30, config=True,
                           help="Write requests a user may make at once before "
                           "write_rate_per_minute applies.")
+
+    @validate("max_jobs_queued", "max_workspace_bytes", "max_job_seconds",
+              "write_rate_per_minute", "write_burst", "health_min_free_bytes")
+    def _check_limits(self, proposal: dict[str, Any]) -> Any:
+        """issue 17: a limit is a finite number, 0 or more (write_burst: 1 or more)."""
+        name, value = proposal["trait"].name, proposal["value"]
+        low = 1 if name == "write_burst" else 0
+        if not (math.isfinite(value) and value >= low):
+            raise TraitError(f"c.TrainlabApp.{name} = {value!r}: use a number from {low} up"
+                             + (" (0 turns it off)" if low == 0 else ""))
+        return value
 
     @validate("allowed_formats")
     def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
