@@ -165,9 +165,10 @@ async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_
         with socket.create_connection(("127.0.0.1", jp_http_port), timeout=10) as sock:
             sock.sendall(head(jp_base_url, token, 90_000).encode())
             sock.sendall(b"a,b\n" + b"1,2\n" * 5_000)
-            deadline = time.monotonic() + 10
-            while not leftovers(workspace_dir) and time.monotonic() < deadline:
-                time.sleep(0.02)  # the spool's file exists: the server is reading the body
+            deadline = time.monotonic() + 120  # the bound only stops a broken build
+            while not leftovers(workspace_dir):  # the spool's file: the server reads the body
+                assert time.monotonic() < deadline, "the server never began the body"
+                time.sleep(0.02)
 
     await call(half_then_hang_up)
 
@@ -178,7 +179,7 @@ async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_
                  for reason in ("too_large", "client_gone")}
         return now if moved == {"too_large": 1, "client_gone": 1} else None
 
-    after = await wait_for(both_counted, timeout=30)
+    after = await wait_for(both_counted)
     received = (value(after, "trainlab_upload_bytes_total", kind="body")
                 - value(before, "trainlab_upload_bytes_total", kind="body"))
     assert received > 100_000  # the cut-off body's bytes up to the limit, and some of the other

@@ -11,7 +11,7 @@ import pytest
 
 from tests.server.test_datasets_api import leftovers
 from tests.server.test_jobs_api import csv_bytes
-from tests.server.test_streaming_limits import call, exchange, head
+from tests.server.test_streaming_limits import call, exchange, head, until_no_leftovers
 from trainlab.errors import TrainlabError
 from trainlab.server.quotas import RateLimiter, WorkspaceUsage, folder_bytes
 
@@ -178,8 +178,7 @@ async def test_a_chunked_body_past_the_quota_is_cut_off_with_nothing_kept(
     status, body = await call(exchange, jp_http_port, head(jp_base_url, token, None), parts)
     assert status == 507 and body["error"]["code"] == "quota_exceeded", body
     assert body["error"]["details"]["size"] > QUOTA - body["error"]["details"]["used"]
-    await asyncio.sleep(0.5)  # the spool is discarded off the loop
-    assert leftovers(workspace_dir) == []
+    await until_no_leftovers(workspace_dir)  # the spool is discarded off the loop
     assert (await api("GET", "datasets"))[1]["items"] == []
     code, small = await upload(api, csv_of(10_000))  # under the quota: as before
     assert code == 201, small
@@ -334,8 +333,11 @@ def test_the_token_bucket_refills_at_its_rate_and_says_when():
 
 
 @config(write_rate_per_minute=1, write_burst=3)
-async def test_writes_past_the_rate_are_429_with_retry_after(api):
+async def test_writes_past_the_rate_are_429_with_retry_after(api, app):
     import json
+
+    now = [1000.0]  # the limiter's clock stands still: Retry-After is exact however slow we are
+    app.rate_limiter.clock = lambda: now[0]
 
     for _ in range(3):  # the burst: answered as usual (here 404)
         assert (await api("DELETE", "jobs/job_00000000000000000000000000"))[0] == 404
@@ -345,7 +347,7 @@ async def test_writes_past_the_rate_are_429_with_retry_after(api):
     error = json.loads(response.body)["error"]
     assert error["code"] == "rate_limited"
     retry = int(response.headers["Retry-After"])
-    assert retry == error["details"]["retry_after"] and 55 <= retry <= 60  # 1 a minute
+    assert retry == error["details"]["retry_after"] == 60  # 1 a minute, none left
     assert f"in {retry} s" in error["message"] and "burst of 3" in error["message"]
     assert (await api("GET", "datasets"))[1]["items"] == []  # the upload was not taken
     code, health = await api("GET", "health")  # reads are not limited
@@ -353,6 +355,11 @@ async def test_writes_past_the_rate_are_429_with_retry_after(api):
     code, body = await api("PUT", "datasets/uploads/up_00000000000000000000000000",
                            headers={"Content-Range": "bytes 0-0/1"}, raw=b"x")
     assert code == 429 and body["error"]["code"] == "rate_limited"
+    now[0] += 45  # three quarters of a token: 15 s more
+    code, body = await api("DELETE", "jobs/job_00000000000000000000000000")
+    assert code == 429 and body["error"]["details"]["retry_after"] == 15
+    now[0] += 15
+    assert (await api("DELETE", "jobs/job_00000000000000000000000000"))[0] == 404
 
 
 async def test_the_document_lists_429_on_writes_and_507_on_what_fills_the_disk(api):
