@@ -82,3 +82,41 @@ async def test_a_configured_gpu_outside_the_set_stops_the_start(api, jp_serverap
     assert code == 503
     assert out["error"]["details"]["problems"] == ["gpus_outside_set", "health_scheduler_down"]
     assert "GPU 7" in out["error"]["message"] and "0, 1" in out["error"]["message"]
+
+
+async def test_a_probe_is_not_the_users_activity(api, jp_serverapp) -> None:
+    # JupyterHub's idle culler reads api_last_activity: a probe every 10 s must not renew it.
+    settings = jp_serverapp.web_app.settings
+    settings.pop("api_last_activity", None)
+    code, _ = await api("GET", "health")
+    assert code == 200
+    assert "api_last_activity" not in settings
+    code, _ = await api("GET", "jobs")
+    assert code == 200
+    assert "api_last_activity" in settings  # any other request is the user's activity
+
+
+@pytest.mark.parametrize("trainlab_config", [{"run_scheduler": False, "prewarm_worker": False,
+                                              "health_min_free_bytes": 2**62}], ids=["huge-min"])
+async def test_checks_names_what_may_fail_the_answer(api, trainlab_config) -> None:
+    # A spawn gate: a full disk must not stop a user's server from starting (to delete data).
+    code, out = await api("GET", "health", params={"checks": "database,scheduler"})
+    assert code == 200, out
+    assert out["checks"]["disk"] is False and out["checks"]["database"] is True
+    assert out["problems"] == ["health_disk_low"]
+    code, out = await api("GET", "health", params={"checks": "disk"})
+    assert code == 503 and out["error"]["details"]["problems"] == ["health_disk_low"]
+    code, out = await api("GET", "health", params={"checks": ""})  # none: a liveness answer
+    assert code == 200 and out["checks"]["disk"] is False
+
+
+async def test_an_unknown_check_is_refused_with_the_valid_names(api) -> None:
+    code, out = await api("GET", "health", params={"checks": "database,dsik"})
+    assert code == 400, out
+    assert out["error"]["code"] == "invalid_query"
+    assert "'dsik'" in out["error"]["message"]
+    assert "database, workspace_writable, disk, gpus, scheduler" in out["error"]["message"]
+    code, doc = await api("GET", "openapi.json")
+    params = doc["paths"]["/health"]["get"]["parameters"]
+    assert [p["name"] for p in params] == ["checks"]
+    assert "400" in doc["paths"]["/health"]["get"]["responses"]

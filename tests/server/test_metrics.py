@@ -165,9 +165,10 @@ async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_
         with socket.create_connection(("127.0.0.1", jp_http_port), timeout=10) as sock:
             sock.sendall(head(jp_base_url, token, 90_000).encode())
             sock.sendall(b"a,b\n" + b"1,2\n" * 5_000)
-            deadline = time.monotonic() + 10
-            while not leftovers(workspace_dir) and time.monotonic() < deadline:
-                time.sleep(0.02)  # the spool's file exists: the server is reading the body
+            deadline = time.monotonic() + 120  # the bound only stops a broken build
+            while not leftovers(workspace_dir):  # the spool's file: the server reads the body
+                assert time.monotonic() < deadline, "the server never began the body"
+                time.sleep(0.02)
 
     await call(half_then_hang_up)
 
@@ -178,7 +179,7 @@ async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_
                  for reason in ("too_large", "client_gone")}
         return now if moved == {"too_large": 1, "client_gone": 1} else None
 
-    after = await wait_for(both_counted, timeout=30)
+    after = await wait_for(both_counted)
     received = (value(after, "trainlab_upload_bytes_total", kind="body")
                 - value(before, "trainlab_upload_bytes_total", kind="body"))
     assert received > 100_000  # the cut-off body's bytes up to the limit, and some of the other
@@ -186,3 +187,33 @@ async def test_upload_failures_are_counted_by_reason(jp_fetch, jp_http_port, jp_
                   method="POST", status="413")
             - value(before, "trainlab_request_duration_seconds_count", route="datasets",
                     method="POST", status="413")) == 1
+
+
+async def test_made_up_methods_add_no_series(jp_fetch, http_server_client, jp_base_url,
+                                             jp_auth_header) -> None:
+    # Anyone who reaches the port could otherwise grow the histogram by a series per method.
+    from tornado.httpclient import HTTPClientError
+
+    async def send(method: str, path: str, headers: dict) -> int:
+        try:
+            response = await http_server_client.fetch(
+                jp_base_url.rstrip("/") + "/trainlab/api/" + path, method=method,
+                headers=headers, allow_nonstandard_methods=True, raise_error=False)
+        except HTTPClientError as exc:
+            return exc.code
+        return response.code
+
+    def series(samples) -> set:
+        return {labels for name, labels in samples
+                if name == "trainlab_request_duration_seconds_count"}
+
+    before = await scrape(jp_fetch)
+    codes = [await send(f"ZZMETHOD{i}", "health", {}) for i in range(5)]
+    codes += [await send(f"ZZMETHOD{i}", "no/such/route", {}) for i in range(5)]
+    codes += [await send(f"ZZAUTH{i}", "health", jp_auth_header) for i in range(3)]
+    codes += [await send("PATCH", "jobs", jp_auth_header)]
+    assert all(code in (403, 404, 405) for code in codes), codes
+    after = await scrape(jp_fetch)
+    methods = {dict(labels)["method"] for labels in series(after) - series(before)}
+    assert methods <= {"GET", "POST", "PUT", "DELETE", "other"}, methods
+    assert not any(dict(labels)["method"].startswith("ZZ") for labels in series(after))

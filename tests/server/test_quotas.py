@@ -11,7 +11,8 @@ import pytest
 
 from tests.server.test_datasets_api import leftovers
 from tests.server.test_jobs_api import csv_bytes
-from tests.server.test_streaming_limits import call, exchange, head
+from tests.server.test_streaming_limits import call, exchange, head, until_no_leftovers
+from trainlab.errors import TrainlabError
 from trainlab.server.quotas import RateLimiter, WorkspaceUsage, folder_bytes
 
 QUOTA = 100_000
@@ -59,6 +60,32 @@ async def test_a_submit_beyond_max_jobs_queued_is_429_with_retry_after(api):
     assert (await api("POST", f"jobs/{queued}/stop"))[0] == 200  # cancelled: room again
     code, job = await api("POST", "jobs", job_spec(ds["id"]))
     assert code == 201, job
+
+
+@config(max_jobs_queued=1)
+async def test_a_resume_beyond_max_jobs_queued_is_429(api):
+    # Each stopped job re-queued for free would bypass the limit (review 17b, 5).
+    code, ds = await upload(api, csv_bytes(60))
+    ids = []
+    for _ in range(2):
+        code, job = await api("POST", "jobs", job_spec(ds["id"]))
+        assert code == 201, job
+        ids.append(job["id"])
+        assert (await api("POST", f"jobs/{job['id']}/stop"))[0] == 200  # cancelled
+    code, job = await api("POST", f"jobs/{ids[0]}/resume")
+    assert code == 200 and job["status"] == "queued", job
+    code, response = await api("POST", f"jobs/{ids[1]}/resume", parse=False)
+    assert code == 429 and response.headers["Retry-After"] == "30"
+    code, body = await api("POST", f"jobs/{ids[1]}/resume")
+    assert body["error"]["code"] == "too_many_jobs" and body["error"]["details"]["queued"] == 1
+    code, page = await api("GET", "jobs", params={"status": "queued"})
+    assert [j["id"] for j in page["items"]] == [ids[0]]  # the refused one was not queued
+    code, body = await api("POST", "jobs/job_doesnotexist0/resume")
+    assert code == 404, body  # an unknown job is still 404, full queue or not
+    code, body = await api("POST", f"jobs/{ids[0]}/resume")
+    assert code == 409, body  # already queued: the resume's own answer, not 429
+    code, doc = await api("GET", "openapi.json")
+    assert "429" in doc["paths"]["/jobs/{job_id}/resume"]["post"]["responses"]
 
 
 @config(max_jobs_queued=1)
@@ -151,15 +178,14 @@ async def test_a_chunked_body_past_the_quota_is_cut_off_with_nothing_kept(
     status, body = await call(exchange, jp_http_port, head(jp_base_url, token, None), parts)
     assert status == 507 and body["error"]["code"] == "quota_exceeded", body
     assert body["error"]["details"]["size"] > QUOTA - body["error"]["details"]["used"]
-    await asyncio.sleep(0.5)  # the spool is discarded off the loop
-    assert leftovers(workspace_dir) == []
+    await until_no_leftovers(workspace_dir)  # the spool is discarded off the loop
     assert (await api("GET", "datasets"))[1]["items"] == []
     code, small = await upload(api, csv_of(10_000))  # under the quota: as before
     assert code == 201, small
 
 
 @config(max_workspace_bytes=QUOTA)
-async def test_resumable_uploads_are_checked_at_start_and_at_each_part(api, workspace_dir):
+async def test_a_resumable_upload_reserves_its_size_until_it_ends(api, workspace_dir):
     code, body = await api("POST", "datasets/uploads", {"filename": "big.csv", "size": QUOTA + 1})
     assert code == 507 and body["error"]["code"] == "quota_exceeded"
     assert body["error"]["details"]["size"] == QUOTA + 1
@@ -171,17 +197,70 @@ async def test_resumable_uploads_are_checked_at_start_and_at_each_part(api, work
     code, up = await api("PUT", f"datasets/uploads/{up['id']}", raw=data[:half],
                          headers={"Content-Range": f"bytes 0-{half - 1}/{len(data)}"})
     assert code == 200 and up["offset"] == half
-    code, other = await upload(api, csv_of(50_000), "other.csv")  # meanwhile, space is taken
-    assert code == 201, other
-    code, body = await api("PUT", f"datasets/uploads/{up['id']}", raw=data[half:],
-                           headers={"Content-Range": f"bytes {half}-{len(data) - 1}/{len(data)}"})
-    assert code == 507 and body["error"]["code"] == "quota_exceeded"
-    assert body["error"]["details"]["size"] == len(data)
-    assert (await api("GET", f"datasets/uploads/{up['id']}"))[1]["offset"] == half  # kept as was
-    assert (await api("DELETE", f"datasets/{other['id']}"))[0] == 200
+    # its 60,000 bytes are reserved: neither a body nor a second upload can take them
+    code, body = await upload(api, csv_of(50_000), "other.csv")
+    assert code == 507 and body["error"]["details"]["used"] >= len(data), body
+    code, body = await api("POST", "datasets/uploads", {"filename": "o.csv", "size": 50_000})
+    assert code == 507 and body["error"]["code"] == "quota_exceeded", body
     code, ds = await api("PUT", f"datasets/uploads/{up['id']}", raw=data[half:],
                          headers={"Content-Range": f"bytes {half}-{len(data) - 1}/{len(data)}"})
     assert code == 201 and ds["rows"] == len(data) // 4 - 1
+    # completed: its reservation became the dataset, counted once (30,000 more still fit)
+    code, more = await api("POST", "datasets/uploads", {"filename": "m.csv", "size": 30_000})
+    assert code == 201, more
+    code, body = await upload(api, csv_of(20_000), "late.csv")
+    assert code == 507, body  # 60,000 stored + 30,000 reserved + 20,000 > 100,000
+    assert (await api("DELETE", f"datasets/uploads/{more['id']}"))[0] == 200  # cancelled:
+    code, late = await upload(api, csv_of(20_000), "late.csv")  # released
+    assert code == 201, late
+
+
+@config(max_workspace_bytes=QUOTA)
+async def test_a_body_in_flight_holds_its_content_length(api, app, jp_http_port, jp_base_url,
+                                                         http_server, jp_serverapp):
+    import socket
+
+    token = jp_serverapp.identity_provider.token
+    sock = socket.create_connection(("127.0.0.1", jp_http_port), timeout=10)
+    try:  # a 60,000-byte body, of which only the start has arrived
+        sock.sendall(head(jp_base_url, token, 60_000).encode() + b"a,b\n1,2\n")
+        await until_true(lambda: app.usage.held() == 60_000)
+        code, body = await api("POST", "datasets/uploads", {"filename": "o.csv", "size": 50_000})
+        assert code == 507 and body["error"]["details"]["used"] == 60_000, body
+        code, body = await upload(api, csv_of(50_000), "other.csv")
+        assert code == 507, body
+    finally:
+        sock.close()
+    await until_true(lambda: app.usage.held() == 0)  # the client is gone: released
+    code, up = await api("POST", "datasets/uploads", {"filename": "o.csv", "size": 50_000})
+    assert code == 201, up
+
+
+async def until_true(predicate, timeout: float = 60.0) -> None:
+    """Poll a server-side condition (the bound only stops a broken build)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_two_reservations_that_together_pass_the_limit(tmp_path):
+    usage = WorkspaceUsage([tmp_path], pending=lambda: 10)
+    usage.reserve("a", 60, 100, "a.csv")
+    with pytest.raises(TrainlabError) as caught:
+        usage.reserve("b", 40, 100, "b.csv")  # 10 pending + 60 held + 40 > 100
+    assert caught.value.code == "quota_exceeded" and caught.value.params["used"] == 70
+    usage.hold("a", 80, 100, "a.csv")  # a chunked body grows: still fits alone
+    with pytest.raises(TrainlabError):
+        usage.hold("a", 91, 100, "a.csv")
+    usage.release("a")
+    usage.reserve("b", 40, 100, "b.csv")
+    assert usage.admit(50, 100, "c.csv", lambda: "made") == "made"  # 10 + 40 + 50
+    with pytest.raises(TrainlabError):
+        usage.admit(1, 100, "d.csv", lambda: pytest.fail("created beyond the limit"))
+    usage.reserve("x", 10**9, 0, "x.csv")  # no limit: nothing held
+    assert usage.held() == 40
 
 
 @config(max_workspace_bytes=QUOTA)
@@ -223,6 +302,21 @@ def test_workspace_usage_walks_at_most_every_ttl(tmp_path):
 
 
 # -- the write rate limit ----------------------------------------------------------------------
+def test_refilled_buckets_are_dropped_so_the_map_stays_small():
+    now = [0.0]
+    limiter = RateLimiter(per_minute=6, burst=2, clock=lambda: now[0])  # full again in 20 s
+    for i in range(50):
+        assert limiter.take(f"client-{i}") == 0
+    limiter.take("alice")
+    limiter.take("alice")
+    assert len(limiter) == 51
+    now[0] = 15.0  # alice's bucket is still short of full (1.5 of 2), the others are full
+    limiter.take("bob")
+    assert len(limiter) == 52  # not swept yet: less than one refill time since the first take
+    now[0] = 20.0
+    limiter.take("carol")  # the sweep: only keys that are not full again stay
+    assert len(limiter) == 2  # bob (1.5 tokens) and carol; alice refilled to 2.0: dropped
+    assert limiter.take("bob") == 0 and limiter.take("bob") == 5  # bob's bucket was kept
 def test_the_token_bucket_refills_at_its_rate_and_says_when():
     now = [100.0]
     limiter = RateLimiter(per_minute=6, burst=2, clock=lambda: now[0])  # one token per 10 s
@@ -239,8 +333,11 @@ def test_the_token_bucket_refills_at_its_rate_and_says_when():
 
 
 @config(write_rate_per_minute=1, write_burst=3)
-async def test_writes_past_the_rate_are_429_with_retry_after(api):
+async def test_writes_past_the_rate_are_429_with_retry_after(api, app):
     import json
+
+    now = [1000.0]  # the limiter's clock stands still: Retry-After is exact however slow we are
+    app.rate_limiter.clock = lambda: now[0]
 
     for _ in range(3):  # the burst: answered as usual (here 404)
         assert (await api("DELETE", "jobs/job_00000000000000000000000000"))[0] == 404
@@ -250,7 +347,7 @@ async def test_writes_past_the_rate_are_429_with_retry_after(api):
     error = json.loads(response.body)["error"]
     assert error["code"] == "rate_limited"
     retry = int(response.headers["Retry-After"])
-    assert retry == error["details"]["retry_after"] and 55 <= retry <= 60  # 1 a minute
+    assert retry == error["details"]["retry_after"] == 60  # 1 a minute, none left
     assert f"in {retry} s" in error["message"] and "burst of 3" in error["message"]
     assert (await api("GET", "datasets"))[1]["items"] == []  # the upload was not taken
     code, health = await api("GET", "health")  # reads are not limited
@@ -258,6 +355,11 @@ async def test_writes_past_the_rate_are_429_with_retry_after(api):
     code, body = await api("PUT", "datasets/uploads/up_00000000000000000000000000",
                            headers={"Content-Range": "bytes 0-0/1"}, raw=b"x")
     assert code == 429 and body["error"]["code"] == "rate_limited"
+    now[0] += 45  # three quarters of a token: 15 s more
+    code, body = await api("DELETE", "jobs/job_00000000000000000000000000")
+    assert code == 429 and body["error"]["details"]["retry_after"] == 15
+    now[0] += 15
+    assert (await api("DELETE", "jobs/job_00000000000000000000000000"))[0] == 404
 
 
 async def test_the_document_lists_429_on_writes_and_507_on_what_fills_the_disk(api):
@@ -271,3 +373,19 @@ async def test_the_document_lists_429_on_writes_and_507_on_what_fills_the_disk(a
     for path, method in [("/datasets", "post"), ("/datasets/uploads", "post"),
                          ("/datasets/uploads/{upload_id}", "put"), ("/datasets/import", "post")]:
         assert "507" in doc["paths"][path][method]["responses"], path
+
+
+@pytest.mark.parametrize(("name", "value", "low"), [
+    ("max_jobs_queued", -1, 0), ("max_workspace_bytes", -1, 0), ("max_job_seconds", -0.5, 0),
+    ("max_job_seconds", float("nan"), 0), ("write_rate_per_minute", -2.0, 0),
+    ("write_burst", 0, 1), ("health_min_free_bytes", -1, 0)])
+def test_a_negative_limit_is_refused_naming_the_trait_and_the_range(name, value, low):
+    from traitlets import TraitError
+
+    from trainlab.server.app import TrainlabApp
+
+    with pytest.raises(TraitError) as caught:
+        TrainlabApp(**{name: value})
+    assert f"c.TrainlabApp.{name} = " in str(caught.value)
+    assert f"use a number from {low} up" in str(caught.value)
+    assert getattr(TrainlabApp(**{name: low}), name) == low  # the bound itself is allowed

@@ -61,6 +61,16 @@ async def call(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
 
+async def until_no_leftovers(workspace_dir, timeout: float = 60.0) -> None:
+    """Wait until a refused body's spool is removed (off the loop, on the thread pool): polled,
+    so a slow machine only waits longer; the bound only stops a build that keeps the file."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while found := leftovers(workspace_dir):
+        assert loop.time() < deadline, f"left over: {found}"
+        await asyncio.sleep(0.05)
+
+
 @LIMITED
 async def test_no_token_is_refused_before_the_body(jp_http_port, jp_base_url, http_server, app,
                                                    workspace_dir):
@@ -88,8 +98,7 @@ async def test_a_chunked_body_that_outgrows_the_limit_is_cut_off(
     parts = [f"{6}\r\n".encode() + b"a,b,c\n\r\n"] + [chunk] * 40
     status, body = await call(exchange, jp_http_port, head(jp_base_url, token, None), parts)
     assert status == 413 and body["error"]["code"] == "too_large"
-    await asyncio.sleep(0.5)  # the spool is discarded off the loop
-    assert leftovers(workspace_dir) == []
+    await until_no_leftovers(workspace_dir)  # the spool is discarded off the loop
     assert (await call(lambda: __import__("trainlab").Workspace(workspace_dir).datasets.list())) == []
 
 
@@ -119,8 +128,7 @@ async def test_a_full_disk_is_507_with_nothing_kept(api, monkeypatch, workspace_
                            params={"filename": "t.csv"})
     assert code == 507 and body["error"]["code"] == "write_failed"
     assert "No space left" in body["error"]["message"]
-    await asyncio.sleep(0.3)
-    assert leftovers(workspace_dir) == []
+    await until_no_leftovers(workspace_dir)
     assert (await api("GET", "datasets"))[1]["items"] == []
 
 
@@ -139,9 +147,5 @@ async def test_a_client_that_disconnects_mid_upload_leaves_nothing(
             return leftovers(workspace_dir)
 
     assert await call(half_then_hang_up)
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        if not leftovers(workspace_dir):
-            break
-    assert leftovers(workspace_dir) == []
+    await until_no_leftovers(workspace_dir)
     assert (await call(lambda: __import__("trainlab").Workspace(workspace_dir).datasets.list())) == []

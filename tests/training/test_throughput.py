@@ -39,3 +39,6 @@ def test_a_text_job_records_tokens_per_second_and_the_gauge_shows_it(ws, reviews
                        callbacks=[table])
     assert not [m for m in ws.jobs.metrics(tab.job_id) if m["name"] == "tokens_per_s"]
     assert table.seen == []
+    # the jobs row keeps the latest rate (what the gauge reads without scanning the history)
+    assert ws.jobs.get(result.job_id).progress["tokens_per_s"] > 0
+    assert ws.jobs.get(tab.job_id).progress["tokens_per_s"] is None

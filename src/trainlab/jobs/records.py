@@ -54,8 +54,9 @@ def now_iso() -> str:
 @dataclass
 class Job:
     """One training job. ``progress`` has step, total_steps, epoch, fraction, eta_s,
-    samples_per_s; ``paths`` has dir, log, checkpoints and model; ``evaluations`` the recorded
-    evaluations of its model, oldest first (``get`` fills it; None in lists)."""
+    samples_per_s, tokens_per_s; ``paths`` has dir, log, checkpoints and model;
+    ``evaluations`` the recorded evaluations of its model, oldest first (``get`` fills it;
+    None in lists)."""
 
     id: str
     name: str
@@ -146,7 +147,8 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None, lang: str | None =
         host=row["host"], gpus=row["gpus"],
         progress={"step": row["step"], "total_steps": total, "epoch": row["epoch"],
                   "fraction": round(row["step"] / total, 4) if total else 0.0,
-                  "eta_s": row["eta_s"], "samples_per_s": row["samples_per_s"]},
+                  "eta_s": row["eta_s"], "samples_per_s": row["samples_per_s"],
+                  "tokens_per_s": row["tokens_per_s"]},
         metrics=loads(row["last_metrics_json"]), best_metrics=loads(row["best_metrics_json"]),
         error=loads(row["error_json"]), note=render_note(row["note"], lang),
         stop_requested=bool(row["stop_requested"]),
@@ -291,10 +293,13 @@ class Records:
                                            json.dumps(params), job_id))
 
     def progress(self, job_id: str, step: int, total: int, epoch: int, eta_s: float | None,
-                 samples_per_s: float | None) -> None:
+                 samples_per_s: float | None, tokens_per_s: float | None = None) -> None:
+        """A running job's progress (and its heartbeat); ``tokens_per_s``: None for a task that
+        counts no tokens."""
         self.store.execute(
-            "UPDATE jobs SET step=?, total_steps=?, epoch=?, eta_s=?, samples_per_s=?, heartbeat_at=?"
-            " WHERE id=?", (step, total, epoch, eta_s, samples_per_s, time.time(), job_id))
+            "UPDATE jobs SET step=?, total_steps=?, epoch=?, eta_s=?, samples_per_s=?,"
+            " tokens_per_s=?, heartbeat_at=? WHERE id=?",
+            (step, total, epoch, eta_s, samples_per_s, tokens_per_s, time.time(), job_id))
 
     def set_metrics(self, job_id: str, last: dict[str, Any] | None,
                     best: dict[str, Any] | None = None) -> None:

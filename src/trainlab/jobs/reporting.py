@@ -146,6 +146,8 @@ class JobReporter(Callback):
         self._last_progress = self._last_flush = self._last_log = 0.0
         self._epoch = 0
         self._tokens: tuple[int, float] | None = None  # (step, tokens/s) of the coming on_step
+        self._tokens_rate: float | None = None  # the latest tokens/s (the jobs row keeps it)
+        self._rate_stored = False
         self._best: dict[str, Any] | None = None
         self._last: dict[str, Any] | None = None
         self.main_metric: str | None = None
@@ -166,6 +168,8 @@ class JobReporter(Callback):
     def on_throughput(self, step: int, samples_per_s: float, tokens_per_s: float | None) -> None:
         """Tokens/s (tasks that count tokens) become the train metric ``tokens_per_s``."""
         self._tokens = (step, tokens_per_s) if tokens_per_s else None
+        if tokens_per_s:
+            self._tokens_rate = _finite(tokens_per_s)
 
     def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
                 samples_per_s: float, eta_s: float) -> None:
@@ -177,9 +181,12 @@ class JobReporter(Callback):
             self._rows.append((self.job_id, step, epoch, "train", "tokens_per_s",
                                _finite(self._tokens[1]), now))
         last = step >= total_steps
-        if last or now - self._last_progress >= PROGRESS_EVERY_S:
+        first_rate = self._tokens_rate is not None and not self._rate_stored
+        if last or first_rate or now - self._last_progress >= PROGRESS_EVERY_S:
             self._last_progress = now
-            self.records.progress(self.job_id, step, total_steps, epoch, eta_s, samples_per_s)
+            self._rate_stored = self._tokens_rate is not None
+            self.records.progress(self.job_id, step, total_steps, epoch, eta_s, samples_per_s,
+                                  self._tokens_rate)
         if last or now - self._last_log >= LOG_EVERY_S:
             self._last_log = now
             self.log.write(f"step {step}/{total_steps} epoch {epoch} loss {loss:.4f} lr {lr:.2e}"
@@ -209,7 +216,8 @@ class JobReporter(Callback):
     def on_end(self, result: Any) -> None:
         self.flush()
         self.records.progress(self.job_id, result.steps, result.config.get("total_steps") or
-                              result.steps, max(0, result.epochs - 1), 0.0, result.samples_per_s)
+                              result.steps, max(0, result.epochs - 1), 0.0, result.samples_per_s,
+                              self._tokens_rate)
         self.records.set_metrics(self.job_id, result.last_metrics, result.metrics or None)
         self.log.write(f"end: {result.status} after {result.steps} steps"
                        + (f" ({result.stop_reason})" if result.stop_reason else "")

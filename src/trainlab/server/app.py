@@ -18,7 +18,7 @@ Configuration (``jupyter_server_config.py`` or the command line)::
 Quotas and fair sharing (issue 17; 0 turns each off; docs/rest-api.md, "Quotas and rate limits")::
 
     c.TrainlabApp.max_concurrent_jobs = 1               # running jobs per user (one server each)
-    c.TrainlabApp.max_jobs_queued = 20                  # POST jobs beyond it: 429 too_many_jobs
+    c.TrainlabApp.max_jobs_queued = 20                  # submit/resume beyond: 429 too_many_jobs
     c.TrainlabApp.max_workspace_bytes = 50 * 1024**3    # datasets + jobs; beyond: 507 quota_exceeded
     c.TrainlabApp.max_job_seconds = 4 * 3600            # a longer background job is stopped
     c.TrainlabApp.write_rate_per_minute = 120           # writes per user; beyond: 429 rate_limited
@@ -44,6 +44,7 @@ import asyncio
 import contextlib
 import functools
 import getpass
+import math
 import os
 import signal
 import string
@@ -198,6 +199,17 @@ class TrainlabApp(ExtensionApp):
                           help="Write requests a user may make at once before "
                           "write_rate_per_minute applies.")
 
+    @validate("max_jobs_queued", "max_workspace_bytes", "max_job_seconds",
+              "write_rate_per_minute", "write_burst", "health_min_free_bytes")
+    def _check_limits(self, proposal: dict[str, Any]) -> Any:
+        """issue 17: a limit is a finite number, 0 or more (write_burst: 1 or more)."""
+        name, value = proposal["trait"].name, proposal["value"]
+        low = 1 if name == "write_burst" else 0
+        if not (math.isfinite(value) and value >= low):
+            raise TraitError(f"c.TrainlabApp.{name} = {value!r}: use a number from {low} up"
+                             + (" (0 turns it off)" if low == 0 else ""))
+        return value
+
     @validate("allowed_formats")
     def _check_formats(self, proposal: dict[str, Any]) -> list[str]:
         bad = [f for f in proposal["value"] if f not in FORMATS]
@@ -255,7 +267,8 @@ class TrainlabApp(ExtensionApp):
         from trainlab.server.quotas import RateLimiter, WorkspaceUsage
 
         self.rate_limiter = RateLimiter(self.write_rate_per_minute, self.write_burst)
-        self.usage = WorkspaceUsage([self.workspace.datasets_dir, self.workspace.jobs_dir])
+        self.usage = WorkspaceUsage([self.workspace.datasets_dir, self.workspace.jobs_dir],
+                                    pending=self.uploads.declared)
         self.root_dir = self.serverapp.root_dir if self.serverapp is not None else os.getcwd()
         self.scheduler: Any = None
         self._gpu_ids: list[str] | None = None

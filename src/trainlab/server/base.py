@@ -131,6 +131,7 @@ class ApiHandler(APIHandler):
         self.ops = ops
         self.app = app
         self.client_gone = asyncio.Event()  # set when the client closes the connection
+        self.authenticated = False  # prepare() found a user (the metrics record only then)
 
     def on_connection_close(self) -> None:
         self.client_gone.set()
@@ -139,6 +140,13 @@ class ApiHandler(APIHandler):
     def on_finish(self) -> None:
         metrics.observe_request(self)  # issue 17: latency per route, upload failures
         super().on_finish()
+
+    def update_api_activity(self) -> None:
+        """Count the request as the user's activity unless its route says it is not one (a
+        probe polling ``GET health`` must not keep an idle server from being culled)."""
+        op = self.op
+        if op is None or op.track_activity:
+            super().update_api_activity()
 
     # -- helpers the endpoints use ---------------------------------------------------------
     @property
@@ -225,12 +233,17 @@ class ApiHandler(APIHandler):
         """After authentication, before the endpoint (and before a streamed body): a write to a
         trainlab route spends one of the user's tokens (issue 17: 429 ``rate_limited``)."""
         await super().prepare()
+        self.authenticated = bool(self.current_user)
         if self.current_user and self.op is not None and self.request.method in WRITES:
             self.app.rate_limiter.check(self.rate_key())
 
     def rate_key(self) -> str:
         """Whose bucket a write spends: the user's name. Every request made with the server's
-        own token is one user's (jupyter_server names each such request afresh, anonymously)."""
+        own token is one user's (jupyter_server names each such request afresh, anonymously).
+        A server without authentication makes every request a new anonymous user, so there
+        the client's address is the key."""
+        if not self.identity_provider.auth_enabled:
+            return f"(address {self.request.remote_ip})"
         token = self.token
         if token and self.identity_provider.get_token(self) == token:
             return "(the server's token)"

@@ -5,7 +5,9 @@ Ready means: the workspace database answers, the workspace accepts a new file, i
 least ``health_min_free_bytes`` free, the GPUs it was configured with are among those it was
 given, and, where this server runs the scheduler, the scheduler runs (it heartbeats). When one
 fails the answer is 503 ``not_ready`` naming each problem, so a probe takes the server out of
-service and a person reads why. Nothing here knows about tornado.
+service and a person reads why. ``GET health?checks=database,scheduler`` lets only those
+checks fail the answer (a spawn gate that does not lock out a user whose disk is full); the
+others still show in ``checks`` and ``problems``. Nothing here knows about tornado.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from trainlab.workspace import Workspace, new_id
 from trainlab.workspace.files import owned
 from trainlab.workspace.mounts import filesystem_type
 
+CHECKS = ("database", "workspace_writable", "disk", "gpus", "scheduler")
 SCHEDULER_SILENT_S = 30.0  # a scheduler whose heartbeat is older is taken for dead
 _SMI_CACHE: dict[str, Any] = {"at": 0.0, "rows": []}
 
@@ -113,6 +116,20 @@ def torch_version() -> str | None:
 
 
 # -- the checks -------------------------------------------------------------------------------
+def gate_checks(text: str | None) -> frozenset[str]:
+    """The checks that may fail the answer, from ``GET health?checks=`` (comma-separated names;
+    None: all of them; empty: none). An unknown name is 400 ``invalid_query`` listing the names."""
+    if text is None:
+        return frozenset(CHECKS)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise TrainlabError("invalid_query", name="checks",
+                            detail=f"unknown check '{unknown[0][:40]}'; the checks are "
+                                   f"{', '.join(CHECKS)}")
+    return frozenset(names)
+
+
 def _writable(ws: Workspace) -> str | None:
     """None when a file can be created, written and removed in the workspace; else why not."""
     probe = owned(ws.tmp_dir / f"health-{new_id('h')}")
@@ -127,41 +144,44 @@ def _writable(ws: Workspace) -> str | None:
     return None
 
 
-def health(ws: Workspace, state: ServerState) -> dict[str, Any]:
-    """The health document; raises :class:`NotReady` (503) when a check fails."""
-    problems: list[TrainlabError] = []
-    checks = {"database": True, "workspace_writable": True, "disk": True, "gpus": True,
-              "scheduler": True}
+def health(ws: Workspace, state: ServerState, gate: frozenset[str] = frozenset(CHECKS)
+           ) -> dict[str, Any]:
+    """The health document; raises :class:`NotReady` (503) when a check in ``gate`` (default:
+    every check) fails. A failed check outside ``gate`` shows in ``checks`` and ``problems`` of
+    the 200 answer."""
+    found_problems: list[tuple[str, TrainlabError]] = []
+    checks = dict.fromkeys(CHECKS, True)
     counts = dict.fromkeys((JobStatus.RUNNING, JobStatus.QUEUED), 0)
     beat = None
     try:
         counts = ws.jobs.active_counts()
         beat = ws.jobs.records.last_scheduler_beat()
     except (TrainlabError, sqlite3.Error, OSError) as exc:
-        checks["database"] = False
-        problems.append(TrainlabError("health_database", detail=str(exc)[:300]))
+        found_problems.append(("database", TrainlabError("health_database",
+                                                         detail=str(exc)[:300])))
     why = _writable(ws)
     if why is not None:
-        checks["workspace_writable"] = False
-        problems.append(TrainlabError("health_not_writable", path=str(ws.path), detail=why))
+        found_problems.append(("workspace_writable", TrainlabError(
+            "health_not_writable", path=str(ws.path), detail=why)))
     free = shutil.disk_usage(ws.path).free
     if free < state.min_free_bytes:
-        checks["disk"] = False
-        problems.append(TrainlabError("health_disk_low", free=free, minimum=state.min_free_bytes))
+        found_problems.append(("disk", TrainlabError("health_disk_low", free=free,
+                                                     minimum=state.min_free_bytes)))
     if state.gpu_error is not None:
-        checks["gpus"] = False
-        problems.append(state.gpu_error)
+        found_problems.append(("gpus", state.gpu_error))
     alive = state.scheduler_started and beat is not None and time.time() - beat < SCHEDULER_SILENT_S
     if state.scheduler_required and not alive:
-        checks["scheduler"] = False
-        problems.append(TrainlabError("health_scheduler_down"))
-    if problems:
-        raise NotReady(problems, checks)
+        found_problems.append(("scheduler", TrainlabError("health_scheduler_down")))
+    for check, _ in found_problems:
+        checks[check] = False
+    if any(check in gate for check, _ in found_problems):
+        raise NotReady([p for check, p in found_problems if check in gate], checks)
     found = gpus(state.gpu_ids)
     return {"status": "ok", "version": __version__, "torch_version": torch_version(),
             "cuda_available": bool(found), "gpus": found, "gpu_source": gpu_source(),
             "workspace": str(ws.path), "workspace_filesystem": filesystem_type(ws.path),
             "disk_free_bytes": free,
             "jobs_running": counts[JobStatus.RUNNING], "jobs_queued": counts[JobStatus.QUEUED],
-            "scheduler_alive": alive if state.scheduler_required else ws.jobs.scheduler_alive(),
-            "checks": checks}
+            "scheduler_alive": (alive if state.scheduler_required or not checks["database"]
+                                else ws.jobs.scheduler_alive()),
+            "checks": checks, "problems": [p.code for _, p in found_problems]}

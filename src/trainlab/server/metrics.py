@@ -30,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from trainlab.jobs.records import FINAL, JobStatus
+from trainlab.server.operation import METHODS
 
 log = logging.getLogger("trainlab.server")
 
@@ -115,11 +116,18 @@ def upload_failed(reason: str) -> None:
 
 def observe_request(handler: Any) -> None:
     """One finished request of a trainlab handler: its latency under the route's template (never
-    the URL, whose ids would make a series per dataset), and an upload route's failure."""
+    the URL, whose ids would make a series per dataset), and an upload route's failure. The
+    labels stay bounded whatever a client sends: ``method`` is a route method or ``other``, and
+    a request with a method or path no route has is recorded only once authenticated (tornado
+    answers an unknown method 405 before authentication)."""
     ops = handler.ops
-    op = ops.get(handler.request.method or "") or next(iter(ops.values()), None)
+    method = handler.request.method or ""
+    if method not in ops and not handler.authenticated:
+        return  # a method or path no route has, from someone unknown: no series of theirs
+    op = ops.get(method) or next(iter(ops.values()), None)
     route = op.path if op is not None else "(unknown)"
-    method = handler.request.method or "?"
+    if method not in METHODS:
+        method = "other"  # the label takes a bounded set, whatever a client sends
     status = handler.get_status()
     REQUEST_DURATION.labels(route=route, method=method, status=str(status)).observe(
         handler.request.request_time())
@@ -187,7 +195,7 @@ class WorkspaceCollector(Collector):
                                     "progress report).", labels=["job"])
         tokens = GaugeMetricFamily("trainlab_job_tokens_per_second",
                                    "Tokens/s of each running job that counts tokens (text, "
-                                   "causal LM): its latest recorded tokens_per_s.", labels=["job"])
+                                   "causal LM): its latest progress report.", labels=["job"])
         if ws is not None:
             counts = dict.fromkeys((s.value for s in JobStatus), 0)
             for row in ws.store.query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status"):
@@ -201,12 +209,9 @@ class WorkspaceCollector(Collector):
             for row in ws.store.query("SELECT id, samples_per_s FROM jobs WHERE status=?"
                                       " AND samples_per_s IS NOT NULL", (JobStatus.RUNNING,)):
                 samples.add_metric([row["id"]], row["samples_per_s"])
-            for row in ws.store.query(
-                    "SELECT j.id, (SELECT m.value FROM job_metrics m WHERE m.job_id=j.id AND"
-                    " m.split='train' AND m.name='tokens_per_s' ORDER BY m.step DESC LIMIT 1)"
-                    " AS value FROM jobs j WHERE j.status=?", (JobStatus.RUNNING,)):
-                if row["value"] is not None:
-                    tokens.add_metric([row["id"]], row["value"])
+            for row in ws.store.query("SELECT id, tokens_per_s FROM jobs WHERE status=?"
+                                      " AND tokens_per_s IS NOT NULL", (JobStatus.RUNNING,)):
+                tokens.add_metric([row["id"]], row["tokens_per_s"])
         return [jobs, datasets, stored, samples, tokens]
 
 

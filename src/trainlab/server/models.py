@@ -60,7 +60,8 @@ class Health(BaseModel):
     jobs_running: int
     jobs_queued: int
     scheduler_alive: bool
-    checks: dict[str, bool] = Field(description="Readiness checks; one failed: 503 not_ready.")
+    checks: dict[str, bool] = Field(description="Readiness checks; one of checks= failed: 503.")
+    problems: list[str] = Field(description="Codes of failed checks that checks= left out.")
 
 
 # -- datasets --------------------------------------------------------------------------------
@@ -200,6 +201,16 @@ class Evaluation(BaseModel):
 
 
 # -- jobs ------------------------------------------------------------------------------------
+class Progress(BaseModel):
+    step: int
+    total_steps: int | None
+    epoch: int
+    fraction: float
+    eta_s: float | None
+    samples_per_s: float | None
+    tokens_per_s: float | None = None  # null: the task counts no tokens
+
+
 class Job(BaseModel):
     id: str
     name: str
@@ -213,7 +224,7 @@ class Job(BaseModel):
     pid: int | None
     host: str | None
     gpus: str | None
-    progress: dict[str, Any]
+    progress: Progress
     metrics: dict[str, Any] | None
     best_metrics: dict[str, Any] | None
     error: dict[str, Any] | None
@@ -224,9 +235,8 @@ class Job(BaseModel):
     finished_at: str | None
     heartbeat_at: float | None
     paths: dict[str, str]
-    evaluations: list[Evaluation] | None = Field(
-        None, description="Its model's recorded evaluations, oldest first (in GET jobs/{id}; "
-        "null in lists).")
+    evaluations: list[Evaluation] | None = Field(None, description="Its model's recorded "
+                                                 "evaluations, oldest first; null in lists.")
     experiment_id: str | None = Field(None, description="The experiment it is a trial of.")
     trial: int | None = Field(None, description="Its trial number in that experiment.")
     executor: str = Field("local", description="Where it runs: 'local' (worker processes on the "
@@ -291,8 +301,7 @@ class CachedModel(BaseModel):
 
 class CachedModels(BaseModel):
     items: list[CachedModel] = Field(description="Newest first.")
-    cache: str = Field(description="The Hugging Face Hub cache looked in (HF_HUB_CACHE, else "
-                       "HF_HOME/hub).")
+    cache: str = Field(description="The Hub cache looked in (HF_HUB_CACHE, else HF_HOME/hub).")
     offline: bool = Field(description="HF_HUB_OFFLINE is set: only these models (and folders) "
                           "can be used as base_model.")
     hf_installed: bool = Field(description="Whether the server has the trainlab[hf] extra; "

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 DATASETS = "trainlab:datasets"
 JOBS = "trainlab:jobs"
+METHODS = ("GET", "POST", "PUT", "DELETE")  # the HTTP methods a route may have (metrics' labels)
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,13 @@ class Op:
     # The resource its success answer creates, as a path ("jobs/{job_id}"): the document
     # links the answer's id to every route under it (what a stateful client follows).
     creates: str | None = None
+    # Whether a request counts as the user's activity (jupyter_server's api_last_activity,
+    # which JupyterHub's idle culler reads): off for a probe that polls (GET health).
+    track_activity: bool = True
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"{self.method} {self.path}: the method is not one of {METHODS}")
         if (self.body is None) != (self.begin is None):
             raise ValueError(f"{self.method} {self.path}: a streamed body needs both body and begin")
 

@@ -3,7 +3,8 @@
 - :class:`RateLimiter`: a token bucket per user on the write endpoints (429 ``rate_limited``
   with ``Retry-After``), consulted once, in the base handler, before an endpoint runs.
 - :class:`WorkspaceUsage`: the bytes of the workspace's ``datasets/`` and ``jobs/`` folders,
-  walked at most every ``ttl_s`` seconds and moved on by the writes this server accepts;
+  walked at most every ``ttl_s`` seconds and moved on by the writes this server accepts, plus
+  what uploads in progress reserve;
   an upload or import that would not fit in ``max_workspace_bytes`` is 507 ``quota_exceeded``.
 - :func:`check_queue`: a job submitted over REST beyond ``max_jobs_queued`` is 429
   ``too_many_jobs``.
@@ -38,6 +39,7 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when)
         self._lock = threading.Lock()
+        self._swept: float | None = None  # when the refilled buckets were last dropped
 
     @property
     def on(self) -> bool:
@@ -50,6 +52,10 @@ class RateLimiter:
             return 0
         now = self.clock()
         with self._lock:
+            if self._swept is None:
+                self._swept = now
+            elif now - self._swept >= self.burst / self.rate:
+                self._sweep(now)
             tokens, when = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - when) * self.rate)
             if tokens >= 1.0:
@@ -57,6 +63,17 @@ class RateLimiter:
                 return 0
             self._buckets[key] = (tokens, now)
             return max(1, math.ceil((1.0 - tokens) / self.rate))
+
+    def _sweep(self, now: float) -> None:
+        """Forget the buckets that have refilled (a full bucket is what a new key gets), at
+        most once per full refill time: the map holds only keys that wrote lately."""
+        self._swept = now
+        self._buckets = {k: (t, w) for k, (t, w) in self._buckets.items()
+                         if t + (now - w) * self.rate < self.burst}
+
+    def __len__(self) -> int:
+        """The buckets kept (the keys that wrote within about two refill times)."""
+        return len(self._buckets)
 
     def check(self, key: str) -> None:
         """Raise 429 ``rate_limited`` (``retry_after`` in seconds) when ``key`` is over its rate."""
@@ -88,30 +105,80 @@ def folder_bytes(path: Path) -> int:
 
 
 class WorkspaceUsage:
-    """The workspace's size as a quota counts it: its ``datasets/`` and ``jobs/`` folders.
+    """The workspace's size as a quota counts it: its ``datasets/`` and ``jobs/`` folders, the
+    declared sizes of resumable uploads in progress (``pending``: reserved from their start
+    until they complete, are cancelled or expire), and the bytes held for streamed bodies in
+    flight (:meth:`reserve`, :meth:`hold`, :meth:`release`).
 
     :meth:`used` walks them at most every ``ttl_s`` seconds (1,000 files take a few ms; see
     docs/rest-api.md) and :meth:`add` moves the cached figure on after a write this server
-    accepted, so a burst of uploads cannot pass the limit between two walks."""
+    accepted, so a burst of uploads cannot pass the limit between two walks; :meth:`admit`
+    and :meth:`reserve` check and count in one step, so concurrent uploads cannot together
+    pass it either."""
 
     def __init__(self, folders: list[Path], ttl_s: float = USAGE_TTL_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 pending: Callable[[], int] | None = None) -> None:
         self.folders = folders
         self.ttl_s = ttl_s
         self.clock = clock
+        self.pending = pending
         self._bytes = 0
         self._at: float | None = None
+        self._held: dict[str, int] = {}  # streamed bodies in flight: key -> bytes held
         self._lock = threading.Lock()
+        self._admit = threading.RLock()  # one check-and-count at a time
 
     def used(self) -> int:
-        """Blocking (may walk the folders): the bytes they hold."""
+        """Blocking (may walk the folders): the bytes they hold, with the declared sizes of
+        resumable uploads in progress (not the bodies held in flight: :meth:`held`)."""
         with self._lock:
             if self._at is not None and self.clock() - self._at < self.ttl_s:
                 return self._bytes
         size = sum(folder_bytes(f) for f in self.folders)
+        size += self.pending() if self.pending is not None else 0
         with self._lock:
             self._bytes, self._at = size, self.clock()
         return size
+
+    def held(self) -> int:
+        """The bytes held for streamed bodies in flight."""
+        with self._lock:
+            return sum(self._held.values())
+
+    def admit(self, size: int, limit: int, name: str, create: Callable[[], Any]) -> Any:
+        """Blocking: :meth:`check` ``size``, then ``create()`` and count ``size`` at once (no
+        other check in between); ``create``'s result."""
+        with self._admit:
+            self.check(size, limit, name)
+            out = create()
+            if limit > 0:
+                self.add(size)
+            return out
+
+    def reserve(self, key: str, size: int, limit: int, name: str) -> None:
+        """Blocking (may walk): hold ``size`` bytes for ``key`` (a body starting to arrive),
+        or raise 507 when they do not fit beside what is stored and held. No-op without limit."""
+        if limit > 0:
+            with self._admit:
+                self.hold(key, size, limit, name, self.used())
+
+    def hold(self, key: str, size: int, limit: int, name: str, used: int | None = None) -> None:
+        """Move ``key``'s hold to ``size`` bytes (a chunked body as it arrives; never walks:
+        the last walked figure unless ``used`` is given); 507 when it does not fit."""
+        if limit <= 0:
+            return
+        with self._lock:
+            stored = self._bytes if used is None else used
+            others = sum(n for k, n in self._held.items() if k != key)
+            if stored + others + size > limit:
+                raise quota_exceeded(name, stored + others, size, limit)
+            self._held[key] = size
+
+    def release(self, key: str) -> None:
+        """The body of ``key`` ended (kept: :meth:`add` counted it; or discarded)."""
+        with self._lock:
+            self._held.pop(key, None)
 
     def add(self, size: int) -> None:
         """A write of ``size`` bytes was accepted: count it before the next walk sees it."""
@@ -125,12 +192,12 @@ class WorkspaceUsage:
 
     def room(self, limit: int) -> int | None:
         """Blocking: the bytes still free under ``limit`` (None: no limit)."""
-        return None if limit <= 0 else max(0, limit - self.used())
+        return None if limit <= 0 else max(0, limit - self.used() - self.held())
 
     def check(self, size: int, limit: int, name: str) -> None:
         """Blocking: raise 507 ``quota_exceeded`` unless ``size`` more bytes fit in ``limit``."""
         if limit > 0:
-            used = self.used()
+            used = self.used() + self.held()
             if used + size > limit:
                 raise quota_exceeded(name, used, size, limit)
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from trainlab.server import health, service
 from trainlab.server import models as m
-from trainlab.server import service
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
 from trainlab.server.endpoints import datasets, experiments, jobs, system, uploads
 from trainlab.server.operation import DATASETS, JOBS, Op, Param
@@ -26,13 +26,19 @@ def cursor(prefix: str) -> Param:
                  pattern=service.id_pattern(prefix))
 
 E_READ = (400, 403, 404)
+_CHECK = "(" + "|".join(health.CHECKS) + ")"
+HEALTH_CHECKS = f"^({_CHECK}(,{_CHECK})*)?$"
 E_WRITE = (400, 403, 404, 409, 422)
 
 ROUTES: list[Op] = [
     Op("GET", "health", system.health, JOBS,
        "Versions, GPUs, workspace, free disk, jobs running and queued; 503 not_ready when the "
        "database, the workspace's disk or the scheduler fails (a readiness probe).",
-       response=m.Health, errors=(403, 503)),
+       response=m.Health, errors=(400, 403, 503), track_activity=False,
+       params=(Param("checks", description="Comma-separated names of the checks that may fail "
+                     "the answer (default: all; empty: none): database, workspace_writable, "
+                     "disk, gpus, scheduler. The body reports every check either way.",
+                     pattern=HEALTH_CHECKS),)),
     Op("GET", "openapi.json", system.openapi, JOBS, "This document.", errors=(403,)),
     Op("GET", "models", system.cached_models, JOBS,
        "The pretrained models in the server's local Hugging Face cache, usable offline as a job's "
@@ -115,8 +121,9 @@ ROUTES: list[Op] = [
        "Stop a running job (it checkpoints and ends 'stopped') or cancel a queued one.",
        response=m.Job, errors=(403, 404, 409)),
     Op("POST", "jobs/{job_id}/resume", jobs.resume_job, JOBS,
-       "Queue a stopped or interrupted job again; it continues from its last checkpoint.",
-       response=m.Job, errors=(403, 404, 409)),
+       "Queue a stopped or interrupted job again; it continues from its last checkpoint "
+       "(429 too_many_jobs beyond max_jobs_queued, as POST jobs).",
+       response=m.Job, errors=(403, 404, 409, 429)),
     Op("DELETE", "jobs/{job_id}", jobs.delete_job, JOBS,
        "Delete a job and its files (409 while it runs).",
        response=m.Deleted, errors=(403, 404, 409)),
@@ -130,7 +137,7 @@ ROUTES: list[Op] = [
        params=(Param("offset", "integer", minimum=0, maximum=2**62),)),
     Op("GET", "jobs/{job_id}/events", jobs.job_events, JOBS,
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
-       "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s), "
+       "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s, tokens_per_s), "
        "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
        "start it: id, scheduler_alive, message), then 'end'.",
        errors=E_READ, content="text/event-stream"),

@@ -22,7 +22,6 @@ from trainlab.errors import TrainlabError, dataset_error
 from trainlab.server import metrics
 from trainlab.server.base import MAX_JSON_BODY, ApiHandler, DatasetsHandler
 from trainlab.server.operation import Op
-from trainlab.server.quotas import quota_exceeded
 from trainlab.server.uploads import HIGH_WATER, Spool, Uploads
 
 S = TypeVar("S", bound="BodyStream")
@@ -40,8 +39,10 @@ class BodyStream:
     started: float           # time.perf_counter() when the body began
     received: int = 0
     kind = "body"            # for the metrics: a whole file as the body
-    quota: int = 0           # max_workspace_bytes (0: none): past used + body, 507 (issue 17)
-    used: int = 0            # the workspace's bytes when the body began
+    quota: int = 0           # max_workspace_bytes (0: none): past it, 507 (issue 17)
+    usage: Any = None        # the WorkspaceUsage holding this body's bytes under ``hold``
+    hold: str | None = None
+    reserved: int = 0        # bytes held at the start (the Content-Length)
 
     @classmethod
     async def open(cls: type[S], handler: ApiHandler, path: Path, *, append: bool, hash_it: bool,
@@ -63,9 +64,12 @@ class BodyStream:
         if self.received > self.limit:
             self.cancel()
             raise self.too_long()
-        if self.quota and self.used + self.received > self.quota:  # a chunked body, mid-way
-            self.cancel()
-            raise quota_exceeded(self.name, self.used, self.received, self.quota)
+        if self.quota and self.hold and self.received > self.reserved:  # a chunked body
+            try:
+                self.usage.hold(self.hold, self.received, self.quota, self.name)
+            except TrainlabError:
+                self.cancel()
+                raise
         try:
             below = self.spool.feed(chunk)
         except TrainlabError:
@@ -134,6 +138,7 @@ class DatasetsStreamHandler(DatasetsHandler):
         self.stream: BodyStream | None = None
         self.body_parts: list[bytes] = []
         self.body_complete = False
+        self.quota_hold: str | None = None  # the key of the bytes held for the quota
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """An answer before the whole body arrived (refused in prepare, or cut off mid-body):
@@ -189,7 +194,18 @@ class DatasetsStreamHandler(DatasetsHandler):
                 "too_large", status=413, name="request body", limit=MAX_JSON_BODY,
                 size=sum(map(len, self.body_parts))), None))
 
+    def on_finish(self) -> None:
+        self.release_hold()
+        super().on_finish()
+
+    def release_hold(self) -> None:
+        """The body's bytes are no longer held for the quota (kept and counted, or gone)."""
+        if self.quota_hold is not None:
+            self.app.usage.release(self.quota_hold)
+            self.quota_hold = None
+
     def on_connection_close(self) -> None:
+        self.release_hold()
         if self.stream is not None:
             metrics.upload_failed("client_gone")  # issue 17: no answer, so no on_finish
             self.stream.cancel()

@@ -172,6 +172,17 @@ class Uploads:
         write_json(folder / "meta.json", self.ws.tmp_dir, meta)
         return {**meta, "offset": 0}
 
+    def declared(self) -> int:
+        """The declared sizes of the uploads in progress (what the workspace quota reserves
+        for them until they complete, are cancelled or expire)."""
+        total = 0
+        for meta in self.root.glob("up_*/meta.json"):
+            try:
+                total += int(json.loads(meta.read_text("utf-8"))["size"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # removed meanwhile, or being written
+        return total
+
     def get(self, upload_id: str) -> dict[str, Any]:
         folder = self.folder(upload_id)
         meta = json.loads((folder / "meta.json").read_text("utf-8"))

@@ -148,6 +148,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN executor TEXT NOT NULL DEFAULT 'local';
     """,
+    # issue 17: a running job's latest tokens/s, read by the metrics gauge without a scan
+    """
+    ALTER TABLE jobs ADD COLUMN tokens_per_s REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -51,6 +51,13 @@ async def stop_job(h: ApiHandler, job_id: str) -> None:
 
 
 async def resume_job(h: ApiHandler, job_id: str) -> None:
+    """A resume queues the job again, so ``max_jobs_queued`` applies as to ``POST jobs`` (429);
+    an unknown job is still 404, and one already queued or running the action's 409."""
+    if h.app.max_jobs_queued:
+        job = await h.run(service.get_job, h.ws,
+                          service.check_id(job_id, "job", "job_not_found"), h.lang)
+        if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            check_queue(await h.run(h.ws.jobs.active_counts), h.app.max_jobs_queued)
     await _job_action(h, h.ws.jobs.resume, job_id)
 
 

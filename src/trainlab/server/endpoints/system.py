@@ -9,7 +9,8 @@ from trainlab.server.base import ApiHandler
 
 
 async def health(h: ApiHandler) -> None:
-    h.reply(await h.run(checks.health, h.ws, await h.run(h.app.server_state)))
+    gate = checks.gate_checks(h.arg("checks"))
+    h.reply(await h.run(checks.health, h.ws, await h.run(h.app.server_state), gate))
 
 
 async def openapi(h: ApiHandler) -> None:

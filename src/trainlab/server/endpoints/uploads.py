@@ -3,6 +3,7 @@ imported from the server's root directory."""
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import PurePath
 
@@ -10,7 +11,6 @@ from trainlab.errors import TrainlabError, dataset_error
 from trainlab.server import metrics, service
 from trainlab.server import models as m
 from trainlab.server.base import ApiHandler
-from trainlab.server.quotas import quota_exceeded
 from trainlab.server.streaming import DatasetsStreamHandler, PartStream, UploadStream
 from trainlab.server.uploads import parse_content_range
 from trainlab.workspace import new_id
@@ -45,10 +45,13 @@ async def begin_upload(h: DatasetsStreamHandler) -> UploadStream:
     length = h.request.headers.get("Content-Length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise dataset_error("too_large", name=name, limit=limit, size=int(length))
-    quota = h.app.max_workspace_bytes  # issue 17: checked again while a chunked body arrives
-    used = await h.run(h.app.usage.used) if quota else 0
-    if quota and length is not None and length.isdigit() and used + int(length) > quota:
-        raise quota_exceeded(name, used, int(length), quota)
+    # issue 17: the Content-Length is held from now until the answer (concurrent bodies cannot
+    # together pass the quota); a chunked body's hold grows as it arrives.
+    quota = h.app.max_workspace_bytes
+    reserved = int(length) if length is not None and length.isdigit() else 0
+    if quota:
+        h.quota_hold = new_id("hold")
+        await h.run(h.app.usage.reserve, h.quota_hold, reserved, quota, name)
     # With a Content-Length (checked above) tornado may hold the body to it. A chunked body's
     # size shows only as it arrives: tornado's own cap (which answers a bare 400) is set far
     # above ours, so BodyStream.feed answers 413 with its JSON first.
@@ -56,7 +59,8 @@ async def begin_upload(h: DatasetsStreamHandler) -> UploadStream:
         limit + 1 if length is not None else limit + 2**30)
     path = h.ws.tmp_dir / f"{new_id('up')}.{fmt}"
     return await UploadStream.open(h, path, append=False, hash_it=True, limit=limit, name=name,
-                                   fmt=fmt, quota=quota, used=used)
+                                   fmt=fmt, quota=quota, usage=h.app.usage, hold=h.quota_hold,
+                                   reserved=reserved)
 
 
 async def upload_dataset(h: DatasetsStreamHandler) -> None:
@@ -83,9 +87,10 @@ async def start_upload(h: ApiHandler) -> None:
     body = h.body_model(m.UploadStart)
     name = file_name(body.filename)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
-    await h.run(h.app.usage.check, body.size, h.app.max_workspace_bytes, name)
-    h.reply(await h.run(h.app.uploads.start, name, body.size, body.sha256,
-                        body.format and fmt, h.app.max_upload_bytes))
+    # issue 17: its declared size is reserved from now on (the quota counts uploads/ by it)
+    start = functools.partial(h.app.uploads.start, name, body.size, body.sha256,
+                              body.format and fmt, h.app.max_upload_bytes)
+    h.reply(await h.run(h.app.usage.admit, body.size, h.app.max_workspace_bytes, name, start))
 
 
 async def get_upload(h: ApiHandler, upload_id: str) -> None:
@@ -102,8 +107,7 @@ async def begin_part(h: DatasetsStreamHandler) -> PartStream:
     if total != meta["size"]:
         raise TrainlabError("upload_size_mismatch", status=422, id=upload_id, expected=meta["size"],
                             detail=f"Content-Range says {total}")
-    # The whole file must still fit when it becomes a dataset (issue 17: quotas).
-    await h.run(h.app.usage.check, total, h.app.max_workspace_bytes, meta["filename"])
+    # No quota check here: the whole file's size is reserved since the upload started.
     if start != meta["offset"] or not uploads.claim(upload_id):  # busy: another part arrives
         raise TrainlabError("upload_offset_mismatch", status=409, id=upload_id,
                             offset=meta["offset"], start=start, details={"offset": meta["offset"]})
@@ -132,12 +136,12 @@ async def put_part(h: DatasetsStreamHandler, upload_id: str) -> None:
         ds = await h.run(h.app.uploads.complete, upload_id)
     finally:
         h.app.uploads.release(upload_id)
-    h.app.usage.add(stream.total)
-    h.reply(ds.to_dict(), 201, m.Dataset)
+    h.reply(ds.to_dict(), 201, m.Dataset)  # the quota reserved its size at the start
 
 
 async def cancel_upload(h: ApiHandler, upload_id: str) -> None:
     await h.run(h.app.uploads.cancel, upload_id)
+    h.app.usage.forget()  # its reservation is gone: the quota walks again
     h.reply({"id": upload_id, "deleted": True})
 
 
@@ -148,8 +152,12 @@ async def import_dataset(h: ApiHandler) -> None:
     name = file_name(body.name or path.name)
     fmt = service.check_format(name, body.format, h.app.allowed_formats)
     size = (await h.run(path.stat)).st_size
-    await h.run(h.app.usage.check, size, h.app.max_workspace_bytes, name)
-    ds = await h.run(h.ws.datasets.add, path, name, fmt, max_bytes=h.app.max_upload_bytes)
-    metrics.upload_bytes("import", ds.size_bytes)  # issue 17
-    h.app.usage.add(size)
+    hold = new_id("hold")  # issue 17: held while it is copied, as a body is
+    await h.run(h.app.usage.reserve, hold, size, h.app.max_workspace_bytes, name)
+    try:
+        ds = await h.run(h.ws.datasets.add, path, name, fmt, max_bytes=h.app.max_upload_bytes)
+        h.app.usage.add(size)
+    finally:
+        h.app.usage.release(hold)
+    metrics.upload_bytes("import", ds.size_bytes)
     h.reply(ds.to_dict())
