@@ -9,7 +9,8 @@ import pytest
 from traitlets import TraitError
 
 from trainlab.errors import TrainlabError
-from trainlab.server.app import TrainlabApp, workspace_path
+from trainlab.server.app import TrainlabApp
+from trainlab.server.user_workspace import workspace_path
 
 
 @pytest.fixture()
@@ -71,7 +72,7 @@ def test_a_name_the_hub_allows_but_no_safe_folder_name_is_refused(monkeypatch, n
     """JupyterHub refuses only '/', empty and all-dot names and outer spaces: control and
     invisible formatting characters (a right-to-left override, a zero-width space), lone
     surrogates and names over 255 bytes reach the server and are refused here."""
-    monkeypatch.setattr("trainlab.server.app.hub_username", lambda: name)
+    monkeypatch.setattr("trainlab.server.user_workspace.hub_username", lambda: name)
     with pytest.raises(TrainlabError) as caught:
         workspace_path("/data/{username}/trainlab")
     assert caught.value.code == "workspace_username"

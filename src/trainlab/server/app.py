@@ -43,13 +43,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import getpass
 import math
 import os
 import signal
-import string
 import threading
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -59,55 +56,11 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Bool, Enum, Float, Integer, List, TraitError, Unicode, validate
 
 from trainlab.errors import TrainlabError
-from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace, default_path
+from trainlab.server.user_workspace import template_problem, workspace_path
+from trainlab.workspace import DEFAULT_MAX_UPLOAD_BYTES, Workspace
 from trainlab.workspace.mounts import on_network_filesystem
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
-TEMPLATE_FIELDS = ("username",)
-
-
-def hub_username() -> str:
-    """The user this server runs for: JupyterHub's ``$JUPYTERHUB_USER``, else the OS user
-    ("" when neither is known: a uid with no passwd entry, as under OpenShift)."""
-    name = os.environ.get("JUPYTERHUB_USER")
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no $USER/$LOGNAME and the uid has no passwd entry
-        return ""
-
-
-def is_folder_name(name: str) -> bool:
-    """Whether ``name`` is safe as one path component: not empty, '.' or '..', no slash,
-    backslash or NUL, no control or invisible formatting character (e.g. a right-to-left
-    override), no leading or trailing space, encodable, at most 255 bytes. JupyterHub's own
-    check (Authenticator.validate_username) refuses only '/', empty names, all-dot names and
-    outer spaces, so names such as 'a\\b', 'x%2fy' or 'émilie' reach the server; the
-    letters of any script are kept."""
-    if not name or name in (".", "..") or name != name.strip():
-        return False
-    if any(c in "/\\\0" or unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")
-           for c in name):
-        return False
-    try:
-        return len(name.encode("utf-8")) <= 255
-    except UnicodeEncodeError:
-        return False
-
-
-def workspace_path(template: str) -> str:
-    """``workspace_dir`` with ``{username}`` filled in (see :func:`hub_username`); an empty
-    template is the default workspace ($TRAINLAB_HOME, else ~/.local/share/trainlab)."""
-    if not template:
-        return str(default_path())
-    if not any(field == "username" for _, field, _, _ in string.Formatter().parse(template)):
-        return template.format()  # only '{{' and '}}' escapes (the trait checked the fields)
-    name = hub_username()
-    if not is_folder_name(name):
-        raise TrainlabError("workspace_username", status=500, username=name, template=template)
-    return template.format(username=name)
-
 
 class TrainlabApp(ExtensionApp):
     """Serves a trainlab workspace over REST under ``{base_url}trainlab/api/`` and runs its
@@ -219,23 +172,10 @@ class TrainlabApp(ExtensionApp):
 
     @validate("workspace_dir")
     def _check_workspace_template(self, proposal: dict[str, Any]) -> str:
-        value = proposal["value"]
-        try:
-            fields = {field for _, field, _, _ in string.Formatter().parse(value) if field is not None}
-        except ValueError as exc:
-            raise TraitError(f"workspace_dir {value!r}: {exc}; write a literal brace as '{{{{' or "
-                             "'}}}}'") from exc
-        unknown = sorted(fields - set(TEMPLATE_FIELDS))
-        if unknown:
-            raise TraitError(f"workspace_dir {value!r}: unknown placeholder(s) {unknown}; "
-                             f"the only one is {{username}}")
-        shaped = [f"{{{field}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
-                  for _, field, spec, conv in string.Formatter().parse(value)
-                  if field is not None and (spec or conv)]
-        if shaped:
-            raise TraitError(f"workspace_dir {value!r}: {shaped} converts or formats the user "
-                             "name; write plain {username}")
-        return value
+        problem = template_problem(proposal["value"])
+        if problem:
+            raise TraitError(problem)
+        return proposal["value"]
 
     @validate("activity_interval")
     def _check_activity_interval(self, proposal: dict[str, Any]) -> float:
