@@ -10,6 +10,7 @@ import asyncio
 import pytest
 
 from tests.server.test_datasets_api import leftovers
+from tests.server.test_experiments_api import until
 from tests.server.test_jobs_api import csv_bytes
 from tests.server.test_streaming_limits import call, exchange, head, until_no_leftovers
 from trainlab.errors import TrainlabError
@@ -111,13 +112,6 @@ async def test_an_experiments_trials_are_not_refused_by_the_queue_limit(api, wor
 
 
 # -- the longest a job may run ----------------------------------------------------------------
-async def until(api, path: str, done, tries: int = 600):
-    for _ in range(tries):
-        code, body = await api("GET", path)
-        if done(body):
-            return body
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out on {path}: {body}")
 
 
 @config(run_scheduler=True, max_job_seconds=600)

@@ -74,25 +74,32 @@ def test_kernels_get_the_workspace_of_the_server(live):
         s.delete(live.url + f"api/kernels/{kernel['id']}", timeout=30)
 
 
+def training(server, past_step: int) -> dict:
+    """A job that would run for hours, submitted to ``server``; returned once it trains past
+    ``past_step``."""
+    s = requests.Session()
+    s.headers.update(server.headers())
+    ds = s.post(server.api + "datasets", params={"filename": "t.csv"}, data=csv_bytes(),
+                timeout=60).json()
+    job = s.post(server.api + "jobs", json={
+        "dataset_id": ds["id"], "columns": {"target": "label"},
+        "params": {"max_steps": 10**6, "batch_size": 8, "eval_every": 50,
+                   "early_stopping": None}}, timeout=30).json()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        now = s.get(server.api + f"jobs/{job['id']}", timeout=10).json()
+        if now["status"] == "running" and now["progress"]["step"] > past_step:
+            break
+        time.sleep(0.2)
+    assert now["status"] == "running", now
+    return job
+
+
 def test_shutdown_interrupts_running_jobs_resumably(tmp_path):
     server = start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False",
                                "--TrainlabApp.stop_grace_seconds=20")
     try:
-        s = requests.Session()
-        s.headers.update(server.headers())
-        ds = s.post(server.api + "datasets", params={"filename": "t.csv"}, data=csv_bytes(),
-                    timeout=60).json()
-        job = s.post(server.api + "jobs", json={
-            "dataset_id": ds["id"], "columns": {"target": "label"},
-            "params": {"max_steps": 10**6, "batch_size": 8, "eval_every": 50,
-                       "early_stopping": None}}, timeout=30).json()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            now = s.get(server.api + f"jobs/{job['id']}", timeout=10).json()
-            if now["status"] == "running" and now["progress"]["step"] > 60:
-                break
-            time.sleep(0.2)
-        assert now["status"] == "running", now
+        job = training(server, past_step=60)
     finally:
         assert stop_live_server(server) is not None
     import trainlab

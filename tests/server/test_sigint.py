@@ -6,35 +6,19 @@ stopping the extension, so the worker went on training with its job 'running'.""
 from __future__ import annotations
 
 import signal
-import time
 
 import psutil
-import requests
 
 import trainlab
 from tests.server.conftest import start_live_server
-from tests.server.test_jobs_api import csv_bytes
+from tests.server.test_real_server import training
 
 
 def test_sigint_without_a_terminal_interrupts_running_jobs_resumably(tmp_path):
     server = start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False",
                                "--TrainlabApp.stop_grace_seconds=20")
     try:
-        s = requests.Session()
-        s.headers.update(server.headers())
-        ds = s.post(server.api + "datasets", params={"filename": "t.csv"}, data=csv_bytes(),
-                    timeout=60).json()
-        job = s.post(server.api + "jobs", json={
-            "dataset_id": ds["id"], "columns": {"target": "label"},
-            "params": {"max_steps": 10**6, "batch_size": 8, "eval_every": 50,
-                       "early_stopping": None}}, timeout=30).json()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            now = s.get(server.api + f"jobs/{job['id']}", timeout=10).json()
-            if now["status"] == "running" and now["progress"]["step"] > 20:
-                break
-            time.sleep(0.2)
-        assert now["status"] == "running", now
+        job = training(server, past_step=20)
         workers = psutil.Process(server.process.pid).children(recursive=True)
     finally:
         server.process.send_signal(signal.SIGINT)
