@@ -62,6 +62,7 @@ from trainlab.workspace.mounts import on_network_filesystem
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 
+
 class TrainlabApp(ExtensionApp):
     """Serves a trainlab workspace over REST under ``{base_url}trainlab/api/`` and runs its
     background jobs."""
