@@ -6,6 +6,8 @@ rate limit (429 rate_limited with Retry-After)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 
 import pytest
 
@@ -109,6 +111,41 @@ async def test_an_experiments_trials_are_not_refused_by_the_queue_limit(api, wor
     assert len(page["items"]) == 3  # the two trials queued beyond max_jobs_queued=1
     code, body = await api("POST", "jobs", job_spec(ds["id"]))
     assert code == 429 and body["error"]["details"]["queued"] == 3
+
+
+@config(max_jobs_queued=2)
+async def test_submits_at_once_cannot_together_pass_max_jobs_queued(api):
+    """Each submit checks the queue and queues its job in one step (a lock in the server), so
+    eight submits at once queue exactly two jobs; the others are 429."""
+    code, ds = await upload(api, csv_bytes(60))
+    assert code == 201, ds
+    answers = await asyncio.gather(*(api("POST", "jobs", job_spec(ds["id"])) for _ in range(8)))
+    assert sorted(code for code, _ in answers) == [201, 201] + [429] * 6
+    assert len((await api("GET", "jobs"))[1]["items"]) == 2
+
+
+def test_within_queue_checks_and_acts_as_one_step():
+    import threading
+
+    queued: list[int] = []
+    lock = threading.Lock()
+
+    def submit():
+        from trainlab.server.quotas import within_queue
+
+        def act():
+            time.sleep(0.01)  # a slow insert: without the lock every thread would pass the check
+            queued.append(1)
+
+        with contextlib.suppress(TrainlabError):
+            within_queue(lock, lambda: {"queued": len(queued)}, 3, act)
+
+    threads = [threading.Thread(target=submit) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(queued) == 3
 
 
 # -- the longest a job may run ----------------------------------------------------------------

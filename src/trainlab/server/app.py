@@ -207,6 +207,7 @@ class TrainlabApp(ExtensionApp):
         # issue 17: quotas
         from trainlab.server.quotas import RateLimiter, WorkspaceUsage
 
+        self.queue_lock = threading.Lock()  # max_jobs_queued: one check-and-queue at a time
         self.rate_limiter = RateLimiter(self.write_rate_per_minute, self.write_burst)
         self.usage = WorkspaceUsage([self.workspace.datasets_dir, self.workspace.jobs_dir],
                                     pending=self.uploads.declared)

@@ -208,6 +208,16 @@ def quota_exceeded(name: str, used: int, size: int, limit: int) -> TrainlabError
                          limit=limit, free=max(0, limit - used))
 
 
+def within_queue(lock: Any, counts: Callable[[], dict[Any, int]], limit: int,
+                 action: Callable[[], Any]) -> Any:
+    """Blocking: :func:`check_queue` then ``action()``, holding ``lock``, so that two requests
+    queuing a job at once cannot both pass the limit (one server process: one user's)."""
+    with lock:
+        if limit > 0:
+            check_queue(counts(), limit)
+        return action()
+
+
 def check_queue(counts: dict[Any, int], limit: int) -> None:
     """Raise 429 ``too_many_jobs`` when ``limit`` (> 0) jobs are queued already. ``counts``:
     :meth:`~trainlab.jobs.records.Records.active_counts`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,7 @@ from trainlab.jobs.records import JobStatus
 from trainlab.server import models as m
 from trainlab.server import service
 from trainlab.server.base import ApiHandler, encode
-from trainlab.server.quotas import check_queue
+from trainlab.server.quotas import within_queue
 
 STATUSES = tuple(s.value for s in JobStatus)
 EVENT_POLL_S = 0.5
@@ -34,9 +35,8 @@ async def list_jobs(h: ApiHandler) -> None:
 
 async def submit_job(h: ApiHandler) -> None:
     spec = h.body_model(m.JobSpec)
-    if h.app.max_jobs_queued:  # issue 17: 429 too_many_jobs beyond it
-        check_queue(await h.run(h.ws.jobs.active_counts), h.app.max_jobs_queued)
-    job = await h.run(h.ws.jobs.submit, spec, warn=False)  # the job's note says it
+    job = await h.run(within_queue, h.app.queue_lock, h.ws.jobs.active_counts,  # issue 17: 429
+                      h.app.max_jobs_queued, functools.partial(h.ws.jobs.submit, spec, warn=False))
     job = await h.run(service.get_job, h.ws, job.id, h.lang)  # the note in the caller's words
     h.reply(service.json_value(job.to_dict()))
 
@@ -53,12 +53,15 @@ async def stop_job(h: ApiHandler, job_id: str) -> None:
 async def resume_job(h: ApiHandler, job_id: str) -> None:
     """A resume queues the job again, so ``max_jobs_queued`` applies as to ``POST jobs`` (429);
     an unknown job is still 404, and one already queued or running the action's 409."""
+    limit = 0
     if h.app.max_jobs_queued:
         job = await h.run(service.get_job, h.ws,
                           service.check_id(job_id, "job", "job_not_found"), h.lang)
         if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-            check_queue(await h.run(h.ws.jobs.active_counts), h.app.max_jobs_queued)
-    await _job_action(h, h.ws.jobs.resume, job_id)
+            limit = h.app.max_jobs_queued
+    await _job_action(h, lambda job_id: within_queue(
+        h.app.queue_lock, h.ws.jobs.active_counts, limit,
+        functools.partial(h.ws.jobs.resume, job_id)), job_id)
 
 
 async def _job_action(h: ApiHandler, action: Callable[[str], Any], job_id: str) -> None:
