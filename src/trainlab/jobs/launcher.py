@@ -18,6 +18,7 @@ process starts (:class:`DevicesError` ``devices_not_importable``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import os
@@ -348,13 +349,13 @@ def main(argv: list[str]) -> int:
     stop = StopFlag(Records(ws), job_id)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     world = int(os.environ["WORLD_SIZE"])
-    looked: dict[str, Any] = {}
+
+    @functools.cache
+    def dead_peer() -> dict[str, int] | None:  # looked for once, by the runner or below
+        return processes.dead_rank(ws.jobs_dir / job_id, exclude=0, wait=processes.PEER_DEATH_WAIT_S)
 
     def cause(exc: BaseException) -> str | None:  # a dead peer, when there is one
-        if "dead" not in looked:
-            looked["dead"] = processes.dead_rank(ws.jobs_dir / job_id, exclude=0,
-                                                 wait=processes.PEER_DEATH_WAIT_S)
-        dead = looked["dead"]
+        dead = dead_peer()
         return job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"], world=world) \
             if dead else None
 
@@ -362,8 +363,7 @@ def main(argv: list[str]) -> int:
         result = runner.run(ws, job_id, runner="foreground", fit_kwargs=order["fit_kwargs"],
                             callbacks=[_Forward(conn)], name=order["name"], flag=stop, cause=cause)
     except BaseException as exc:
-        cause(exc)
-        dead = looked["dead"]
+        dead = dead_peer()
         if dead is not None:
             conn.send_bytes(pickle.dumps(("peer_died", (dead["rank"], dead["pid"], None))))
         conn.send_bytes(pickle.dumps(_failure(exc)))

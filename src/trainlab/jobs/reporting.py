@@ -145,7 +145,7 @@ class JobReporter(Callback):
         self._rows: list[tuple[Any, ...]] = []
         self._last_progress = self._last_flush = self._last_log = 0.0
         self._epoch = 0
-        self._tokens: tuple[int, float] | None = None  # (step, tokens/s) of the coming on_step
+        self._tokens_step: int | None = None  # the step on_throughput last measured tokens at
         self._tokens_rate: float | None = None  # the latest tokens/s (the jobs row keeps it)
         self._rate_stored = False
         self._best: dict[str, Any] | None = None
@@ -167,9 +167,8 @@ class JobReporter(Callback):
 
     def on_throughput(self, step: int, samples_per_s: float, tokens_per_s: float | None) -> None:
         """Tokens/s (tasks that count tokens) become the train metric ``tokens_per_s``."""
-        self._tokens = (step, tokens_per_s) if tokens_per_s else None
         if tokens_per_s:
-            self._tokens_rate = _finite(tokens_per_s)
+            self._tokens_step, self._tokens_rate = step, _finite(tokens_per_s)
 
     def on_step(self, step: int, total_steps: int, epoch: int, loss: float, lr: float,
                 samples_per_s: float, eta_s: float) -> None:
@@ -177,9 +176,9 @@ class JobReporter(Callback):
         self._epoch = epoch
         self._rows.append((self.job_id, step, epoch, "train", "loss", _finite(loss), now))
         self._rows.append((self.job_id, step, epoch, "train", "lr", lr, now))
-        if self._tokens is not None and self._tokens[0] == step:
+        if self._tokens_step == step:
             self._rows.append((self.job_id, step, epoch, "train", "tokens_per_s",
-                               _finite(self._tokens[1]), now))
+                               self._tokens_rate, now))
         last = step >= total_steps
         first_rate = self._tokens_rate is not None and not self._rate_stored
         if last or first_rate or now - self._last_progress >= PROGRESS_EVERY_S:

@@ -99,6 +99,7 @@ def main(argv: list[str]) -> int:
         return 1
     return 0
 
+
 def _train_rank(ws: Any, job_id: str, kwargs: dict[str, Any], flag: threading.Event) -> int:
     """A rank other than 0: trains its share; the record is rank 0's."""
     from trainlab.training import fit
@@ -121,6 +122,7 @@ def _peer_died(job_dir: Path, world: int) -> str | None:
     if dead is None:
         return None
     return job_note("note_rank_died", rank=dead["rank"], pid=dead["pid"], world=world)
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
