@@ -13,6 +13,7 @@ from jupyter_server.utils import url_path_join
 
 from trainlab.server import health, service
 from trainlab.server import models as m
+from trainlab.server import models_sidebar as ms
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
 from trainlab.server.endpoints import datasets, experiments, jobs, system, uploads
 from trainlab.server.operation import DATASETS, JOBS, Op, Param
@@ -98,8 +99,16 @@ ROUTES: list[Op] = [
        "Per-field statistics; with label=, that field's class balance.",
        response=m.Profile, errors=(*E_READ, 422), params=(Param("label"),)),
     Op("POST", "datasets/{dataset_id}/check", datasets.check, DATASETS,
-       "Check the dataset against what a training task needs, row by row.",
-       request=m.CheckRequest, response=m.CheckReport, errors=E_WRITE),
+       "Check the dataset against what a training task needs, row by row. With no task, the "
+       "task and the column roles left out are inferred first, as trainlab.fit would (422 "
+       "no_columns when no column says what to predict): a form is filled from the answer.",
+       request=ms.CheckRequest, response=ms.CheckReport, errors=E_WRITE),
+    Op("GET", "datasets/{dataset_id}/histograms", datasets.histograms, DATASETS,
+       "Histograms of the numeric fields (equal bins between each one's min and max; a file "
+       "over 256 MB is binned from its first 256 MB, marked sampled), a page of fields at a "
+       "time. Computed on the first request, then kept with the dataset.",
+       response=ms.Histograms, errors=E_READ,
+       params=(Param("offset", "integer", minimum=0, maximum=10**6), LIMIT)),
     Op("GET", "datasets/{dataset_id}/file", datasets.dataset_file, DATASETS,
        "Download the stored file.",
        errors=E_READ, content=tuple(datasets.MEDIA_TYPES.values())),
@@ -139,8 +148,13 @@ ROUTES: list[Op] = [
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
        "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s, tokens_per_s), "
        "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
-       "start it: id, scheduler_alive, message), then 'end'.",
-       errors=E_READ, content="text/event-stream"),
+       "start it: id, scheduler_alive, message), then 'end'. Metrics start at since_step, or "
+       "at Last-Event-ID when later: a metrics event's id is the step to resume from.",
+       errors=E_READ, content="text/event-stream",
+       params=(Param("since_step", "integer", minimum=0, maximum=2**62),
+               Param("Last-Event-ID", where="header", pattern=r"^[0-9]{1,18}$",
+                     description="The id of the last event received (an EventSource sends "
+                     "it when it reconnects)."))),
     Op("GET", "jobs/{job_id}/model", jobs.job_model, JOBS,
        "Download the trained model (a zip of model/).",
        errors=(403, 404, 409), content="application/zip"),

@@ -177,9 +177,42 @@ def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]
 
 
 @reading
-def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
+def check(ws: Workspace, dataset_id: str, task: str | None, columns: dict[str, Any],
           lang: str) -> dict[str, Any]:
-    return json_value(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
+    """The task's check of the dataset. With no ``task``, the task and the column roles the
+    request left out are inferred first, as ``trainlab.fit`` and ``POST jobs`` infer them
+    (422 ``no_columns`` when nothing names what to predict), so a form can be filled from
+    the answer's ``task`` and ``columns``."""
+    ds = get_dataset(ws, dataset_id)
+    inferred = task is None
+    if task is None:
+        from trainlab.training.columns import infer  # pulls torch: only when asked
+        from trainlab.training.fit import check_roles
+
+        task, columns = infer(ds, None, columns)
+        check_roles(task, columns)
+    report = localize_report(ds.check(task, columns), lang)
+    return json_value({**report, "inferred": inferred})
+
+
+@reading
+def histogram_page(ws: Workspace, dataset_id: str, offset: int, limit: int) -> dict[str, Any]:
+    """The numeric fields' histograms (computed once per dataset, then read from its folder),
+    ``limit`` fields from ``offset`` on in the schema's order, with their bin edges."""
+    import numpy as np
+
+    from trainlab.datasets.histogram import BINS, histograms
+
+    ds = get_dataset(ws, dataset_id)
+    found = histograms(ds)
+    names = [name for name in ds.schema if name in found]
+    fields = {}
+    for name in names[offset:offset + limit]:
+        entry = found[name]
+        edges = np.linspace(entry["min"], entry["max"], BINS + 1).tolist()
+        fields[name] = {**entry, "edges": edges}
+    return json_value({"fields": fields, "bins": BINS, "fields_total": len(names),
+                       "offset": offset, "limit": limit})
 
 
 def resolve_import(root_dir: str, relative: str, allow_hidden: bool = False) -> Path:
