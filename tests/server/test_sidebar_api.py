@@ -157,3 +157,64 @@ async def test_events_resume_after_since_step_or_the_last_event_id(api, app, jp_
         code, out = await api("GET", f"jobs/{job_id}/events", headers={"Last-Event-ID": bad})
         assert code == 400 and out["error"]["code"] == "invalid_last_event_id", out
         assert f"'{bad}'" in out["error"]["message"] and "since_step" in out["error"]["message"]
+
+
+# -- GET jobs/{id}/metrics?max_points= --------------------------------------------------------
+async def test_metrics_max_points_thins_each_series_keeping_its_ends(api, app):
+    ds = await add(api, csv_bytes(120))
+    result = trainlab.fit(ds["id"], workspace=app.workspace, columns={"target": "label"},
+                          max_steps=15, log_every=1, eval_every=5, batch_size=16, device="cpu")
+    url = f"jobs/{result.job_id}/metrics"
+    code, whole = await api("GET", url)
+    assert code == 200 and whole["downsampled"] is False
+    code, thin = await api("GET", url, params={"max_points": "4"})
+    assert code == 200 and thin["downsampled"] is True
+    assert thin["next_since_step"] == whole["next_since_step"]
+
+    def series(items):
+        out: dict = {}
+        for p in items:
+            out.setdefault((p["split"], p["name"]), []).append(p)
+        return out
+
+    full, kept = series(whole["items"]), series(thin["items"])
+    assert set(kept) == set(full)
+    loss = full["train", "loss"]
+    assert len(loss) >= 15 and len(kept["train", "loss"]) == 4
+    for key, points in kept.items():
+        assert len(points) == min(4, len(full[key]))
+        assert points[0] == full[key][0] and points[-1] == full[key][-1]
+        assert all(p in full[key] for p in points)
+    steps = [p["step"] for p in thin["items"]]
+    assert steps == sorted(steps)  # still in order, as the whole history is
+    code, same = await api("GET", url, params={"max_points": "100000"})
+    assert same["items"] == whole["items"] and same["downsampled"] is False
+    code, out = await api("GET", url, params={"max_points": "1"})
+    assert code == 400 and out["error"]["code"] == "invalid_query"
+
+
+# -- GET datasets/uploads ---------------------------------------------------------------------
+async def test_uploads_in_progress_are_listed_newest_first_with_their_offsets(api):
+    code, empty = await api("GET", "datasets/uploads")
+    assert code == 200 and empty["items"] == []
+    data = csv_bytes(50)
+    code, old = await api("POST", "datasets/uploads", {"filename": "old.csv", "size": len(data)})
+    assert code == 201
+    code, new = await api("POST", "datasets/uploads", {"filename": "new.csv", "size": len(data)})
+    code, state = await api("PUT", f"datasets/uploads/{new['id']}", raw=data[:100],
+                            headers={"Content-Range": f"bytes 0-99/{len(data)}"})
+    assert code == 200 and state["offset"] == 100
+    code, out = await api("GET", "datasets/uploads")
+    assert code == 200 and [u["id"] for u in out["items"]] == [new["id"], old["id"]]
+    assert out["items"][0]["offset"] == 100 and out["items"][0]["filename"] == "new.csv"
+    assert out["items"][1]["offset"] == 0 and out["items"][1]["size"] == len(data)
+    code, first = await api("GET", "datasets/uploads", params={"limit": "1"})
+    assert [u["id"] for u in first["items"]] == [new["id"]]
+    # resumed from the list to the end: it becomes a dataset and leaves the list
+    code, ds = await api("PUT", f"datasets/uploads/{new['id']}", raw=data[100:],
+                         headers={"Content-Range": f"bytes 100-{len(data) - 1}/{len(data)}"})
+    assert code == 201 and ds["rows"] == 50
+    code, out = await api("DELETE", f"datasets/uploads/{old['id']}")
+    assert code == 200
+    code, out = await api("GET", "datasets/uploads")
+    assert out["items"] == []

@@ -251,6 +251,7 @@ class Metrics(BaseModel):
     items: list[MetricPoint]
     next_since_step: int = Field(
         description="Ask again with ?since_step= this to get only newer points.")
+    downsampled: bool = Field(False, description="max_points left points out.")
 
 
 class Logs(BaseModel):

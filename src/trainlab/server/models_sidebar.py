@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 
 from trainlab.datasets.tasks import task_names
 from trainlab.jobs.spec import Columns
+from trainlab.server.models import Upload
 
 
 def _task_name(value: str | None) -> str | None:
@@ -68,3 +69,8 @@ class Histograms(BaseModel):
     fields_total: int = Field(description="Numeric fields with a finite range, in all.")
     offset: int
     limit: int
+
+
+class UploadList(BaseModel):
+    items: list[Upload] = Field(description="Uploads in progress, newest first (an upload "
+                                "untouched for 24 hours is removed).")

@@ -258,11 +258,20 @@ def get_job(ws: Workspace, job_id: str, lang: str | None = None) -> Any:
     return ws.jobs.get(check_id(job_id, "job", "job_not_found"), lang=lang)
 
 
-def metrics(ws: Workspace, job_id: str, since_step: int) -> dict[str, Any]:
+def metrics(ws: Workspace, job_id: str, since_step: int,
+            max_points: int | None = None) -> dict[str, Any]:
+    """The metric points from ``since_step`` on; with ``max_points``, each series (split,
+    name) longer than that is thinned to ``max_points`` points evenly spread over it, its
+    first and last kept (``downsampled``). ``next_since_step`` counts every point either way."""
     get_job(ws, job_id)
     items = [json_value(m) for m in ws.jobs.metrics(job_id, since_step=since_step)]
     nxt = (max(m["step"] for m in items) + 1) if items else since_step
-    return {"items": items, "next_since_step": nxt}
+    thinned = False
+    if max_points is not None:
+        from trainlab.server.series import thin
+
+        items, thinned = thin(items, max_points)
+    return {"items": items, "next_since_step": nxt, "downsampled": thinned}
 
 
 def model_dir(ws: Workspace, job_id: str) -> Path:

@@ -25,6 +25,7 @@ STATUSES = tuple(s.value for s in JobStatus)
 EVENT_POLL_S = 0.5
 LAST_EVENT_ID = re.compile("[0-9]{1,18}", re.ASCII)
 KEEPALIVE_S = 15.0
+MAX_POINTS = 100_000  # of GET jobs/{id}/metrics?max_points=
 
 
 async def list_jobs(h: ApiHandler) -> None:
@@ -82,7 +83,9 @@ async def delete_job(h: ApiHandler, job_id: str) -> None:
 
 async def job_metrics(h: ApiHandler, job_id: str) -> None:
     since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
-    h.reply(await h.run(service.metrics, h.ws, job_id, since))
+    most = h.arg("max_points")
+    most = service.int_param("max_points", most, 0, 2, MAX_POINTS) if most else None
+    h.reply(await h.run(service.metrics, h.ws, job_id, since, most))
 
 
 async def job_logs(h: ApiHandler, job_id: str) -> None:
