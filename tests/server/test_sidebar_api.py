@@ -25,7 +25,7 @@ async def test_a_check_without_a_task_answers_the_defaults_post_jobs_would_pick(
     for body in ({}, {"task": None}, {"columns": {}}):
         code, out = await api("POST", f"datasets/{ds['id']}/check", body)
         assert code == 200, out
-        assert out["inferred"] is True and out["ok"] is True
+        assert out["inferred"] == ["task", "target", "features"] and out["ok"] is True
         assert out["task"] == "tabular-classification"
         assert out["columns"] == {"target": "label", "features": ["x", "z", "color"]}
         assert out["rows_valid"] == 80 and out["errors"] == []
@@ -34,10 +34,16 @@ async def test_a_check_without_a_task_answers_the_defaults_post_jobs_would_pick(
     assert code == 201, job
     assert job["task"] == out["task"] and job["columns"]["target"] == "label"
     assert job["columns"]["features"] == out["columns"]["features"]
-    # a task named: nothing is inferred, as before
+    # a task named: only the roles left out are filled in
     code, named = await api("POST", f"datasets/{ds['id']}/check",
                             {"task": "tabular", "columns": {"target": "label"}})
-    assert code == 200 and named["inferred"] is False and named["task"] == out["task"]
+    assert code == 200 and named["inferred"] == ["features"] and named["task"] == out["task"]
+    assert named["columns"] == out["columns"]
+    code, named = await api("POST", f"datasets/{ds['id']}/check", {"task": "tabular"})
+    assert code == 200 and named["inferred"] == ["target", "features"]
+    code, named = await api("POST", f"datasets/{ds['id']}/check",
+                            {"task": "tabular", "columns": {"target": "label", "features": ["x"]}})
+    assert code == 200 and named["inferred"] == [] and named["columns"]["features"] == ["x"]
 
 
 async def test_columns_given_without_a_task_are_kept_and_the_rest_inferred(api):
@@ -45,7 +51,8 @@ async def test_columns_given_without_a_task_are_kept_and_the_rest_inferred(api):
     code, out = await api("POST", f"datasets/{ds['id']}/check", {"columns": {"target": "z"}})
     assert code == 200, out
     assert out["task"] == "tabular-regression" and out["columns"]["target"] == "z"
-    assert out["columns"]["features"] == ["x", "color", "label"] and out["inferred"] is True
+    assert out["columns"]["features"] == ["x", "color", "label"]
+    assert out["inferred"] == ["task", "features"]
     # x has empty cells: the check still reports them row by row, with the inferred roles
     code, out = await api("POST", f"datasets/{ds['id']}/check", {"columns": {"target": "x"}})
     assert code == 200 and out["task"] == "tabular-regression"
@@ -62,6 +69,9 @@ async def test_text_columns_infer_text_classification(api):
     assert code == 200, out
     assert out["task"] == "text-classification"
     assert out["columns"] == {"text": "review", "label": "sentiment"}
+    # the form switches the task: that task's roles come back
+    code, out = await api("POST", f"datasets/{ds['id']}/check", {"task": "causal-lm"})
+    assert code == 200 and out["columns"] == {"text": "review"} and out["inferred"] == ["text"]
 
 
 async def test_nothing_to_predict_is_a_clear_422_in_the_callers_language(api):

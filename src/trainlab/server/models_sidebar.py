@@ -39,10 +39,11 @@ class CheckReport(BaseModel):
     task: str = Field(description="The resolved task: 'tabular' becomes tabular-classification "
                       "or tabular-regression from the target's type.")
     columns: dict[str, Any] = Field(description="The column roles checked (target, features, "
-                                    "label, text, prompt, completion): with no task in the "
-                                    "request, the ones trainlab.fit would pick.")
-    inferred: bool = Field(description="The request named no task: task and columns are the "
-                           "defaults inferred from the dataset (the request's columns kept).")
+                                    "label, text, prompt, completion), the ones left out "
+                                    "inferred as trainlab.fit would pick them.")
+    inferred: list[str] = Field(description="What the server filled in, as trainlab.fit "
+                                "would: 'task' when the request named none, then the column "
+                                "roles it left out (the request's own roles are kept).")
     rows_total: int
     rows_valid: int = Field(description="Rows the task can use.")
     rows_invalid: int

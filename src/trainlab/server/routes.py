@@ -103,9 +103,10 @@ ROUTES: list[Op] = [
        "Per-field statistics; with label=, that field's class balance.",
        response=m.Profile, errors=(*E_READ, 422), params=(Param("label"),)),
     Op("POST", "datasets/{dataset_id}/check", datasets.check, DATASETS,
-       "Check the dataset against what a training task needs, row by row. With no task, the "
-       "task and the column roles left out are inferred first, as trainlab.fit would (422 "
-       "no_columns when no column says what to predict): a form is filled from the answer.",
+       "Check the dataset against what a training task needs, row by row. The task (when "
+       "left out) and the column roles left out are inferred first, as trainlab.fit would "
+       "(422 no_columns when no column says what to predict): a form is filled from the "
+       "answer's task, columns and inferred.",
        request=ms.CheckRequest, response=ms.CheckReport, errors=E_WRITE),
     Op("GET", "datasets/{dataset_id}/histograms", datasets.histograms, DATASETS,
        "Histograms of the numeric fields (equal bins between each one's min and max; a file "

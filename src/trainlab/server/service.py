@@ -179,20 +179,20 @@ def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]
 @reading
 def check(ws: Workspace, dataset_id: str, task: str | None, columns: dict[str, Any],
           lang: str) -> dict[str, Any]:
-    """The task's check of the dataset. With no ``task``, the task and the column roles the
+    """The task's check of the dataset. The task (when ``None``) and the column roles the
     request left out are inferred first, as ``trainlab.fit`` and ``POST jobs`` infer them
     (422 ``no_columns`` when nothing names what to predict), so a form can be filled from
-    the answer's ``task`` and ``columns``."""
-    ds = get_dataset(ws, dataset_id)
-    inferred = task is None
-    if task is None:
-        from trainlab.training.columns import infer  # pulls torch: only when asked
-        from trainlab.training.fit import check_roles
+    the answer's ``task`` and ``columns``; ``inferred`` lists what was filled in."""
+    from trainlab.training.columns import infer  # pulls torch: only in the pool
+    from trainlab.training.fit import check_roles
 
-        task, columns = infer(ds, None, columns)
-        check_roles(task, columns)
-    report = localize_report(ds.check(task, columns), lang)
-    return json_value({**report, "inferred": inferred})
+    ds = get_dataset(ws, dataset_id)
+    given = dict(columns)
+    task_name, columns = infer(ds, task, given)
+    check_roles(task_name, columns)
+    report = localize_report(ds.check(task_name, columns), lang)
+    filled = [key for key in report["columns"] if key not in given]
+    return json_value({**report, "inferred": ["task"] * (task is None) + filled})
 
 
 @reading
