@@ -264,14 +264,15 @@ def metrics(ws: Workspace, job_id: str, since_step: int,
     name) longer than that is thinned to ``max_points`` points evenly spread over it, its
     first and last kept (``downsampled``). ``next_since_step`` counts every point either way."""
     get_job(ws, job_id)
-    items = [json_value(m) for m in ws.jobs.metrics(job_id, since_step=since_step)]
-    nxt = (max(m["step"] for m in items) + 1) if items else since_step
+    rows = ws.jobs.metrics(job_id, since_step=since_step)
+    nxt = (max(m["step"] for m in rows) + 1) if rows else since_step
     thinned = False
-    if max_points is not None:
+    if max_points is not None:  # before json_value: only the points kept are converted
         from trainlab.server.series import thin
 
-        items, thinned = thin(items, max_points)
-    return {"items": items, "next_since_step": nxt, "downsampled": thinned}
+        rows, thinned = thin(rows, max_points)
+    return {"items": [json_value(m) for m in rows], "next_since_step": nxt,
+            "downsampled": thinned}
 
 
 def model_dir(ws: Workspace, job_id: str) -> Path:
