@@ -228,3 +228,20 @@ async def test_uploads_in_progress_are_listed_newest_first_with_their_offsets(ap
     assert code == 200
     code, out = await api("GET", "datasets/uploads")
     assert out["items"] == []
+
+
+def test_the_document_lists_the_sidebars_parameters_and_answers():
+    from trainlab.server.openapi import document
+    from trainlab.server.routes import ROUTES
+
+    doc = document(ROUTES)
+    paths = doc["paths"]
+    check = doc["components"]["schemas"]["CheckRequest"]
+    assert "task" not in check.get("required", []) and "default" not in check["properties"]["task"]
+    hist = paths["/datasets/{dataset_id}/histograms"]["get"]
+    assert {"200", "400", "403", "404"} <= set(hist["responses"])
+    assert {p["name"] for p in hist["parameters"]} >= {"offset", "limit"}
+    events = {p["name"]: p for p in paths["/jobs/{job_id}/events"]["get"]["parameters"]}
+    assert events["Last-Event-ID"]["in"] == "header" and events["since_step"]["in"] == "query"
+    metrics = {p["name"] for p in paths["/jobs/{job_id}/metrics"]["get"]["parameters"]}
+    assert "max_points" in metrics and "get" in paths["/datasets/uploads"]

@@ -27,7 +27,8 @@ class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     task: Annotated[str | None, AfterValidator(_task_name), WithJsonSchema(
         {"type": "string", "enum": list(task_names()), "minLength": 1, "maxLength": 64})] = Field(
-        None, description="Left out (or null): inferred as trainlab.fit would.")
+        None, description="Left out (or null): inferred as trainlab.fit would.",
+        json_schema_extra=lambda schema: schema.pop("default", None))  # null is no string
     columns: Columns = Field(default_factory=dict)
 
 
