@@ -1078,6 +1078,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Stopped: it ran longer than this server's limit of {seconds:g} s per job (max_job_seconds). Resume to continue from its last checkpoint.",
         "fa": "متوقف شد: بیش از سقف {seconds:g} ثانیه‌ای این سرور برای هر کار (max_job_seconds) اجرا شد. برای ادامه از آخرین نقطهٔ ذخیره، آن را از سر بگیرید.",
     },
+    # --- issue 16, REST for the JupyterLab sidebar (server/endpoints/jobs.py: job_events) ---
+    "invalid_last_event_id": {
+        "en": "Invalid Last-Event-ID header '{value}': it is the id of a metrics event, a whole number of 0 to 18 digits (the step to resume from). Leave it out to start from since_step.",
+        "fa": "سرآیند Last-Event-ID با مقدار '{value}' نامعتبر است: شناسهٔ یک رویداد metrics است، عددی صحیح با 0 تا 18 رقم (گامی که باید از آن ادامه داد). برای شروع از since_step آن را نفرستید.",
+    },
 }
 
 

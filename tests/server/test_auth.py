@@ -81,6 +81,7 @@ CASES = {
     ("POST", "datasets"): lambda w: ("datasets", {"params": {"filename": "a.csv"}, "body": CSV}),
     ("POST", "datasets/uploads"): lambda w: ("datasets/uploads", {"body": json.dumps(
         {"filename": "x.csv", "size": 10})}),
+    ("GET", "datasets/uploads"): lambda w: ("datasets/uploads", {}),
     ("GET", "datasets/uploads/{upload_id}"): lambda w: (f"datasets/uploads/{w.upload()}", {}),
     ("PUT", "datasets/uploads/{upload_id}"): lambda w: (f"datasets/uploads/{w.upload()}", {
         "body": CSV, "headers": {"Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV) * 2}"}}),
@@ -92,6 +93,8 @@ CASES = {
     ("GET", "datasets/{dataset_id}/profile"): lambda w: (f"datasets/{w.dataset()}/profile", {}),
     ("POST", "datasets/{dataset_id}/check"): lambda w: (f"datasets/{w.dataset()}/check", {
         "body": json.dumps({"task": "tabular", "columns": {"target": "label"}})}),
+    ("GET", "datasets/{dataset_id}/histograms"): lambda w: (
+        f"datasets/{w.dataset()}/histograms", {}),
     ("GET", "datasets/{dataset_id}/file"): lambda w: (f"datasets/{w.dataset()}/file", {}),
     ("DELETE", "datasets/{dataset_id}"): lambda w: (f"datasets/{w.dataset()}", {}),
     ("GET", "jobs"): lambda w: ("jobs", {}),

@@ -111,12 +111,12 @@ async def test_features_may_be_a_list_or_one_name(api):
 async def test_an_unexpected_failure_while_validating_input_is_a_400_not_a_500(
         api, monkeypatch, caplog):
     ds = await add_ds(api)
-    from trainlab.server import models as m
+    from trainlab.server import models_sidebar as ms
 
     def boom(*a, **k):
         raise TypeError("a validator that breaks")
 
-    monkeypatch.setattr(m.CheckRequest, "model_validate", classmethod(boom))
+    monkeypatch.setattr(ms.CheckRequest, "model_validate", classmethod(boom))
     with caplog.at_level(logging.WARNING, "trainlab.server"):
         code, out = await api("POST", f"datasets/{ds}/check", {"task": "tabular"})
     assert code == 400, out

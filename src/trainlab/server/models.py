@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trainlab.datasets.formats import EXTENSIONS
-from trainlab.datasets.tasks import task_names
 from trainlab.jobs.records import JobStatus, Runner
 from trainlab.jobs.spec import Columns, JobSpec
 
@@ -154,15 +153,6 @@ class Profile(BaseModel):
     fields: dict[str, dict[str, Any]]
 
 
-class CheckRequest(_Strict):
-    task: str = Field(min_length=1, max_length=64, json_schema_extra={"enum": list(task_names())})
-    columns: Columns = Field(default_factory=dict)
-
-
-class CheckReport(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    ok: bool
-    task: str
 
 
 # -- evaluations (issue 21) ----------------------------------------------------------------------
@@ -261,6 +251,7 @@ class Metrics(BaseModel):
     items: list[MetricPoint]
     next_since_step: int = Field(
         description="Ask again with ?since_step= this to get only newer points.")
+    downsampled: bool = Field(False, description="max_points left points out.")
 
 
 class Logs(BaseModel):

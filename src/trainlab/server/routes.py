@@ -13,6 +13,7 @@ from jupyter_server.utils import url_path_join
 
 from trainlab.server import health, service
 from trainlab.server import models as m
+from trainlab.server import models_sidebar as ms
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
 from trainlab.server.endpoints import datasets, experiments, jobs, system, uploads
 from trainlab.server.operation import DATASETS, JOBS, Op, Param
@@ -65,6 +66,10 @@ ROUTES: list[Op] = [
        "Start a resumable upload; then PUT its parts with Content-Range.",
        status=201, request=m.UploadStart, response=m.Upload,
        errors=(400, 403, 413, 415, 422, 507), creates="datasets/uploads/{upload_id}"),
+    Op("GET", "datasets/uploads", uploads.list_uploads, DATASETS,
+       "The resumable uploads in progress, newest first (each with its offset): a client that "
+       "lost an upload's id (another browser, cleared storage) finds it to resume it.",
+       response=ms.UploadList, errors=(400, 403), params=(LIMIT,)),
     Op("GET", "datasets/uploads/{upload_id}", uploads.get_upload, DATASETS,
        "A resumable upload: its offset is where the next part starts.",
        response=m.Upload, errors=E_READ),
@@ -98,8 +103,17 @@ ROUTES: list[Op] = [
        "Per-field statistics; with label=, that field's class balance.",
        response=m.Profile, errors=(*E_READ, 422), params=(Param("label"),)),
     Op("POST", "datasets/{dataset_id}/check", datasets.check, DATASETS,
-       "Check the dataset against what a training task needs, row by row.",
-       request=m.CheckRequest, response=m.CheckReport, errors=E_WRITE),
+       "Check the dataset against what a training task needs, row by row. The task (when "
+       "left out) and the column roles left out are inferred first, as trainlab.fit would "
+       "(422 no_columns when no column says what to predict): a form is filled from the "
+       "answer's task, columns and inferred.",
+       request=ms.CheckRequest, response=ms.CheckReport, errors=E_WRITE),
+    Op("GET", "datasets/{dataset_id}/histograms", datasets.histograms, DATASETS,
+       "Histograms of the numeric fields (equal bins between each one's min and max; a file "
+       "over 256 MB is binned from its first 256 MB, marked sampled), a page of fields at a "
+       "time. Computed on the first request, then kept with the dataset.",
+       response=ms.Histograms, errors=E_READ,
+       params=(Param("offset", "integer", minimum=0, maximum=10**6), LIMIT)),
     Op("GET", "datasets/{dataset_id}/file", datasets.dataset_file, DATASETS,
        "Download the stored file.",
        errors=E_READ, content=tuple(datasets.MEDIA_TYPES.values())),
@@ -128,9 +142,11 @@ ROUTES: list[Op] = [
        "Delete a job and its files (409 while it runs).",
        response=m.Deleted, errors=(403, 404, 409)),
     Op("GET", "jobs/{job_id}/metrics", jobs.job_metrics, JOBS,
-       "The metrics history from since_step on.",
+       "The metrics history from since_step on; with max_points, each series (split, name) "
+       "thinned to that many points evenly spread, its first and last kept (for a chart).",
        response=m.Metrics, errors=E_READ,
-       params=(Param("since_step", "integer", minimum=0, maximum=2**62),)),
+       params=(Param("since_step", "integer", minimum=0, maximum=2**62),
+               Param("max_points", "integer", minimum=2, maximum=jobs.MAX_POINTS))),
     Op("GET", "jobs/{job_id}/logs", jobs.job_logs, JOBS,
        "Log text from byte offset on (tail it with the offset returned).",
        response=m.Logs, errors=E_READ,
@@ -139,8 +155,13 @@ ROUTES: list[Op] = [
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
        "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s, tokens_per_s), "
        "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
-       "start it: id, scheduler_alive, message), then 'end'.",
-       errors=E_READ, content="text/event-stream"),
+       "start it: id, scheduler_alive, message), then 'end'. Metrics start at since_step, or "
+       "at Last-Event-ID when later: a metrics event's id is the step to resume from.",
+       errors=E_READ, content="text/event-stream",
+       params=(Param("since_step", "integer", minimum=0, maximum=2**62),
+               Param("Last-Event-ID", where="header", pattern=r"^[0-9]{1,18}$",
+                     description="The id of the last event received (an EventSource sends "
+                     "it when it reconnects)."))),
     Op("GET", "jobs/{job_id}/model", jobs.job_model, JOBS,
        "Download the trained model (a zip of model/).",
        errors=(403, 404, 409), content="application/zip"),

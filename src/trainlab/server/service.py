@@ -177,9 +177,42 @@ def profile(ws: Workspace, dataset_id: str, label: str | None) -> dict[str, Any]
 
 
 @reading
-def check(ws: Workspace, dataset_id: str, task: str, columns: dict[str, Any],
+def check(ws: Workspace, dataset_id: str, task: str | None, columns: dict[str, Any],
           lang: str) -> dict[str, Any]:
-    return json_value(localize_report(get_dataset(ws, dataset_id).check(task, columns), lang))
+    """The task's check of the dataset. The task (when ``None``) and the column roles the
+    request left out are inferred first, as ``trainlab.fit`` and ``POST jobs`` infer them
+    (422 ``no_columns`` when nothing names what to predict), so a form can be filled from
+    the answer's ``task`` and ``columns``; ``inferred`` lists what was filled in."""
+    from trainlab.training.columns import infer  # pulls torch: only in the pool
+    from trainlab.training.fit import check_roles
+
+    ds = get_dataset(ws, dataset_id)
+    given = dict(columns)
+    task_name, columns = infer(ds, task, given)
+    check_roles(task_name, columns)
+    report = localize_report(ds.check(task_name, columns), lang)
+    filled = [key for key in report["columns"] if key not in given]
+    return json_value({**report, "inferred": ["task"] * (task is None) + filled})
+
+
+@reading
+def histogram_page(ws: Workspace, dataset_id: str, offset: int, limit: int) -> dict[str, Any]:
+    """The numeric fields' histograms (computed once per dataset, then read from its folder),
+    ``limit`` fields from ``offset`` on in the schema's order, with their bin edges."""
+    import numpy as np
+
+    from trainlab.datasets.histogram import BINS, histograms
+
+    ds = get_dataset(ws, dataset_id)
+    found = histograms(ds)
+    names = [name for name in ds.schema if name in found]
+    fields = {}
+    for name in names[offset:offset + limit]:
+        entry = found[name]
+        edges = np.linspace(entry["min"], entry["max"], BINS + 1).tolist()
+        fields[name] = {**entry, "edges": edges}
+    return json_value({"fields": fields, "bins": BINS, "fields_total": len(names),
+                       "offset": offset, "limit": limit})
 
 
 def resolve_import(root_dir: str, relative: str, allow_hidden: bool = False) -> Path:
@@ -225,11 +258,21 @@ def get_job(ws: Workspace, job_id: str, lang: str | None = None) -> Any:
     return ws.jobs.get(check_id(job_id, "job", "job_not_found"), lang=lang)
 
 
-def metrics(ws: Workspace, job_id: str, since_step: int) -> dict[str, Any]:
+def metrics(ws: Workspace, job_id: str, since_step: int,
+            max_points: int | None = None) -> dict[str, Any]:
+    """The metric points from ``since_step`` on; with ``max_points``, each series (split,
+    name) longer than that is thinned to ``max_points`` points evenly spread over it, its
+    first and last kept (``downsampled``). ``next_since_step`` counts every point either way."""
     get_job(ws, job_id)
-    items = [json_value(m) for m in ws.jobs.metrics(job_id, since_step=since_step)]
-    nxt = (max(m["step"] for m in items) + 1) if items else since_step
-    return {"items": items, "next_since_step": nxt}
+    rows = ws.jobs.metrics(job_id, since_step=since_step)
+    nxt = (max(m["step"] for m in rows) + 1) if rows else since_step
+    thinned = False
+    if max_points is not None:  # before json_value: only the points kept are converted
+        from trainlab.server.series import thin
+
+        rows, thinned = thin(rows, max_points)
+    return {"items": [json_value(m) for m in rows], "next_since_step": nxt,
+            "downsampled": thinned}
 
 
 def model_dir(ws: Workspace, job_id: str) -> Path:

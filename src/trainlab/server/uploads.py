@@ -188,6 +188,18 @@ class Uploads:
         meta = json.loads((folder / "meta.json").read_text("utf-8"))
         return {**meta, "offset": (folder / "data").stat().st_size}
 
+    def in_progress(self, limit: int) -> list[dict[str, Any]]:
+        """The uploads in progress, newest first (at most ``limit``), each as :meth:`get`
+        answers it: a client that lost an upload's id finds it here to resume it."""
+        found = []
+        for meta in self.root.glob("up_*/meta.json"):
+            try:
+                found.append(self.get(meta.parent.name))
+            except (OSError, ValueError, KeyError, NotFoundError):
+                continue  # completed, cancelled or expired meanwhile
+        found.sort(key=lambda u: (u["created_at"], u["id"]), reverse=True)
+        return found[:limit]
+
     def cancel(self, upload_id: str) -> None:
         """Delete the upload; 409 ``upload_busy`` while a part arrives or the last one
         completes (the upload stays busy until the dataset exists or the part is undone)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainlab.server import models as m
+from trainlab.server import models_sidebar as ms
 from trainlab.server import service
 from trainlab.server.base import ApiHandler
 
@@ -40,8 +40,14 @@ async def profile(h: ApiHandler, dataset_id: str) -> None:
 
 
 async def check(h: ApiHandler, dataset_id: str) -> None:
-    body = h.body_model(m.CheckRequest)
+    body = h.body_model(ms.CheckRequest)
     h.reply(await h.run(service.check, h.ws, dataset_id, body.task, dict(body.columns), h.lang))
+
+
+async def histograms(h: ApiHandler, dataset_id: str) -> None:
+    offset = service.int_param("offset", h.arg("offset"), 0, 0, 10**6)
+    limit = service.page_limit(h.arg("limit"), 100)
+    h.reply(await h.run(service.histogram_page, h.ws, dataset_id, offset, limit))
 
 
 async def dataset_file(h: ApiHandler, dataset_id: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from tornado.iostream import StreamClosedError
 
 from trainlab import i18n
+from trainlab.errors import TrainlabError
 from trainlab.jobs.records import JobStatus
 from trainlab.server import models as m
 from trainlab.server import service
@@ -21,7 +23,9 @@ from trainlab.server.quotas import within_queue
 
 STATUSES = tuple(s.value for s in JobStatus)
 EVENT_POLL_S = 0.5
+LAST_EVENT_ID = re.compile("[0-9]{1,18}", re.ASCII)
 KEEPALIVE_S = 15.0
+MAX_POINTS = 100_000  # of GET jobs/{id}/metrics?max_points=
 
 
 async def list_jobs(h: ApiHandler) -> None:
@@ -79,7 +83,9 @@ async def delete_job(h: ApiHandler, job_id: str) -> None:
 
 async def job_metrics(h: ApiHandler, job_id: str) -> None:
     since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
-    h.reply(await h.run(service.metrics, h.ws, job_id, since))
+    most = h.arg("max_points")
+    most = service.int_param("max_points", most, 0, 2, MAX_POINTS) if most else None
+    h.reply(await h.run(service.metrics, h.ws, job_id, since, most))
 
 
 async def job_logs(h: ApiHandler, job_id: str) -> None:
@@ -88,11 +94,20 @@ async def job_logs(h: ApiHandler, job_id: str) -> None:
 
 
 async def job_events(h: ApiHandler, job_id: str) -> None:
+    """The job's events. Metrics start at ``since_step`` (or at a ``Last-Event-ID`` header,
+    whichever is later: each ``metrics`` event's id is the next step to ask for), so a client
+    that reconnects gets only the points it has not seen."""
+    since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
+    last_id = h.request.headers.get("Last-Event-ID")
+    if last_id is not None:  # an EventSource sends the last event's id when it reconnects
+        if not LAST_EVENT_ID.fullmatch(last_id.strip()):
+            raise TrainlabError("invalid_last_event_id", value=last_id[:40])
+        since = max(since, int(last_id))
     job = await h.run(service.get_job, h.ws, job_id, h.lang)
     h.set_header("Content-Type", "text/event-stream; charset=UTF-8")
     h.set_header("Cache-Control", "no-cache")
     h.set_header("X-Accel-Buffering", "no")
-    since, last_status, last_progress, last_beat = 0, None, None, time.monotonic()
+    last_status, last_progress, last_beat = None, None, time.monotonic()
     waiting_alone = False  # told the client that no scheduler will start this queued job
     try:
         while not h.client_gone.is_set():
@@ -105,8 +120,8 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
                 last_progress, sent = job.progress, True
             new = await h.run(service.metrics, h.ws, job_id, since)
             if new["items"]:
-                _event(h, "metrics", new["items"])
                 since, sent = new["next_since_step"], True
+                _event(h, "metrics", new["items"], since)
             if job.done:
                 _event(h, "end", {"id": job.id, "status": job.status})
                 await h.flush()
@@ -135,8 +150,9 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
     h.finish()
 
 
-def _event(h: ApiHandler, name: str, data: Any) -> None:
-    h.write(b"event: " + name.encode() + b"\ndata: " + encode(data) + b"\n\n")
+def _event(h: ApiHandler, name: str, data: Any, event_id: int | None = None) -> None:
+    head = b"" if event_id is None else b"id: %d\n" % event_id
+    h.write(head + b"event: " + name.encode() + b"\ndata: " + encode(data) + b"\n\n")
 
 
 async def job_model(h: ApiHandler, job_id: str) -> None:

@@ -93,6 +93,11 @@ async def start_upload(h: ApiHandler) -> None:
     h.reply(await h.run(h.app.usage.admit, body.size, h.app.max_workspace_bytes, name, start))
 
 
+async def list_uploads(h: ApiHandler) -> None:
+    limit = service.page_limit(h.arg("limit"), 100)
+    h.reply({"items": await h.run(h.app.uploads.in_progress, limit)})
+
+
 async def get_upload(h: ApiHandler, upload_id: str) -> None:
     h.reply(await h.run(h.app.uploads.get, upload_id))
 
