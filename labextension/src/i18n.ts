@@ -1,6 +1,6 @@
 /**
  * English and Persian through JupyterLab's translator: every string of the sidebar goes
- * through `trans.__('literal')` (domain 'trainlab'); the Persian catalogue ships in the
+ * through trans.__ with a string literal (domain 'trainlab'); the Persian catalogue ships in the
  * Python package (trainlab/locale/fa_IR/LC_MESSAGES/trainlab.json). JupyterLab sets no
  * text direction, so right-to-left is ours: `applyDirection` on each of our widgets.
  */

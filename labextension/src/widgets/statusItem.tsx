@@ -3,29 +3,12 @@
  * click opens the sidebar. Hidden when nothing runs.
  */
 import { ReactWidget } from '@jupyterlab/apputils';
-import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { Job, Page } from '../api/types';
 import { AppContext } from '../context';
 import { applyDirection } from '../i18n';
-
-/** The item's text for the running jobs; '' when none runs. */
-export function statusText(trans: TranslationBundle, running: Job[]): string {
-  if (!running.length) {
-    return '';
-  }
-  const mean =
-    running.reduce((sum, j) => sum + (j.progress?.fraction || 0), 0) /
-    running.length;
-  return trans._n(
-    '%1 job running · %2%',
-    '%1 jobs running · %2%',
-    running.length,
-    running.length,
-    Math.round(mean * 100)
-  );
-}
+import { statusText } from './statusText';
 
 function StatusItem(props: { ctx: AppContext; onClick: () => void }) {
   const { ctx, onClick } = props;
