@@ -1,0 +1,71 @@
+"""The Training sidebar in a real browser: JupyterLab started by the test with trainlab's
+prebuilt extension, headless Chromium from the system driven by Playwright. The icon is in the
+left bar, opens the sidebar with its two sections, and a CSV added from the file browser's
+context menu ("Add to trainlab datasets", a POST through JupyterLab's ServerConnection) shows
+up in the Datasets section."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser.helpers import collect_errors, launch, needs_chromium
+from tests.server.conftest import start_live_server, stop_live_server
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "src/trainlab/labextension"  # make labext builds it
+
+pytestmark = [needs_chromium, pytest.mark.skipif(
+    not (BUNDLE / "package.json").is_file() and os.environ.get("CI") != "true",
+    reason="the JupyterLab sidebar is not built (make labext)")]
+
+
+def lab_with_the_sidebar(tmp_path: Path):
+    """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv)."""
+    extensions = tmp_path / "jupyter" / "labextensions"
+    extensions.mkdir(parents=True)
+    (extensions / "trainlab").symlink_to(BUNDLE, target_is_directory=True)
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter")}
+    return start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", app="lab", env=env)
+
+
+def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    server = lab_with_the_sidebar(tmp_path)
+    (server.root / "shapes.csv").write_text("side,area\n1,1\n2,4\n3,9\n")
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            collect_errors(page, errors)
+            page.goto(f"{server.url}lab?token={server.token}")
+            tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
+            expect(tab).to_be_visible(timeout=60_000)
+            expect(tab.locator("svg")).to_be_attached()  # our icon
+            tab.click()
+            sidebar = page.locator(".trainlab-sidebar")
+            expect(sidebar).to_be_visible()
+            expect(sidebar.locator(".trainlab-section-title")).to_have_text(["Datasets", "Jobs"])
+            expect(sidebar.locator("input.trainlab-upload-input")).to_be_attached()
+            assert sidebar.evaluate("n => getComputedStyle(n).direction") == "ltr"
+            page.screenshot(path=str(tmp_path / "sidebar-empty.png"))
+
+            # the file browser's context menu adds the file; the sidebar lists it
+            page.locator(".jp-SideBar [data-id='filebrowser']").click()
+            item = page.locator(".jp-DirListing-item[data-file-type]", has_text="shapes.csv")
+            item.click(button="right")
+            page.locator(".lm-Menu-itemLabel", has_text="Add to trainlab datasets").click()
+            row = sidebar.locator("[data-trainlab='dataset']")
+            expect(row).to_have_count(1, timeout=30_000)
+            assert "shapes" in row.get_attribute("data-name")
+            expect(row).to_have_attribute("data-status", "valid")
+            page.screenshot(path=str(tmp_path / "sidebar-dataset.png"))
+            browser.close()
+    finally:
+        stop_live_server(server)
+    assert errors == [], errors
+    assert (tmp_path / "sidebar-dataset.png").stat().st_size > 10_000
