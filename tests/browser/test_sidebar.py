@@ -6,7 +6,9 @@ up in the Datasets section."""
 
 from __future__ import annotations
 
+import json
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,13 +24,24 @@ pytestmark = [needs_chromium, pytest.mark.skipif(
     reason="the JupyterLab sidebar is not built (make labext)")]
 
 
-def lab_with_the_sidebar(tmp_path: Path):
-    """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv)."""
+def lab_with_the_sidebar(tmp_path: Path, *extra: str):
+    """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv) and
+    its catalogue: the entry points pyproject.toml declares, in a dist-info on PYTHONPATH (what
+    installing trainlab writes; the environment's own trainlab may predate them)."""
     extensions = tmp_path / "jupyter" / "labextensions"
     extensions.mkdir(parents=True)
     (extensions / "trainlab").symlink_to(BUNDLE, target_is_directory=True)
-    env = {"JUPYTER_PATH": str(tmp_path / "jupyter")}
-    return start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", app="lab", env=env)
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    meta = tmp_path / "meta" / "trainlab_sidebar_test-0.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: trainlab-sidebar-test\nVersion: 0\n")
+    (meta / "entry_points.txt").write_text("".join(
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()) + "\n"
+        for group, points in declared.items() if group.startswith("jupyterlab.")))
+    path = os.pathsep.join(p for p in (str(meta.parent), os.environ.get("PYTHONPATH")) if p)
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": path}
+    return start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", *extra, app="lab",
+                             env=env)
 
 
 def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_path):
@@ -69,3 +82,40 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
         stop_live_server(server)
     assert errors == [], errors
     assert (tmp_path / "sidebar-dataset.png").stat().st_size > 10_000
+
+
+def test_in_persian_the_sidebar_speaks_persian_right_to_left(tmp_path):
+    import requests
+    from playwright.sync_api import expect, sync_playwright
+
+    settings = tmp_path / "settings" / "@jupyterlab" / "translation-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"locale": "fa_IR"}))
+    server = lab_with_the_sidebar(tmp_path, f"--LabApp.user_settings_dir={tmp_path / 'settings'}")
+    errors: list[str] = []
+    try:
+        # Persian is a language JupyterLab offers, and it serves the sidebar's catalogue
+        served = requests.get(f"{server.url}lab/api/translations/fa_IR", headers=server.headers(),
+                              timeout=30).json()
+        assert served["data"]["trainlab"]["Jobs"] == ["کارها"], served.get("message")
+        packs = requests.get(f"{server.url}lab/api/translations", headers=server.headers(),
+                             timeout=30).json()["data"]
+        assert "fa_IR" in packs
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            collect_errors(page, errors)
+            page.goto(f"{server.url}lab?token={server.token}")
+            tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
+            expect(tab).to_be_visible(timeout=60_000)
+            tab.click()
+            sidebar = page.locator(".trainlab-sidebar")
+            expect(sidebar.locator(".trainlab-section-title")).to_have_text(
+                ["مجموعه‌داده‌ها", "کارها"])
+            assert sidebar.evaluate("n => getComputedStyle(n).direction") == "rtl"
+            expect(sidebar).to_have_class(__import__("re").compile(r"\btrainlab-rtl\b"))
+            page.screenshot(path=str(tmp_path / "sidebar-fa.png"))
+            browser.close()
+    finally:
+        stop_live_server(server)
+    assert errors == [], errors
