@@ -2,12 +2,14 @@
 prebuilt extension, headless Chromium from the system driven by Playwright. The icon is in the
 left bar, opens the sidebar with its two sections, and a CSV added from the file browser's
 context menu ("Add to trainlab datasets", a POST through JupyterLab's ServerConnection) shows
-up in the Datasets section."""
+up in the Datasets section; a running job shows in the status bar, whose item opens the
+sidebar; the settings are JupyterLab's, from the extension's schema."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 
 from tests.browser.helpers import collect_errors, launch, needs_chromium
 from tests.server.conftest import start_live_server, stop_live_server
+from tests.server.test_real_server import training
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "src/trainlab/labextension"  # make labext builds it
@@ -45,6 +48,7 @@ def lab_with_the_sidebar(tmp_path: Path, *extra: str):
 
 
 def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_path):
+    import requests
     from playwright.sync_api import expect, sync_playwright
 
     server = lab_with_the_sidebar(tmp_path)
@@ -77,7 +81,25 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
             assert "shapes" in row.get_attribute("data-name")
             expect(row).to_have_attribute("data-status", "valid")
             page.screenshot(path=str(tmp_path / "sidebar-dataset.png"))
+
+            # a running job: the status bar says so (its slow poll); a click opens the sidebar
+            job = training(server, past_step=5)
+            page.locator(".jp-SideBar [data-id='filebrowser']").click()
+            expect(sidebar).to_be_hidden()
+            item = page.locator(".trainlab-status-item")
+            expect(item).to_have_text(re.compile(r"^1 job running · \d+%$"), timeout=30_000)
+            item.click()
+            expect(sidebar).to_be_visible()
+            page.screenshot(path=str(tmp_path / "sidebar-status.png"))
             browser.close()
+            requests.post(f"{server.api}jobs/{job['id']}/stop", headers=server.headers(),
+                          timeout=30).raise_for_status()
+        # the settings editor's form: the schema the bundle ships, with its defaults
+        plugin = requests.get(f"{server.url}lab/api/settings/trainlab:plugin",
+                              headers=server.headers(), timeout=30).json()
+        assert plugin["schema"]["properties"]["refreshIntervalS"]["default"] == 5
+        assert set(plugin["schema"]["properties"]) == {
+            "refreshIntervalS", "chartPoints", "uploadPartMiB", "maxStreams"}
     finally:
         stop_live_server(server)
     assert errors == [], errors
@@ -113,7 +135,7 @@ def test_in_persian_the_sidebar_speaks_persian_right_to_left(tmp_path):
             expect(sidebar.locator(".trainlab-section-title")).to_have_text(
                 ["مجموعه‌داده‌ها", "کارها"])
             assert sidebar.evaluate("n => getComputedStyle(n).direction") == "rtl"
-            expect(sidebar).to_have_class(__import__("re").compile(r"\btrainlab-rtl\b"))
+            expect(sidebar).to_have_class(re.compile(r"\btrainlab-rtl\b"))
             page.screenshot(path=str(tmp_path / "sidebar-fa.png"))
             browser.close()
     finally:
