@@ -60,13 +60,17 @@ def ensure_labextension(root: Path) -> None:
     if (root / BUNDLE).is_file():
         return
     tool = root / "tools" / "build_labextension.py"
+    why = "no node to build it"
     if tool.is_file() and shutil.which("node") is not None:
-        subprocess.run([sys.executable, str(tool)], cwd=root, check=True)
+        try:  # jlpm comes with jupyterlab (jupyter-builder): absent from an isolated build
+            subprocess.run([sys.executable, str(tool)], cwd=root, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            why = f"its build failed: {exc}"
         if (root / BUNDLE).is_file():
             return
     message = ("the JupyterLab sidebar is not in this wheel (no prebuilt bundle in "
-               "src/trainlab/labextension, and no node to build it): install Node.js 20 and "
-               "run `make labext`, then build again")
+               f"src/trainlab/labextension, and {why}): install Node.js 20, run `make labext`, "
+               "then build again")
     if os.environ.get("CI") == "true":
         raise RuntimeError(f"trainlab: {message}")
     print(f"trainlab: {message}", file=sys.stderr)

@@ -22,8 +22,9 @@ BUNDLE = ROOT / "src/trainlab/labextension/static/style.js"  # make labext build
 SHARE = "trainlab-0.1.0.data/data/share/jupyter/labextensions/trainlab"
 
 
-def build(tmp_path: Path, **env: str) -> tuple[Path, str]:
-    """A wheel built from a copy of the sources (the build writes into its tree)."""
+def build(tmp_path: Path, bundle: bool = True, **env: str) -> tuple[Path, str]:
+    """A wheel built from a copy of the sources (the build writes into its tree); with
+    ``bundle=False`` the copy has no prebuilt sidebar, as a fresh checkout has none."""
     tree = tmp_path / "tree"
     for name in SOURCES:
         source = ROOT / name
@@ -34,6 +35,8 @@ def build(tmp_path: Path, **env: str) -> tuple[Path, str]:
         else:
             tree.mkdir(exist_ok=True)
             shutil.copy2(source, tree / name)
+    if not bundle:
+        shutil.rmtree(tree / "src/trainlab/labextension", ignore_errors=True)
     out = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
          "-w", str(tmp_path / "dist"), str(tree)],
@@ -101,3 +104,12 @@ def test_the_wheel_carries_the_sidebar_and_jupyterlab_lists_it_enabled(tmp_path:
     out = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # no colours
     section = out.split(f"{venv}/share/jupyter/labextensions", 1)[1].split("\n\n", 1)[0]
     assert "trainlab v0.1.0 enabled OK (python, trainlab)" in section, out
+
+
+def test_without_node_or_a_bundle_the_wheel_goes_without_the_sidebar_and_says_why(
+        tmp_path: Path) -> None:
+    bare = str(Path(sys.executable).parent)  # this Python and jlpm; no node, no cc
+    wheel, said = build(tmp_path, bundle=False, PATH=bare, CI="")
+    with zipfile.ZipFile(wheel) as archive:
+        assert not any("labextensions/trainlab/static" in n for n in archive.namelist())
+    assert "the JupyterLab sidebar is not in this wheel" in said and "no node" in said
