@@ -6,6 +6,11 @@ a C compiler, or if the build fails, the install goes on without it and trainlab
 JSON Lines with its Python paths (same answers, slower): the build says so, and so does
 trainlab when it first reads a file. ``TRAINLAB_NO_NATIVE=1`` skips the build.
 
+It also makes sure a standard (wheel) build carries the JupyterLab sidebar: when the prebuilt
+bundle (src/trainlab/labextension, shared data of the wheel) is missing, it runs
+tools/build_labextension.py (node needed); without node the wheel goes without the sidebar and
+says so (an error under ``CI=true``).
+
 ``python hatch_build.py --sanitize OUT`` builds the library with AddressSanitizer and
 UndefinedBehaviorSanitizer for ``make test-native-asan``.
 """
@@ -23,6 +28,7 @@ from pathlib import Path
 SOURCE = Path("src/trainlab/datasets/scanner.c")
 LIBRARY = SOURCE.with_name("_scanner.so")
 SEMANTICS = SOURCE.with_name("semantics.py")  # writes scanner_semantics.h, which scanner.c includes
+BUNDLE = Path("src/trainlab/labextension/static/style.js")  # tools/build_labextension.py
 RELEASE_FLAGS = ["-O3"]
 SANITIZE_FLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
                   "-fno-sanitize-recover=all"]
@@ -49,6 +55,27 @@ def compile_scanner(root: Path, output: Path, flags: list[str]) -> str | None:
     return None
 
 
+def ensure_labextension(root: Path) -> None:
+    """Build the sidebar's bundle if it is missing (a checkout with node); else say why not."""
+    if (root / BUNDLE).is_file():
+        return
+    tool = root / "tools" / "build_labextension.py"
+    why = "no node to build it"
+    if tool.is_file() and shutil.which("node") is not None:
+        try:  # jlpm comes with jupyterlab (jupyter-builder): absent from an isolated build
+            subprocess.run([sys.executable, str(tool)], cwd=root, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            why = f"its build failed: {exc}"
+        if (root / BUNDLE).is_file():
+            return
+    message = ("the JupyterLab sidebar is not in this wheel (no prebuilt bundle in "
+               f"src/trainlab/labextension, and {why}): install Node.js 20, run `make labext`, "
+               "then build again")
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"trainlab: {message}")
+    print(f"trainlab: {message}", file=sys.stderr)
+
+
 def platform_tag() -> str:
     """This machine's platform as a wheel tag: the library is built here, for here."""
     return sysconfig.get_platform().replace("-", "_").replace(".", "_")
@@ -64,6 +91,8 @@ class NativeScannerHook(BuildHookInterface):  # type: ignore[misc,valid-type]
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict) -> None:
+        if self.target_name == "wheel" and version == "standard":
+            ensure_labextension(Path(self.root))
         if self.target_name != "wheel" or os.environ.get("TRAINLAB_NO_NATIVE") == "1":
             return
         root = Path(self.root)

@@ -1,10 +1,12 @@
 """The wheel as pip builds it: tagged for what the native scanner is (a plain library loaded
 with ctypes: any Python 3, this platform), and, without a C compiler, a pure wheel whose build
-says so and whose trainlab works on the Python paths."""
+says so and whose trainlab works on the Python paths. It carries the prebuilt JupyterLab
+sidebar as shared data, which JupyterLab finds once the wheel is installed."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,20 +17,26 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "hatch_build.py", "README.md", "src", "jupyter-config")
+SOURCES = ("pyproject.toml", "hatch_build.py", "README.md", "src", "jupyter-config", "labextension")
+BUNDLE = ROOT / "src/trainlab/labextension/static/style.js"  # make labext builds it
+SHARE = "trainlab-0.1.0.data/data/share/jupyter/labextensions/trainlab"
 
 
-def build(tmp_path: Path, **env: str) -> tuple[Path, str]:
-    """A wheel built from a copy of the sources (the build writes into its tree)."""
+def build(tmp_path: Path, bundle: bool = True, **env: str) -> tuple[Path, str]:
+    """A wheel built from a copy of the sources (the build writes into its tree); with
+    ``bundle=False`` the copy has no prebuilt sidebar, as a fresh checkout has none."""
     tree = tmp_path / "tree"
     for name in SOURCES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, tree / name, ignore=shutil.ignore_patterns(
-                "_scanner.so*", "__pycache__", "*.egg-info"))
+                "_scanner.so*", "__pycache__", "*.egg-info", "node_modules", "lib", ".yarn",
+                "coverage", "*.tsbuildinfo"))
         else:
             tree.mkdir(exist_ok=True)
             shutil.copy2(source, tree / name)
+    if not bundle:
+        shutil.rmtree(tree / "src/trainlab/labextension", ignore_errors=True)
     out = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
          "-w", str(tmp_path / "dist"), str(tree)],
@@ -59,3 +67,49 @@ def test_without_a_compiler_the_wheel_is_pure_and_the_build_says_why(tmp_path: P
     with zipfile.ZipFile(wheel) as archive:
         assert not any("_scanner" in n and n.endswith(".so") for n in archive.namelist())
     assert "the native scanner was not built" in said and "Python paths" in said
+
+
+# In CI (CI=true) a missing bundle fails the run: make test builds it there.
+@pytest.mark.skipif(not BUNDLE.is_file() and os.environ.get("CI") != "true",
+                    reason="the JupyterLab sidebar is not built (make labext)")
+def test_the_wheel_carries_the_sidebar_and_jupyterlab_lists_it_enabled(tmp_path: Path) -> None:
+    wheel, _ = build(tmp_path, TRAINLAB_NO_NATIVE="1")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = archive.read("trainlab-0.1.0.dist-info/entry_points.txt").decode()
+    assert {f"{SHARE}/package.json", f"{SHARE}/install.json", f"{SHARE}/static/style.js",
+            f"{SHARE}/schemas/trainlab/plugin.json",
+            "trainlab/locale/__init__.py", "trainlab/locale/fa_IR/LC_MESSAGES/trainlab.json"} <= names
+    assert any(n.startswith(f"{SHARE}/static/remoteEntry.") for n in names)
+    assert not any(n.startswith("trainlab/labextension/") for n in names)  # shipped once
+    assert "[jupyterlab.locale]\ntrainlab = trainlab" in entry_points
+    assert "[jupyterlab.languagepack]\nfa_IR = trainlab.locale" in entry_points
+
+    # Installed into a fresh environment (the dependencies from this one), JupyterLab lists it
+    # from that environment's share/jupyter, enabled, as a prebuilt extension of trainlab.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    python = venv / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # this environment's packages after the new one's own (a plain path: its .pth files,
+    # such as an editable trainlab's, are not read)
+    (Path(site) / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", "--no-index", str(wheel)], check=True, timeout=300)
+    listed = subprocess.run([python, "-m", "jupyterlab.labextensions", "list"], capture_output=True,
+                            text=True, timeout=120, cwd=tmp_path)  # `jupyter labextension list`
+    assert listed.returncode == 0, listed.stderr
+    out = re.sub(r"\x1b\[[0-9;]*m", "", listed.stdout + listed.stderr)  # no colours
+    section = out.split(f"{venv}/share/jupyter/labextensions", 1)[1].split("\n\n", 1)[0]
+    assert "trainlab v0.1.0 enabled OK (python, trainlab)" in section, out
+
+
+def test_without_node_or_a_bundle_the_wheel_goes_without_the_sidebar_and_says_why(
+        tmp_path: Path) -> None:
+    bare = str(Path(sys.executable).parent)  # this Python and jlpm; no node, no cc
+    wheel, said = build(tmp_path, bundle=False, PATH=bare, CI="")
+    with zipfile.ZipFile(wheel) as archive:
+        assert not any("labextensions/trainlab/static" in n for n in archive.namelist())
+    assert "the JupyterLab sidebar is not in this wheel" in said and "no node" in said

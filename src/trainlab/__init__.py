@@ -27,6 +27,12 @@ def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": "trainlab.server", "app": TrainlabApp}]
 
 
+def _jupyter_labextension_paths() -> list[dict]:
+    """The prebuilt JupyterLab sidebar (``labextension/`` built into ``trainlab/labextension``),
+    for ``jupyter labextension develop``; a wheel installs it as shared data."""
+    return [{"src": "labextension", "dest": "trainlab"}]
+
+
 def __getattr__(name: str):  # torch is imported on first use, not by `import trainlab`
     if name == "fit":  # trainlab.fit records each run as a job (runner='foreground')
         from trainlab.jobs.foreground import fit

@@ -1,0 +1,151 @@
+/**
+ * The REST client of the sidebar: every request goes through
+ * `ServerConnection.makeRequest`, so the token, XSRF and base_url are right under
+ * JupyterHub too. Errors become `ApiError`s carrying the server's (localised) message.
+ *
+ * Platform version (helper A): helper B owns and extends this file.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** An error answered by the API (or the network), with the server's message. */
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  details: Record<string, any>;
+
+  constructor(
+    message: string,
+    status: number,
+    code: string,
+    details: Record<string, any> = {}
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** The client of trainlab's REST API under `<base_url>trainlab/api/`. */
+export class TrainlabClient {
+  constructor(
+    readonly settings: ServerConnection.ISettings,
+    readonly lang: () => string
+  ) {}
+
+  /** The full URL of an API path with its query (undefined values left out). */
+  url(path: string, query?: Query): string {
+    const url = URLExt.join(this.settings.baseUrl, 'trainlab/api', path);
+    const q: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(query || {})) {
+      if (v !== undefined) {
+        q[k] = v;
+      }
+    }
+    return Object.keys(q).length ? url + URLExt.objectToQueryString(q) : url;
+  }
+
+  /** GET a JSON document. */
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.json<T>(this.url(path, query), { method: 'GET' });
+  }
+
+  /** POST a JSON body. */
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.json<T>(this.url(path), {
+      method: 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' }
+    });
+  }
+
+  /** PUT raw bytes (an upload part) with extra headers. */
+  async put<T>(
+    path: string,
+    body: Blob,
+    headers: Record<string, string>
+  ): Promise<{ status: number; data: T }> {
+    const response = await this.fetch(this.url(path), {
+      method: 'PUT',
+      body,
+      headers
+    });
+    return { status: response.status, data: await readJson<T>(response) };
+  }
+
+  /** DELETE a resource. */
+  del<T>(path: string, query?: Query): Promise<T> {
+    return this.json<T>(this.url(path, query), { method: 'DELETE' });
+  }
+
+  /** An open streaming response (server-sent events); abort with `signal`. */
+  stream(path: string, signal: AbortSignal, query?: Query): Promise<Response> {
+    return this.fetch(this.url(path, query), {
+      method: 'GET',
+      signal,
+      headers: { Accept: 'text/event-stream' }
+    });
+  }
+
+  private async json<T>(url: string, init: RequestInit): Promise<T> {
+    return readJson<T>(await this.fetch(url, init));
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('Accept-Language', this.lang().replace('_', '-'));
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(
+        url,
+        { ...init, headers },
+        this.settings
+      );
+    } catch (error) {
+      if ((error as Error)?.name === 'AbortError') {
+        throw error;
+      }
+      throw new ApiError(
+        String((error as Error)?.message || error),
+        0,
+        'network'
+      );
+    }
+    if (!response.ok) {
+      throw await toApiError(response);
+    }
+    return response;
+  }
+}
+
+async function readJson<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The ApiError of a failed response: the API's error body, or the HTTP status. */
+export async function toApiError(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const error = JSON.parse(text)?.error;
+    if (error && typeof error.message === 'string') {
+      return new ApiError(
+        error.message,
+        response.status,
+        String(error.code || `http_${response.status}`),
+        error.details || {}
+      );
+    }
+  } catch {
+    // not JSON (a proxy's HTML page): fall through
+  }
+  return new ApiError(
+    `HTTP ${response.status} ${response.statusText}`.trim(),
+    response.status,
+    `http_${response.status}`
+  );
+}

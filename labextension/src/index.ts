@@ -1,0 +1,167 @@
+/**
+ * trainlab's JupyterLab extension: the Training sidebar (datasets and jobs over the REST
+ * API), its commands, settings and status bar item.
+ */
+import {
+  ILabShell,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { ServerConnection } from '@jupyterlab/services';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Signal } from '@lumino/signaling';
+
+import { TrainlabClient } from './api/client';
+import {
+  AppContext,
+  createStreamPool,
+  DEFAULT_SETTINGS,
+  Section,
+  Settings
+} from './context';
+import { initI18n, isRtl } from './i18n';
+import { importFile } from './widgets/datasets';
+import { createSidebar, SIDEBAR_ID, trainlabIcon } from './widgets/sidebar';
+import { createStatusItem } from './widgets/statusItem';
+
+/** The plugin id; its settings schema is schema/plugin.json. */
+export const PLUGIN_ID = 'trainlab:plugin';
+
+/** The command ids. */
+export namespace CommandIDs {
+  export const openSidebar = 'trainlab:open-sidebar';
+  export const refresh = 'trainlab:refresh';
+  export const addDataset = 'trainlab:add-dataset';
+}
+
+/** File types the sidebar can add as datasets. */
+export const DATA_EXTENSIONS = ['.csv', '.jsonl', '.json', '.parquet'];
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'The Training sidebar: datasets and jobs over the trainlab REST API.',
+  autoStart: true,
+  optional: [
+    ITranslator,
+    ISettingRegistry,
+    ICommandPalette,
+    IStatusBar,
+    IFileBrowserFactory,
+    ILabShell
+  ],
+  activate: (
+    app: JupyterFrontEnd,
+    translator: ITranslator | null,
+    registry: ISettingRegistry | null,
+    palette: ICommandPalette | null,
+    statusBar: IStatusBar | null,
+    browsers: IFileBrowserFactory | null
+  ) => {
+    translator = translator || nullTranslator;
+    const language = translator.languageCode || 'en';
+    const trans = initI18n(translator);
+    const settings: Settings = { ...DEFAULT_SETTINGS };
+    const refresh = new Signal<any, Section>(app);
+    const notYet = (what: string) => () =>
+      void showErrorMessage(
+        trans.__('Training'),
+        trans.__('The %1 is not available in this version yet.', what)
+      );
+    const ctx: AppContext = {
+      app,
+      client: new TrainlabClient(
+        ServerConnection.makeSettings(),
+        () => translator!.languageCode || 'en'
+      ),
+      trans,
+      settings,
+      rtl: isRtl(language),
+      openDataset: notYet(trans.__('dataset view')),
+      openJob: notYet(trans.__('job view')),
+      openNewJob: notYet(trans.__('new job form')),
+      refresh,
+      streams: createStreamPool(() => settings.maxStreams)
+    };
+
+    if (registry) {
+      registry.load(PLUGIN_ID).then(
+        loaded => {
+          const update = () =>
+            Object.assign(settings, loaded.composite as unknown as Settings);
+          update();
+          loaded.changed.connect(update);
+        },
+        (e: Error) => console.warn('trainlab: settings not loaded', e)
+      );
+    }
+
+    const sidebar = createSidebar(ctx, language);
+    app.shell.add(sidebar, 'left', { rank: 600 });
+
+    const { commands } = app;
+    commands.addCommand(CommandIDs.openSidebar, {
+      label: trans.__('Open the Training sidebar'),
+      icon: trainlabIcon,
+      execute: () => app.shell.activateById(SIDEBAR_ID)
+    });
+    commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh datasets and jobs'),
+      execute: () => {
+        refresh.emit('datasets');
+        refresh.emit('jobs');
+      }
+    });
+    if (browsers) {
+      const selected = () =>
+        Array.from(
+          browsers.tracker.currentWidget?.selectedItems() ?? []
+        ).filter(
+          item =>
+            item.type !== 'directory' &&
+            DATA_EXTENSIONS.some(ext => item.path.toLowerCase().endsWith(ext))
+        );
+      commands.addCommand(CommandIDs.addDataset, {
+        label: trans.__('Add to trainlab datasets'),
+        icon: trainlabIcon,
+        isVisible: () => selected().length > 0,
+        execute: async () => {
+          try {
+            for (const item of selected()) {
+              await importFile(ctx, item.path);
+            }
+          } catch (e) {
+            void showErrorMessage(trans.__('Training'), (e as Error).message);
+          }
+          refresh.emit('datasets');
+          app.shell.activateById(SIDEBAR_ID);
+        }
+      });
+      app.contextMenu.addItem({
+        command: CommandIDs.addDataset,
+        selector: '.jp-DirListing-item[data-file-type]',
+        rank: 60
+      });
+    }
+    if (palette) {
+      const category = trans.__('Training');
+      palette.addItem({ command: CommandIDs.openSidebar, category });
+      palette.addItem({ command: CommandIDs.refresh, category });
+    }
+    if (statusBar) {
+      statusBar.registerStatusItem('trainlab:status', {
+        item: createStatusItem(ctx, language, () =>
+          app.shell.activateById(SIDEBAR_ID)
+        ),
+        align: 'left',
+        rank: 50
+      });
+    }
+  }
+};
+
+export default plugin;

@@ -1,0 +1,143 @@
+"""The Training sidebar in a real browser: JupyterLab started by the test with trainlab's
+prebuilt extension, headless Chromium from the system driven by Playwright. The icon is in the
+left bar, opens the sidebar with its two sections, and a CSV added from the file browser's
+context menu ("Add to trainlab datasets", a POST through JupyterLab's ServerConnection) shows
+up in the Datasets section; a running job shows in the status bar, whose item opens the
+sidebar; the settings are JupyterLab's, from the extension's schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.browser.helpers import collect_errors, launch, needs_chromium
+from tests.server.conftest import start_live_server, stop_live_server
+from tests.server.test_real_server import training
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "src/trainlab/labextension"  # make labext builds it
+
+pytestmark = [needs_chromium, pytest.mark.skipif(
+    not (BUNDLE / "package.json").is_file() and os.environ.get("CI") != "true",
+    reason="the JupyterLab sidebar is not built (make labext)")]
+
+
+def lab_with_the_sidebar(tmp_path: Path, *extra: str):
+    """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv) and
+    its catalogue: the entry points pyproject.toml declares, in a dist-info on PYTHONPATH (what
+    installing trainlab writes; the environment's own trainlab may predate them)."""
+    extensions = tmp_path / "jupyter" / "labextensions"
+    extensions.mkdir(parents=True)
+    (extensions / "trainlab").symlink_to(BUNDLE, target_is_directory=True)
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    meta = tmp_path / "meta" / "trainlab_sidebar_test-0.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: trainlab-sidebar-test\nVersion: 0\n")
+    (meta / "entry_points.txt").write_text("".join(
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()) + "\n"
+        for group, points in declared.items() if group.startswith("jupyterlab.")))
+    path = os.pathsep.join(p for p in (str(meta.parent), os.environ.get("PYTHONPATH")) if p)
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": path}
+    return start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", *extra, app="lab",
+                             env=env)
+
+
+def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_path):
+    import requests
+    from playwright.sync_api import expect, sync_playwright
+
+    server = lab_with_the_sidebar(tmp_path)
+    (server.root / "shapes.csv").write_text("side,area\n1,1\n2,4\n3,9\n")
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            collect_errors(page, errors)
+            page.goto(f"{server.url}lab?token={server.token}")
+            tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
+            expect(tab).to_be_visible(timeout=60_000)
+            expect(tab.locator("svg")).to_be_attached()  # our icon
+            tab.click()
+            sidebar = page.locator(".trainlab-sidebar")
+            expect(sidebar).to_be_visible()
+            expect(sidebar.locator(".trainlab-section-title")).to_have_text(["Datasets", "Jobs"])
+            expect(sidebar.locator("input.trainlab-upload-input")).to_be_attached()
+            assert sidebar.evaluate("n => getComputedStyle(n).direction") == "ltr"
+            page.screenshot(path=str(tmp_path / "sidebar-empty.png"))
+
+            # the file browser's context menu adds the file; the sidebar lists it
+            page.locator(".jp-SideBar [data-id='filebrowser']").click()
+            item = page.locator(".jp-DirListing-item[data-file-type]", has_text="shapes.csv")
+            item.click(button="right")
+            page.locator(".lm-Menu-itemLabel", has_text="Add to trainlab datasets").click()
+            row = sidebar.locator("[data-trainlab='dataset']")
+            expect(row).to_have_count(1, timeout=30_000)
+            assert "shapes" in row.get_attribute("data-name")
+            expect(row).to_have_attribute("data-status", "valid")
+            page.screenshot(path=str(tmp_path / "sidebar-dataset.png"))
+
+            # a running job: the status bar says so (its slow poll); a click opens the sidebar
+            job = training(server, past_step=5)
+            page.locator(".jp-SideBar [data-id='filebrowser']").click()
+            expect(sidebar).to_be_hidden()
+            item = page.locator(".trainlab-status-item")
+            expect(item).to_have_text(re.compile(r"^1 job running · \d+%$"), timeout=30_000)
+            item.click()
+            expect(sidebar).to_be_visible()
+            page.screenshot(path=str(tmp_path / "sidebar-status.png"))
+            browser.close()
+            requests.post(f"{server.api}jobs/{job['id']}/stop", headers=server.headers(),
+                          timeout=30).raise_for_status()
+        # the settings editor's form: the schema the bundle ships, with its defaults
+        plugin = requests.get(f"{server.url}lab/api/settings/trainlab:plugin",
+                              headers=server.headers(), timeout=30).json()
+        assert plugin["schema"]["properties"]["refreshIntervalS"]["default"] == 5
+        assert set(plugin["schema"]["properties"]) == {
+            "refreshIntervalS", "chartPoints", "uploadPartMiB", "maxStreams"}
+    finally:
+        stop_live_server(server)
+    assert errors == [], errors
+    assert (tmp_path / "sidebar-dataset.png").stat().st_size > 10_000
+
+
+def test_in_persian_the_sidebar_speaks_persian_right_to_left(tmp_path):
+    import requests
+    from playwright.sync_api import expect, sync_playwright
+
+    settings = tmp_path / "settings" / "@jupyterlab" / "translation-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"locale": "fa_IR"}))
+    server = lab_with_the_sidebar(tmp_path, f"--LabApp.user_settings_dir={tmp_path / 'settings'}")
+    errors: list[str] = []
+    try:
+        # Persian is a language JupyterLab offers, and it serves the sidebar's catalogue
+        served = requests.get(f"{server.url}lab/api/translations/fa_IR", headers=server.headers(),
+                              timeout=30).json()
+        assert served["data"]["trainlab"]["Jobs"] == ["کارها"], served.get("message")
+        packs = requests.get(f"{server.url}lab/api/translations", headers=server.headers(),
+                             timeout=30).json()["data"]
+        assert "fa_IR" in packs
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            collect_errors(page, errors)
+            page.goto(f"{server.url}lab?token={server.token}")
+            tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
+            expect(tab).to_be_visible(timeout=60_000)
+            tab.click()
+            sidebar = page.locator(".trainlab-sidebar")
+            expect(sidebar.locator(".trainlab-section-title")).to_have_text(
+                ["مجموعه‌داده‌ها", "کارها"])
+            assert sidebar.evaluate("n => getComputedStyle(n).direction") == "rtl"
+            expect(sidebar).to_have_class(re.compile(r"\btrainlab-rtl\b"))
+            page.screenshot(path=str(tmp_path / "sidebar-fa.png"))
+            browser.close()
+    finally:
+        stop_live_server(server)
+    assert errors == [], errors
