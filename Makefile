@@ -21,20 +21,21 @@ $(BIN)/python:
 
 # torch first and pinned: an unpinned install would pull a multi-GB CUDA build. Then exactly the
 # versions of requirements/dev.lock (hashes checked, nothing resolved: `make lock` did that),
-# then trainlab itself, built with the locked hatchling (no download). `make test-latest`
+# then trainlab itself, built with the locked hatchling (no download; the sidebar's jupyter-builder
+# hook is skipped: `make labext` builds it, hash-stamped). `make test-latest`
 # (LATEST=1) resolves the newest releases pyproject.toml allows instead.
 # The browser test drives the system's Chromium (Debian's package), never a downloaded one.
 $(STAMP): $(BIN)/python pyproject.toml hatch_build.py $(LOCK) $(SCANNER)
 ifeq ($(LATEST),1)
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
 	@if [ -L $(LABEXT_LINK) ]; then rm $(LABEXT_LINK); fi
-	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test,hf,ray,hub]"
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[lab,test,hf,ray,hub]"
 	$(BIN)/python -m pip list --format=freeze > $(VENV)/resolved.txt
 else
 	$(BIN)/python -m pip install --quiet --no-deps "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	@if [ -L $(LABEXT_LINK) ]; then rm $(LABEXT_LINK); fi
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	SKIP_JUPYTER_BUILDER=1 $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 endif
 	$(BIN)/python -m pip check
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \

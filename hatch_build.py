@@ -6,10 +6,9 @@ a C compiler, or if the build fails, the install goes on without it and trainlab
 JSON Lines with its Python paths (same answers, slower): the build says so, and so does
 trainlab when it first reads a file. ``TRAINLAB_NO_NATIVE=1`` skips the build.
 
-It also makes sure a standard (wheel) build carries the JupyterLab sidebar: when the prebuilt
-bundle (src/trainlab/labextension, shared data of the wheel) is missing, it runs
-tools/build_labextension.py (node needed); without node the wheel goes without the sidebar and
-says so (an error under ``CI=true``).
+The JupyterLab sidebar (src/trainlab/labextension, shared data of the wheel) is built by
+hatch-jupyter-builder's hook (pyproject.toml) when it is missing; this hook runs first and
+stops such a build with a clear message when there is no Node.js to build it with.
 
 ``python hatch_build.py --sanitize OUT`` builds the library with AddressSanitizer and
 UndefinedBehaviorSanitizer for ``make test-native-asan``.
@@ -55,25 +54,19 @@ def compile_scanner(root: Path, output: Path, flags: list[str]) -> str | None:
     return None
 
 
-def ensure_labextension(root: Path) -> None:
-    """Build the sidebar's bundle if it is missing (a checkout with node); else say why not."""
-    if (root / BUNDLE).is_file():
+def check_labextension(root: Path) -> None:
+    """Stop a standard build that cannot carry the sidebar, saying how to fix it.
+
+    The jupyter-builder hook (pyproject.toml) builds the bundle when it is missing, with
+    ``jlpm`` and Node.js; without node its error would be a bare "command not found"."""
+    if (root / BUNDLE).is_file() or os.environ.get("SKIP_JUPYTER_BUILDER"):
         return
-    tool = root / "tools" / "build_labextension.py"
-    why = "no node to build it"
-    if tool.is_file() and shutil.which("node") is not None:
-        try:  # jlpm comes with jupyterlab (jupyter-builder): absent from an isolated build
-            subprocess.run([sys.executable, str(tool)], cwd=root, check=True)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            why = f"its build failed: {exc}"
-        if (root / BUNDLE).is_file():
-            return
-    message = ("the JupyterLab sidebar is not in this wheel (no prebuilt bundle in "
-               f"src/trainlab/labextension, and {why}): install Node.js 20, run `make labext`, "
-               "then build again")
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"trainlab: {message}")
-    print(f"trainlab: {message}", file=sys.stderr)
+    if shutil.which("node") is None:
+        raise RuntimeError(
+            "trainlab: the JupyterLab sidebar's prebuilt bundle (src/trainlab/labextension) is "
+            "missing and Node.js is not installed to build it. Install Node.js 20.19 or newer "
+            "and build again (or run `make labext` first), or install a released trainlab "
+            "wheel, which carries the bundle.")
 
 
 def platform_tag() -> str:
@@ -91,8 +84,8 @@ class NativeScannerHook(BuildHookInterface):  # type: ignore[misc,valid-type]
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict) -> None:
-        if self.target_name == "wheel" and version == "standard":
-            ensure_labextension(Path(self.root))
+        if self.target_name in ("wheel", "sdist") and version == "standard":
+            check_labextension(Path(self.root))
         if self.target_name != "wheel" or os.environ.get("TRAINLAB_NO_NATIVE") == "1":
             return
         root = Path(self.root)

@@ -22,14 +22,16 @@ BUNDLE = ROOT / "src/trainlab/labextension/static/style.js"  # make labext build
 SHARE = "trainlab-0.1.0.data/data/share/jupyter/labextensions/trainlab"
 
 
-def build(tmp_path: Path, bundle: bool = True, **env: str) -> tuple[Path, str]:
+def build(tmp_path: Path, bundle: bool = True, fails: bool = False,
+          **env: str) -> tuple[Path | None, str]:
     """A wheel built from a copy of the sources (the build writes into its tree); with
-    ``bundle=False`` the copy has no prebuilt sidebar, as a fresh checkout has none."""
+    ``bundle=False`` the copy has no prebuilt sidebar, as a fresh checkout has none. With
+    ``fails=True`` the build must fail: no wheel, and what it said."""
     tree = tmp_path / "tree"
     for name in SOURCES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, tree / name, ignore=shutil.ignore_patterns(
+            shutil.copytree(source, tree / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
                 "_scanner.so*", "__pycache__", "*.egg-info", "node_modules", "lib", ".yarn",
                 "coverage", "*.tsbuildinfo"))
         else:
@@ -41,6 +43,10 @@ def build(tmp_path: Path, bundle: bool = True, **env: str) -> tuple[Path, str]:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-v",
          "-w", str(tmp_path / "dist"), str(tree)],
         capture_output=True, text=True, timeout=600, env={**os.environ, **env})
+    if fails:
+        assert out.returncode != 0, out.stdout[-3000:]
+        assert not list((tmp_path / "dist").glob("*.whl"))
+        return None, out.stdout + out.stderr
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     return wheel, out.stdout + out.stderr
@@ -106,10 +112,30 @@ def test_the_wheel_carries_the_sidebar_and_jupyterlab_lists_it_enabled(tmp_path:
     assert "trainlab v0.1.0 enabled OK (python, trainlab)" in section, out
 
 
-def test_without_node_or_a_bundle_the_wheel_goes_without_the_sidebar_and_says_why(
+def test_without_node_or_a_bundle_the_build_stops_and_says_how_to_fix_it(
         tmp_path: Path) -> None:
     bare = str(Path(sys.executable).parent)  # this Python and jlpm; no node, no cc
-    wheel, said = build(tmp_path, bundle=False, PATH=bare, CI="")
+    _, said = build(tmp_path, bundle=False, fails=True, PATH=bare)
+    assert "prebuilt bundle (src/trainlab/labextension) is missing" in said
+    assert "Install Node.js 20.19 or newer" in said
+
+
+@pytest.mark.skipif(shutil.which("node") is None and os.environ.get("CI") != "true",
+                    reason="needs node to build the sidebar")
+def test_a_checkout_without_the_bundle_builds_it_with_hatch_jupyter_builder(
+        tmp_path: Path) -> None:
+    """A checkout without the bundle, with node: the jupyter-builder hook runs `jlpm install` and
+    `jlpm build:prod` in labextension/, and the wheel carries the result. (This checkout's
+    node_modules is lent to the copy, so the install is yarn's quick check, not downloads; jlpm
+    is found on PATH, as in an activated environment or pip's isolated build.)"""
+    modules = ROOT / "labextension/node_modules"
+    if modules.is_dir():
+        (tmp_path / "tree/labextension").mkdir(parents=True)
+        (tmp_path / "tree/labextension/node_modules").symlink_to(modules, target_is_directory=True)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    wheel, said = build(tmp_path, bundle=False, TRAINLAB_NO_NATIVE="1", PATH=path)
+    assert "Building with hatch_jupyter_builder.npm_builder" in said
     with zipfile.ZipFile(wheel) as archive:
-        assert not any("labextensions/trainlab/static" in n for n in archive.namelist())
-    assert "the JupyterLab sidebar is not in this wheel" in said and "no node" in said
+        names = set(archive.namelist())
+    assert {f"{SHARE}/package.json", f"{SHARE}/static/style.js",
+            f"{SHARE}/schemas/trainlab/plugin.json"} <= names
