@@ -76,7 +76,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app,
       client: new TrainlabClient(
         ServerConnection.makeSettings(),
-        () => translator!.languageCode || 'en'
+        () => translator!.languageCode || 'en',
+        trans
       ),
       trans,
       settings,
