@@ -101,6 +101,7 @@ def lab(tmp_path_factory):
 
 
 def test_files_from_the_input_and_a_drag_and_drop_show_with_their_rows(lab, tmp_path):
+    import requests
     from playwright.sync_api import expect
 
     sidebar = lab.open_sidebar()
@@ -125,7 +126,23 @@ def test_files_from_the_input_and_a_drag_and_drop_show_with_their_rows(lab, tmp_
     expect(row).to_have_attribute("data-status", "valid", timeout=30_000)
     expect(row.locator(".trainlab-rows")).to_have_text("3 rows")
     assert lab.dataset("dropped.csv")["rows"] == 3
+
+    # a format the server refuses: its message in the upload's row, which can be dismissed
+    refused = tmp_path / "notes.txt"
+    refused.write_text("not a dataset\n")
+    sidebar.locator("input.trainlab-upload-input").set_input_files(str(refused))
+    progress = sidebar.locator(".trainlab-upload-progress[data-name='notes.txt']")
+    answer = requests.post(lab.server.api + "datasets/uploads", headers=lab.server.headers(),
+                           json={"filename": "notes.txt", "size": 14}, timeout=30)
+    assert answer.status_code in (415, 422), answer.text  # 422: no format for ".txt"
+    expect(progress.locator(".trainlab-error")).to_have_text(answer.json()["error"]["message"])
     lab.shot("datasets")
+    progress.locator("[data-trainlab=cancel-upload]").click()
+    expect(progress).to_have_count(0)
+    expected = [e for e in lab.errors
+                if e.startswith(f"{answer.status_code} ") and "/datasets/uploads" in e]
+    assert len(expected) == 1, lab.errors
+    lab.errors.remove(expected[0])
     assert lab.errors == [], lab.errors
 
 
