@@ -119,11 +119,13 @@ function UploadLine(props: { ctx: AppContext; row: UploadRow }): JSX.Element {
         <span className="trainlab-upload-name" title={row.name}>
           {row.name}
         </span>
-        <span className="trainlab-upload-percent" dir="ltr">
-          {phase === 'hashing'
-            ? ctx.trans.__('checking %1%', formatNumber(ctx, percent))
-            : `${formatNumber(ctx, percent)}%`}
-        </span>
+        {!row.error && (
+          <span className="trainlab-upload-percent" dir="ltr">
+            {phase === 'hashing'
+              ? ctx.trans.__('checking %1%', formatNumber(ctx, percent))
+              : `${formatNumber(ctx, percent)}%`}
+          </span>
+        )}
         <button
           className="jp-Button jp-mod-minimal trainlab-upload-cancel"
           data-trainlab="cancel-upload"
