@@ -25,6 +25,7 @@ import {
 } from './context';
 import { initI18n, isRtl } from './i18n';
 import { importFile } from './widgets/datasets';
+import { openDatasetView } from './widgets/datasetView';
 import { createSidebar, SIDEBAR_ID, trainlabIcon } from './widgets/sidebar';
 import { createStatusItem } from './widgets/statusItem';
 
@@ -76,12 +77,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app,
       client: new TrainlabClient(
         ServerConnection.makeSettings(),
-        () => translator!.languageCode || 'en'
+        () => translator!.languageCode || 'en',
+        trans
       ),
       trans,
       settings,
       rtl: isRtl(language),
-      openDataset: notYet(trans.__('dataset view')),
+      openDataset: (id: string) => void openDatasetView(ctx, id),
       openJob: notYet(trans.__('job view')),
       openNewJob: notYet(trans.__('new job form')),
       refresh,

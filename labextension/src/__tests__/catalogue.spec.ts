@@ -90,7 +90,7 @@ describe('the Persian catalogue', () => {
 
   it('finds the sources strings', () => {
     expect(msgs.map(m => m.key)).toContain('Datasets');
-    expect(msgs.find(m => m.plural)?.plural).toBe('%1 jobs running · %2%');
+    expect(msgs.map(m => m.plural)).toContain('%1 jobs running · %2%');
   });
 
   it('translates every string of the sources, with the same placeholders', () => {

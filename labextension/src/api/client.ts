@@ -2,11 +2,12 @@
  * The REST client of the sidebar: every request goes through
  * `ServerConnection.makeRequest`, so the token, XSRF and base_url are right under
  * JupyterHub too. Errors become `ApiError`s carrying the server's (localised) message.
- *
- * Platform version (helper A): helper B owns and extends this file.
+ * A network failure is code `network`; an answer that is not the API's JSON (a proxy's HTML
+ * page) is code `http_<status>`, with a message saying so.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
 /** An error answered by the API (or the network), with the server's message. */
 export class ApiError extends Error {
@@ -32,9 +33,14 @@ type Query = Record<string, string | number | undefined>;
 
 /** The client of trainlab's REST API under `<base_url>trainlab/api/`. */
 export class TrainlabClient {
+  /**
+   * `lang` gives the UI language sent as Accept-Language (the server localises its
+   * errors by it); `trans` localises the messages of errors the server did not word.
+   */
   constructor(
     readonly settings: ServerConnection.ISettings,
-    readonly lang: () => string
+    readonly lang: () => string,
+    readonly trans: TranslationBundle = nullTranslator.load('trainlab')
   ) {}
 
   /** The full URL of an API path with its query (undefined values left out). */
@@ -63,7 +69,11 @@ export class TrainlabClient {
     });
   }
 
-  /** PUT raw bytes (an upload part) with extra headers. */
+  /**
+   * PUT raw bytes (an upload part) with extra headers: the status (200 or 201) and the
+   * parsed answer; a refused part throws its ApiError (409 `upload_offset_mismatch`
+   * carries `details.offset`).
+   */
   async put<T>(
     path: string,
     body: Blob,
@@ -109,14 +119,18 @@ export class TrainlabClient {
       if ((error as Error)?.name === 'AbortError') {
         throw error;
       }
+      const trans = this.trans;
       throw new ApiError(
-        String((error as Error)?.message || error),
+        trans.__(
+          'Cannot reach the server (%1): check your connection and try again.',
+          String((error as Error)?.message || error)
+        ),
         0,
         'network'
       );
     }
     if (!response.ok) {
-      throw await toApiError(response);
+      throw await toApiError(response, this.trans);
     }
     return response;
   }
@@ -124,11 +138,22 @@ export class TrainlabClient {
 
 async function readJson<T>(response: Response): Promise<T> {
   const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    throw new ApiError(
+      `HTTP ${response.status}: not a JSON answer`,
+      response.status,
+      `http_${response.status}`
+    );
+  }
 }
 
 /** The ApiError of a failed response: the API's error body, or the HTTP status. */
-export async function toApiError(response: Response): Promise<ApiError> {
+export async function toApiError(
+  response: Response,
+  trans: TranslationBundle = nullTranslator.load('trainlab')
+): Promise<ApiError> {
   const text = await response.text();
   try {
     const error = JSON.parse(text)?.error;
@@ -144,7 +169,11 @@ export async function toApiError(response: Response): Promise<ApiError> {
     // not JSON (a proxy's HTML page): fall through
   }
   return new ApiError(
-    `HTTP ${response.status} ${response.statusText}`.trim(),
+    trans.__(
+      "The server answered %1 %2 instead of trainlab's API: a proxy or the server is not working; try again later.",
+      response.status,
+      response.statusText
+    ),
     response.status,
     `http_${response.status}`
   );

@@ -1,0 +1,91 @@
+/**
+ * Small pieces the dataset view's tabs share: a hook loading one API answer (its
+ * error shown as the server's message), and a pager.
+ */
+import * as React from 'react';
+
+import { AppContext } from '../context';
+import { formatNumber } from './format';
+
+/** The answer of `load()`, reloaded when `deps` change; the last error's message. */
+export function useFetch<T>(
+  load: () => Promise<T>,
+  deps: React.DependencyList
+): { data: T | null; error: string | null; loading: boolean } {
+  const [state, setState] = React.useState<{
+    data: T | null;
+    error: string | null;
+    loading: boolean;
+  }>({ data: null, error: null, loading: true });
+  React.useEffect(() => {
+    let alive = true;
+    setState(s => ({ ...s, loading: true }));
+    load().then(
+      data => alive && setState({ data, error: null, loading: false }),
+      (e: Error) =>
+        alive &&
+        setState(s => ({ ...s, error: e.message || String(e), loading: false }))
+    );
+    return () => {
+      alive = false;
+    };
+  }, deps);
+  return state;
+}
+
+/** The error of a tab, or a loading note, or null when there is data to show. */
+export function Status(props: {
+  ctx: AppContext;
+  error: string | null;
+  loading: boolean;
+  empty: boolean;
+}): JSX.Element | null {
+  const { ctx, error, loading, empty } = props;
+  if (error) {
+    return <div className="trainlab-error">{error}</div>;
+  }
+  if (loading && empty) {
+    return <div className="trainlab-empty">{ctx.trans.__('Loading…')}</div>;
+  }
+  return null;
+}
+
+/** Previous / next over `total` items, `limit` a page, showing "from–to of total". */
+export function Pager(props: {
+  ctx: AppContext;
+  offset: number;
+  limit: number;
+  total: number;
+  onOffset: (offset: number) => void;
+}): JSX.Element {
+  const { ctx, offset, limit, total, onOffset } = props;
+  const last = Math.min(total, offset + limit);
+  return (
+    <div className="trainlab-pager">
+      <button
+        className="jp-Button jp-mod-minimal"
+        data-trainlab="previous"
+        disabled={offset <= 0}
+        onClick={() => onOffset(Math.max(0, offset - limit))}
+      >
+        {ctx.trans.__('Previous')}
+      </button>
+      <span className="trainlab-pager-range" dir="ltr">
+        {ctx.trans.__(
+          '%1–%2 of %3',
+          formatNumber(ctx, total ? offset + 1 : 0),
+          formatNumber(ctx, last),
+          formatNumber(ctx, total)
+        )}
+      </span>
+      <button
+        className="jp-Button jp-mod-minimal"
+        data-trainlab="next"
+        disabled={last >= total}
+        onClick={() => onOffset(offset + limit)}
+      >
+        {ctx.trans.__('Next')}
+      </button>
+    </div>
+  );
+}
