@@ -3,7 +3,8 @@
 with the task and column roles the server infers (POST datasets/{id}/check with {}); Start is
 enabled once the check says ok and trains the job to completed, which the sidebar's jobs list
 shows. From the Launcher card: a dataset the check refuses shows the check's message and keeps
-Start disabled; a bad hyperparameter gets a message next to it and no request is sent."""
+Start disabled; a bad hyperparameter gets a message next to it and no request is sent; a job
+the API refuses shows the API's message, the form kept as typed."""
 
 from __future__ import annotations
 
@@ -196,8 +197,24 @@ def test_launcher_form_keeps_start_disabled_on_a_failed_check_and_bad_numbers(
         'epochs must be a whole number of at least 1 (not "2.5").')
     expect(lr).to_have_value("fast")  # the form is kept as typed
     shot(page, tmp_path, "new-job-bad-number")
-    page.close()
     assert posted == []
+
+    # a 4xx from POST jobs (the dataset deleted after its check): the API's message, form kept
+    requests.delete(lab.api + f"datasets/{good['id']}", headers=lab.headers(),
+                    timeout=30).raise_for_status()
+    refused = requests.post(lab.api + "jobs", json={"dataset_id": good["id"]},
+                            headers=lab.headers(), timeout=30)
+    assert refused.status_code == 404
+    lr.fill("0.01")
+    form.locator("[data-trainlab=param-epochs]").fill("2")
+    start.click()
+    expect(form.locator(".trainlab-error[data-trainlab=submit-error]")).to_have_text(
+        refused.json()["error"]["message"])
+    expect(form.locator(".trainlab-field-error")).to_have_count(0)
+    expect(lr).to_have_value("0.01")
+    assert len(posted) == 1
+    page.close()
+    # the refused POST (its cache-busting query left out), and nothing else
+    assert [e.split("?")[0] for e in errors] == [f"404 {lab.api}jobs"], errors
     jobs = requests.get(lab.api + "jobs", headers=lab.headers(), timeout=30).json()["items"]
     assert [j for j in jobs if j["dataset_id"] in (single["id"], good["id"])] == []
-    assert errors == [], errors
