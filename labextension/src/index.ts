@@ -9,6 +9,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
@@ -26,6 +27,8 @@ import {
 import { initI18n, isRtl } from './i18n';
 import { importFile } from './widgets/datasets';
 import { openDatasetView } from './widgets/datasetView';
+import { openNewJob } from './widgets/newJob';
+import { trainOnFile } from './widgets/newJobFile';
 import { createSidebar, SIDEBAR_ID, trainlabIcon } from './widgets/sidebar';
 import { createStatusItem } from './widgets/statusItem';
 
@@ -53,7 +56,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     IStatusBar,
     IFileBrowserFactory,
-    ILabShell
+    ILabShell,
+    ILauncher
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -61,7 +65,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     statusBar: IStatusBar | null,
-    browsers: IFileBrowserFactory | null
+    browsers: IFileBrowserFactory | null,
+    _labShell: ILabShell | null,
+    launcher: ILauncher | null
   ) => {
     translator = translator || nullTranslator;
     const language = translator.languageCode || 'en';
@@ -85,7 +91,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rtl: isRtl(language),
       openDataset: (id: string) => void openDatasetView(ctx, id),
       openJob: notYet(trans.__('job view')),
-      openNewJob: notYet(trans.__('new job form')),
+      openNewJob: (datasetId?: string) =>
+        void openNewJob(ctx, language, datasetId),
       refresh,
       streams: createStreamPool(() => settings.maxStreams)
     };
@@ -154,6 +161,58 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: CommandIDs.openSidebar, category });
       palette.addItem({ command: CommandIDs.refresh, category });
     }
+    // -- the New training job form: palette, Launcher, "Train on this file…" --
+    commands.addCommand('trainlab:new-job', {
+      label: trans.__('New training job'),
+      caption: trans.__('Train a model on a dataset'),
+      icon: trainlabIcon,
+      execute: args => ctx.openNewJob(args?.datasetId as string | undefined)
+    });
+    palette?.addItem({
+      command: 'trainlab:new-job',
+      category: trans.__('Training')
+    });
+    launcher?.add({
+      command: 'trainlab:new-job',
+      category: trans.__('Training'),
+      rank: 1
+    });
+    if (browsers) {
+      const one = () => {
+        const items = Array.from(
+          browsers.tracker.currentWidget?.selectedItems() ?? []
+        );
+        const item = items.length === 1 ? items[0] : null;
+        return item &&
+          item.type !== 'directory' &&
+          DATA_EXTENSIONS.some(ext => item.path.toLowerCase().endsWith(ext))
+          ? item
+          : null;
+      };
+      commands.addCommand('trainlab:train-on-file', {
+        label: trans.__('Train on this file…'),
+        icon: trainlabIcon,
+        isVisible: () => one() !== null,
+        execute: async () => {
+          const item = one();
+          if (!item) {
+            return;
+          }
+          try {
+            ctx.openNewJob(await trainOnFile(ctx, item.path));
+          } catch (e) {
+            void showErrorMessage(trans.__('Training'), (e as Error).message);
+          }
+          refresh.emit('datasets');
+        }
+      });
+      app.contextMenu.addItem({
+        command: 'trainlab:train-on-file',
+        selector: '.jp-DirListing-item[data-file-type]',
+        rank: 61
+      });
+    }
+    // -- end of the New training job block --
     if (statusBar) {
       statusBar.registerStatusItem('trainlab:status', {
         item: createStatusItem(ctx, language, () =>
