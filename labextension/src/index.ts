@@ -25,6 +25,7 @@ import {
 } from './context';
 import { initI18n, isRtl } from './i18n';
 import { importFile } from './widgets/datasets';
+import { openJobView } from './widgets/jobView';
 import { createSidebar, SIDEBAR_ID, trainlabIcon } from './widgets/sidebar';
 import { createStatusItem } from './widgets/statusItem';
 
@@ -82,7 +83,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settings,
       rtl: isRtl(language),
       openDataset: notYet(trans.__('dataset view')),
-      openJob: notYet(trans.__('job view')),
+      openJob: (id: string) => openJobView(ctx, id, language),
       openNewJob: notYet(trans.__('new job form')),
       refresh,
       streams: createStreamPool(() => settings.maxStreams)
