@@ -160,6 +160,16 @@ export function JobsSection(props: { ctx: AppContext }): JSX.Element {
   }, [ctx]);
   return (
     <div className="trainlab-section-body">
+      <div className="trainlab-section-tools">
+        <button
+          className="jp-mod-styled trainlab-button"
+          data-trainlab="refresh-jobs"
+          title={ctx.trans.__('Refresh the jobs')}
+          onClick={() => refreshJobs(ctx)}
+        >
+          {ctx.trans.__('Refresh')}
+        </button>
+      </div>
       {error && <div className="trainlab-error">{error}</div>}
       {!error && !items.length && (
         <div className="trainlab-empty">{ctx.trans.__('No jobs yet')}</div>
