@@ -96,6 +96,7 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
       data-trainlab="job"
       data-id={job.id}
       data-status={job.status}
+      data-step={job.progress?.step ?? 0}
       title={job.note || job.id}
       onClick={() => ctx.openJob(job.id)}
     >
