@@ -174,9 +174,9 @@ export class LossChart {
     const style = getComputedStyle(this.host);
     const ink = style.getPropertyValue('--jp-ui-font-color1').trim() || '#444';
     const grid = style.getPropertyValue('--jp-border-color2').trim() || '#ddd';
-    const axis = (scale: string, side?: number): uPlot.Axis => ({
+    const axis = (scale: string, side: number): uPlot.Axis => ({
       scale,
-      side,
+      side, // 2 bottom, 3 left, 1 right (given explicitly: undefined would override)
       stroke: ink,
       grid: { stroke: grid, width: 1, show: scale !== 'y2' },
       ticks: { stroke: grid, width: 1 }
@@ -185,7 +185,7 @@ export class LossChart {
       width: Math.max(200, this.host.clientWidth),
       height: 260,
       scales: { x: { time: false } },
-      axes: [axis('x'), axis('y'), axis('y2', 1)],
+      axes: [axis('x', 2), axis('y', 3), axis('y2', 1)],
       series: [{}, ...this.order.map((key, i) => this.seriesOptions(key, i))],
       legend: { live: false }
     };
