@@ -22,12 +22,12 @@ interface Wanted {
   listeners: Set<JobListener>;
   viewers: number; // open job views wanting it (first in line)
   createdAt: string; // newer first among the running ones
-  since: number; // the earliest step a listener still needs
+  since: number; // the step the newest listener needs points from
 }
 
 interface Open {
   abort: AbortController;
-  since: number;
+  position: number; // the step after the last metrics point it delivered
 }
 
 /** The streams of one application context. */
@@ -58,12 +58,15 @@ export class JobStreams {
     }
     w.listeners.add(listener);
     w.viewers += opts.viewed ? 1 : 0;
-    const since = opts.since ?? Number.MAX_SAFE_INTEGER;
-    const open = this.open.get(id);
-    if (open && since < open.since) {
-      this.close(id); // a view needs earlier points than the open stream sends: reopen
+    if (opts.since !== undefined) {
+      const open = this.open.get(id);
+      if (open && opts.since < open.position) {
+        // the stream sent points this listener has not seen (e.g. a view's backfill
+        // ended before them): reopen there; listeners skip the steps they have
+        this.close(id);
+      }
+      w.since = opts.since;
     }
-    w.since = Math.min(w.since, since);
     this.balance();
     return () => {
       w!.listeners.delete(listener);
@@ -110,7 +113,8 @@ export class JobStreams {
     const w = this.wanted.get(id)!;
     const since = w.since === Number.MAX_SAFE_INTEGER ? undefined : w.since;
     const abort = new AbortController();
-    this.open.set(id, { abort, since: since ?? Number.MAX_SAFE_INTEGER });
+    const open: Open = { abort, position: since ?? 0 };
+    this.open.set(id, open);
     const each = (call: (l: JobListener) => void) =>
       w.listeners.forEach(l => {
         try {
@@ -125,7 +129,12 @@ export class JobStreams {
       {
         onStatus: job => each(l => l.onStatus?.(job)),
         onProgress: p => each(l => l.onProgress?.(p)),
-        onMetrics: items => each(l => l.onMetrics?.(items)),
+        onMetrics: items => {
+          for (const m of items) {
+            open.position = Math.max(open.position, m.step + 1);
+          }
+          each(l => l.onMetrics?.(items));
+        },
         onEnd: data => each(l => l.onEnd?.(data)),
         onNoScheduler: data => each(l => l.onNoScheduler?.(data))
       },
