@@ -62,6 +62,7 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
   const { trans } = ctx;
   const [job, setJob] = React.useState(props.job);
   const [loss, setLoss] = React.useState<number | null>(null);
+  const [waiting, setWaiting] = React.useState<string | null>(null);
   React.useEffect(() => setJob(props.job), [props.job]);
   const active = ACTIVE.includes(job.status);
   React.useEffect(() => {
@@ -71,7 +72,13 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
     return jobStreams(ctx).listen(
       job.id,
       {
-        onStatus: j => setJob(j),
+        onStatus: j => {
+          setJob(j);
+          if (j.status !== 'queued') {
+            setWaiting(null);
+          }
+        },
+        onNoScheduler: d => setWaiting(d.message),
         onProgress: p => setJob(j => ({ ...j, progress: p })),
         onMetrics: items => {
           const train = items.filter(
@@ -118,6 +125,9 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
         </span>
         <span className="trainlab-job-age">{age(trans, job.created_at)}</span>
       </div>
+      {waiting && job.status === 'queued' && (
+        <div className="trainlab-error">{waiting}</div>
+      )}
       <JobButtons ctx={ctx} job={job} changed={setJob} />
     </div>
   );
