@@ -29,6 +29,7 @@ import { importFile } from './widgets/datasets';
 import { openDatasetView } from './widgets/datasetView';
 import { openNewJob } from './widgets/newJob';
 import { trainOnFile } from './widgets/newJobFile';
+import { openJobView } from './widgets/jobView';
 import { createSidebar, SIDEBAR_ID, trainlabIcon } from './widgets/sidebar';
 import { createStatusItem } from './widgets/statusItem';
 
@@ -74,11 +75,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const trans = initI18n(translator);
     const settings: Settings = { ...DEFAULT_SETTINGS };
     const refresh = new Signal<any, Section>(app);
-    const notYet = (what: string) => () =>
-      void showErrorMessage(
-        trans.__('Training'),
-        trans.__('The %1 is not available in this version yet.', what)
-      );
     const ctx: AppContext = {
       app,
       client: new TrainlabClient(
@@ -90,7 +86,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       settings,
       rtl: isRtl(language),
       openDataset: (id: string) => void openDatasetView(ctx, id),
-      openJob: notYet(trans.__('job view')),
+      openJob: (id: string) => void openJobView(ctx, id, language),
       openNewJob: (datasetId?: string) =>
         void openNewJob(ctx, language, datasetId),
       refresh,

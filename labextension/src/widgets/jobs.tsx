@@ -1,33 +1,192 @@
 /**
- * The Jobs section of the sidebar. Platform version (helper A): names and status; helper C
- * owns and completes this file (progress, loss, device, age, Stop / Resume / Delete, live
- * events).
+ * The Jobs section of the sidebar: every job of the workspace (notebook runs included)
+ * with its status, a progress bar with ETA, the latest loss, device and age, and Stop /
+ * Resume / Delete. Running jobs are live through their event streams (jobStreams: capped,
+ * shared with the job view); the list itself reloads on the slow timer
+ * (`refreshIntervalS`) only while a job runs or waits.
  */
 import * as React from 'react';
 
-import { AppContext } from '../context';
-import { Job, Page } from '../api/types';
-import { useList } from './useList';
+import { Job, Page, Progress } from '../api/types';
+import { AppContext, Section } from '../context';
+import { JobButtons } from './jobActions';
+import { ACTIVE, age, duration, num, statusLabel } from './jobFormat';
+import { jobStreams, refreshJobs } from './jobStreams';
+
+/** A status badge (`data-status` on it too). */
+export function StatusBadge(props: {
+  ctx: AppContext;
+  status: string;
+}): JSX.Element {
+  return (
+    <span
+      className={`trainlab-badge trainlab-status-${props.status}`}
+      data-status={props.status}
+    >
+      {statusLabel(props.ctx.trans, props.status)}
+    </span>
+  );
+}
+
+/** A progress bar with its percentage and ETA. */
+export function ProgressBar(props: {
+  ctx: AppContext;
+  progress: Progress;
+  status: string;
+}): JSX.Element {
+  const { ctx, progress, status } = props;
+  const pct = Math.round((progress?.fraction || 0) * 100);
+  const eta =
+    status === 'running' && progress?.eta_s
+      ? ' · ' + ctx.trans.__('ETA %1', duration(ctx.trans, progress.eta_s))
+      : '';
+  return (
+    <span className="trainlab-progress-wrap" dir="ltr">
+      <span
+        className="trainlab-progress"
+        role="progressbar"
+        aria-valuenow={pct}
+      >
+        <span style={{ width: `${pct}%` }} />
+      </span>
+      <span className="trainlab-progress-text">
+        {pct}%{eta}
+      </span>
+    </span>
+  );
+}
+
+/** One job of the list, live while it runs. */
+function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
+  const { ctx } = props;
+  const { trans } = ctx;
+  const [job, setJob] = React.useState(props.job);
+  const [loss, setLoss] = React.useState<number | null>(null);
+  const [waiting, setWaiting] = React.useState<string | null>(null);
+  React.useEffect(() => setJob(props.job), [props.job]);
+  const active = ACTIVE.includes(job.status);
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    return jobStreams(ctx).listen(
+      job.id,
+      {
+        onStatus: j => {
+          setJob(j);
+          if (j.status !== 'queued') {
+            setWaiting(null);
+          }
+        },
+        onNoScheduler: d => setWaiting(d.message),
+        onProgress: p => setJob(j => ({ ...j, progress: p })),
+        onMetrics: items => {
+          const train = items.filter(
+            (m: any) => m.split === 'train' && m.name === 'loss'
+          );
+          if (train.length) {
+            setLoss(train[train.length - 1].value);
+          }
+        },
+        onEnd: d => {
+          setJob(j => ({ ...j, status: d.status }));
+          refreshJobs(ctx);
+        }
+      },
+      { createdAt: job.created_at, since: job.progress?.step ?? 0 }
+    );
+  }, [ctx, job.id, active]);
+  const latest = loss ?? job.metrics?.loss;
+  return (
+    <div
+      className="trainlab-row trainlab-job-row"
+      data-trainlab="job"
+      data-id={job.id}
+      data-status={job.status}
+      data-step={job.progress?.step ?? 0}
+      title={job.note || job.id}
+      onClick={() => ctx.openJob(job.id)}
+    >
+      <div className="trainlab-job-line">
+        <span className="trainlab-job-name">{job.name}</span>
+        <StatusBadge ctx={ctx} status={job.status} />
+      </div>
+      {(active || job.status === 'stopped') && (
+        <ProgressBar ctx={ctx} progress={job.progress} status={job.status} />
+      )}
+      <div className="trainlab-job-meta">
+        {latest !== undefined && latest !== null && (
+          <span className="trainlab-job-loss">
+            {trans.__('loss %1', num(latest))}
+          </span>
+        )}
+        <span className="trainlab-job-device" dir="ltr">
+          {job.device}
+        </span>
+        <span className="trainlab-job-age">{age(trans, job.created_at)}</span>
+      </div>
+      {waiting && job.status === 'queued' && (
+        <div className="trainlab-error">{waiting}</div>
+      )}
+      <JobButtons ctx={ctx} job={job} changed={setJob} />
+    </div>
+  );
+}
 
 /** The list of jobs. */
 export function JobsSection(props: { ctx: AppContext }): JSX.Element {
   const { ctx } = props;
-  const { items, error } = useList<Job>(ctx, 'jobs', () =>
-    ctx.client.get<Page<Job>>('jobs', { limit: 100 })
-  );
+  const [items, setItems] = React.useState<Job[]>([]);
+  const [error, setError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    let alive = true;
+    let timer = 0;
+    const reload = () => {
+      window.clearTimeout(timer);
+      ctx.client.get<Page<Job>>('jobs', { limit: 100 }).then(
+        page => {
+          if (!alive) {
+            return;
+          }
+          setItems(page.items);
+          setError(null);
+          if (page.items.some(j => ACTIVE.includes(j.status))) {
+            timer = window.setTimeout(
+              reload,
+              ctx.settings.refreshIntervalS * 1000
+            );
+          }
+        },
+        (e: Error) => alive && setError(e.message)
+      );
+    };
+    const onRefresh = (_: any, which: Section) => which === 'jobs' && reload();
+    ctx.refresh.connect(onRefresh);
+    reload();
+    return () => {
+      alive = false;
+      window.clearTimeout(timer);
+      ctx.refresh.disconnect(onRefresh);
+    };
+  }, [ctx]);
   return (
     <div className="trainlab-section-body">
-      {error && <div className="trainlab-error">{error}</div>}
-      {items.map(j => (
-        <div
-          key={j.id}
-          className="trainlab-row"
-          data-trainlab="job"
-          data-status={j.status}
-          onClick={() => ctx.openJob(j.id)}
+      <div className="trainlab-section-tools">
+        <button
+          className="jp-mod-styled trainlab-button"
+          data-trainlab="refresh-jobs"
+          title={ctx.trans.__('Refresh the jobs')}
+          onClick={() => refreshJobs(ctx)}
         >
-          {j.name} · {j.status}
-        </div>
+          {ctx.trans.__('Refresh')}
+        </button>
+      </div>
+      {error && <div className="trainlab-error">{error}</div>}
+      {!error && !items.length && (
+        <div className="trainlab-empty">{ctx.trans.__('No jobs yet')}</div>
+      )}
+      {items.map(j => (
+        <JobRow key={j.id} ctx={ctx} job={j} />
       ))}
     </div>
   );
