@@ -44,7 +44,14 @@ export namespace CommandIDs {
 }
 
 /** File types the sidebar can add as datasets. */
-export const DATA_EXTENSIONS = ['.csv', '.jsonl', '.json', '.parquet'];
+export const DATA_EXTENSIONS = [
+  '.csv',
+  '.tsv',
+  '.jsonl',
+  '.ndjson',
+  '.json',
+  '.parquet'
+];
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,

@@ -91,6 +91,10 @@ async def test_a_probe_is_not_the_users_activity(api, jp_serverapp) -> None:
     code, _ = await api("GET", "health")
     assert code == 200
     assert "api_last_activity" not in settings
+    # the sidebar's background polls (status bar, the jobs list's slow timer) say so
+    code, _ = await api("GET", "jobs", params={"status": "running", "no_track_activity": "1"})
+    assert code == 200
+    assert "api_last_activity" not in settings
     code, _ = await api("GET", "jobs")
     assert code == 200
     assert "api_last_activity" in settings  # any other request is the user's activity

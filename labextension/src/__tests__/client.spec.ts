@@ -144,3 +144,27 @@ describe('TrainlabClient', () => {
     expect(error.details.offset).toBe(8);
   });
 });
+
+describe('TrainlabClient aborts', () => {
+  it('an aborted request rejects with an AbortError, not a network ApiError', async () => {
+    const controller = new AbortController();
+    const { c } = client(() => {
+      controller.abort();
+      // what a browser's fetch does once its signal is aborted; makeRequest wraps it
+      throw new TypeError('The user aborted a request.');
+    });
+    const failure: any = await c
+      .stream('jobs/j1/events', controller.signal)
+      .catch(e => e);
+    expect(failure).not.toBeInstanceOf(ApiError);
+    expect(failure.name).toBe('AbortError');
+  });
+
+  it('a non-JSON answer has a translated message and an http_ code', async () => {
+    const { c } = client(() => answer(200, '<html>proxy</html>'));
+    const failure: any = await c.get('jobs').catch(e => e);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure.code).toBe('http_200');
+    expect(failure.message).toContain('not JSON');
+  });
+});

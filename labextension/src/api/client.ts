@@ -84,7 +84,10 @@ export class TrainlabClient {
       body,
       headers
     });
-    return { status: response.status, data: await readJson<T>(response) };
+    return {
+      status: response.status,
+      data: await readJson<T>(response, this.trans)
+    };
   }
 
   /** DELETE a resource. */
@@ -102,7 +105,7 @@ export class TrainlabClient {
   }
 
   private async json<T>(url: string, init: RequestInit): Promise<T> {
-    return readJson<T>(await this.fetch(url, init));
+    return readJson<T>(await this.fetch(url, init), this.trans);
   }
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {
@@ -116,8 +119,9 @@ export class TrainlabClient {
         this.settings
       );
     } catch (error) {
-      if ((error as Error)?.name === 'AbortError') {
-        throw error;
+      // makeRequest wraps every fetch failure in a NetworkError (a TypeError), an abort too
+      if (init.signal?.aborted || (error as Error)?.name === 'AbortError') {
+        throw new DOMException('The request was aborted.', 'AbortError');
       }
       const trans = this.trans;
       throw new ApiError(
@@ -136,13 +140,19 @@ export class TrainlabClient {
   }
 }
 
-async function readJson<T>(response: Response): Promise<T> {
+async function readJson<T>(
+  response: Response,
+  trans: TranslationBundle
+): Promise<T> {
   const text = await response.text();
   try {
     return (text ? JSON.parse(text) : undefined) as T;
   } catch {
     throw new ApiError(
-      `HTTP ${response.status}: not a JSON answer`,
+      trans.__(
+        'The server answered %1 with something that is not JSON: a proxy in between may be misconfigured; try again later.',
+        String(response.status)
+      ),
       response.status,
       `http_${response.status}`
     );

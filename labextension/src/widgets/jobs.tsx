@@ -141,9 +141,14 @@ export function JobsSection(props: { ctx: AppContext }): JSX.Element {
   React.useEffect(() => {
     let alive = true;
     let timer = 0;
-    const reload = () => {
+    // background: the slow timer's reload, not the user's activity (JupyterHub's culler)
+    const reload = (background = false) => {
       window.clearTimeout(timer);
-      ctx.client.get<Page<Job>>('jobs', { limit: 100 }).then(
+      const query = {
+        limit: 100,
+        no_track_activity: background ? 1 : undefined
+      };
+      ctx.client.get<Page<Job>>('jobs', query).then(
         page => {
           if (!alive) {
             return;
@@ -152,7 +157,7 @@ export function JobsSection(props: { ctx: AppContext }): JSX.Element {
           setError(null);
           if (page.items.some(j => ACTIVE.includes(j.status))) {
             timer = window.setTimeout(
-              reload,
+              () => reload(true),
               ctx.settings.refreshIntervalS * 1000
             );
           }

@@ -48,12 +48,14 @@ function DropZone(props: { ctx: AppContext }): JSX.Element {
       }}
     >
       <label>
-        {ctx.trans.__('Drop a .csv, .jsonl or .json file here, or ')}
+        {ctx.trans.__(
+          'Drop a .csv, .tsv, .jsonl, .json or .parquet file here, or '
+        )}
         <input
           className="trainlab-upload-input"
           type="file"
           multiple
-          accept=".csv,.jsonl,.json,.parquet"
+          accept=".csv,.tsv,.jsonl,.ndjson,.json,.parquet"
           onChange={e => {
             send(e.currentTarget.files);
             e.currentTarget.value = '';
