@@ -1,6 +1,7 @@
 """The REST pieces the JupyterLab sidebar needs (issue 16): a check with no task answers the
 inferred task and column roles a New job form is filled from; histograms of the numeric
-fields; a job's events from a step on, so a reconnecting client is not sent every point again."""
+fields; a job's events from a step or a cursor on, so a reconnecting client is not sent every
+point again."""
 
 from __future__ import annotations
 
@@ -145,25 +146,28 @@ async def test_events_resume_after_since_step_or_the_last_event_id(api, app, jp_
     whole = await events_text(jp_fetch, job_id)
     steps = metric_steps(whole)
     assert min(steps) <= 1 and max(steps) >= 12
-    # every metrics event carries the step to resume from: one past its last point's
+    # every metrics event carries the cursor to go on from: "<run>.<last row>"
     blocks = [b for b in whole.split("\n\n") if "event: metrics" in b]
     assert blocks and all(b.startswith("id: ") for b in blocks)
-    last_id = int(blocks[-1].split("\n", 1)[0][4:])
-    assert last_id == max(steps) + 1
+    last_id = blocks[-1].split("\n", 1)[0][4:]
+    code, history = await api("GET", f"jobs/{job_id}/metrics")
+    assert code == 200 and last_id == history["cursor"] and last_id.startswith("0.")
 
     later = metric_steps(await events_text(jp_fetch, job_id, {"since_step": "8"}))
     assert later and min(later) >= 8 and sorted(set(later)) == sorted({s for s in steps if s >= 8})
-    # Last-Event-ID (an EventSource's reconnect) wins when it is later than since_step
-    resumed = metric_steps(await events_text(jp_fetch, job_id, {"since_step": "2"},
-                                             {"Last-Event-ID": "10"}))
-    assert resumed and min(resumed) >= 10
+    # a cursor (Last-Event-ID, an EventSource's reconnect) wins over since_step
+    run, _, rows = app.workspace.jobs.records.metrics_after(job_id, 0)
+    middle = rows[len(rows) // 2]["rowid"]
+    resumed = metric_steps(await events_text(jp_fetch, job_id, {"since_step": "20"},
+                                             {"Last-Event-ID": f"{run}.{middle}"}))
+    assert resumed == [r["step"] for r in rows if r["rowid"] > middle]
     # at the end: status and end are sent again, no metrics
-    text = await events_text(jp_fetch, job_id, headers={"Last-Event-ID": str(last_id)})
+    text = await events_text(jp_fetch, job_id, headers={"Last-Event-ID": last_id})
     names = [name for name, _ in parse_events(text)]
     assert "metrics" not in names and names[0] == "status" and names[-1] == "end"
     code, out = await api("GET", f"jobs/{job_id}/events", params={"since_step": "-1"})
     assert code == 400 and out["error"]["code"] == "invalid_query"
-    for bad in ("soon", "-3", "1" * 19):
+    for bad in ("soon", "-3", "1" * 19, "10"):
         code, out = await api("GET", f"jobs/{job_id}/events", headers={"Last-Event-ID": bad})
         assert code == 400 and out["error"]["code"] == "invalid_last_event_id", out
         assert f"'{bad}'" in out["error"]["message"] and "since_step" in out["error"]["message"]
