@@ -45,6 +45,11 @@ async def test_a_check_without_a_task_answers_the_defaults_post_jobs_would_pick(
     code, named = await api("POST", f"datasets/{ds['id']}/check",
                             {"task": "tabular", "columns": {"target": "label", "features": ["x"]}})
     assert code == 200 and named["inferred"] == [] and named["columns"]["features"] == ["x"]
+    # a role given empty is filled by the server, and the answer says so
+    code, named = await api("POST", f"datasets/{ds['id']}/check",
+                            {"task": "tabular", "columns": {"target": "label", "features": []}})
+    assert code == 200 and named["inferred"] == ["features"], named
+    assert named["columns"]["features"] == ["x", "z", "color"]
 
 
 async def test_columns_given_without_a_task_are_kept_and_the_rest_inferred(api):

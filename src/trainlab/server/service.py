@@ -192,7 +192,8 @@ def check(ws: Workspace, dataset_id: str, task: str | None, columns: dict[str, A
     task_name, columns = infer(ds, task, given)
     check_roles(task_name, columns)
     report = localize_report(ds.check(task_name, columns), lang)
-    filled = [key for key in report["columns"] if key not in given]
+    # a role given empty (``features: []``, null) and filled by infer was inferred too
+    filled = [key for key, value in report["columns"].items() if value and not given.get(key)]
     return json_value({**report, "inferred": ["task"] * (task is None) + filled})
 
 
