@@ -210,6 +210,9 @@ async def test_metrics_max_points_thins_each_series_keeping_its_ends(api, app):
     assert same["items"] == whole["items"] and same["downsampled"] is False
     code, out = await api("GET", url, params={"max_points": "1"})
     assert code == 400 and out["error"]["code"] == "invalid_query"
+    code, out = await api("GET", url, params={"max_points": ""})  # as ?since_step= is refused
+    assert code == 400 and out["error"]["code"] == "invalid_query"
+    assert "'max_points'" in out["error"]["message"]
 
 
 # -- GET datasets/uploads ---------------------------------------------------------------------

@@ -80,8 +80,8 @@ async def delete_job(h: ApiHandler, job_id: str) -> None:
 
 async def job_metrics(h: ApiHandler, job_id: str) -> None:
     since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
-    most = h.arg("max_points")
-    most = service.int_param("max_points", most, 0, 2, MAX_POINTS) if most else None
+    most = h.arg("max_points")  # given empty (?max_points=) is 400 too
+    most = service.int_param("max_points", most, 0, 2, MAX_POINTS) if most is not None else None
     h.reply(await h.run(service.metrics, h.ws, job_id, since, most))
 
 
