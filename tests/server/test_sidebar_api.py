@@ -242,6 +242,26 @@ async def test_uploads_in_progress_are_listed_newest_first_with_their_offsets(ap
     assert out["items"] == []
 
 
+async def test_uploads_past_their_life_are_not_listed(api, app):
+    import os
+    import time
+
+    from trainlab.server.uploads import UPLOAD_TTL_S
+
+    data = csv_bytes(20)
+    code, old = await api("POST", "datasets/uploads", {"filename": "old.csv", "size": len(data)})
+    code, recent = await api("POST", "datasets/uploads", {"filename": "new.csv", "size": len(data)})
+    assert code == 201
+    folder = app.uploads.root / old["id"]
+    untouched = time.time() - UPLOAD_TTL_S - 60  # a day and a minute ago
+    for path in (folder / "data", folder):
+        os.utime(path, (untouched, untouched))
+    code, out = await api("GET", "datasets/uploads")
+    assert code == 200 and [u["id"] for u in out["items"]] == [recent["id"]]
+    code, out = await api("GET", f"datasets/uploads/{old['id']}")
+    assert code == 404 and out["error"]["code"] == "upload_not_found"
+
+
 def test_the_document_lists_the_sidebars_parameters_and_answers():
     from trainlab.server.openapi import document
     from trainlab.server.routes import ROUTES
