@@ -10,6 +10,8 @@
   row-by-row check (the first call imports torch: ``check_first_s``; then ``check_s``).
 - ``GET jobs/{id}/metrics?max_points=2000``: a finished job record holding ``--points``
   metric points (two series), read whole and thinned to 2,000 points a series.
+- ``GET jobs/{id}/events``: one poll of the stream (every 0.5 s per client) from the cursor
+  that GET metrics answered, when nothing new was written (``events_idle_poll_ms``).
 
 Prints one JSON line.
 """
@@ -27,7 +29,7 @@ import pandas as pd
 
 import trainlab
 from trainlab.jobs.records import JobStatus, Records
-from trainlab.server import service
+from trainlab.server import metric_cursor, service
 from trainlab.workspace.ids import new_id
 
 
@@ -64,6 +66,10 @@ def main() -> None:
                                  1.0 / (1 + i), 0.0) for i in range(args.points)])
         _, whole_s = timed(service.metrics, ws, job_id, 0)
         thin, thin_s = timed(service.metrics, ws, job_id, 0, 2000)
+        run, after = metric_cursor.parse(thin["cursor"], "invalid_cursor")
+        polls = 100
+        _, polls_s = timed(lambda: [metric_cursor.read(ws, job_id, run, after)
+                                    for _ in range(polls)])
         hist = next(iter(first["fields"].values()))
         print(json.dumps({
             "rows": ds.rows, "file_mb": round(os.path.getsize(path) / 2**20, 1),
@@ -73,7 +79,8 @@ def main() -> None:
             "check_first_s": round(check_first_s, 2), "check_s": round(check_s, 2),
             "check_task": report["task"], "metric_points": args.points,
             "metrics_whole_s": round(whole_s, 2), "metrics_max_points_2000_s": round(thin_s, 2),
-            "points_kept": len(thin["items"])}))
+            "points_kept": len(thin["items"]),
+            "events_idle_poll_ms": round(polls_s / polls * 1000, 3)}))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,17 @@ def test_up_to_date_needs_the_bundle_and_the_stamp_of_these_sources(tmp_path: Pa
     assert not tool.up_to_date(output, source)
 
 
+def test_a_development_bundle_is_not_a_production_one_nor_the_reverse(tmp_path: Path) -> None:
+    source, output = sources(tmp_path), tmp_path / "out"
+    (output / "static").mkdir(parents=True)
+    (output / "static" / "style.js").write_text("")
+    (output / tool.STAMP).write_text(tool.stamp_text(source, dev=True) + "\n")  # --dev build
+    assert tool.up_to_date(output, source, dev=True)
+    assert not tool.up_to_date(output, source)  # `make labext` wants the production bundle
+    (output / tool.STAMP).write_text(tool.stamp_text(source) + "\n")
+    assert tool.up_to_date(output, source) and not tool.up_to_date(output, source, dev=True)
+
+
 def test_link_points_the_venv_at_the_output_replacing_a_copy(tmp_path: Path) -> None:
     copy = tmp_path / "venv" / "share" / "jupyter" / "labextensions" / "trainlab"
     copy.mkdir(parents=True)

@@ -2,11 +2,11 @@
 sources changed.
 
 The sources' hash (package.json, yarn.lock, configs, src/, style/, schema/, and the
-jupyter-builder version) is stamped into the output; an unchanged hash with the bundle in
-place is up to date (a fraction of a second, no node needed). Otherwise: ``jlpm install
---immutable`` (skipped when node_modules is newer than the lock and package.json), then
-``jlpm build:prod``. Without node the build is skipped with a message (an error when
-``CI=true``): trainlab works without its sidebar.
+jupyter-builder version) and the kind of bundle (production, or ``-dev``) are stamped into
+the output; an unchanged stamp with the bundle in place is up to date (a fraction of a
+second, no node needed). Otherwise: ``jlpm install --immutable`` (skipped when node_modules
+is newer than the lock and package.json), then ``jlpm build:prod``. Without node the build
+is skipped with a message (an error when ``CI=true``): trainlab works without its sidebar.
 
 ``--link VENV`` makes ``VENV/share/jupyter/labextensions/trainlab`` a symbolic link to the
 output (what ``jupyter labextension develop`` does), so ``jlpm watch`` is live in JupyterLab.
@@ -51,11 +51,17 @@ def source_hash(source: Path = SOURCE) -> str:
     return digest.hexdigest()
 
 
-def up_to_date(output: Path = OUTPUT, source: Path = SOURCE) -> bool:
-    """Whether the output holds a bundle built from the current sources."""
+def stamp_text(source: Path = SOURCE, dev: bool = False) -> str:
+    """What a build stamps: the sources' hash, and ``-dev`` for a development bundle (so a
+    development build never passes for a production one, nor the reverse)."""
+    return source_hash(source) + ("-dev" if dev else "")
+
+
+def up_to_date(output: Path = OUTPUT, source: Path = SOURCE, dev: bool = False) -> bool:
+    """Whether the output holds a bundle of the kind asked for, built from the current sources."""
     stamp = output / STAMP
     return ((output / "static" / "style.js").is_file() and stamp.is_file()
-            and stamp.read_text().strip() == source_hash(source))
+            and stamp.read_text().strip() == stamp_text(source, dev))
 
 
 def jlpm() -> list[str]:
@@ -73,7 +79,7 @@ def build(dev: bool = False) -> None:
     if not modules.exists() or modules.stat().st_mtime < newest:
         subprocess.run([*jlpm(), "install", "--immutable"], cwd=SOURCE, env=env, check=True)
     subprocess.run([*jlpm(), "build" if dev else "build:prod"], cwd=SOURCE, env=env, check=True)
-    (OUTPUT / STAMP).write_text(source_hash() + "\n")
+    (OUTPUT / STAMP).write_text(stamp_text(dev=dev) + "\n")
     print(f"trainlab: the JupyterLab sidebar was built in {time.monotonic() - started:.0f} s "
           f"({OUTPUT.relative_to(ROOT)})")
 
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", action="store_true", help="development bundle (jlpm build)")
     parser.add_argument("--link", type=Path, metavar="VENV", help="symlink the output into VENV")
     args = parser.parse_args(argv)
-    if not up_to_date():
+    if not up_to_date(dev=args.dev):
         if shutil.which("node") is None:
             message = ("node is not installed: the JupyterLab sidebar is not built and its tests "
                        "are skipped. Install Node.js 20 (e.g. apt-get install nodejs) and run "

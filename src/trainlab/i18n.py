@@ -1080,8 +1080,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- issue 16, REST for the JupyterLab sidebar (server/endpoints/jobs.py: job_events) ---
     "invalid_last_event_id": {
-        "en": "Invalid Last-Event-ID header '{value}': it is the id of a metrics event, a whole number of 0 to 18 digits (the step to resume from). Leave it out to start from since_step.",
-        "fa": "سرآیند Last-Event-ID با مقدار '{value}' نامعتبر است: شناسهٔ یک رویداد metrics است، عددی صحیح با 0 تا 18 رقم (گامی که باید از آن ادامه داد). برای شروع از since_step آن را نفرستید.",
+        "en": "Invalid Last-Event-ID header '{value}': it is the id of a metrics event, a cursor '<run>.<row>' (two whole numbers joined by a dot, 1 to 9 and 1 to 18 digits, e.g. '0.125'). Leave it out to start from ?cursor= or since_step.",
+        "fa": "سرآیند Last-Event-ID با مقدار '{value}' نامعتبر است: شناسهٔ یک رویداد metrics است، نشانگری به شکل '<run>.<row>' (دو عدد صحیح که با نقطه به هم وصل شده‌اند، با 1 تا 9 و 1 تا 18 رقم، مانند '0.125'). برای شروع از ?cursor= یا since_step آن را نفرستید.",
+    },
+    # --- issue 16 review fixes (server): the metrics cursor of GET jobs/<id>/events ---
+    "invalid_cursor": {
+        "en": "Invalid cursor '{value}': use the cursor of GET jobs/<id>/metrics or the id of a metrics event, '<run>.<row>' (two whole numbers joined by a dot, 1 to 9 and 1 to 18 digits, e.g. '0.125'). Leave it out to start from since_step.",
+        "fa": "نشانگر '{value}' نامعتبر است: نشانگر پاسخ GET jobs/<id>/metrics یا شناسهٔ یک رویداد metrics را بفرستید، به شکل '<run>.<row>' (دو عدد صحیح که با نقطه به هم وصل شده‌اند، با 1 تا 9 و 1 تا 18 رقم، مانند '0.125'). برای شروع از since_step آن را نفرستید.",
     },
 }
 

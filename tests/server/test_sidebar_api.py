@@ -1,6 +1,7 @@
 """The REST pieces the JupyterLab sidebar needs (issue 16): a check with no task answers the
 inferred task and column roles a New job form is filled from; histograms of the numeric
-fields; a job's events from a step on, so a reconnecting client is not sent every point again."""
+fields; a job's events from a step or a cursor on, so a reconnecting client is not sent every
+point again."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ async def test_a_check_without_a_task_answers_the_defaults_post_jobs_would_pick(
     code, named = await api("POST", f"datasets/{ds['id']}/check",
                             {"task": "tabular", "columns": {"target": "label", "features": ["x"]}})
     assert code == 200 and named["inferred"] == [] and named["columns"]["features"] == ["x"]
+    # a role given empty is filled by the server, and the answer says so
+    code, named = await api("POST", f"datasets/{ds['id']}/check",
+                            {"task": "tabular", "columns": {"target": "label", "features": []}})
+    assert code == 200 and named["inferred"] == ["features"], named
+    assert named["columns"]["features"] == ["x", "z", "color"]
 
 
 async def test_columns_given_without_a_task_are_kept_and_the_rest_inferred(api):
@@ -145,25 +151,28 @@ async def test_events_resume_after_since_step_or_the_last_event_id(api, app, jp_
     whole = await events_text(jp_fetch, job_id)
     steps = metric_steps(whole)
     assert min(steps) <= 1 and max(steps) >= 12
-    # every metrics event carries the step to resume from: one past its last point's
+    # every metrics event carries the cursor to go on from: "<run>.<last row>"
     blocks = [b for b in whole.split("\n\n") if "event: metrics" in b]
     assert blocks and all(b.startswith("id: ") for b in blocks)
-    last_id = int(blocks[-1].split("\n", 1)[0][4:])
-    assert last_id == max(steps) + 1
+    last_id = blocks[-1].split("\n", 1)[0][4:]
+    code, history = await api("GET", f"jobs/{job_id}/metrics")
+    assert code == 200 and last_id == history["cursor"] and last_id.startswith("0.")
 
     later = metric_steps(await events_text(jp_fetch, job_id, {"since_step": "8"}))
     assert later and min(later) >= 8 and sorted(set(later)) == sorted({s for s in steps if s >= 8})
-    # Last-Event-ID (an EventSource's reconnect) wins when it is later than since_step
-    resumed = metric_steps(await events_text(jp_fetch, job_id, {"since_step": "2"},
-                                             {"Last-Event-ID": "10"}))
-    assert resumed and min(resumed) >= 10
+    # a cursor (Last-Event-ID, an EventSource's reconnect) wins over since_step
+    run, _, rows = app.workspace.jobs.records.metrics_after(job_id, 0)
+    middle = rows[len(rows) // 2]["rowid"]
+    resumed = metric_steps(await events_text(jp_fetch, job_id, {"since_step": "20"},
+                                             {"Last-Event-ID": f"{run}.{middle}"}))
+    assert resumed == [r["step"] for r in rows if r["rowid"] > middle]
     # at the end: status and end are sent again, no metrics
-    text = await events_text(jp_fetch, job_id, headers={"Last-Event-ID": str(last_id)})
+    text = await events_text(jp_fetch, job_id, headers={"Last-Event-ID": last_id})
     names = [name for name, _ in parse_events(text)]
     assert "metrics" not in names and names[0] == "status" and names[-1] == "end"
     code, out = await api("GET", f"jobs/{job_id}/events", params={"since_step": "-1"})
     assert code == 400 and out["error"]["code"] == "invalid_query"
-    for bad in ("soon", "-3", "1" * 19):
+    for bad in ("soon", "-3", "1" * 19, "10"):
         code, out = await api("GET", f"jobs/{job_id}/events", headers={"Last-Event-ID": bad})
         assert code == 400 and out["error"]["code"] == "invalid_last_event_id", out
         assert f"'{bad}'" in out["error"]["message"] and "since_step" in out["error"]["message"]
@@ -201,6 +210,9 @@ async def test_metrics_max_points_thins_each_series_keeping_its_ends(api, app):
     assert same["items"] == whole["items"] and same["downsampled"] is False
     code, out = await api("GET", url, params={"max_points": "1"})
     assert code == 400 and out["error"]["code"] == "invalid_query"
+    code, out = await api("GET", url, params={"max_points": ""})  # as ?since_step= is refused
+    assert code == 400 and out["error"]["code"] == "invalid_query"
+    assert "'max_points'" in out["error"]["message"]
 
 
 # -- GET datasets/uploads ---------------------------------------------------------------------
@@ -228,6 +240,26 @@ async def test_uploads_in_progress_are_listed_newest_first_with_their_offsets(ap
     assert code == 200
     code, out = await api("GET", "datasets/uploads")
     assert out["items"] == []
+
+
+async def test_uploads_past_their_life_are_not_listed(api, app):
+    import os
+    import time
+
+    from trainlab.server.uploads import UPLOAD_TTL_S
+
+    data = csv_bytes(20)
+    code, old = await api("POST", "datasets/uploads", {"filename": "old.csv", "size": len(data)})
+    code, recent = await api("POST", "datasets/uploads", {"filename": "new.csv", "size": len(data)})
+    assert code == 201
+    folder = app.uploads.root / old["id"]
+    untouched = time.time() - UPLOAD_TTL_S - 60  # a day and a minute ago
+    for path in (folder / "data", folder):
+        os.utime(path, (untouched, untouched))
+    code, out = await api("GET", "datasets/uploads")
+    assert code == 200 and [u["id"] for u in out["items"]] == [recent["id"]]
+    code, out = await api("GET", f"datasets/uploads/{old['id']}")
+    assert code == 404 and out["error"]["code"] == "upload_not_found"
 
 
 def test_the_document_lists_the_sidebars_parameters_and_answers():

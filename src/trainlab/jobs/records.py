@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from trainlab import i18n
+from trainlab.jobs.metric_records import MetricRecords
 
 if TYPE_CHECKING:
     from trainlab.workspace import Workspace
@@ -159,10 +160,10 @@ def job_from_row(row: Any, jobs_dir: Path, loads: Any = None, lang: str | None =
                "checkpoints": f"{folder}{os.sep}checkpoints", "model": f"{folder}{os.sep}model"})
 
 
-class Records:
+class Records(MetricRecords):
     """Every SQL statement on the ``jobs``, ``job_metrics`` and ``schedulers`` tables: the
     reads and writes of :class:`~trainlab.jobs.JobStore` (the API), the scheduler and a
-    running job."""
+    running job (the metrics ones in :class:`~trainlab.jobs.metric_records.MetricRecords`)."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -208,12 +209,6 @@ class Records:
         rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
         jobs_dir = self.ws.jobs_dir
         return [job_from_row(r, jobs_dir, loads, lang) for r in rows]
-
-    def metrics(self, job_id: str, since_step: int) -> list[dict[str, Any]]:
-        rows = self.store.query(
-            "SELECT step, epoch, split, name, value, time FROM job_metrics"
-            " WHERE job_id=? AND step>=? ORDER BY step, rowid", (job_id, since_step))
-        return [dict(r) for r in rows]
 
     def active_counts(self) -> dict[JobStatus, int]:
         """How many jobs are running and queued (one indexed query)."""
@@ -308,16 +303,6 @@ class Records:
             "UPDATE jobs SET last_metrics_json=COALESCE(?, last_metrics_json),"
             " best_metrics_json=COALESCE(?, best_metrics_json) WHERE id=?",
             (json.dumps(last) if last else None, json.dumps(best) if best else None, job_id))
-
-    def append_metrics(self, rows: list[tuple[Any, ...]]) -> None:
-        """(job_id, step, epoch, split, name, value, time) rows, in one transaction."""
-        if rows:
-            with self.store.transaction() as conn:
-                conn.executemany("INSERT INTO job_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-
-    def truncate_metrics(self, job_id: str, after_step: int) -> None:
-        """A resumed run repeats the steps after its checkpoint: forget their old values."""
-        self.store.execute("DELETE FROM job_metrics WHERE job_id=? AND step>?", (job_id, after_step))
 
     def heartbeat(self, job_id: str) -> None:
         self.store.execute("UPDATE jobs SET heartbeat_at=? WHERE id=? AND status=?",

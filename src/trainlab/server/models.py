@@ -251,6 +251,9 @@ class Metrics(BaseModel):
     items: list[MetricPoint]
     next_since_step: int = Field(
         description="Ask again with ?since_step= this to get only newer points.")
+    cursor: str = Field(
+        description="'<run>.<rowid>': follow GET jobs/{job_id}/events?cursor= this to get "
+        "every point written after this answer, none twice (thinned or not).")
     downsampled: bool = Field(False, description="max_points left points out.")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
-from trainlab.server import health, service
+from trainlab.server import health, metric_cursor, service
 from trainlab.server import models as m
 from trainlab.server import models_sidebar as ms
 from trainlab.server.base import ApiHandler, DatasetsHandler, JobsHandler, NotFoundHandler
@@ -142,8 +142,10 @@ ROUTES: list[Op] = [
        "Delete a job and its files (409 while it runs).",
        response=m.Deleted, errors=(403, 404, 409)),
     Op("GET", "jobs/{job_id}/metrics", jobs.job_metrics, JOBS,
-       "The metrics history from since_step on; with max_points, each series (split, name) "
-       "thinned to that many points evenly spread, its first and last kept (for a chart).",
+       "The metrics history from since_step on, by step; with max_points, each series (split, "
+       "name) thinned to that many points evenly spread, its first and last kept (for a chart). "
+       "Its cursor ('<run>.<rowid>', of every point read, thinned or not) is where "
+       "events?cursor= goes on: no gap, no point twice.",
        response=m.Metrics, errors=E_READ,
        params=(Param("since_step", "integer", minimum=0, maximum=2**62),
                Param("max_points", "integer", minimum=2, maximum=jobs.MAX_POINTS))),
@@ -155,13 +157,20 @@ ROUTES: list[Op] = [
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
        "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s, tokens_per_s), "
        "'metrics' (new points), 'no_scheduler' (the job is queued and no scheduler runs to "
-       "start it: id, scheduler_alive, message), then 'end'. Metrics start at since_step, or "
-       "at Last-Event-ID when later: a metrics event's id is the step to resume from.",
+       "start it: id, scheduler_alive, message), 'reset' ({run}: a resume rewrote the "
+       "history; clear the series, the whole current history follows), then 'end'. Metrics "
+       "start at the cursor '<run>.<rowid>' of Last-Event-ID, else of ?cursor=, else at "
+       "since_step, and follow the points in the order written: a metrics event's id is the "
+       "cursor to go on from; a cursor of an older run gets 'reset' first.",
        errors=E_READ, content="text/event-stream",
-       params=(Param("since_step", "integer", minimum=0, maximum=2**62),
-               Param("Last-Event-ID", where="header", pattern=r"^[0-9]{1,18}$",
+       params=(Param("since_step", "integer", minimum=0, maximum=2**62,
+                     description="Without a cursor: the first step to send."),
+               Param("cursor", pattern=metric_cursor.PATTERN,
+                     description="Where to go on from: GET jobs/{job_id}/metrics' cursor, or "
+                     "a metrics event's id (400 invalid_cursor otherwise)."),
+               Param("Last-Event-ID", where="header", pattern=metric_cursor.PATTERN,
                      description="The id of the last event received (an EventSource sends "
-                     "it when it reconnects)."))),
+                     "it when it reconnects); wins over cursor."))),
     Op("GET", "jobs/{job_id}/model", jobs.job_model, JOBS,
        "Download the trained model (a zip of model/).",
        errors=(403, 404, 409), content="application/zip"),

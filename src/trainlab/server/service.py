@@ -22,6 +22,7 @@ from typing import Any
 
 from trainlab.errors import NotFoundError, TrainlabError, dataset_error
 from trainlab.i18n import localize_report
+from trainlab.server import metric_cursor
 from trainlab.workspace import Workspace, is_valid_id
 from trainlab.workspace.files import read_json
 
@@ -191,7 +192,8 @@ def check(ws: Workspace, dataset_id: str, task: str | None, columns: dict[str, A
     task_name, columns = infer(ds, task, given)
     check_roles(task_name, columns)
     report = localize_report(ds.check(task_name, columns), lang)
-    filled = [key for key in report["columns"] if key not in given]
+    # a role given empty (``features: []``, null) and filled by infer was inferred too
+    filled = [key for key, value in report["columns"].items() if value and not given.get(key)]
     return json_value({**report, "inferred": ["task"] * (task is None) + filled})
 
 
@@ -260,19 +262,20 @@ def get_job(ws: Workspace, job_id: str, lang: str | None = None) -> Any:
 
 def metrics(ws: Workspace, job_id: str, since_step: int,
             max_points: int | None = None) -> dict[str, Any]:
-    """The metric points from ``since_step`` on; with ``max_points``, each series (split,
-    name) longer than that is thinned to ``max_points`` points evenly spread over it, its
-    first and last kept (``downsampled``). ``next_since_step`` counts every point either way."""
+    """The metric points from ``since_step`` on, by step; with ``max_points``, each series
+    (split, name) longer than that is thinned to ``max_points`` points evenly spread over it,
+    its first and last kept (``downsampled``). ``next_since_step`` and ``cursor`` (for
+    ``events?cursor=``: :mod:`trainlab.server.metric_cursor`) count every point either way."""
     get_job(ws, job_id)
-    rows = ws.jobs.metrics(job_id, since_step=since_step)
+    run, last, rows = ws.jobs.records.metrics_after(job_id, 0, since_step, by_step=True)
     nxt = (max(m["step"] for m in rows) + 1) if rows else since_step
     thinned = False
-    if max_points is not None:  # before json_value: only the points kept are converted
+    if max_points is not None:  # before the conversion: only the points kept are converted
         from trainlab.server.series import thin
 
         rows, thinned = thin(rows, max_points)
-    return {"items": [json_value(m) for m in rows], "next_since_step": nxt,
-            "downsampled": thinned}
+    return {"items": metric_cursor.points(rows), "next_since_step": nxt,
+            "cursor": metric_cursor.text(run, last), "downsampled": thinned}
 
 
 def model_dir(ws: Workspace, job_id: str) -> Path:

@@ -190,7 +190,9 @@ class Uploads:
 
     def in_progress(self, limit: int) -> list[dict[str, Any]]:
         """The uploads in progress, newest first (at most ``limit``), each as :meth:`get`
-        answers it: a client that lost an upload's id finds it here to resume it."""
+        answers it: a client that lost an upload's id finds it here to resume it. Uploads past
+        their life (``UPLOAD_TTL_S`` untouched) are removed first, never listed."""
+        self.expire()
         found = []
         for meta in self.root.glob("up_*/meta.json"):
             try:

@@ -152,6 +152,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN tokens_per_s REAL;
     """,
+    # issue 16: the metrics cursor of REST's events ("<run>.<rowid>"): the run goes up each time
+    # a resume truncates the history; the index reads a job's rows in the order written
+    """
+    ALTER TABLE jobs ADD COLUMN metrics_run INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX job_metrics_job ON job_metrics (job_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -244,6 +250,16 @@ class Store:
         """One write in its own transaction; returns the number of rows changed."""
         with self.transaction() as conn:
             return conn.execute(sql, params).rowcount
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query in it sees the same state of the database."""
+        conn = self.connection()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,16 +13,14 @@ from typing import Any
 from tornado.iostream import StreamClosedError
 
 from trainlab import i18n
-from trainlab.errors import TrainlabError
 from trainlab.jobs.records import JobStatus
+from trainlab.server import metric_cursor, service
 from trainlab.server import models as m
-from trainlab.server import service
 from trainlab.server.base import ApiHandler, encode
 from trainlab.server.quotas import within_queue
 
 STATUSES = tuple(s.value for s in JobStatus)
 EVENT_POLL_S = 0.5
-LAST_EVENT_ID = re.compile("[0-9]{1,18}", re.ASCII)
 KEEPALIVE_S = 15.0
 MAX_POINTS = 100_000  # of GET jobs/{id}/metrics?max_points=
 
@@ -83,8 +80,8 @@ async def delete_job(h: ApiHandler, job_id: str) -> None:
 
 async def job_metrics(h: ApiHandler, job_id: str) -> None:
     since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
-    most = h.arg("max_points")
-    most = service.int_param("max_points", most, 0, 2, MAX_POINTS) if most else None
+    most = h.arg("max_points")  # given empty (?max_points=) is 400 too
+    most = service.int_param("max_points", most, 0, 2, MAX_POINTS) if most is not None else None
     h.reply(await h.run(service.metrics, h.ws, job_id, since, most))
 
 
@@ -94,15 +91,18 @@ async def job_logs(h: ApiHandler, job_id: str) -> None:
 
 
 async def job_events(h: ApiHandler, job_id: str) -> None:
-    """The job's events. Metrics start at ``since_step`` (or at a ``Last-Event-ID`` header,
-    whichever is later: each ``metrics`` event's id is the next step to ask for), so a client
-    that reconnects gets only the points it has not seen."""
+    """The job's events. Metrics start at a cursor ``"<run>.<rowid>"`` (a ``Last-Event-ID``
+    header, else ``?cursor=``: GET metrics' ``cursor`` or a ``metrics`` event's id), else at
+    ``since_step``; then they follow the rows in the order written. A cursor of another run
+    (a resume rewrote the history) gets a ``reset`` event and the whole current history."""
     since = service.int_param("since_step", h.arg("since_step"), 0, 0, 2**62)
+    run, after = None, 0
+    given = h.arg("cursor")
+    if given is not None:
+        (run, after), since = metric_cursor.parse(given, "invalid_cursor"), 0
     last_id = h.request.headers.get("Last-Event-ID")
     if last_id is not None:  # an EventSource sends the last event's id when it reconnects
-        if not LAST_EVENT_ID.fullmatch(last_id.strip()):
-            raise TrainlabError("invalid_last_event_id", value=last_id[:40])
-        since = max(since, int(last_id))
+        (run, after), since = metric_cursor.parse(last_id, "invalid_last_event_id"), 0
     job = await h.run(service.get_job, h.ws, job_id, h.lang)
     h.set_header("Content-Type", "text/event-stream; charset=UTF-8")
     h.set_header("Cache-Control", "no-cache")
@@ -118,10 +118,14 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
             if job.progress != last_progress:
                 _event(h, "progress", service.json_value(job.progress))
                 last_progress, sent = job.progress, True
-            new = await h.run(service.metrics, h.ws, job_id, since)
+            new = await h.run(metric_cursor.read, h.ws, job_id, run, after, since)
+            run, after = new["run"], new["after"]
+            if new["reset"]:  # the client clears its series: the history follows from row 0
+                since, sent = 0, True
+                _event(h, "reset", {"run": run}, metric_cursor.text(run, 0))
             if new["items"]:
-                since, sent = new["next_since_step"], True
-                _event(h, "metrics", new["items"], since)
+                sent = True
+                _event(h, "metrics", new["items"], metric_cursor.text(run, after))
             if job.done:
                 _event(h, "end", {"id": job.id, "status": job.status})
                 await h.flush()
@@ -150,8 +154,8 @@ async def job_events(h: ApiHandler, job_id: str) -> None:
     h.finish()
 
 
-def _event(h: ApiHandler, name: str, data: Any, event_id: int | None = None) -> None:
-    head = b"" if event_id is None else b"id: %d\n" % event_id
+def _event(h: ApiHandler, name: str, data: Any, event_id: str | None = None) -> None:
+    head = b"" if event_id is None else b"id: " + event_id.encode() + b"\n"
     h.write(head + b"event: " + name.encode() + b"\ndata: " + encode(data) + b"\n\n")
 
 
