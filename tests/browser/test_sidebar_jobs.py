@@ -3,12 +3,16 @@ the system's Chromium through Playwright): a small job's row reaches ``completed
 draws the chart, shows the log, the metrics, the model path and predicts two records as the
 REST API does; a long job's row moves live through its event stream (the list's own timer is
 set far out), stops from the sidebar within a second of the click (timed in the page),
-resumes, stops again and is deleted. One lab server and one browser for the module."""
+resumes, stops again and is deleted; a running job's view draws its chart live from the
+metrics cursor and, across a Stop and a Resume (which starts a new metrics run: the stream
+sends ``reset`` to a cursor of the old one), keeps every step once, as ``GET metrics`` has
+them. One lab server and one browser for the module."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -21,7 +25,9 @@ from tests.server.conftest import stop_live_server
 from tests.server.test_jobs_api import csv_bytes
 
 # The list's slow timer is set far out: what moves a row while its job runs is the stream.
-SETTINGS = {"refreshIntervalS": 120}
+# The chart keeps every point it is sent undownsampled (the most GET metrics allows), so
+# its counts can be compared with GET metrics' points one for one.
+SETTINGS = {"refreshIntervalS": 120, "chartPoints": 100_000}
 
 
 def shoot(page, tmp_path: Path, what: str) -> None:
@@ -191,4 +197,70 @@ def test_a_running_row_is_live_stops_within_a_second_resumes_and_deletes(lab):
     expect(row).to_have_count(0, timeout=30_000)
     gone = session(server).get(server.api + f"jobs/{job['id']}", timeout=30)
     assert gone.status_code == 404
+    assert errors == [], errors
+
+
+def series_of(items) -> dict[str, list[int]]:
+    """The steps of each charted series ("split/name": train loss, validation metrics) of
+    GET metrics' items, in the order given."""
+    out: dict[str, list[int]] = {}
+    for p in items:
+        if (p["split"] != "train" or p["name"] == "loss") and p["value"] is not None:
+            out.setdefault(f"{p['split']}/{p['name']}", []).append(p["step"])
+    return out
+
+
+def test_a_running_jobs_view_draws_live_and_keeps_each_step_once_over_a_resume(lab, tmp_path):
+    from playwright.sync_api import expect
+
+    server, page, errors, requested = lab
+    s = session(server)
+    job = submit(server, max_steps=10**6, eval_every=20)
+    metrics_url = server.api + f"jobs/{job['id']}/metrics"
+    page.locator(".trainlab-sidebar button[data-trainlab='refresh-jobs']").click()
+    row = page.locator(f".trainlab-sidebar [data-trainlab='job'][data-id='{job['id']}']")
+    expect(row).to_have_attribute("data-status", "running", timeout=120_000)
+    row.click()  # opens the job view while the job runs
+    view = page.locator(f"#trainlab-job-{job['id']} [data-trainlab='job-view']")
+    expect(view).to_have_attribute("data-status", "running", timeout=30_000)
+    chart = view.locator(".trainlab-chart")
+    expect(chart).to_have_attribute("data-points", re.compile(r"^[1-9]"), timeout=60_000)
+    expect(chart.locator("canvas").first).to_be_attached(timeout=30_000)
+    # live: the chart grows from the job's event stream (the view reads GET metrics once)
+    first = int(chart.get_attribute("data-points"))
+    page.wait_for_function("([el, n]) => +el.dataset.points > n",
+                           arg=[chart.element_handle(), first], timeout=60_000)
+    assert chart.locator("canvas").first.evaluate(BLANK_CANVAS)
+    assert any(f"jobs/{job['id']}/events?cursor=" in u for u in requested)
+
+    view.locator("button[data-trainlab='stop']").click()
+    expect(view).to_have_attribute("data-status", "stopped", timeout=30_000)
+    stopped = s.get(metrics_url, timeout=30).json()
+    old_run = stopped["cursor"].split(".")[0]
+    stop_step = max(series_of(stopped["items"])["train/loss"])
+    asked = len(requested)
+    view.locator("button[data-trainlab='resume']").click()
+    expect(view).to_have_attribute("data-status", "running", timeout=120_000)
+    # the resumed run's own points arrive through the stream
+    page.wait_for_function(
+        "([el, step]) => (JSON.parse(el.dataset.series || '{}')['train/loss'] || [0, -1])[1]"
+        " > step + 20", arg=[chart.element_handle(), stop_step], timeout=60_000)
+    drawn = json.loads(chart.get_attribute("data-series"))
+    now = s.get(metrics_url, timeout=30).json()
+    assert now["cursor"].split(".")[0] != old_run  # the resume started a new metrics run
+    recorded = series_of(now["items"])
+    for key, steps in recorded.items():
+        assert len(steps) == len(set(steps)), key  # the server's history: each step once
+    assert set(drawn) <= set(recorded), (drawn, list(recorded))
+    for key, (count, last) in drawn.items():
+        # every step the chart has, once: as many as GET metrics has up to its last one
+        assert count == sum(1 for step in recorded[key] if step <= last), (key, count, last)
+    assert drawn["train/loss"][1] > stop_step
+    # did the view follow the old run's cursor across the resume (the server then sends
+    # `reset`) or read GET metrics after the new run began? Either way the counts hold.
+    after = [u for u in requested[asked:] if f"jobs/{job['id']}/events?cursor=" in u]
+    print("events after the resume:", [u.split("?")[1] for u in after], "old run", old_run)
+    shoot(page, tmp_path, "job-live")
+    view.locator("button[data-trainlab='stop']").click()
+    expect(view).to_have_attribute("data-status", "stopped", timeout=30_000)
     assert errors == [], errors

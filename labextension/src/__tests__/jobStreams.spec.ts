@@ -1,11 +1,12 @@
 /**
  * The job streams: one per job shared by its listeners, at most maxStreams open (job views
- * first, then the newest running jobs), reopened where a new listener needs earlier points.
+ * first, then the newest running jobs), reopened at the metrics cursor of a new listener
+ * that needs earlier points, resets forwarded.
  */
 import { TextDecoder, TextEncoder } from 'util';
 
 import { AppContext, createStreamPool, DEFAULT_SETTINGS } from '../context';
-import { JobStreams } from '../widgets/jobStreams';
+import { compareCursors, JobStreams, NO_METRICS } from '../widgets/jobStreams';
 
 (globalThis as any).TextDecoder =
   (globalThis as any).TextDecoder || TextDecoder;
@@ -13,6 +14,7 @@ import { JobStreams } from '../widgets/jobStreams';
 interface Call {
   job: string;
   since: number | undefined;
+  cursor: string | undefined;
   signal: AbortSignal;
   send(text: string): void;
 }
@@ -27,6 +29,7 @@ function fakeContext(maxStreams: number) {
       const call: Call = {
         job: path.split('/')[1],
         since: query.since_step,
+        cursor: query.cursor,
         signal,
         send: text => {
           queue.push(new TextEncoder().encode(text));
@@ -111,36 +114,76 @@ describe('JobStreams', () => {
     expect(live(calls)).toEqual(['job_b', 'job_c']);
   });
 
-  it('reopens at an earlier step for a listener that has not seen the points sent', async () => {
+  it('compares cursors by run, then by row, as numbers', () => {
+    expect(compareCursors('0.9', '0.10')).toBeLessThan(0);
+    expect(compareCursors('1.2', '0.900')).toBeGreaterThan(0);
+    expect(compareCursors('2.15', '2.15')).toBe(0);
+    expect(compareCursors('9.123456789012345678', '10.1')).toBeLessThan(0);
+  });
+
+  it('reopens at the cursor of a listener that has not seen the points sent', async () => {
     const { ctx, calls } = fakeContext(3);
     const hub = new JobStreams(ctx);
-    hub.listen('job_a', {}, { since: 10 });
+    hub.listen('job_a', {}, {}); // a row: no metrics
     await tick();
-    calls[0].send('id: 21\nevent: metrics\ndata: [{"step":20}]\n\n');
-    await tick();
-    await tick();
-    const got: number[] = [];
+    expect(calls.map(c => [c.since, c.cursor])).toEqual([
+      [NO_METRICS, undefined]
+    ]);
+    const got: string[] = [];
     hub.listen(
       'job_a',
-      { onMetrics: items => got.push(...items.map(m => m.step)) },
       {
-        viewed: true,
-        since: 15
-      }
+        onMetrics: items => got.push(items.map(m => m.step).join()),
+        onReset: d => got.push(`reset ${d.run}`)
+      },
+      { viewed: true, cursor: '0.9' }
     );
+    await tick();
+    // the row's stream filters by step: reopened at the view's cursor
+    expect(calls.map(c => [c.cursor, c.signal.aborted])).toEqual([
+      [undefined, true],
+      ['0.9', false]
+    ]);
+    calls[1].send('id: 0.12\nevent: metrics\ndata: [{"step":20}]\n\n');
+    await tick();
+    await tick();
+    hub.listen('job_a', {}, { cursor: '0.10' }); // before 0.12: reopen there
+    await tick();
+    expect(calls.map(c => [c.cursor, c.signal.aborted])).toEqual([
+      [undefined, true],
+      ['0.9', true],
+      ['0.10', false]
+    ]);
+    calls[2].send(
+      'id: 1.0\nevent: reset\ndata: {"run":1}\n\nid: 1.30\nevent: metrics\ndata: [{"step":0},{"step":1}]\n\n'
+    );
+    await tick();
+    await tick();
+    expect(got).toEqual(['20', 'reset 1', '0,1']);
+    hub.listen('job_a', {}, { cursor: '0.99' }); // an older run than 1.30: reopen
+    hub.listen('job_a', {}, { cursor: '1.30' }); // seen all: no reopen
+    hub.listen('job_a', {}, { since: 0 }); // a step listener on a cursor stream: none
+    await tick();
+    expect(calls.map(c => [c.cursor, c.signal.aborted])).toEqual([
+      [undefined, true],
+      ['0.9', true],
+      ['0.10', true],
+      ['0.99', false]
+    ]);
+  });
+
+  it('starts a row at its step and reopens for an earlier step, not a later one', async () => {
+    const { ctx, calls } = fakeContext(3);
+    const hub = new JobStreams(ctx);
+    hub.listen('job_a', {}, { since: 40 });
+    await tick();
+    hub.listen('job_a', {}, { since: 60 });
+    await tick();
+    hub.listen('job_a', {}, { since: 10 });
     await tick();
     expect(calls.map(c => [c.since, c.signal.aborted])).toEqual([
-      [10, true],
-      [15, false]
+      [40, true],
+      [10, false]
     ]);
-    calls[1].send(
-      'id: 21\nevent: metrics\ndata: [{"step":15},{"step":20}]\n\n'
-    );
-    await tick();
-    await tick();
-    expect(got).toEqual([15, 20]);
-    hub.listen('job_a', {}, { since: 21 }); // nothing missed: no reopen
-    await tick();
-    expect(calls).toHaveLength(2);
   });
 });

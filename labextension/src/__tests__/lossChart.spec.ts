@@ -1,7 +1,8 @@
 /**
  * The live chart's bookkeeping with uPlot replaced by a recorder (jsdom has no canvas): one
  * chart for the view's life, at most one redraw per animation frame, `setData` with each
- * series downsampled to `chartPoints`, a new series added in place, steps seen skipped.
+ * series downsampled to `chartPoints`, a new series added in place, one value per step (a
+ * late point inserted in order, a step seen replaced), cleared on a reset.
  */
 import { LossChart, MetricPoint } from '../chart/lossChart';
 
@@ -68,5 +69,48 @@ describe('LossChart', () => {
     expect(val.filter((v: number | null) => v !== null)).toEqual([0.5]);
     chart.dispose();
     expect(mockMade[0].destroy).toHaveBeenCalled();
+  });
+
+  it('inserts a late point in step order, replaces a step seen, clears on a reset', () => {
+    const host = document.createElement('div');
+    const chart = new LossChart(host, () => 2000);
+    const val = (step: number, value: number): MetricPoint => ({
+      step,
+      split: 'val',
+      name: 'accuracy',
+      value
+    });
+    chart.append([...loss(0, 3), val(2, 0.5)]);
+    chart.append([...loss(3, 3), val(4, 0.7)]);
+    chart.append([val(3, 0.6)]); // written after train@5: it comes late
+    chart.append([val(4, 0.75), ...loss(5, 1)]); // steps seen: replaced, not added
+    flush();
+    const plot = mockMade[mockMade.length - 1];
+    let [xs, train, acc] = plot.data;
+    expect(Array.from(xs)).toEqual([0, 1, 2, 3, 4, 5]); // x ascending (LTTB needs it)
+    expect(train.every((v: number | null) => v !== null)).toBe(true);
+    expect(acc).toEqual([null, null, 0.5, 0.6, 0.75, null]);
+    expect(chart.size).toBe(9);
+    expect(host.dataset.points).toBe('9');
+    expect(JSON.parse(host.dataset.series!)).toEqual({
+      'train/loss': [6, 5],
+      'val/accuracy': [3, 4]
+    });
+
+    chart.clear(); // a resume rewrote the history after its checkpoint
+    expect(chart.size).toBe(0);
+    expect(host.dataset.points).toBe('0');
+    chart.append([...loss(0, 4), val(2, 0.9)]); // the whole current history
+    flush();
+    expect(mockMade[mockMade.length - 1]).toBe(plot); // the same chart, no flicker
+    [xs, train, acc] = plot.data;
+    expect(Array.from(xs)).toEqual([0, 1, 2, 3]);
+    expect(acc).toEqual([null, null, 0.9, null]);
+    expect(chart.size).toBe(5);
+    expect(JSON.parse(host.dataset.series!)).toEqual({
+      'train/loss': [4, 3],
+      'val/accuracy': [1, 2]
+    });
+    chart.dispose();
   });
 });

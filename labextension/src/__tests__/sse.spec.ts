@@ -1,4 +1,8 @@
-/** The SSE reader: WHATWG parsing rules and followJob's reconnect that resumes at the last step. */
+/**
+ * The SSE reader: WHATWG parsing rules, and followJob's metrics cursor (`"<run>.<row>"`):
+ * sent when it has one, taken from the ids of `metrics` and `reset` events, and where a
+ * reconnect resumes.
+ */
 import { TextDecoder, TextEncoder } from 'util';
 
 import { ApiError, TrainlabClient } from '../api/client';
@@ -105,15 +109,15 @@ describe('followJob', () => {
     expect(names).toEqual(['زیان']);
   });
 
-  it('reconnects after a dropped stream, resuming at the step after the last metrics', async () => {
+  it('reconnects after a dropped stream, resuming at the cursor of the last metrics', async () => {
     const { client, calls } = scripted([
       [
         bytes(
-          'event: progress\ndata: {"step":3}\n\nid: 4\nevent: metrics\ndata: [{"step":3}]\n\nid: 9\nevent: met'
+          'event: progress\ndata: {"step":3}\n\nid: 0.4\nevent: metrics\ndata: [{"step":3}]\n\nid: 0.9\nevent: met'
         )
       ],
       new ApiError('Bad gateway', 502, 'http_502'),
-      [bytes('id: 6\nevent: metrics\ndata: [{"step":5}]\n\n')],
+      [bytes('id: 0.6\nevent: metrics\ndata: [{"step":5}]\n\n')],
       [bytes('event: end\ndata: {"status":"completed"}\n\n')]
     ]);
     const steps: number[] = [];
@@ -128,11 +132,16 @@ describe('followJob', () => {
         onRetry: (_e, s) => waits.push(s)
       },
       new AbortController().signal,
-      2,
+      { sinceStep: 2 },
       { sleep: async () => undefined }
     );
     expect(steps).toEqual([3, 5]); // the half-sent event of the dropped stream is not dispatched
-    expect(calls.map(q => q.since_step)).toEqual([2, 4, 4, 6]);
+    expect(calls).toEqual([
+      { since_step: 2 }, // no cursor yet: the first read is filtered by step
+      { cursor: '0.4' },
+      { cursor: '0.4' },
+      { cursor: '0.6' }
+    ]);
     expect(waits).toEqual([1, 2, 1]); // backoff grows while failing, resets after a delivery
     expect(ended).toEqual({ status: 'completed' });
   });
@@ -142,9 +151,16 @@ describe('followJob', () => {
       new ApiError('No job job_x', 404, 'job_not_found')
     ]);
     await expect(
-      followJob(client, 'job_x', {}, new AbortController().signal, undefined, {
-        sleep: async () => undefined
-      })
+      followJob(
+        client,
+        'job_x',
+        {},
+        new AbortController().signal,
+        {},
+        {
+          sleep: async () => undefined
+        }
+      )
     ).rejects.toThrow('No job job_x');
     expect(calls).toHaveLength(1);
   });
@@ -159,5 +175,44 @@ describe('followJob', () => {
       sleep: async () => abort.abort()
     });
     expect(calls).toHaveLength(1);
+  });
+
+  it('starts at a cursor, dispatches reset with its id, and goes on from the reset', async () => {
+    const { client, calls } = scripted([
+      [
+        bytes(
+          'id: 3.0\nevent: reset\ndata: {"run":3}\n\n' +
+            'id: 3.7\nevent: metrics\ndata: [{"step":0},{"step":1}]\n\n' +
+            'id: 12\nevent: metrics\ndata: [{"step":2}]\n\n' + // not a cursor: ignored
+            'id: 3.8\nevent: status\ndata: {"status":"running"}\n\n' // not metrics
+        )
+      ],
+      [bytes('id: 3.0\nevent: reset\ndata: {"run":3}\n\n')],
+      [bytes('event: end\ndata: {"status":"completed"}\n\n')]
+    ]);
+    const seen: string[] = [];
+    await followJob(
+      client,
+      'job_1',
+      {
+        onReset: (d, cursor) => seen.push(`reset ${d.run} ${cursor}`),
+        onMetrics: (items, cursor) =>
+          seen.push(`${items.map((m: any) => m.step)} ${cursor}`)
+      },
+      new AbortController().signal,
+      { cursor: '2.40', sinceStep: 99 },
+      { sleep: async () => undefined }
+    );
+    expect(seen).toEqual([
+      'reset 3 3.0',
+      '0,1 3.7',
+      '2 undefined',
+      'reset 3 3.0' // a reset's id is a cursor too: the next read starts from it
+    ]);
+    expect(calls).toEqual([
+      { cursor: '2.40' }, // a cursor wins over since_step
+      { cursor: '3.7' },
+      { cursor: '3.0' }
+    ]);
   });
 });

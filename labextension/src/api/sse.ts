@@ -2,7 +2,7 @@
  * Server-sent events over a fetch stream (EventSource can send neither the API token nor
  * Accept-Language): `parseSSE` is the pure, incremental parser (the WHATWG event-stream
  * rules); `followJob` reads a job's events, reconnecting after a dropped stream and
- * resuming at the last step it saw.
+ * resuming at the metrics cursor (`"<run>.<row>"`) of the last event it saw.
  */
 import { ApiError, TrainlabClient } from './client';
 
@@ -13,11 +13,19 @@ export interface SSEEvent {
   id?: string;
 }
 
-/** Callbacks of `followJob`, one per event type of `GET jobs/{id}/events`. */
+/**
+ * Callbacks of `followJob`, one per event type of `GET jobs/{id}/events`. `onMetrics` and
+ * `onReset` also get the event's cursor (its id), the position after it.
+ */
 export interface JobHandlers {
   onStatus?(data: any): void;
   onProgress?(data: any): void;
-  onMetrics?(data: any): void;
+  onMetrics?(data: any, cursor?: string): void;
+  /**
+   * The history was rewritten (a resume truncated it): clear every series; the whole
+   * current history follows in the next `metrics` event(s). `data` is `{run}`.
+   */
+  onReset?(data: any, cursor?: string): void;
   onEnd?(data: any): void;
   onNoScheduler?(data: any): void;
   /** The stream dropped before `end`: it reconnects after `delayS` seconds. */
@@ -107,9 +115,21 @@ const HANDLERS: Record<string, Exclude<keyof JobHandlers, 'onRetry'>> = {
   status: 'onStatus',
   progress: 'onProgress',
   metrics: 'onMetrics',
+  reset: 'onReset',
   end: 'onEnd',
   no_scheduler: 'onNoScheduler'
 };
+
+/** Where `followJob` starts: after a metrics cursor, else at a step (default 0). */
+export interface FollowStart {
+  /** `"<run>.<row>"`: GET metrics' `cursor` or a `metrics` event's id. */
+  cursor?: string;
+  /** The first step of the metrics wanted, used only without a cursor. */
+  sinceStep?: number;
+}
+
+/** A metrics cursor `"<run>.<row>"` as the server writes it. */
+export const CURSOR = /^[0-9]{1,9}\.[0-9]{1,18}$/;
 
 /** How `followJob` waits between reconnections. */
 export interface FollowOptions {
@@ -139,21 +159,24 @@ function sleep(s: number, signal: AbortSignal): Promise<void> {
 /**
  * Reads `GET jobs/{id}/events` until its `end` event or until `signal` aborts (then it
  * returns quietly). A stream that drops before `end` (network error, 5xx, a closed
- * connection) is reopened after a backoff, at the step after the last metrics it
- * delivered (`?since_step=`, the id of each `metrics` event), so no point comes twice.
- * A 4xx answer (an unknown job) is thrown as the ApiError.
+ * connection) is reopened after a backoff at the cursor of the last `metrics` or
+ * `reset` event it delivered (`?cursor=`, each such event's id), so no point comes twice
+ * and none is missed. It starts at `start.cursor` when given, else at `start.sinceStep`
+ * (`?since_step=`). A 4xx answer (an unknown job, a bad cursor) is thrown as the ApiError.
  */
 export async function followJob(
   c: TrainlabClient,
   jobId: string,
   h: JobHandlers,
   signal: AbortSignal,
-  sinceStep?: number,
+  start: FollowStart = {},
   options: FollowOptions = {}
 ): Promise<void> {
   const wait = options.sleep || sleep;
   const delay = options.backoffS || backoffS;
-  let since = sinceStep;
+  let since: FollowStart = start.cursor
+    ? { cursor: start.cursor }
+    : { sinceStep: start.sinceStep };
   let attempt = 0;
   while (!signal.aborted) {
     let error: unknown = new Error('the event stream closed before its end');
@@ -189,13 +212,13 @@ async function readOnce(
   jobId: string,
   h: JobHandlers,
   signal: AbortSignal,
-  since: number | undefined,
-  delivered: (nextSince: number | undefined) => void
+  since: FollowStart,
+  delivered: (next: FollowStart) => void
 ): Promise<'end' | 'dropped'> {
   const response = await c.stream(
     `jobs/${encodeURIComponent(jobId)}/events`,
     signal,
-    { since_step: since }
+    since.cursor ? { cursor: since.cursor } : { since_step: since.sinceStep }
   );
   const reader = response.body!.getReader();
   const decoder = new TextDecoder('utf-8');
@@ -209,11 +232,15 @@ async function readOnce(
       for (const e of parser.push(text)) {
         const name = HANDLERS[e.event];
         const handler = name ? h[name] : undefined;
+        const moves =
+          (e.event === 'metrics' || e.event === 'reset') &&
+          !!e.id &&
+          CURSOR.test(e.id);
         if (handler) {
-          handler.call(h, JSON.parse(e.data));
+          handler.call(h, JSON.parse(e.data), moves ? e.id : undefined);
         }
-        if (e.event === 'metrics' && e.id && /^[0-9]+$/.test(e.id)) {
-          since = Number(e.id);
+        if (moves) {
+          since = { cursor: e.id };
         }
         delivered(since);
         if (e.event === 'end') {

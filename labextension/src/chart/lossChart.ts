@@ -3,7 +3,11 @@
  * validation loss, validation metrics on a second axis). Every point is kept in growing
  * Float64Array buffers; what is drawn is each series downsampled by LTTB to at most
  * `points()` points, recomputed at most once per animation frame and handed to uPlot's
- * `setData` (the chart is created once: no flicker). It follows its host's size.
+ * `setData` (the chart is created once: no flicker). It follows its host's size. Each
+ * series is kept in step order with one value per step (a point for a step it has replaces
+ * the old value; a late one is inserted in place), so overlapping or out-of-order deliveries
+ * draw right. The host carries `data-points` (points kept) and `data-series` (JSON
+ * `{"<split>/<name>": [points, last step]}`) for tests and tools.
  */
 import uPlot from 'uplot';
 
@@ -33,9 +37,25 @@ class Buffer {
   y = new Float64Array(256);
   n = 0;
 
+  /** Sets the value at `step`: appended (the usual case), inserted in order, or replaced. */
   push(step: number, value: number): void {
+    let at = this.n;
     if (this.n && step <= this.x[this.n - 1]) {
-      return; // seen already (a backfill overlapping the live stream)
+      let lo = 0;
+      let hi = this.n - 1; // the first index whose step is >= `step`
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.x[mid] < step) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (this.x[lo] === step) {
+        this.y[lo] = value; // seen already (a shared stream, a backfill overlap)
+        return;
+      }
+      at = lo; // a late point (a validation written after the next train step)
     }
     if (this.n === this.x.length) {
       const x = new Float64Array(this.n * 2);
@@ -45,8 +65,12 @@ class Buffer {
       this.x = x;
       this.y = y;
     }
-    this.x[this.n] = step;
-    this.y[this.n] = value;
+    if (at < this.n) {
+      this.x.copyWithin(at + 1, at, this.n);
+      this.y.copyWithin(at + 1, at, this.n);
+    }
+    this.x[at] = step;
+    this.y[at] = value;
     this.n++;
   }
 }
@@ -85,7 +109,27 @@ export class LossChart {
     return n;
   }
 
-  /** Adds points (any order of series; steps already seen are skipped). */
+  /** The points kept per series (`"<split>/<name>"`): how many and the last step. */
+  counts(): Record<string, [number, number]> {
+    const out: Record<string, [number, number]> = {};
+    for (const key of this.order) {
+      const b = this.series.get(key)!;
+      out[key.replace('\u0000', '/')] = [b.n, b.n ? b.x[b.n - 1] : -1];
+    }
+    return out;
+  }
+
+  /**
+   * Forgets every point (the history was rewritten: a resume truncated it); the series
+   * and the chart stay, points append again.
+   */
+  clear(): void {
+    this.series.forEach(b => (b.n = 0));
+    this.mark();
+    this.schedule();
+  }
+
+  /** Adds points in any order (a step a series has already gets the new value). */
   append(points: MetricPoint[]): void {
     for (const p of points) {
       if (p.value === null || !Number.isFinite(p.value)) {
@@ -100,7 +144,19 @@ export class LossChart {
       }
       buffer.push(p.step, p.value);
     }
-    if (points.length && !this.frame) {
+    if (points.length) {
+      this.mark();
+      this.schedule();
+    }
+  }
+
+  private mark(): void {
+    this.host.dataset.points = String(this.size);
+    this.host.dataset.series = JSON.stringify(this.counts());
+  }
+
+  private schedule(): void {
+    if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = 0;
         this.redraw();

@@ -3,6 +3,8 @@
  * widgets listen to it (the sidebar's row and the job view share it), at most
  * `ctx.settings.maxStreams` at once through `ctx.streams`: the open job views first, then
  * the newest running jobs; the others update from the sidebar's slow list refresh.
+ * A stream's position is the metrics cursor `"<run>.<row>"` of the last `metrics` or
+ * `reset` event it delivered; a listener that needs points from before it reopens it.
  */
 import { Signal } from '@lumino/signaling';
 
@@ -14,6 +16,8 @@ export interface JobListener {
   onStatus?(job: any): void;
   onProgress?(progress: any): void;
   onMetrics?(items: any[]): void;
+  /** The history was rewritten: clear every series; the whole of it follows. */
+  onReset?(data: { run: number }): void;
   onEnd?(data: { id: string; status: string }): void;
   onNoScheduler?(data: { message: string }): void;
 }
@@ -22,12 +26,28 @@ interface Wanted {
   listeners: Set<JobListener>;
   viewers: number; // open job views wanting it (first in line)
   createdAt: string; // newer first among the running ones
-  since: number; // the step the newest listener needs points from
+  cursor?: string; // where the newest listener with a cursor needs points from
+  since: number; // else: the first step wanted (no history for a row)
 }
 
 interface Open {
   abort: AbortController;
-  position: number; // the step after the last metrics point it delivered
+  // the cursor of the last metrics / reset event it delivered, or the one it started at;
+  // undefined while it follows from a step (its points are filtered by step)
+  position?: string;
+}
+
+/** A step after every step: a stream from it sends no metrics point. */
+export const NO_METRICS = 2 ** 52;
+
+/**
+ * Compares two metrics cursors `"<run>.<row>"`: by run, then by row, as numbers
+ * (negative when `a` is before `b`).
+ */
+export function compareCursors(a: string, b: string): number {
+  const [ra, wa] = a.split('.').map(Number);
+  const [rb, wb] = b.split('.').map(Number);
+  return ra - rb || wa - wb;
 }
 
 /** The streams of one application context. */
@@ -38,13 +58,21 @@ export class JobStreams {
   constructor(readonly ctx: AppContext) {}
 
   /**
-   * Listens to job `id` from step `since` on; `viewed` for a job view. Returns the
-   * function that stops listening.
+   * Listens to job `id`; `viewed` for a job view. `cursor` (GET metrics' `cursor`): every
+   * metrics point written after it, none missed; else `since`: only the points of that
+   * step on (default `NO_METRICS`: none, the sidebar's rows). Points that a listener has
+   * already may come again (the stream is shared). Returns the function that stops
+   * listening.
    */
   listen(
     id: string,
     listener: JobListener,
-    opts: { viewed?: boolean; createdAt?: string; since?: number } = {}
+    opts: {
+      viewed?: boolean;
+      createdAt?: string;
+      cursor?: string;
+      since?: number;
+    } = {}
   ): () => void {
     let w = this.wanted.get(id);
     if (!w) {
@@ -52,20 +80,31 @@ export class JobStreams {
         listeners: new Set(),
         viewers: 0,
         createdAt: opts.createdAt || '',
-        since: opts.since ?? Number.MAX_SAFE_INTEGER
+        since: NO_METRICS
       };
       this.wanted.set(id, w);
     }
     w.listeners.add(listener);
     w.viewers += opts.viewed ? 1 : 0;
-    if (opts.since !== undefined) {
-      const open = this.open.get(id);
-      if (open && opts.since < open.position) {
+    const open = this.open.get(id);
+    if (opts.cursor !== undefined) {
+      if (
+        open &&
+        (open.position === undefined ||
+          compareCursors(opts.cursor, open.position) < 0)
+      ) {
         // the stream sent points this listener has not seen (e.g. a view's backfill
-        // ended before them): reopen there; listeners skip the steps they have
+        // ended before them), or it filters them by step: reopen at its cursor
         this.close(id);
       }
-      w.since = opts.since;
+      if (w.cursor === undefined || compareCursors(opts.cursor, w.cursor) < 0) {
+        w.cursor = opts.cursor;
+      }
+    } else if (opts.since !== undefined && w.cursor === undefined) {
+      if (open && open.position === undefined && opts.since < w.since) {
+        this.close(id); // it skips steps this listener wants
+      }
+      w.since = Math.min(w.since, opts.since);
     }
     this.balance();
     return () => {
@@ -111,9 +150,8 @@ export class JobStreams {
       return;
     }
     const w = this.wanted.get(id)!;
-    const since = w.since === Number.MAX_SAFE_INTEGER ? undefined : w.since;
     const abort = new AbortController();
-    const open: Open = { abort, position: since ?? 0 };
+    const open: Open = { abort, position: w.cursor };
     this.open.set(id, open);
     const each = (call: (l: JobListener) => void) =>
       w.listeners.forEach(l => {
@@ -129,17 +167,27 @@ export class JobStreams {
       {
         onStatus: job => each(l => l.onStatus?.(job)),
         onProgress: p => each(l => l.onProgress?.(p)),
-        onMetrics: items => {
-          for (const m of items) {
-            open.position = Math.max(open.position, m.step + 1);
+        onMetrics: (items, cursor) => {
+          if (cursor && open.position !== undefined) {
+            open.position = w.cursor = cursor; // a reopen goes on from here
+          } else if (open.position === undefined) {
+            for (const m of items) {
+              w.since = Math.max(w.since, m.step + 1); // by step: no history again
+            }
           }
           each(l => l.onMetrics?.(items));
+        },
+        onReset: (data, cursor) => {
+          if (cursor) {
+            open.position = w.cursor = cursor;
+          }
+          each(l => l.onReset?.(data));
         },
         onEnd: data => each(l => l.onEnd?.(data)),
         onNoScheduler: data => each(l => l.onNoScheduler?.(data))
       },
       abort.signal,
-      since
+      w.cursor !== undefined ? { cursor: w.cursor } : { sinceStep: w.since }
     )
       .catch(e => console.warn(`trainlab: the events of ${id}`, e))
       .finally(() => {

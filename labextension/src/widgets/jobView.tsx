@@ -1,7 +1,8 @@
 /**
  * The job view (`ctx.openJob(id)`): a MainAreaWidget `trainlab-job-<id>` with the job's
  * header (status, progress, device, Stop / Resume), the live chart (backfilled from
- * `GET jobs/{id}/metrics?max_points=`, then the job's event stream), the log tail, the
+ * `GET jobs/{id}/metrics?max_points=`, then the job's event stream from that answer's
+ * `cursor`; a `reset` event clears it, the rewritten history follows), the log tail, the
  * metrics table, the config and, once completed, the model and the Predict box.
  */
 import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
@@ -27,6 +28,8 @@ import { trainlabIcon } from './sidebar';
 interface Metrics {
   items: MetricPoint[];
   next_since_step: number;
+  cursor: string;
+  downsampled: boolean;
 }
 
 /** The chart: train loss and the validation metrics (not lr, not throughput). */
@@ -68,6 +71,8 @@ function Chart(props: {
           if (!alive) {
             return;
           }
+          // the whole history (a resume may have rewritten what the chart had)
+          chart.current?.clear();
           chart.current?.append(got.items.filter(charted));
           if (active) {
             stop = jobStreams(ctx).listen(
@@ -79,9 +84,10 @@ function Chart(props: {
                   chart.current?.append(
                     (items as MetricPoint[]).filter(charted)
                   ),
+                onReset: () => chart.current?.clear(),
                 onEnd: () => refreshJobs(ctx)
               },
-              { viewed: true, since: got.next_since_step }
+              { viewed: true, cursor: got.cursor }
             );
           }
         },
