@@ -77,6 +77,13 @@ async def test_upload_check_submit_follow_download_predict(api, jp_fetch, app):
     assert code == 200 and logs["offset"] == len(logs["text"].encode())
     code, more = await api("GET", f"jobs/{job['id']}/logs", params={"offset": str(logs["offset"])})
     assert more["text"] == ""
+    # a view opening on a long log asks for its end: whole lines among the last 400 bytes
+    code, end = await api("GET", f"jobs/{job['id']}/logs", params={"tail": "400"})
+    assert code == 200 and end["offset"] == logs["offset"] and len(end["text"].encode()) <= 400
+    assert end["text"] and logs["text"].endswith(end["text"])
+    assert logs["text"][: -len(end["text"])].endswith("\n")  # it starts at a line's start
+    code, _ = await api("GET", f"jobs/{job['id']}/logs", params={"tail": "0"})
+    assert code == 400
 
     code, response = await api("GET", f"jobs/{job['id']}/model", parse=False)
     assert code == 200 and response.headers["Content-Type"] == "application/zip"

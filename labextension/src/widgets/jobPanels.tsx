@@ -12,38 +12,51 @@ import { ACTIVE, loadSnippet, num } from './jobFormat';
 const LOG_POLL_MS = 2000;
 const LOG_KEEP = 200_000; // characters of the tail kept on screen
 
-/** The log's tail, appended while the job runs. */
+/** The log's tail (its last LOG_KEEP bytes first), appended while the job runs. */
 export function LogTail(props: { ctx: AppContext; job: Job }): JSX.Element {
   const { ctx, job } = props;
   const [text, setText] = React.useState('');
   const [error, setError] = React.useState<string | null>(null);
-  const offset = React.useRef(0);
+  const offset = React.useRef<number | null>(null); // null: not read yet
   const pre = React.useRef<HTMLPreElement>(null);
   const active = ACTIVE.includes(job.status);
   React.useEffect(() => {
     let alive = true;
     let timer = 0;
+    const again = (ms: number) => {
+      if (alive && (active || ms === 0)) {
+        timer = window.setTimeout(read, ms);
+      }
+    };
     const read = () =>
       ctx.client
         .get<{ text: string; offset: number }>(
           `jobs/${encodeURIComponent(job.id)}/logs`,
-          { offset: offset.current }
+          // first its end (a long log's head is not what one looks at), then on from there
+          offset.current === null
+            ? { tail: LOG_KEEP }
+            : { offset: offset.current }
         )
         .then(
           got => {
             if (!alive) {
               return;
             }
+            const moved = got.offset !== offset.current;
             offset.current = got.offset;
             setError(null);
             if (got.text) {
               setText(t => (t + got.text).slice(-LOG_KEEP));
             }
-            if (active) {
-              timer = window.setTimeout(read, LOG_POLL_MS);
-            }
+            // an answer holds at most 1 MiB: a backlog is read on at once, even once ended
+            again(moved && got.text ? 0 : LOG_POLL_MS);
           },
-          (e: Error) => alive && setError(e.message)
+          (e: Error) => {
+            if (alive) {
+              setError(e.message);
+              again(LOG_POLL_MS); // a failed read is tried again while the job runs
+            }
+          }
         );
     void read();
     return () => {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 import traceback
@@ -51,10 +52,21 @@ class JobLog:
             self._file.close()
 
 
-def read_log(path: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:
-    """Text from byte ``offset`` (whole lines only, up to ``limit`` bytes) and the next offset."""
+def read_log(path: Path, offset: int = 0, limit: int = 1 << 20,
+             tail: int | None = None) -> tuple[str, int]:
+    """Text from byte ``offset`` (whole lines only, up to ``limit`` bytes) and the next offset.
+    With ``tail``, at most the last ``tail`` bytes: from the first whole line among them (a view
+    opening on a long log shows its end, then tails it with the offset returned)."""
     try:
         with open(path, "rb") as f:
+            if tail is not None:
+                size = f.seek(0, os.SEEK_END)
+                if size - tail > offset:
+                    f.seek(size - tail - 1)  # the byte before: a newline there starts a line
+                    skipped = f.read(tail + 1)
+                    start = skipped.find(b"\n") + 1
+                    offset = size - tail - 1 + (start if start else len(skipped))
+                limit = min(limit, tail)
             f.seek(max(0, offset))
             data = f.read(limit)
     except FileNotFoundError:

@@ -68,10 +68,11 @@ class JobStore:
         return plot_metrics(self.records.metrics(job_id, 0), main=main_metric(job.task),
                             title=f"{job.name} ({job.id})", what="ws.jobs.plot()")
 
-    def logs(self, job_id: str, offset: int = 0) -> dict[str, Any]:
-        """Log text from byte ``offset``, and the offset to ask for next (for tailing)."""
+    def logs(self, job_id: str, offset: int = 0, tail: int | None = None) -> dict[str, Any]:
+        """Log text from byte ``offset``, and the offset to ask for next (for tailing); with
+        ``tail``, only the whole lines among the last ``tail`` bytes after ``offset``."""
         job = self.get(job_id)
-        text, next_offset = read_log(self.ws.jobs_dir / job.id / "log.txt", offset)
+        text, next_offset = read_log(self.ws.jobs_dir / job.id / "log.txt", offset, tail=tail)
         return {"text": text, "offset": next_offset}
 
     def wait(self, job_id: str, timeout: float | None = None, poll: float = 0.2) -> Job:

@@ -150,9 +150,11 @@ ROUTES: list[Op] = [
        params=(Param("since_step", "integer", minimum=0, maximum=2**62),
                Param("max_points", "integer", minimum=2, maximum=jobs.MAX_POINTS))),
     Op("GET", "jobs/{job_id}/logs", jobs.job_logs, JOBS,
-       "Log text from byte offset on (tail it with the offset returned).",
+       "Log text from byte offset on (tail it with the offset returned); with tail=N, only "
+       "the whole lines among its last N bytes (a view opening on a long log).",
        response=m.Logs, errors=E_READ,
-       params=(Param("offset", "integer", minimum=0, maximum=2**62),)),
+       params=(Param("offset", "integer", minimum=0, maximum=2**62),
+               Param("tail", "integer", minimum=1, maximum=jobs.LOG_TAIL_MAX))),
     Op("GET", "jobs/{job_id}/events", jobs.job_events, JOBS,
        "Server-Sent Events until the job ends: 'status' (the whole job, on every change of "
        "status), 'progress' (step, total_steps, epoch, fraction, eta_s, samples_per_s, tokens_per_s), "

@@ -85,9 +85,15 @@ async def job_metrics(h: ApiHandler, job_id: str) -> None:
     h.reply(await h.run(service.metrics, h.ws, job_id, since, most))
 
 
+LOG_TAIL_MAX = 1 << 20  # one read's worth, as read_log's limit
+
+
 async def job_logs(h: ApiHandler, job_id: str) -> None:
     offset = service.int_param("offset", h.arg("offset"), 0, 0, 2**62)
-    h.reply(await h.run(h.ws.jobs.logs, service.check_id(job_id, "job", "job_not_found"), offset))
+    tail = h.arg("tail")
+    tail = service.int_param("tail", tail, 0, 1, LOG_TAIL_MAX) if tail is not None else None
+    h.reply(await h.run(h.ws.jobs.logs, service.check_id(job_id, "job", "job_not_found"), offset,
+                        tail))
 
 
 async def job_events(h: ApiHandler, job_id: str) -> None:
