@@ -44,6 +44,7 @@ class UploadStore {
       error: null,
       upload: new ResumableUpload(ctx.client, file, {
         partBytes: Math.max(1, ctx.settings.uploadPartMiB) * 1024 * 1024,
+        trans: ctx.trans,
         onProgress: p => {
           row.progress = p;
           this.changed();
