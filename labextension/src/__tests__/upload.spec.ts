@@ -60,6 +60,18 @@ describe('the pure parts', () => {
     expect(blocks).toEqual([16, 32, 48, 64, 80, 96, 104]);
     expect(await sha256OfBlob(new Blob([]))).toBe(sha(''));
   });
+
+  it('stops hashing as soon as it is told to', async () => {
+    const blocks: number[] = [];
+    const hex = await sha256OfBlob(
+      new Blob([TEXT]),
+      16,
+      d => blocks.push(d),
+      () => blocks.length >= 2
+    );
+    expect(hex).toBeNull();
+    expect(blocks).toEqual([16, 32]);
+  });
 });
 
 describe('ResumableUpload', () => {

@@ -4,9 +4,13 @@
  * busy while completing, an empty range refused with 422): a lost answer to the LAST part
  * or a server still completing it ends with the dataset, never an empty range; an upload
  * that ended without a dataset says so in the UI's language; an upload in progress is
- * found again with GET datasets/uploads (same filename, size, sha256).
+ * found again with GET datasets/uploads (same filename, size, sha256); Cancel stops the
+ * hashing, and rows cancelled while queued are skipped.
  */
+import { Signal } from '@lumino/signaling';
+
 import { ResumableUpload } from '../api/upload';
+import { startUploads, uploadRows } from '../widgets/uploads';
 import {
   file,
   FakeServer,
@@ -138,5 +142,57 @@ describe('the end of an upload', () => {
     expect(server.ranges[0]).toBe('bytes 60-89/104');
     expect(ds?.sha256).toBe(sha(TEXT));
     expect(server.uploads.has('up_1')).toBe(false);
+  });
+
+  it('stops hashing when cancelled: nothing is posted', async () => {
+    const server = new FakeServer();
+    const phases: string[] = [];
+    const big = file('x'.repeat(10 * 1024 * 1024));
+    const up = new ResumableUpload(server, big, {
+      partBytes: 1 << 20,
+      storage: new MemoryStorage(),
+      onProgress: p => {
+        phases.push(`${p.phase}:${p.done}`);
+        if (p.phase === 'hashing' && p.done > 0) {
+          void up.cancel();
+        }
+      }
+    });
+    expect(await up.run()).toBeNull();
+    expect(up.cancelled).toBe(true);
+    // one 4 MiB block hashed of three, then it stopped
+    expect(phases).toEqual(['hashing:0', `hashing:${4 * 1024 * 1024}`]);
+    expect(server.posts).toBe(0);
+  });
+});
+
+describe('startUploads', () => {
+  it('skips the rows cancelled while they waited for their turn', async () => {
+    const server = new FakeServer();
+    const refresh = new Signal<any, string>({});
+    const refreshed: string[] = [];
+    refresh.connect((_, s) => refreshed.push(s));
+    const ctx = {
+      client: server,
+      settings: { uploadPartMiB: 1 },
+      trans: { __: (s: string) => s },
+      refresh
+    } as any;
+    const files = ['a.csv', 'b.csv', 'c.csv'].map(
+      n => file(`x,y\n${n}\n`, n) as unknown as File
+    );
+    server.faults = [
+      () => {
+        // while a.csv is sent, b.csv is cancelled in its row
+        const b = uploadRows(ctx).find(r => r.name === 'b.csv')!;
+        expect(b.started).toBe(false);
+        void b.upload.cancel();
+      }
+    ];
+    await startUploads(ctx, files);
+    expect(server.datasets.map(d => d.name).sort()).toEqual(['a.csv', 'c.csv']);
+    expect(server.posts).toBe(2);
+    expect(uploadRows(ctx)).toEqual([]);
+    expect(refreshed).toEqual(['datasets', 'datasets']);
   });
 });

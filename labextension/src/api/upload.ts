@@ -88,6 +88,11 @@ export class ResumableUpload {
     this.trans = options.trans ?? english;
   }
 
+  /** Whether `cancel()` was called. */
+  get cancelled(): boolean {
+    return this.stopped;
+  }
+
   /** Hashes and sends the file; the dataset, or null when cancelled. */
   async run(): Promise<Dataset | null> {
     const { file } = this;
@@ -95,10 +100,13 @@ export class ResumableUpload {
     const progress = (phase: UploadProgress['phase'], done: number) =>
       this.options.onProgress?.({ phase, done, total });
     progress('hashing', 0);
-    const sha256 = await sha256OfBlob(file, undefined, done =>
-      progress('hashing', done)
+    const sha256 = await sha256OfBlob(
+      file,
+      undefined,
+      done => progress('hashing', done),
+      () => this.stopped
     );
-    if (this.stopped) {
+    if (sha256 === null || this.stopped) {
       return null;
     }
     await this.open(sha256);
@@ -171,7 +179,7 @@ export class ResumableUpload {
     }
   }
 
-  /** Stops the upload after the part in flight and deletes it on the server. */
+  /** Stops hashing, or the upload after the part in flight, and deletes it on the server. */
   async cancel(): Promise<void> {
     this.stopped = true;
   }

@@ -146,15 +146,22 @@ async function readBlock(blob: Blob): Promise<Uint8Array> {
   });
 }
 
-/** The sha256 (hex) of a Blob, read in blocks of `blockBytes`. */
+/**
+ * The sha256 (hex) of a Blob, read in blocks of `blockBytes`; null as soon as `stop()`
+ * says so (checked before each block: a cancelled upload stops hashing).
+ */
 export async function sha256OfBlob(
   blob: Blob,
   blockBytes = 4 * 1024 * 1024,
-  onBlock?: (done: number) => void
-): Promise<string> {
+  onBlock?: (done: number) => void,
+  stop?: () => boolean
+): Promise<string | null> {
   const hasher = await createSHA256();
   hasher.init();
   for (let start = 0; start < blob.size; start += blockBytes) {
+    if (stop?.()) {
+      return null;
+    }
     const end = Math.min(blob.size, start + blockBytes);
     hasher.update(await readBlock(blob.slice(start, end)));
     onBlock?.(end);
