@@ -1,12 +1,11 @@
 /**
- * The resumable upload against an in-memory fake of `datasets/uploads` that keeps the
- * bytes it receives and checks offsets as the server does (409 upload_offset_mismatch
- * with details.offset, also while a part is "still arriving"): parts and their ranges,
- * retries after network errors and 5xx, the server's offset after a 409, resume after
- * a "reload" (a new instance, the same localStorage), 404 -> start over, and sha256.
+ * The resumable upload against an in-memory fake of `datasets/uploads` (uploadFake.ts,
+ * faithful to src/trainlab/server/uploads.py): parts and their ranges, retries after
+ * network errors and 5xx, the server's offset after a 409, resume after a "reload" (a new
+ * instance, the same localStorage), 404 -> start over, and sha256. The end of an upload
+ * (a lost last answer, a server still completing), resume without localStorage and
+ * Cancel are in uploadEnd.spec.ts.
  */
-import { createHash } from 'crypto';
-
 import { ApiError } from '../api/client';
 import {
   contentRange,
@@ -14,135 +13,17 @@ import {
   partEnd,
   ResumableUpload,
   sha256OfBlob,
-  storageKey,
-  UploadApi,
-  UploadFile
+  storageKey
 } from '../api/upload';
-
-function blobText(blob: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result as string);
-    reader.onerror = () => reject(reader.error);
-    reader.readAsText(blob);
-  });
-}
-
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-function file(
-  text: string,
-  name = 'data.csv',
-  lastModified = 1234
-): UploadFile {
-  const blob = new Blob([text]) as UploadFile;
-  Object.assign(blob, { name, lastModified });
-  return blob;
-}
-
-class MemoryStorage {
-  items = new Map<string, string>();
-  getItem(k: string) {
-    return this.items.has(k) ? this.items.get(k)! : null;
-  }
-  setItem(k: string, v: string) {
-    this.items.set(k, v);
-  }
-  removeItem(k: string) {
-    this.items.delete(k);
-  }
-}
-
-type Fault = 'network' | '502' | 'busy' | 'lost' | ((start: number) => void);
-
-/** The server's side of resumable uploads, in memory. */
-class FakeServer implements UploadApi {
-  uploads = new Map<
-    string,
-    { size: number; sha256: string; data: string; offset: number }
-  >();
-  ranges: string[] = [];
-  faults: Fault[] = [];
-  posts = 0;
-  deleted: string[] = [];
-  private n = 0;
-
-  async get<T>(path: string): Promise<T> {
-    const id = path.split('/').pop()!;
-    const up = this.uploads.get(id);
-    if (!up) {
-      throw new ApiError('no such upload', 404, 'upload_not_found');
-    }
-    return { id, offset: up.offset, size: up.size } as T;
-  }
-
-  async post<T>(path: string, body: any): Promise<T> {
-    expect(path).toBe('datasets/uploads');
-    this.posts++;
-    const id = `up_${++this.n}`;
-    this.uploads.set(id, { ...body, data: '', offset: 0 });
-    return { id, offset: 0, size: body.size } as T;
-  }
-
-  async put<T>(
-    path: string,
-    body: Blob,
-    headers: Record<string, string>
-  ): Promise<{ status: number; data: T }> {
-    const id = path.split('/').pop()!;
-    const up = this.uploads.get(id);
-    if (!up) {
-      throw new ApiError('no such upload', 404, 'upload_not_found');
-    }
-    const range = headers['Content-Range'];
-    this.ranges.push(range);
-    const [, s, e, t] = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(range)!.map(Number);
-    expect(t).toBe(up.size);
-    expect(e - s + 1).toBe(body.size);
-    const fault = this.faults.shift();
-    if (typeof fault === 'function') {
-      fault(s);
-    } else if (fault === 'network') {
-      throw new ApiError('Cannot reach the server', 0, 'network');
-    } else if (fault === '502') {
-      throw new ApiError('HTTP 502', 502, 'http_502');
-    } else if (fault === 'busy' || s !== up.offset) {
-      throw new ApiError('wrong offset', 409, 'upload_offset_mismatch', {
-        offset: up.offset
-      });
-    }
-    up.data += await blobText(body);
-    up.offset = e + 1;
-    if (fault === 'lost') {
-      // the part arrived, but its answer was lost
-      throw new ApiError('Cannot reach the server', 0, 'network');
-    }
-    if (up.offset < up.size) {
-      return { status: 200, data: { id, offset: up.offset } as T };
-    }
-    expect(sha(up.data)).toBe(up.sha256);
-    this.uploads.delete(id);
-    return { status: 201, data: { id: 'ds_1', sha256: sha(up.data) } as T };
-  }
-
-  async del<T>(path: string): Promise<T> {
-    const id = path.split('/').pop()!;
-    this.deleted.push(id);
-    this.uploads.delete(id);
-    return { id, deleted: true } as T;
-  }
-}
-
-const TEXT = 'a,b\n' + '1,2\n'.repeat(25); // 104 bytes
-const noSleep = jest.fn(async (_ms: number) => undefined);
-
-function upload(server: FakeServer, f: UploadFile, storage: MemoryStorage) {
-  return new ResumableUpload(server, f, {
-    partBytes: 30,
-    storage,
-    sleep: noSleep
-  });
-}
+import {
+  file,
+  FakeServer,
+  MemoryStorage,
+  noSleep,
+  sha,
+  TEXT,
+  upload
+} from './uploadFake';
 
 describe('the pure parts', () => {
   it('writes Content-Range with an inclusive end, and cuts parts', () => {
@@ -179,6 +60,18 @@ describe('the pure parts', () => {
     expect(blocks).toEqual([16, 32, 48, 64, 80, 96, 104]);
     expect(await sha256OfBlob(new Blob([]))).toBe(sha(''));
   });
+
+  it('stops hashing as soon as it is told to', async () => {
+    const blocks: number[] = [];
+    const hex = await sha256OfBlob(
+      new Blob([TEXT]),
+      16,
+      d => blocks.push(d),
+      () => blocks.length >= 2
+    );
+    expect(hex).toBeNull();
+    expect(blocks).toEqual([16, 32]);
+  });
 });
 
 describe('ResumableUpload', () => {
@@ -194,7 +87,7 @@ describe('ResumableUpload', () => {
       onProgress: p => seen.push(`${p.phase}:${p.done}`)
     });
     const ds = await up.run();
-    expect(ds).toEqual({ id: 'ds_1', sha256: sha(TEXT) });
+    expect(ds).toMatchObject({ id: 'ds_1', sha256: sha(TEXT) });
     expect(server.ranges).toEqual([
       'bytes 0-29/104',
       'bytes 30-59/104',

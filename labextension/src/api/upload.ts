@@ -6,152 +6,31 @@
  * (the same offset: an earlier PUT still arriving) is waited for, network errors and 5xx
  * are retried with backoff, then the offset is asked again. `{id, sha256}` is kept in
  * localStorage per file (name:size:lastModified), so the same file picked again after a
- * page reload resumes where the server stopped.
+ * page reload resumes where the server stopped; without it (another browser, cleared
+ * storage, a re-saved file) the upload in progress with the same filename, size and sha256
+ * is found with `GET datasets/uploads`. Once every byte is on the server (the last part's
+ * answer lost, or the server still completing it) nothing more is sent: the upload is
+ * waited for until the server removes it, and its dataset is found by sha256 and size.
  */
-import { createSHA256 } from 'hash-wasm';
-
 import { ApiError } from './client';
-import { Dataset, Upload } from './types';
+import { Dataset, DatasetSummary, Page, Upload } from './types';
+import {
+  backoff,
+  contentRange,
+  decide,
+  DEFAULT_POLICY,
+  isGone,
+  isTransient,
+  partEnd,
+  RetryPolicy,
+  sha256OfBlob,
+  storageKey,
+  UploadApi,
+  UploadFile,
+  UploadProgress
+} from './uploadParts';
 
-/** What ResumableUpload needs of TrainlabClient (a fake one in the tests). */
-export interface UploadApi {
-  get<T>(path: string): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
-  put<T>(
-    path: string,
-    body: Blob,
-    headers: Record<string, string>
-  ): Promise<{ status: number; data: T }>;
-  del<T>(path: string): Promise<T>;
-}
-
-/** Where an upload stands: hashing the file, then sending it. */
-export interface UploadProgress {
-  phase: 'hashing' | 'uploading';
-  /** Bytes hashed or acknowledged by the server so far. */
-  done: number;
-  total: number;
-}
-
-/** The file to send: a browser File (or a Blob with a name, in the tests). */
-export interface UploadFile extends Blob {
-  name: string;
-  lastModified?: number;
-}
-
-/** How parts are retried. */
-export interface RetryPolicy {
-  /** Tries of a part after a network error or a 5xx before asking the offset again. */
-  retries: number;
-  /** Waits before asking again whether a busy upload is free. */
-  busyRetries: number;
-  /** First backoff in milliseconds; doubled each time up to `maxMs`. */
-  baseMs: number;
-  maxMs: number;
-}
-
-/** The default policy: 5 tries, 0.5 s doubling up to 8 s. */
-export const DEFAULT_POLICY: RetryPolicy = {
-  retries: 5,
-  busyRetries: 12,
-  baseMs: 500,
-  maxMs: 8000
-};
-
-/** What to do after a part failed. */
-export type Decision =
-  | { action: 'seek'; offset: number }
-  | { action: 'retry'; delayMs: number }
-  | { action: 'wait'; delayMs: number }
-  | { action: 'refetch' }
-  | { action: 'fail' };
-
-/** The header of the part [start, end) of a file of `total` bytes (END is inclusive). */
-export function contentRange(start: number, end: number, total: number) {
-  return `bytes ${start}-${end - 1}/${total}`;
-}
-
-/** The end (exclusive) of the part starting at `offset`. */
-export function partEnd(offset: number, size: number, partBytes: number) {
-  return Math.min(size, offset + Math.max(1, partBytes));
-}
-
-/** The backoff before try `attempt` (0-based). */
-export function backoff(attempt: number, policy: RetryPolicy = DEFAULT_POLICY) {
-  return Math.min(policy.maxMs, policy.baseMs * 2 ** attempt);
-}
-
-/**
- * What to do after the part at `offset` failed with `error`, on its `attempt`-th failure
- * (0-based) of this kind: seek to the server's offset, wait for a busy upload, retry a
- * transient failure, ask the offset again, or give up (the error is the user's to see).
- */
-export function decide(
-  error: unknown,
-  offset: number,
-  attempt: number,
-  policy: RetryPolicy = DEFAULT_POLICY
-): Decision {
-  if (!(error instanceof ApiError)) {
-    return { action: 'fail' };
-  }
-  if (error.status === 409 && error.code === 'upload_offset_mismatch') {
-    const server = Number(error.details?.offset);
-    if (!Number.isInteger(server) || server < 0) {
-      return { action: 'fail' };
-    }
-    if (server !== offset) {
-      return { action: 'seek', offset: server };
-    }
-    return attempt < policy.busyRetries
-      ? { action: 'wait', delayMs: backoff(attempt, policy) }
-      : { action: 'fail' };
-  }
-  const transient =
-    error.code === 'network' ||
-    error.status >= 500 ||
-    error.status === 429 ||
-    error.status === 0;
-  if (!transient) {
-    return { action: 'fail' };
-  }
-  return attempt < policy.retries
-    ? { action: 'retry', delayMs: backoff(attempt, policy) }
-    : { action: 'refetch' };
-}
-
-/** The localStorage key of a file: name, size and modification time. */
-export function storageKey(file: UploadFile): string {
-  return `trainlab.upload.${file.name}:${file.size}:${file.lastModified ?? 0}`;
-}
-
-async function readBlock(blob: Blob): Promise<Uint8Array> {
-  if (typeof blob.arrayBuffer === 'function') {
-    return new Uint8Array(await blob.arrayBuffer());
-  }
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
-    reader.onerror = () => reject(reader.error);
-    reader.readAsArrayBuffer(blob);
-  });
-}
-
-/** The sha256 (hex) of a Blob, read in blocks of `blockBytes`. */
-export async function sha256OfBlob(
-  blob: Blob,
-  blockBytes = 4 * 1024 * 1024,
-  onBlock?: (done: number) => void
-): Promise<string> {
-  const hasher = await createSHA256();
-  hasher.init();
-  for (let start = 0; start < blob.size; start += blockBytes) {
-    const end = Math.min(blob.size, start + blockBytes);
-    hasher.update(await readBlock(blob.slice(start, end)));
-    onBlock?.(end);
-  }
-  return hasher.digest('hex');
-}
+export * from './uploadParts';
 
 /** Options of a ResumableUpload. */
 export interface UploadOptions {
@@ -163,7 +42,19 @@ export interface UploadOptions {
   policy?: RetryPolicy;
   /** Waits `ms` (a fake clock in the tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** Translates this module's own messages (ctx.trans; English without it). */
+  trans?: Translate;
 }
+
+/** What ResumableUpload needs of a TranslationBundle. */
+export interface Translate {
+  __(msgid: string, ...args: any[]): string;
+}
+
+const english: Translate = {
+  __: (msgid: string, ...args: any[]) =>
+    msgid.replace(/%(\d+)/g, (m, n) => String(args[Number(n) - 1] ?? m))
+};
 
 const sleepMs = (ms: number) =>
   new Promise<void>(resolve => setTimeout(resolve, ms));
@@ -176,10 +67,13 @@ export class ResumableUpload {
   offset = 0;
   /** Whether the last run resumed an upload started earlier. */
   resumed = false;
-  private cancelled = false;
+  /** When the server started the upload (seconds since 1970; a dataset is newer). */
+  private startedAt: number | null = null;
+  private stopped = false;
   private readonly storage: UploadOptions['storage'];
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly trans: Translate;
 
   constructor(
     readonly api: UploadApi,
@@ -191,6 +85,12 @@ export class ResumableUpload {
       (typeof localStorage !== 'undefined' ? localStorage : undefined);
     this.policy = options.policy ?? DEFAULT_POLICY;
     this.sleep = options.sleep ?? sleepMs;
+    this.trans = options.trans ?? english;
+  }
+
+  /** Whether `cancel()` was called. */
+  get cancelled(): boolean {
+    return this.stopped;
   }
 
   /** Hashes and sends the file; the dataset, or null when cancelled. */
@@ -200,10 +100,13 @@ export class ResumableUpload {
     const progress = (phase: UploadProgress['phase'], done: number) =>
       this.options.onProgress?.({ phase, done, total });
     progress('hashing', 0);
-    const sha256 = await sha256OfBlob(file, undefined, done =>
-      progress('hashing', done)
+    const sha256 = await sha256OfBlob(
+      file,
+      undefined,
+      done => progress('hashing', done),
+      () => this.stopped
     );
-    if (this.cancelled) {
+    if (sha256 === null || this.stopped) {
       return null;
     }
     await this.open(sha256);
@@ -211,9 +114,20 @@ export class ResumableUpload {
     let failures = 0;
     let refetches = 0;
     for (;;) {
-      if (this.cancelled) {
+      if (this.stopped) {
         await this.remove();
         return null;
+      }
+      if (total > 0 && this.offset >= total) {
+        // every byte is on the server: never an empty range; wait for its dataset
+        const dataset = await this.settle(sha256);
+        if (dataset) {
+          progress('uploading', total);
+          return dataset;
+        }
+        failures = 0; // the server kept less than all: send the rest
+        progress('uploading', this.offset);
+        continue;
       }
       const start = this.offset;
       const end = partEnd(start, total, this.options.partBytes);
@@ -236,6 +150,11 @@ export class ResumableUpload {
         progress('uploading', this.offset);
         continue;
       } catch (error) {
+        if (isGone(error)) {
+          // completed (its answer lost), cancelled elsewhere or expired: settle says which
+          this.offset = total;
+          continue;
+        }
         const decision = decide(error, start, failures, this.policy);
         if (decision.action === 'seek') {
           this.offset = decision.offset;
@@ -248,7 +167,10 @@ export class ResumableUpload {
           refetches++ < this.policy.retries
         ) {
           failures = 0;
-          this.offset = (await this.getUpload(this.id!)).offset;
+          this.offset = await this.getUpload(this.id!).then(
+            u => u.offset,
+            (e: unknown) => (isGone(e) ? total : Promise.reject(e))
+          );
         } else {
           throw error;
         }
@@ -257,35 +179,123 @@ export class ResumableUpload {
     }
   }
 
-  /** Stops the upload after the part in flight and deletes it on the server. */
+  /** Stops hashing, or the upload after the part in flight, and deletes it on the server. */
   async cancel(): Promise<void> {
-    this.cancelled = true;
+    this.stopped = true;
   }
 
   private getUpload(id: string): Promise<Upload> {
     return this.api.get<Upload>(`datasets/uploads/${id}`);
   }
 
-  /** Finds the file's earlier upload (same sha256) on the server, or starts one. */
-  private async open(sha256: string): Promise<void> {
-    const saved = this.recall();
-    if (saved && saved.sha256 === sha256) {
+  /**
+   * After every byte was sent: waits (bounded) while the server completes the upload,
+   * until it is gone (404), then finds its dataset. Null when the server kept less than
+   * all (`this.offset` is where to go on); throws when no dataset came of it.
+   */
+  private async settle(sha256: string): Promise<Dataset | null> {
+    for (let attempt = 0; ; attempt++) {
       try {
-        const upload = await this.getUpload(saved.id);
-        if (upload.offset < this.file.size) {
-          this.id = upload.id;
+        const upload = await this.getUpload(this.id!);
+        if (upload.offset < upload.size) {
           this.offset = upload.offset;
-          this.resumed = true;
-          return;
+          return null;
         }
-        await this.api.del(`datasets/uploads/${upload.id}`);
       } catch (error) {
-        if (!(error instanceof ApiError && error.status === 404)) {
+        if (isGone(error)) {
+          break;
+        }
+        if (!isTransient(error) || attempt >= this.policy.settleRetries) {
           throw error;
         }
       }
+      if (attempt >= this.policy.settleRetries) {
+        throw new ApiError(
+          this.trans.__(
+            'The server is still making a dataset of %1; refresh the datasets in a while.',
+            this.file.name
+          ),
+          409,
+          'upload_busy'
+        );
+      }
+      await this.sleep(backoff(attempt, this.policy));
     }
+    const dataset = await this.findDataset(sha256);
     this.forget();
+    if (!dataset) {
+      throw new ApiError(
+        this.trans.__(
+          'The upload of %1 ended on the server without a dataset (cancelled, expired or refused); add the file again.',
+          this.file.name
+        ),
+        404,
+        'upload_not_found'
+      );
+    }
+    return dataset;
+  }
+
+  /** The dataset made of this upload: same sha256 and size, created after it started. */
+  private async findDataset(sha256: string): Promise<Dataset | null> {
+    const since = this.startedAt === null ? -Infinity : this.startedAt - 1;
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const got = await this.api.get<Page<DatasetSummary>>('datasets', {
+        name: this.file.name,
+        limit: 100,
+        cursor
+      });
+      const hit = got.items.find(
+        d =>
+          d.sha256 === sha256 &&
+          d.size_bytes === this.file.size &&
+          Date.parse(d.created_at) / 1000 >= since
+      );
+      if (hit) {
+        return hit as Dataset;
+      }
+      if (!got.next_cursor) {
+        return null;
+      }
+      cursor = got.next_cursor;
+    }
+    return null;
+  }
+
+  /**
+   * Finds the file's earlier upload (same sha256) on the server: the one saved for it in
+   * storage, else one in progress with the same filename, size and sha256; or starts one.
+   */
+  private async open(sha256: string): Promise<void> {
+    const saved = this.recall();
+    let found: Upload | null = null;
+    if (saved && saved.sha256 === sha256) {
+      found = await this.getUpload(saved.id).catch((error: unknown) =>
+        isGone(error) ? null : Promise.reject(error)
+      );
+    }
+    if (!found) {
+      const { items } = await this.api.get<{ items: Upload[] }>(
+        'datasets/uploads',
+        { limit: 100 }
+      );
+      found =
+        items.find(
+          u =>
+            u.filename === this.file.name &&
+            u.size === this.file.size &&
+            u.sha256 === sha256
+        ) ?? null;
+    }
+    if (found) {
+      this.id = found.id;
+      this.offset = found.offset;
+      this.startedAt = found.created_at;
+      this.resumed = true;
+      this.save(found.id, sha256);
+      return;
+    }
     const upload = await this.api.post<Upload>('datasets/uploads', {
       filename: this.file.name,
       size: this.file.size,
@@ -293,10 +303,15 @@ export class ResumableUpload {
     });
     this.id = upload.id;
     this.offset = upload.offset;
+    this.startedAt = upload.created_at;
     this.resumed = false;
+    this.save(upload.id, sha256);
+  }
+
+  private save(id: string, sha256: string): void {
     this.storage?.setItem(
       storageKey(this.file),
-      JSON.stringify({ id: upload.id, sha256 })
+      JSON.stringify({ id, sha256 })
     );
   }
 
@@ -325,7 +340,7 @@ export class ResumableUpload {
         await this.api.del(`datasets/uploads/${this.id}`);
         return;
       } catch (error) {
-        if (error instanceof ApiError && error.status === 404) {
+        if (isGone(error)) {
           return; // gone already (completed, expired or cancelled elsewhere)
         }
         const busy = error instanceof ApiError && error.status === 409;

@@ -2,7 +2,7 @@
  * Uploads from the desktop: files dropped on the sidebar or picked in its file input go
  * through ResumableUpload one after the other; each shows a progress row (file name,
  * bar, percent, Cancel) and, if refused, the server's message. A finished upload
- * refreshes the datasets list.
+ * refreshes the datasets list; a row cancelled while it waits for its turn is skipped.
  */
 import { Signal } from '@lumino/signaling';
 import * as React from 'react';
@@ -18,6 +18,8 @@ export interface UploadRow {
   progress: UploadProgress;
   error: string | null;
   upload: ResumableUpload;
+  /** Whether its turn came (rows wait for the uploads before them). */
+  started: boolean;
 }
 
 /** The uploads of one sidebar, with a listener for React. */
@@ -42,8 +44,10 @@ class UploadStore {
       name: file.name,
       progress: { phase: 'hashing', done: 0, total: file.size },
       error: null,
+      started: false,
       upload: new ResumableUpload(ctx.client, file, {
         partBytes: Math.max(1, ctx.settings.uploadPartMiB) * 1024 * 1024,
+        trans: ctx.trans,
         onProgress: p => {
           row.progress = p;
           this.changed();
@@ -80,6 +84,11 @@ function storeOf(ctx: AppContext): UploadStore {
   return store;
 }
 
+/** The upload rows of a sidebar now on screen (in order; the same objects as shown). */
+export function uploadRows(ctx: AppContext): readonly UploadRow[] {
+  return storeOf(ctx).rows;
+}
+
 /**
  * Uploads `files` one after the other (resuming any the server holds a part of); their
  * progress and errors show in the Datasets section. Resolves when all are done.
@@ -91,6 +100,11 @@ export async function startUploads(
   const store = storeOf(ctx);
   const rows = files.map(f => store.add(ctx, f));
   for (const row of rows) {
+    if (row.upload.cancelled) {
+      store.remove(row); // cancelled while it waited: never hashed nor sent
+      continue;
+    }
+    row.started = true;
     try {
       const dataset = await row.upload.run();
       store.remove(row);
@@ -135,6 +149,9 @@ function UploadLine(props: { ctx: AppContext; row: UploadRow }): JSX.Element {
               store.remove(row);
             } else {
               void row.upload.cancel();
+              if (!row.started) {
+                store.remove(row); // still waiting: gone from the screen at once
+              }
             }
           }}
         >
