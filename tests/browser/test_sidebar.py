@@ -86,7 +86,7 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
 
             # the keyboard: the row is a named button; Enter opens the dataset's view
             expect(row).to_have_attribute("role", "button")
-            name = row.get_attribute("data-name")
+            name, row_id = row.get_attribute("data-name"), row.get_attribute("data-id")
             expect(row).to_have_attribute("aria-label", f"Open the dataset {name}")
             row.focus()
             page.keyboard.press("Enter")
@@ -104,6 +104,24 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
             page.keyboard.press("Enter")  # as a click: opens the sidebar
             expect(sidebar).to_be_visible()
             screenshot(page, tmp_path, "status")
+
+            # 102 datasets: the list shows the newest 100 and "More" loads the rest
+            with requests.Session() as http:
+                http.headers.update(server.headers())
+                for i in range(100):
+                    http.post(f"{server.api}datasets", params={"filename": f"d{i}.csv"},
+                              data=b"a,b\n1,2\n", timeout=30).raise_for_status()
+            page.keyboard.press("Control+Shift+C")  # the palette's refresh
+            page.locator(".lm-CommandPalette-input").fill("Refresh datasets and jobs")
+            page.keyboard.press("Enter")
+            rows = sidebar.locator("[data-trainlab='dataset']")
+            expect(rows).to_have_count(100, timeout=30_000)
+            expect(rows.first).to_have_attribute("data-name", "d99.csv")
+            expect(sidebar.locator(f"[data-id='{row_id}']")).to_have_count(0)  # shapes: page 2
+            sidebar.locator("button[data-trainlab='more-datasets']").click()
+            expect(rows).to_have_count(102, timeout=30_000)
+            expect(sidebar.locator(f"[data-id='{row_id}']")).to_have_count(1)
+            expect(sidebar.locator("button[data-trainlab='more-datasets']")).to_have_count(0)
             browser.close()
             requests.post(f"{server.api}jobs/{job['id']}/stop", headers=server.headers(),
                           timeout=30).raise_for_status()
