@@ -1,5 +1,5 @@
 """What the browser tests share: the system's Chromium (never a downloaded one), launched
-headless, and a collector of the page's errors."""
+headless, a collector of the page's errors, and screenshots."""
 
 from __future__ import annotations
 
@@ -33,3 +33,17 @@ def collect_errors(page, errors: list[str]) -> None:
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500
             or (r.status >= 400 and "/trainlab/" in r.url) else None)
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+
+
+def screenshot(target, tmp_path: Path, name: str) -> Path:
+    """A screenshot of ``target`` (a Playwright page, or a locator for one element) as
+    ``sidebar-<name>.png`` in the test's ``tmp_path`` and, when the environment variable
+    TRAINLAB_SCREENSHOTS names a folder, a copy there (created if missing). Returns the
+    path in ``tmp_path``."""
+    path = tmp_path / f"sidebar-{name}.png"
+    target.screenshot(path=str(path))
+    if os.environ.get("TRAINLAB_SCREENSHOTS"):
+        folder = Path(os.environ["TRAINLAB_SCREENSHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder / path.name)
+    return path

@@ -1,22 +1,22 @@
 """The New training job form in a real browser (one JupyterLab with the sidebar, one Chromium):
 "Train on this file…" in the file browser imports the file and opens the form on it, filled
 with the task and column roles the server infers (POST datasets/{id}/check with {}); Start is
-enabled once the check says ok and trains the job to completed, which the sidebar's jobs list
-shows. From the Launcher card: a dataset the check refuses shows the check's message and keeps
-Start disabled; a bad hyperparameter gets a message next to it and no request is sent; a job
-the API refuses shows the API's message, the form kept as typed."""
+enabled once the check says ok, opens the job view, which reaches completed with its loss chart
+drawn, and the sidebar's jobs list shows it completed by itself (the status bar's poll tells it
+the set of running jobs changed). From the Launcher card: a dataset the check refuses shows
+the check's message and keeps Start disabled; a bad hyperparameter gets a message next to it
+and no request is sent; a job the API refuses shows the API's message, the form kept as
+typed."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import collect_errors, launch, needs_chromium
+from tests.browser.helpers import collect_errors, launch, needs_chromium, screenshot
 from tests.browser.test_sidebar import BUNDLE, lab_with_the_sidebar
+from tests.browser.test_sidebar_jobs import BLANK_CANVAS
 from tests.server.conftest import stop_live_server
 
 pytestmark = [needs_chromium, pytest.mark.skipif(
@@ -44,14 +44,6 @@ def browser():
         chromium = launch(p)
         yield chromium
         chromium.close()
-
-
-def shot(page, tmp_path: Path, what: str) -> None:
-    """A screenshot into the test's folder and, when TRAINLAB_SCREENSHOTS is set, there."""
-    path = tmp_path / f"sidebar-{what}.png"
-    page.screenshot(path=str(path))
-    if os.environ.get("TRAINLAB_SCREENSHOTS"):
-        shutil.copy(path, Path(os.environ["TRAINLAB_SCREENSHOTS"]) / path.name)
 
 
 def open_lab(browser, lab, errors: list[str]):
@@ -114,7 +106,7 @@ def test_train_on_this_file_fills_the_form_and_trains_to_completed(lab, browser,
     form.locator("[data-trainlab=param-batch_size]").fill("8")
     assert form.locator("[data-trainlab=param-lr]").get_attribute("placeholder") == "0.001"
     form.locator("[data-trainlab=job-name]").fill("from the form")
-    shot(page, tmp_path, "new-job")
+    screenshot(page, tmp_path, "new-job")
     page.locator(".jp-SideBar [data-id='trainlab-sidebar']").click()
     start.click()
 
@@ -129,22 +121,18 @@ def test_train_on_this_file_fills_the_form_and_trains_to_completed(lab, browser,
     assert job["columns"] == {"target": "label", "features": ["x1"]}
     assert job["params"]["max_steps"] == 20 and job["params"]["batch_size"] == 8
     assert job["device"] == "auto"
-    page.keyboard.press("Escape")  # the job view's place: a dialog until it is merged
 
-    # the server trains it; the sidebar's jobs list shows it completed
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        now = requests.get(lab.api + f"jobs/{job['id']}", headers=lab.headers(),
-                           timeout=30).json()
-        if now["status"] not in ("queued", "running"):
-            break
-        time.sleep(0.5)
-    assert now["status"] == "completed", now
-    page.keyboard.press("Control+Shift+C")  # the palette's refresh, as a user would
-    page.locator(".lm-CommandPalette-input").fill("Refresh datasets and jobs")
-    page.keyboard.press("Enter")
-    expect(job_row).to_have_attribute("data-status", "completed", timeout=30_000)
-    shot(page, tmp_path, "new-job-completed")
+    # Start opened the job view; it follows the job to completed and draws the loss chart
+    view = page.locator(f"#trainlab-job-{job['id']} [data-trainlab=job-view]")
+    expect(view).to_be_visible(timeout=30_000)
+    expect(page.locator("form.trainlab-new-job")).to_have_count(0)  # the form closed
+    expect(view).to_have_attribute("data-status", "completed", timeout=120_000)
+    canvas = view.locator(".trainlab-chart canvas").first
+    expect(canvas).to_be_attached(timeout=30_000)
+    assert canvas.evaluate(BLANK_CANVAS)
+    # the sidebar's row follows with no refresh by hand
+    expect(job_row).to_have_attribute("data-status", "completed", timeout=60_000)
+    screenshot(page, tmp_path, "new-job-completed")
     page.close()
     assert errors == [], errors
 
@@ -176,7 +164,7 @@ def test_launcher_form_keeps_start_disabled_on_a_failed_check_and_bad_numbers(
     problem = check.locator(".trainlab-check-problem[data-code=too_few_classes]")
     expect(problem).to_have_text(said["errors"][0]["message"])
     expect(start).to_be_disabled()
-    shot(page, tmp_path, "new-job-check-failed")
+    screenshot(page, tmp_path, "new-job-check-failed")
 
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.url) if r.method == "POST"
@@ -194,9 +182,9 @@ def test_launcher_form_keeps_start_disabled_on_a_failed_check_and_bad_numbers(
     form.locator("[data-trainlab=param-epochs]").fill("2.5")
     start.click()
     expect(form.locator(".trainlab-field-error[data-param=epochs]")).to_have_text(
-        'epochs must be a whole number of at least 1 (not "2.5").')
+        'Epochs must be a whole number of at least 1 (not "2.5").')
     expect(lr).to_have_value("fast")  # the form is kept as typed
-    shot(page, tmp_path, "new-job-bad-number")
+    screenshot(page, tmp_path, "new-job-bad-number")
     assert posted == []
 
     # a 4xx from POST jobs (the dataset deleted after its check): the API's message, form kept

@@ -128,9 +128,9 @@ describe('hyperparameters', () => {
       'The learning rate must be a number above 0 and at most 10, like 0.001 (not "-1").'
     );
     expect(errors.epochs).toBe(
-      'epochs must be a whole number of at least 1 (not "2.5").'
+      'Epochs must be a whole number of at least 1 (not "2.5").'
     );
-    expect(errors.max_steps).toContain('max_steps must be a whole number');
+    expect(errors.max_steps).toContain('Maximum steps must be a whole number');
     expect(errors.batch_size).toContain('(not "ten")');
   });
 

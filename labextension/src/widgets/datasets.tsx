@@ -8,17 +8,24 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { ApiError } from '../api/client';
-import { DatasetSummary, Page } from '../api/types';
+import { Dataset, DatasetSummary } from '../api/types';
 import { AppContext } from '../context';
 import { formatAge, formatBytes } from './format';
 import { refreshDatasets, startUploads, UploadsList } from './uploads';
-import { useList } from './useList';
+import { MoreButton, PAGE_SIZE, useList } from './useList';
+import { pressable } from './viewParts';
 
 export { startUploads };
 
-/** Adds a file of the server (a path relative to its root) as a dataset. */
-export async function importFile(ctx: AppContext, path: string): Promise<void> {
-  await ctx.client.post('datasets/import', { path });
+/**
+ * Adds a file of the server (a path relative to its root) as a dataset; returns the
+ * dataset created (`POST datasets/import`'s answer).
+ */
+export async function importFile(
+  ctx: AppContext,
+  path: string
+): Promise<Dataset> {
+  return ctx.client.post<Dataset>('datasets/import', { path });
 }
 
 async function confirm(
@@ -103,12 +110,13 @@ function StatusBadge(props: {
 function DatasetRow(props: {
   ctx: AppContext;
   d: DatasetSummary;
-  onError: (message: string) => void;
+  onError: (message: string | null) => void;
 }): JSX.Element {
   const { ctx, d, onError } = props;
   const { trans } = ctx;
   const remove = (e: React.MouseEvent) => {
     e.stopPropagation();
+    onError(null); // the next action clears the last one's message
     deleteDataset(ctx, d).then(
       deleted => deleted && refreshDatasets(ctx),
       (error: Error) => onError(error.message)
@@ -122,7 +130,9 @@ function DatasetRow(props: {
       data-name={d.name}
       data-status={d.status}
       title={trans.__('Open the dataset')}
-      onClick={() => ctx.openDataset(d.id)}
+      {...pressable(trans.__('Open the dataset %1', d.name), () =>
+        ctx.openDataset(d.id)
+      )}
     >
       <div className="trainlab-dataset-line">
         <span className="trainlab-dataset-name">{d.name}</span>
@@ -145,6 +155,7 @@ function DatasetRow(props: {
             title={trans.__('Train a model on this dataset')}
             onClick={e => {
               e.stopPropagation();
+              onError(null);
               ctx.openNewJob(d.id);
             }}
           >
@@ -167,8 +178,10 @@ function DatasetRow(props: {
 /** The list of datasets, with the uploads in progress above it. */
 export function DatasetsSection(props: { ctx: AppContext }): JSX.Element {
   const { ctx } = props;
-  const { items, error } = useList<DatasetSummary>(ctx, 'datasets', () =>
-    ctx.client.get<Page<DatasetSummary>>('datasets', { limit: 100 })
+  const { items, more, error, loadMore } = useList<DatasetSummary>(
+    ctx,
+    'datasets',
+    cursor => ctx.client.get('datasets', { limit: PAGE_SIZE, cursor })
   );
   const [actionError, setActionError] = React.useState<string | null>(null);
   return (
@@ -184,6 +197,7 @@ export function DatasetsSection(props: { ctx: AppContext }): JSX.Element {
       {items.map(d => (
         <DatasetRow key={d.id} ctx={ctx} d={d} onError={setActionError} />
       ))}
+      {more && <MoreButton ctx={ctx} what="datasets" onClick={loadMore} />}
     </div>
   );
 }

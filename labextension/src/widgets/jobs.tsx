@@ -7,11 +7,13 @@
  */
 import * as React from 'react';
 
-import { Job, Page, Progress } from '../api/types';
+import { Job, Progress } from '../api/types';
 import { AppContext, Section } from '../context';
 import { JobButtons } from './jobActions';
 import { ACTIVE, age, duration, num, statusLabel } from './jobFormat';
 import { jobStreams, refreshJobs } from './jobStreams';
+import { ListState, MoreButton, PAGE_SIZE, PagedList } from './useList';
+import { pressable } from './viewParts';
 
 /** A status badge (`data-status` on it too). */
 export function StatusBadge(props: {
@@ -105,7 +107,9 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
       data-status={job.status}
       data-step={job.progress?.step ?? 0}
       title={job.note || job.id}
-      onClick={() => ctx.openJob(job.id)}
+      {...pressable(trans.__('Open the job %1', job.name), () =>
+        ctx.openJob(job.id)
+      )}
     >
       <div className="trainlab-job-line">
         <span className="trainlab-job-name">{job.name}</span>
@@ -133,47 +137,70 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
   );
 }
 
-/** The list of jobs. */
+/**
+ * The list of jobs, a page at a time (see useList). While a job runs or waits it reloads on
+ * the slow timer, which pauses while the page is hidden; those reloads send
+ * `no_track_activity=1` (not the user's activity, for JupyterHub's idle culler).
+ */
 export function JobsSection(props: { ctx: AppContext }): JSX.Element {
   const { ctx } = props;
-  const [items, setItems] = React.useState<Job[]>([]);
-  const [error, setError] = React.useState<string | null>(null);
+  const [state, setState] = React.useState<ListState<Job>>({
+    items: [],
+    more: false,
+    error: null
+  });
+  const list = React.useRef<PagedList<Job> | null>(null);
   React.useEffect(() => {
     let alive = true;
     let timer = 0;
-    // background: the slow timer's reload, not the user's activity (JupyterHub's culler)
-    const reload = (background = false) => {
+    const arm = (items: Job[]) => {
       window.clearTimeout(timer);
-      const query = {
-        limit: 100,
-        no_track_activity: background ? 1 : undefined
-      };
-      ctx.client.get<Page<Job>>('jobs', query).then(
-        page => {
-          if (!alive) {
-            return;
-          }
-          setItems(page.items);
-          setError(null);
-          if (page.items.some(j => ACTIVE.includes(j.status))) {
-            timer = window.setTimeout(
-              () => reload(true),
-              ctx.settings.refreshIntervalS * 1000
-            );
-          }
-        },
-        (e: Error) => alive && setError(e.message)
-      );
+      if (alive && items.some(j => ACTIVE.includes(j.status))) {
+        timer = window.setTimeout(tick, ctx.settings.refreshIntervalS * 1000);
+      }
     };
-    const onRefresh = (_: any, which: Section) => which === 'jobs' && reload();
+    const paged = new PagedList<Job>(
+      (cursor, background) =>
+        ctx.client.get('jobs', {
+          limit: PAGE_SIZE,
+          cursor,
+          no_track_activity: background ? 1 : undefined
+        }),
+      next => {
+        setState(next);
+        arm(next.items);
+      }
+    );
+    list.current = paged;
+    // a hidden page asks nothing: the timer waits, and a return to the page reloads
+    let missed = false;
+    const tick = () => {
+      if (document.hidden) {
+        missed = true;
+        return;
+      }
+      void paged.reload(true);
+    };
+    const onVisible = () => {
+      if (!document.hidden && missed) {
+        missed = false;
+        void paged.reload(true);
+      }
+    };
+    const onRefresh = (_: any, which: Section) =>
+      which === 'jobs' && void paged.reload();
     ctx.refresh.connect(onRefresh);
-    reload();
+    document.addEventListener('visibilitychange', onVisible);
+    void paged.reload();
     return () => {
       alive = false;
+      paged.close();
       window.clearTimeout(timer);
       ctx.refresh.disconnect(onRefresh);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, [ctx]);
+  const { items, more, error } = state;
   return (
     <div className="trainlab-section-body">
       <div className="trainlab-section-tools">
@@ -193,6 +220,13 @@ export function JobsSection(props: { ctx: AppContext }): JSX.Element {
       {items.map(j => (
         <JobRow key={j.id} ctx={ctx} job={j} />
       ))}
+      {more && (
+        <MoreButton
+          ctx={ctx}
+          what="jobs"
+          onClick={() => void list.current?.more()}
+        />
+      )}
     </div>
   );
 }

@@ -22,10 +22,12 @@ import {
   fromCheck,
   jobSpec,
   Param,
+  paramLabel,
   PARAMS,
   parseParams,
   placeholders,
   rolesFor,
+  taskLabel,
   TASKS
 } from './newJobState';
 import { trainlabIcon } from './sidebar';
@@ -67,17 +69,22 @@ export function NewJobForm(props: {
   const timer = React.useRef(0);
 
   React.useEffect(() => {
+    let alive = true; // answers after the form is closed are dropped
     ctx.client
       .get<Page<DatasetSummary>>('datasets', { status: 'valid', limit: 1000 })
       .then(
-        page => setDatasets(page.items),
-        e => setListError(message(e))
+        page => alive && setDatasets(page.items),
+        e => alive && setListError(message(e))
       );
     // an empty checks= lets nothing fail it: the devices even when a check fails
-    ctx.client.get<Health>('health', { checks: '' }).then(setHealth, () => {
-      setHealth(null);
-    });
-    return () => window.clearTimeout(timer.current);
+    ctx.client.get<Health>('health', { checks: '' }).then(
+      h => alive && setHealth(h),
+      () => alive && setHealth(null)
+    );
+    return () => {
+      alive = false;
+      window.clearTimeout(timer.current);
+    };
   }, [ctx]);
 
   /** Checks the form's data after `change` (at once, or after CHECK_DELAY_MS). */
@@ -205,7 +212,7 @@ export function NewJobForm(props: {
               {!task && <option value="">…</option>}
               {TASKS.map(t => (
                 <option key={t} value={t}>
-                  {t}
+                  {taskLabel(trans, t)}
                 </option>
               ))}
             </select>
@@ -226,7 +233,7 @@ export function NewJobForm(props: {
         <legend>{trans.__('Hyperparameters')}</legend>
         {PARAMS.map(p => (
           <label key={p} className="trainlab-field">
-            <span>{p}</span>
+            <span>{paramLabel(trans, p)}</span>
             <input
               name={p}
               data-trainlab={`param-${p}`}

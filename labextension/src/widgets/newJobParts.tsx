@@ -6,7 +6,7 @@ import * as React from 'react';
 
 import { CheckReport, Columns } from '../api/formTypes';
 import { AppContext } from '../context';
-import { roleOf, setRole, TASK_ROLES } from './newJobState';
+import { roleOf, setRole, TASK_ROLES, taskLabel } from './newJobState';
 
 /** Where the form's check stands. */
 export interface CheckState {
@@ -106,11 +106,14 @@ export function CheckView(props: {
             {ok
               ? trans.__(
                   'The data suits %1: %2 of %3 rows can be used.',
-                  report.task,
+                  taskLabel(trans, report.task),
                   report.rows_valid,
                   report.rows_total
                 )
-              : trans.__('The data does not suit %1 yet:', report.task)}
+              : trans.__(
+                  'The data does not suit %1 yet:',
+                  taskLabel(trans, report.task)
+                )}
           </div>
           <ul>
             {report.errors.slice(0, 20).map((p, i) => (

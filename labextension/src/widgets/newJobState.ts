@@ -22,6 +22,17 @@ export const TASKS = [
   'causal-lm'
 ];
 
+/** A task's name in the user's language (the identifier when it has none). */
+export function taskLabel(trans: TranslationBundle, task: string): string {
+  const labels: Record<string, string> = {
+    'tabular-classification': trans.__('tabular classification'),
+    'tabular-regression': trans.__('tabular regression'),
+    'text-classification': trans.__('text classification'),
+    'causal-lm': trans.__('causal language model')
+  };
+  return labels[task] || task;
+}
+
 /** The column roles of each task, in the order the form shows them (tasks.py). */
 export const TASK_ROLES: Record<string, string[]> = {
   'tabular-classification': ['target', 'features'],
@@ -116,6 +127,17 @@ export const PARAMS = ['epochs', 'max_steps', 'batch_size', 'lr'] as const;
 /** One of PARAMS. */
 export type Param = (typeof PARAMS)[number];
 
+/** A hyperparameter's label in the user's language. */
+export function paramLabel(trans: TranslationBundle, param: Param): string {
+  const labels: Record<Param, string> = {
+    epochs: trans.__('Epochs'),
+    max_steps: trans.__('Maximum steps'),
+    batch_size: trans.__('Batch size'),
+    lr: trans.__('Learning rate')
+  };
+  return labels[param];
+}
+
 /** The training defaults shown as placeholders (config.py TASK_DEFAULTS). */
 export function placeholders(
   trans: TranslationBundle,
@@ -164,7 +186,7 @@ export function parseParams(
     ) {
       errors[name] = trans.__(
         '%1 must be a whole number of at least 1 (not "%2").',
-        name,
+        paramLabel(trans, name),
         text
       );
       continue;

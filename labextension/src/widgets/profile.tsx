@@ -81,6 +81,26 @@ function TopValues(props: {
   );
 }
 
+/** Fields per histograms request. */
+export const HISTOGRAM_PAGE = 100;
+
+/**
+ * Every numeric field's histogram of a dataset: `get(offset)` asks for one page of fields
+ * (`GET datasets/{id}/histograms?offset=&limit=`), again while `offset + limit` is below
+ * `fields_total`; the pages' fields merged in one answer.
+ */
+export async function allHistograms(
+  get: (offset: number) => Promise<Histograms>
+): Promise<Histograms> {
+  let page = await get(0);
+  const fields = { ...page.fields };
+  while (page.limit > 0 && page.offset + page.limit < page.fields_total) {
+    page = await get(page.offset + page.limit);
+    Object.assign(fields, page.fields);
+  }
+  return { ...page, fields, offset: 0, limit: page.fields_total };
+}
+
 /** The profile of dataset `id`. */
 export function ProfileTab(props: { ctx: AppContext; id: string }) {
   const { ctx, id } = props;
@@ -91,7 +111,12 @@ export function ProfileTab(props: { ctx: AppContext; id: string }) {
   );
   const hist = useFetch(
     () =>
-      ctx.client.get<Histograms>(`datasets/${id}/histograms`, { limit: 100 }),
+      allHistograms(offset =>
+        ctx.client.get<Histograms>(`datasets/${id}/histograms`, {
+          offset,
+          limit: HISTOGRAM_PAGE
+        })
+      ),
     [id]
   );
   const fields = Object.entries(profile.data?.fields ?? {});

@@ -12,6 +12,7 @@ import { Job, Page } from '../api/types';
 import { AppContext, Section } from '../context';
 import { applyDirection } from '../i18n';
 import { statusText } from './statusText';
+import { pressable } from './viewParts';
 
 function StatusItem(props: { ctx: AppContext; onClick: () => void }) {
   const { ctx, onClick } = props;
@@ -73,7 +74,14 @@ function StatusItem(props: { ctx: AppContext; onClick: () => void }) {
     };
   }, [ctx]);
   return text ? (
-    <span className="trainlab-status-item" onClick={onClick} title={text}>
+    <span
+      className="trainlab-status-item"
+      title={text}
+      {...pressable(
+        ctx.trans.__('%1: open the Training sidebar', text),
+        onClick
+      )}
+    >
       {text}
     </span>
   ) : null;

@@ -89,3 +89,35 @@ export function Pager(props: {
     </div>
   );
 }
+
+/**
+ * The props that make an element act as a button for the keyboard too: focusable, named
+ * `label` for screen readers, Enter or Space runs `run` (as a click does). Keys pressed in
+ * an inner button or field are left to it.
+ */
+export function pressable(
+  label: string,
+  run: () => void
+): {
+  role: string;
+  tabIndex: number;
+  'aria-label': string;
+  onClick: () => void;
+  onKeyDown: (e: React.KeyboardEvent) => void;
+} {
+  return {
+    role: 'button',
+    tabIndex: 0,
+    'aria-label': label,
+    onClick: run,
+    onKeyDown: (e: React.KeyboardEvent) => {
+      if (e.target !== e.currentTarget) {
+        return;
+      }
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        run();
+      }
+    }
+  };
+}
