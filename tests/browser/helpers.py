@@ -1,13 +1,17 @@
 """What the browser tests share: the system's Chromium (never a downloaded one), launched
-headless, a collector of the page's errors, and screenshots."""
+headless, a collector of the page's errors, screenshots, and for the sidebar's tests a
+`jupyter lab` with this checkout's bundle and the sidebar opened in it."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
+
+from tests.server.conftest import start_live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -47,3 +51,55 @@ def screenshot(target, tmp_path: Path, name: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, folder / path.name)
     return path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "src/trainlab/labextension"  # make labext builds it
+
+# Every sidebar test: the system Chromium and the built bundle (in CI, missing either fails).
+needs_sidebar = [needs_chromium, pytest.mark.skipif(
+    not (BUNDLE / "package.json").is_file() and os.environ.get("CI") != "true",
+    reason="the JupyterLab sidebar is not built (make labext)")]
+
+
+def lab_with_the_sidebar(tmp_path: Path, *extra: str):
+    """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv) and
+    its catalogue: the entry points pyproject.toml declares, in a dist-info on PYTHONPATH (what
+    installing trainlab writes; the environment's own trainlab may predate them)."""
+    extensions = tmp_path / "jupyter" / "labextensions"
+    extensions.mkdir(parents=True)
+    (extensions / "trainlab").symlink_to(BUNDLE, target_is_directory=True)
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    meta = tmp_path / "meta" / "trainlab_sidebar_test-0.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: trainlab-sidebar-test\nVersion: 0\n")
+    (meta / "entry_points.txt").write_text("".join(
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()) + "\n"
+        for group, points in declared.items() if group.startswith("jupyterlab.")))
+    path = os.pathsep.join(p for p in (str(meta.parent), os.environ.get("PYTHONPATH")) if p)
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": path}
+    return start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", *extra, app="lab",
+                             env=env)
+
+
+def open_sidebar(page, server):
+    """Open JupyterLab of ``server`` in ``page`` and the Training sidebar in it (its icon in
+    the left bar); returns the sidebar's locator."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}lab?token={server.token}")
+    tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
+    expect(tab).to_be_visible(timeout=60_000)
+    sidebar = page.locator(".trainlab-sidebar")
+    if not sidebar.is_visible():
+        tab.click()
+    expect(sidebar).to_be_visible()
+    return sidebar
+
+
+# True when a canvas holds something drawn (it differs from a blank one of its size).
+BLANK_CANVAS = """c => {
+  const blank = document.createElement('canvas');
+  blank.width = c.width; blank.height = c.height;
+  return c.width > 0 && c.toDataURL() !== blank.toDataURL();
+}"""

@@ -10,43 +10,20 @@ and the dataset view are right to left and speak Persian."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import tomllib
-from pathlib import Path
 
-import pytest
-
-from tests.browser.helpers import collect_errors, launch, needs_chromium, screenshot
-from tests.server.conftest import start_live_server, stop_live_server
+from tests.browser.helpers import (
+    collect_errors,
+    lab_with_the_sidebar,
+    launch,
+    needs_sidebar,
+    open_sidebar,
+    screenshot,
+)
+from tests.server.conftest import stop_live_server
 from tests.server.test_real_server import training
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = ROOT / "src/trainlab/labextension"  # make labext builds it
-
-pytestmark = [needs_chromium, pytest.mark.skipif(
-    not (BUNDLE / "package.json").is_file() and os.environ.get("CI") != "true",
-    reason="the JupyterLab sidebar is not built (make labext)")]
-
-
-def lab_with_the_sidebar(tmp_path: Path, *extra: str):
-    """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv) and
-    its catalogue: the entry points pyproject.toml declares, in a dist-info on PYTHONPATH (what
-    installing trainlab writes; the environment's own trainlab may predate them)."""
-    extensions = tmp_path / "jupyter" / "labextensions"
-    extensions.mkdir(parents=True)
-    (extensions / "trainlab").symlink_to(BUNDLE, target_is_directory=True)
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
-    meta = tmp_path / "meta" / "trainlab_sidebar_test-0.dist-info"
-    meta.mkdir(parents=True)
-    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: trainlab-sidebar-test\nVersion: 0\n")
-    (meta / "entry_points.txt").write_text("".join(
-        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()) + "\n"
-        for group, points in declared.items() if group.startswith("jupyterlab.")))
-    path = os.pathsep.join(p for p in (str(meta.parent), os.environ.get("PYTHONPATH")) if p)
-    env = {"JUPYTER_PATH": str(tmp_path / "jupyter"), "PYTHONPATH": path}
-    return start_live_server(tmp_path, "--TrainlabApp.prewarm_worker=False", *extra, app="lab",
-                             env=env)
+pytestmark = needs_sidebar
 
 
 def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_path):
@@ -159,11 +136,7 @@ def test_in_persian_the_sidebar_speaks_persian_right_to_left(tmp_path):
             browser = launch(p)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             collect_errors(page, errors)
-            page.goto(f"{server.url}lab?token={server.token}")
-            tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
-            expect(tab).to_be_visible(timeout=60_000)
-            tab.click()
-            sidebar = page.locator(".trainlab-sidebar")
+            sidebar = open_sidebar(page, server)
             expect(sidebar.locator(".trainlab-section-title")).to_have_text(
                 ["مجموعه‌داده‌ها", "کارها"])
             assert sidebar.evaluate("n => getComputedStyle(n).direction") == "rtl"

@@ -8,20 +8,22 @@ is picked again, and its dataset has the file's sha256."""
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import collect_errors, launch, needs_chromium
-from tests.browser.test_sidebar import BUNDLE, lab_with_the_sidebar
+from tests.browser.helpers import (
+    collect_errors,
+    lab_with_the_sidebar,
+    launch,
+    needs_sidebar,
+    open_sidebar,
+    screenshot,
+)
 from tests.server.conftest import stop_live_server
 
-pytestmark = [needs_chromium, pytest.mark.skipif(
-    not (BUNDLE / "package.json").is_file() and os.environ.get("CI") != "true",
-    reason="the JupyterLab sidebar is not built (make labext)")]
+pytestmark = needs_sidebar
 
 
 # Wraps window.fetch before JupyterLab loads: while localStorage says so, the PUTs of upload
@@ -49,24 +51,10 @@ class Lab:
         self.server, self.page, self.errors, self.out = server, page, errors, out
 
     def shot(self, what: str) -> None:
-        path = self.out / f"sidebar-{what}.png"
-        self.page.screenshot(path=str(path))
-        if os.environ.get("TRAINLAB_SCREENSHOTS"):
-            folder = Path(os.environ["TRAINLAB_SCREENSHOTS"])
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, folder / path.name)
+        screenshot(self.page, self.out, what)
 
     def open_sidebar(self):
-        from playwright.sync_api import expect
-
-        self.page.goto(f"{self.server.url}lab?token={self.server.token}")
-        tab = self.page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
-        expect(tab).to_be_visible(timeout=60_000)
-        sidebar = self.page.locator(".trainlab-sidebar")
-        if not sidebar.is_visible():
-            tab.click()
-        expect(sidebar).to_be_visible()
-        return sidebar
+        return open_sidebar(self.page, self.server)
 
     def rest(self, method: str, path: str, **kw):
         import requests

@@ -11,16 +11,21 @@ them. One lab server and one browser for the module."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.browser.helpers import collect_errors, launch
-from tests.browser.test_sidebar import lab_with_the_sidebar, pytestmark  # noqa: F401
+from tests.browser.helpers import (
+    BLANK_CANVAS,
+    collect_errors,
+    lab_with_the_sidebar,
+    launch,
+    needs_sidebar,
+    open_sidebar,
+    screenshot,
+)
 from tests.server.conftest import stop_live_server
 from tests.server.test_jobs_api import csv_bytes
 
@@ -29,21 +34,13 @@ from tests.server.test_jobs_api import csv_bytes
 # its counts can be compared with GET metrics' points one for one.
 SETTINGS = {"refreshIntervalS": 120, "chartPoints": 100_000}
 
-
-def shoot(page, tmp_path: Path, what: str) -> None:
-    """A screenshot into the test's folder and, when TRAINLAB_SCREENSHOTS is set, there too."""
-    path = tmp_path / f"sidebar-{what}.png"
-    page.screenshot(path=str(path))
-    if os.environ.get("TRAINLAB_SCREENSHOTS"):
-        folder = Path(os.environ["TRAINLAB_SCREENSHOTS"])
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, folder / path.name)
+pytestmark = needs_sidebar
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """(server, page, errors, requested URLs): the sidebar open, English, one browser."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     tmp = tmp_path_factory.mktemp("jobs-lab")
     settings = tmp / "settings" / "trainlab"
@@ -59,11 +56,7 @@ def lab(tmp_path_factory):
         requested: list[str] = []
         collect_errors(page, errors)
         page.on("request", lambda r: requested.append(r.url))
-        page.goto(f"{server.url}lab?token={server.token}")
-        tab = page.locator(".jp-SideBar [data-id='trainlab-sidebar']")
-        expect(tab).to_be_visible(timeout=60_000)
-        tab.click()
-        expect(page.locator(".trainlab-sidebar")).to_be_visible()
+        open_sidebar(page, server)
         yield server, page, errors, requested
     finally:
         if browser is not None:
@@ -124,12 +117,6 @@ CLICK_UNTIL = """async ([id, button, status]) => {
   });
 }"""
 
-BLANK_CANVAS = """c => {
-  const blank = document.createElement('canvas');
-  blank.width = c.width; blank.height = c.height;
-  return c.width > 0 && c.toDataURL() !== blank.toDataURL();
-}"""
-
 
 def test_a_job_completes_and_its_view_shows_chart_log_metrics_model_and_predicts(
         lab, tmp_path):
@@ -143,7 +130,7 @@ def test_a_job_completes_and_its_view_shows_chart_log_metrics_model_and_predicts
     row = sidebar.locator(f"[data-trainlab='job'][data-id='{job['id']}']")
     expect(row).to_have_count(1, timeout=30_000)
     expect(row).to_have_attribute("data-status", "completed", timeout=120_000)
-    shoot(page, tmp_path, "jobs")
+    screenshot(page, tmp_path, "jobs")
 
     row.click()  # opens the job view
     view = page.locator(f"#trainlab-job-{job['id']} [data-trainlab='job-view']")
@@ -164,7 +151,7 @@ def test_a_job_completes_and_its_view_shows_chart_log_metrics_model_and_predicts
                                   json={"records": records}, timeout=60).json()
     assert [r.locator("td").nth(1).inner_text() for r in shown.all()] == [
         str(p) for p in direct["predictions"]]
-    shoot(page, tmp_path, "job-view")
+    screenshot(page, tmp_path, "job-view")
     assert errors == [], errors
 
 
@@ -260,7 +247,7 @@ def test_a_running_jobs_view_draws_live_and_keeps_each_step_once_over_a_resume(l
     # `reset`) or read GET metrics after the new run began? Either way the counts hold.
     after = [u for u in requested[asked:] if f"jobs/{job['id']}/events?cursor=" in u]
     print("events after the resume:", [u.split("?")[1] for u in after], "old run", old_run)
-    shoot(page, tmp_path, "job-live")
+    screenshot(page, tmp_path, "job-live")
     view.locator("button[data-trainlab='stop']").click()
     expect(view).to_have_attribute("data-status", "stopped", timeout=30_000)
     assert errors == [], errors

@@ -10,18 +10,19 @@ typed."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser.helpers import collect_errors, launch, needs_chromium, screenshot
-from tests.browser.test_sidebar import BUNDLE, lab_with_the_sidebar
-from tests.browser.test_sidebar_jobs import BLANK_CANVAS
+from tests.browser.helpers import (
+    BLANK_CANVAS,
+    collect_errors,
+    lab_with_the_sidebar,
+    launch,
+    needs_sidebar,
+    screenshot,
+)
 from tests.server.conftest import stop_live_server
 
-pytestmark = [needs_chromium, pytest.mark.skipif(
-    not (BUNDLE / "package.json").is_file() and os.environ.get("CI") != "true",
-    reason="the JupyterLab sidebar is not built (make labext)")]
+pytestmark = needs_sidebar
 
 ROWS = "x1,x2,label\n" + "".join(f"{i},{(i * 7) % 5},{i % 2}\n" for i in range(40))
 ONE_CLASS = "x1,x2,label\n" + "".join(f"{i},{i % 3},1\n" for i in range(40))

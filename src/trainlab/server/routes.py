@@ -125,7 +125,10 @@ ROUTES: list[Op] = [
     Op("GET", "jobs", jobs.list_jobs, JOBS,
        "Jobs (background and notebook), newest first, a page at a time.",
        response=m.JobPage, errors=(400, 403),
-       params=(Param("status", enum=jobs.STATUSES), LIMIT, cursor("job"))),
+       params=(Param("status", enum=jobs.STATUSES), LIMIT, cursor("job"),
+               Param("no_track_activity", description="jupyter_server's convention: given (any "
+                     "value), the request is not the user's activity (a background poll: "
+                     "JupyterHub's idle culler may still stop the server)."))),
     Op("POST", "jobs", jobs.submit_job, JOBS, "Submit a background job; every check runs now.",
        status=201, request=m.JobSpec, response=m.Job, errors=(400, 403, 404, 422, 429),
        creates="jobs/{job_id}"),
