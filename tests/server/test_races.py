@@ -54,6 +54,39 @@ async def test_delete_while_the_last_part_completes_is_409_and_the_upload_comple
     assert code == 404 and body["error"]["code"] == "upload_not_found"
 
 
+async def test_while_the_dataset_is_made_the_upload_reads_whole_then_the_dataset_exists(
+        api, monkeypatch) -> None:
+    """A client that lost the last part's answer asks for the upload: until the dataset exists
+    it reads complete (offset = size, not 404), and once it is 404 the dataset is there."""
+    from trainlab.datasets.dataset import DatasetStore
+
+    entered, gate = threading.Event(), threading.Event()
+    adopt = DatasetStore.adopt
+
+    def held_adopt(self, *args, **kwargs):
+        entered.set()
+        assert gate.wait(60)
+        return adopt(self, *args, **kwargs)
+
+    monkeypatch.setattr(DatasetStore, "adopt", held_adopt)
+    code, up = await api("POST", "datasets/uploads", {"filename": "t.csv", "size": len(CSV)})
+    last = asyncio.ensure_future(api("PUT", f"datasets/uploads/{up['id']}", raw=CSV,
+                                     headers={"Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV)}"}))
+    loop = asyncio.get_running_loop()
+    try:
+        assert await loop.run_in_executor(None, entered.wait, 30)
+        code, state = await api("GET", f"datasets/uploads/{up['id']}")
+        assert code == 200 and state["offset"] == state["size"] == len(CSV), state
+    finally:
+        gate.set()
+    code, ds = await last
+    assert code == 201 and ds["rows"] == 2, ds
+    code, body = await api("GET", f"datasets/uploads/{up['id']}")
+    assert code == 404 and body["error"]["code"] == "upload_not_found"
+    code, listed = await api("GET", "datasets", params={"name": "t"})
+    assert [d["id"] for d in listed["items"]] == [ds["id"]]
+
+
 async def test_delete_while_a_part_arrives_is_409_upload_busy(
         api, jp_serverapp, http_server_client, jp_auth_header, jp_base_url):
     uploads = _uploads(jp_serverapp)

@@ -62,8 +62,12 @@ class MetricRecords:
                 conn.executemany("INSERT INTO job_metrics VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def truncate_metrics(self, job_id: str, after_step: int) -> None:
-        """A resumed run repeats the steps after its checkpoint: forget their old values, and
-        start a new metrics run in the same transaction (a reader's cursor is then stale)."""
+        """A run repeats the steps after its start (a checkpoint's step; -1 for a run from
+        scratch, e.g. a job stopped before its first checkpoint): forget their old values. When
+        any were forgotten, a new metrics run starts in the same transaction (a reader's cursor
+        is then stale); a first run forgets nothing and keeps run 0."""
         with self.store.transaction() as conn:
-            conn.execute("DELETE FROM job_metrics WHERE job_id=? AND step>?", (job_id, after_step))
-            conn.execute("UPDATE jobs SET metrics_run=metrics_run+1 WHERE id=?", (job_id,))
+            gone = conn.execute("DELETE FROM job_metrics WHERE job_id=? AND step>?",
+                                (job_id, after_step)).rowcount
+            if gone:
+                conn.execute("UPDATE jobs SET metrics_run=metrics_run+1 WHERE id=?", (job_id,))

@@ -261,8 +261,8 @@ class RayJob:
         self.records.describe(self.job_id, info["task"], config.get("dataset_id"),
                               config.get("columns") or {}, params)
         self.reporter.flush()
-        if info.get("start_step"):
-            self.records.truncate_metrics(self.job_id, info["start_step"])
+        # the steps this run repeats lose their old values: all of them for a run from scratch
+        self.records.truncate_metrics(self.job_id, info.get("start_step") or -1)
         if self.end is None and self.reporter.main_metric is not None:  # a second start
             self.records.set_note(self.job_id, job_note("note_ray_restarted",
                                                         step=info.get("start_step") or 0))

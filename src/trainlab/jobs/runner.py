@@ -41,8 +41,8 @@ class _Record(Callback):
                                     runner="foreground")
         self.records.describe(self.job_id, info["task"], config.get("dataset_id"),
                               config.get("columns") or {}, params)
-        if info.get("start_step"):
-            self.records.truncate_metrics(self.job_id, info["start_step"])
+        # the steps this run repeats lose their old values: all of them for a run from scratch
+        self.records.truncate_metrics(self.job_id, info.get("start_step") or -1)
         self.started = True
 
 

@@ -186,7 +186,11 @@ class Uploads:
     def get(self, upload_id: str) -> dict[str, Any]:
         folder = self.folder(upload_id)
         meta = json.loads((folder / "meta.json").read_text("utf-8"))
-        return {**meta, "offset": (folder / "data").stat().st_size}
+        try:
+            offset = (folder / "data").stat().st_size
+        except FileNotFoundError:  # every byte arrived: the dataset is being made from them
+            offset = meta["size"]
+        return {**meta, "offset": offset}
 
     def in_progress(self, limit: int) -> list[dict[str, Any]]:
         """The uploads in progress, newest first (at most ``limit``), each as :meth:`get`
@@ -241,8 +245,13 @@ class Uploads:
             os.replace(data, moving)
         except FileNotFoundError:  # removed meanwhile (by hand: cancel waits for busy ids)
             raise NotFoundError("upload_not_found", id=upload_id) from None
-        shutil.rmtree(folder, ignore_errors=True)
-        return self.ws.datasets.adopt(moving, meta["filename"], meta["format"], sha256=actual)
+        try:
+            return self.ws.datasets.adopt(moving, meta["filename"], meta["format"], sha256=actual)
+        finally:
+            # Only now: until the dataset exists, GET answers the upload whole (offset = size),
+            # so a client that lost the last part's answer waits for it instead of a 404 that
+            # would say "gone" while the dataset is still being validated.
+            shutil.rmtree(folder, ignore_errors=True)
 
     def expire(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
