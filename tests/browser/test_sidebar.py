@@ -61,11 +61,12 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
             expect(row).to_have_attribute("data-status", "valid")
             screenshot(page, tmp_path, "dataset")
 
-            # the keyboard: the row is a named button; Enter opens the dataset's view
-            expect(row).to_have_attribute("role", "button")
+            # the keyboard: the row's name is a named button; Enter opens the dataset's view
+            button = row.locator(".trainlab-dataset-name")
+            expect(button).to_have_attribute("role", "button")
             name, row_id = row.get_attribute("data-name"), row.get_attribute("data-id")
-            expect(row).to_have_attribute("aria-label", f"Open the dataset {name}")
-            row.focus()
+            expect(button).to_have_attribute("aria-label", f"Open the dataset {name}")
+            button.focus()
             page.keyboard.press("Enter")
             view = page.locator(f"#trainlab-dataset-{row.get_attribute('data-id')}")
             expect(view.locator(".trainlab-view-header h2")).to_have_text(name, timeout=30_000)

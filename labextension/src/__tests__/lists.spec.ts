@@ -203,8 +203,10 @@ describe('pressable', () => {
     props.onKeyDown(key(' '));
     props.onKeyDown(key('a'));
     expect(run).toHaveBeenCalledTimes(2);
-    props.onClick();
+    props.onClick!();
     expect(run).toHaveBeenCalledTimes(3);
+    // a row's name: the keyboard's button, the row itself takes the clicks
+    expect(pressable('x', run, false).onClick).toBeUndefined();
   });
 
   it("leaves an inner button's keys to it", () => {

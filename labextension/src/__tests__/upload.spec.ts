@@ -163,7 +163,8 @@ describe('ResumableUpload', () => {
     );
     expect(JSON.parse(storage.getItem(storageKey(f))!)).toEqual({
       id: 'up_1',
-      sha256: sha(TEXT)
+      sha256: sha(TEXT),
+      createdAt: expect.any(Number)
     });
     server.ranges = [];
     const again = upload(server, file(TEXT), storage); // the same file picked again

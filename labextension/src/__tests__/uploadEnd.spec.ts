@@ -93,6 +93,31 @@ describe('the end of an upload', () => {
     expect(storage.items.size).toBe(0);
   });
 
+  it('after a reload, finds the dataset a lost last answer made: nothing sent again', async () => {
+    const server = new FakeServer();
+    const storage = new MemoryStorage();
+    const f = file(TEXT);
+    // every part arrives; the last one's answer is lost, then the page reloads
+    server.faults = [undefined, undefined, undefined, 'lost'];
+    const first = upload(server, f, storage);
+    const real = server.get.bind(server);
+    server.get = async (path: string, query?: any) => {
+      if (path.startsWith('datasets/uploads/')) {
+        throw new Error('page reloaded'); // before the first could look
+      }
+      return real(path, query);
+    };
+    await expect(first.run()).rejects.toThrow('page reloaded');
+    server.get = real;
+    const puts = server.ranges.length;
+    const again = upload(server, file(TEXT), storage);
+    expect(await again.run()).toMatchObject({ sha256: sha(TEXT) });
+    expect(server.posts).toBe(1); // no second upload
+    expect(server.ranges.length).toBe(puts); // no part sent again
+    expect(server.datasets.length).toBe(1);
+    expect(storage.items.size).toBe(0);
+  });
+
   it('says so, in its language, when the upload ended without a dataset', async () => {
     const server = new FakeServer();
     const storage = new MemoryStorage();

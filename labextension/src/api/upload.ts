@@ -109,7 +109,11 @@ export class ResumableUpload {
     if (sha256 === null || this.stopped) {
       return null;
     }
-    await this.open(sha256);
+    const made = await this.open(sha256);
+    if (made) {
+      progress('uploading', total); // sent before a reload, its answer lost: it is there
+      return made;
+    }
     progress('uploading', this.offset);
     let failures = 0;
     let refetches = 0;
@@ -221,7 +225,15 @@ export class ResumableUpload {
       }
       await this.sleep(backoff(attempt, this.policy));
     }
-    const dataset = await this.findDataset(sha256);
+    // gone: the dataset exists (the server removes an upload only once its dataset is
+    // made); asked a few times in case an older server removed it first
+    let dataset: Dataset | null = null;
+    for (let look = 0; look < 4 && !dataset; look++) {
+      if (look) {
+        await this.sleep(backoff(look, this.policy));
+      }
+      dataset = await this.findDataset(sha256);
+    }
     this.forget();
     if (!dataset) {
       throw new ApiError(
@@ -266,14 +278,24 @@ export class ResumableUpload {
   /**
    * Finds the file's earlier upload (same sha256) on the server: the one saved for it in
    * storage, else one in progress with the same filename, size and sha256; or starts one.
+   * When the saved upload is gone and a dataset was made of it meanwhile (its last answer
+   * lost to a reload), that dataset: nothing is sent again.
    */
-  private async open(sha256: string): Promise<void> {
+  private async open(sha256: string): Promise<Dataset | null> {
     const saved = this.recall();
     let found: Upload | null = null;
     if (saved && saved.sha256 === sha256) {
       found = await this.getUpload(saved.id).catch((error: unknown) =>
         isGone(error) ? null : Promise.reject(error)
       );
+      if (!found && saved.createdAt) {
+        this.startedAt = saved.createdAt;
+        const made = await this.findDataset(sha256);
+        if (made) {
+          this.forget();
+          return made;
+        }
+      }
     }
     if (!found) {
       const { items } = await this.api.get<{ items: Upload[] }>(
@@ -293,8 +315,8 @@ export class ResumableUpload {
       this.offset = found.offset;
       this.startedAt = found.created_at;
       this.resumed = true;
-      this.save(found.id, sha256);
-      return;
+      this.save(found.id, sha256, found.created_at);
+      return null;
     }
     const upload = await this.api.post<Upload>('datasets/uploads', {
       filename: this.file.name,
@@ -305,17 +327,18 @@ export class ResumableUpload {
     this.offset = upload.offset;
     this.startedAt = upload.created_at;
     this.resumed = false;
-    this.save(upload.id, sha256);
+    this.save(upload.id, sha256, upload.created_at);
+    return null;
   }
 
-  private save(id: string, sha256: string): void {
+  private save(id: string, sha256: string, createdAt: number): void {
     this.storage?.setItem(
       storageKey(this.file),
-      JSON.stringify({ id, sha256 })
+      JSON.stringify({ id, sha256, createdAt })
     );
   }
 
-  private recall(): { id: string; sha256: string } | null {
+  private recall(): { id: string; sha256: string; createdAt?: number } | null {
     try {
       const saved = JSON.parse(
         this.storage?.getItem(storageKey(this.file)) || 'null'

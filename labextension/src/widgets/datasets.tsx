@@ -130,12 +130,21 @@ function DatasetRow(props: {
       data-name={d.name}
       data-status={d.status}
       title={trans.__('Open the dataset')}
-      {...pressable(trans.__('Open the dataset %1', d.name), () =>
-        ctx.openDataset(d.id)
-      )}
+      onClick={() => ctx.openDataset(d.id)}
     >
       <div className="trainlab-dataset-line">
-        <span className="trainlab-dataset-name">{d.name}</span>
+        {/* the row's name is its keyboard button: the row's own buttons stay visible to
+            screen readers (a role=button row would hide them) */}
+        <span
+          className="trainlab-dataset-name"
+          {...pressable(
+            trans.__('Open the dataset %1', d.name),
+            () => ctx.openDataset(d.id),
+            false
+          )}
+        >
+          {d.name}
+        </span>
         <StatusBadge ctx={ctx} d={d} />
       </div>
       <div className="trainlab-dataset-line trainlab-dataset-meta">

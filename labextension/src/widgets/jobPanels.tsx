@@ -11,6 +11,7 @@ import { ACTIVE, loadSnippet, num } from './jobFormat';
 
 const LOG_POLL_MS = 2000;
 const LOG_KEEP = 200_000; // characters of the tail kept on screen
+const LOG_BACKLOG = 512 * 1024; // an answer this big (of 1 MiB at most): more is waiting
 
 /** The log's tail (its last LOG_KEEP bytes first), appended while the job runs. */
 export function LogTail(props: { ctx: AppContext; job: Job }): JSX.Element {
@@ -28,28 +29,35 @@ export function LogTail(props: { ctx: AppContext; job: Job }): JSX.Element {
         timer = window.setTimeout(read, ms);
       }
     };
-    const read = () =>
+    const read = () => {
+      if (document.hidden && offset.current !== null) {
+        again(LOG_POLL_MS); // a tab nobody looks at asks nothing
+        return;
+      }
+      const before = offset.current;
       ctx.client
         .get<{ text: string; offset: number }>(
           `jobs/${encodeURIComponent(job.id)}/logs`,
-          // first its end (a long log's head is not what one looks at), then on from there
-          offset.current === null
-            ? { tail: LOG_KEEP }
-            : { offset: offset.current }
+          // first its end (a long log's head is not what one looks at), then on from there;
+          // a poll, not the user's activity (JupyterHub's idle culler)
+          before === null
+            ? { tail: LOG_KEEP, no_track_activity: 1 }
+            : { offset: before, no_track_activity: 1 }
         )
         .then(
           got => {
             if (!alive) {
               return;
             }
-            const moved = got.offset !== offset.current;
             offset.current = got.offset;
             setError(null);
             if (got.text) {
               setText(t => (t + got.text).slice(-LOG_KEEP));
             }
-            // an answer holds at most 1 MiB: a backlog is read on at once, even once ended
-            again(moved && got.text ? 0 : LOG_POLL_MS);
+            // an answer holds at most 1 MiB: after a big one (a backlog) read on at once,
+            // even once the job ended
+            const big = before !== null && got.offset - before >= LOG_BACKLOG;
+            again(big ? 0 : LOG_POLL_MS);
           },
           (e: Error) => {
             if (alive) {
@@ -58,7 +66,8 @@ export function LogTail(props: { ctx: AppContext; job: Job }): JSX.Element {
             }
           }
         );
-    void read();
+    };
+    read();
     return () => {
       alive = false;
       window.clearTimeout(timer);

@@ -107,12 +107,19 @@ function JobRow(props: { ctx: AppContext; job: Job }): JSX.Element {
       data-status={job.status}
       data-step={job.progress?.step ?? 0}
       title={job.note || job.id}
-      {...pressable(trans.__('Open the job %1', job.name), () =>
-        ctx.openJob(job.id)
-      )}
+      onClick={() => ctx.openJob(job.id)}
     >
       <div className="trainlab-job-line">
-        <span className="trainlab-job-name">{job.name}</span>
+        <span
+          className="trainlab-job-name"
+          {...pressable(
+            trans.__('Open the job %1', job.name),
+            () => ctx.openJob(job.id),
+            false
+          )}
+        >
+          {job.name}
+        </span>
         <StatusBadge ctx={ctx} status={job.status} />
       </div>
       {(active || job.status === 'stopped') && (

@@ -92,24 +92,26 @@ export function Pager(props: {
 
 /**
  * The props that make an element act as a button for the keyboard too: focusable, named
- * `label` for screen readers, Enter or Space runs `run` (as a click does). Keys pressed in
- * an inner button or field are left to it.
+ * `label` for screen readers, Enter or Space runs `run` (as a click does, unless `click` is
+ * false: a row that holds it takes the mouse's clicks). Keys pressed in an inner button or
+ * field are left to it.
  */
 export function pressable(
   label: string,
-  run: () => void
+  run: () => void,
+  click = true
 ): {
   role: string;
   tabIndex: number;
   'aria-label': string;
-  onClick: () => void;
+  onClick?: () => void;
   onKeyDown: (e: React.KeyboardEvent) => void;
 } {
   return {
     role: 'button',
     tabIndex: 0,
     'aria-label': label,
-    onClick: run,
+    ...(click ? { onClick: run } : {}),
     onKeyDown: (e: React.KeyboardEvent) => {
       if (e.target !== e.currentTarget) {
         return;
