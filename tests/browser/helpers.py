@@ -62,10 +62,24 @@ needs_sidebar = [needs_chromium, pytest.mark.skipif(
     reason="the JupyterLab sidebar is not built (make labext)")]
 
 
+SETTINGS_FLAG = "--LabApp.user_settings_dir="
+
+
 def lab_with_the_sidebar(tmp_path: Path, *extra: str):
     """`jupyter lab` seeing this checkout's bundle (as `make labext` links it into the venv) and
     its catalogue: the entry points pyproject.toml declares, in a dist-info on PYTHONPATH (what
-    installing trainlab writes; the environment's own trainlab may predate them)."""
+    installing trainlab writes; the environment's own trainlab may predate them). Its user
+    settings (``--LabApp.user_settings_dir``, the caller's or a new one) never ask about
+    Jupyter's news: that toast would cover the screenshots."""
+    settings = next((Path(a[len(SETTINGS_FLAG):]) for a in extra if a.startswith(SETTINGS_FLAG)),
+                    None)
+    if settings is None:
+        settings = tmp_path / "lab-settings"
+        extra = (*extra, f"{SETTINGS_FLAG}{settings}")
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True, exist_ok=True)
+    if not news.exists():
+        news.write_text('{"fetchNews": "false"}')
     extensions = tmp_path / "jupyter" / "labextensions"
     extensions.mkdir(parents=True)
     (extensions / "trainlab").symlink_to(BUNDLE, target_is_directory=True)

@@ -89,9 +89,10 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
                 for i in range(100):
                     http.post(f"{server.api}datasets", params={"filename": f"d{i}.csv"},
                               data=b"a,b\n1,2\n", timeout=30).raise_for_status()
-            page.keyboard.press("Control+Shift+C")  # the palette's refresh
-            page.locator(".lm-CommandPalette-input").fill("Refresh datasets and jobs")
-            page.keyboard.press("Enter")
+            # added meanwhile (as by a notebook): the sidebar reloads its lists when shown
+            page.locator(".jp-SideBar [data-id='filebrowser']").click()
+            expect(sidebar).to_be_hidden()
+            page.locator(".jp-SideBar [data-id='trainlab-sidebar']").click()
             rows = sidebar.locator("[data-trainlab='dataset']")
             expect(rows).to_have_count(100, timeout=30_000)
             expect(rows.first).to_have_attribute("data-name", "d99.csv")
@@ -100,6 +101,14 @@ def test_the_training_icon_opens_the_sidebar_and_a_file_becomes_a_dataset(tmp_pa
             expect(rows).to_have_count(102, timeout=30_000)
             expect(sidebar.locator(f"[data-id='{row_id}']")).to_have_count(1)
             expect(sidebar.locator("button[data-trainlab='more-datasets']")).to_have_count(0)
+            # and by the palette's command, from the first page again
+            requests.post(f"{server.api}datasets", params={"filename": "newest.csv"},
+                          data=b"a,b\n1,2\n", headers=server.headers(),
+                          timeout=30).raise_for_status()
+            page.keyboard.press("Control+Shift+C")
+            page.locator(".lm-CommandPalette-input").fill("Refresh datasets and jobs")
+            page.keyboard.press("Enter")
+            expect(rows.first).to_have_attribute("data-name", "newest.csv", timeout=30_000)
             browser.close()
             requests.post(f"{server.api}jobs/{job['id']}/stop", headers=server.headers(),
                           timeout=30).raise_for_status()

@@ -195,6 +195,16 @@ export function DatasetsSection(props: { ctx: AppContext }): JSX.Element {
   const [actionError, setActionError] = React.useState<string | null>(null);
   return (
     <div className="trainlab-section-body">
+      <div className="trainlab-section-tools">
+        <button
+          className="jp-mod-styled trainlab-button"
+          data-trainlab="refresh-datasets"
+          title={ctx.trans.__('Refresh the datasets')}
+          onClick={() => refreshDatasets(ctx)}
+        >
+          {ctx.trans.__('Refresh')}
+        </button>
+      </div>
       <UploadsList ctx={ctx} />
       {error && <div className="trainlab-error">{error}</div>}
       {actionError && <div className="trainlab-error">{actionError}</div>}

@@ -41,7 +41,8 @@ export function formatBytes(
   return new Intl.NumberFormat(uiLocale(ctx), {
     style: 'unit',
     unit: UNITS[unit],
-    unitDisplay: 'short',
+    // bytes spelled out: CLDR's short English form is "282 byte"; "7 kB" for the others
+    unitDisplay: unit ? 'short' : 'long',
     maximumFractionDigits: unit ? 1 : 0
   }).format(value);
 }

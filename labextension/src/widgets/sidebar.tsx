@@ -4,9 +4,11 @@
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import { LabIcon } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
+import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { AppContext } from '../context';
+import { AppContext, Section } from '../context';
 import { applyDirection } from '../i18n';
 import { DatasetsSection, startUploads } from './datasets';
 import { JobsSection } from './jobs';
@@ -86,12 +88,33 @@ export function Sidebar(props: { ctx: AppContext }): JSX.Element {
   );
 }
 
+/**
+ * The sidebar's widget: each time it is shown (its icon clicked) both lists reload, so what a
+ * notebook or another tab added meanwhile is there (nothing polls while nothing runs).
+ */
+class SidebarWidget extends ReactWidget {
+  constructor(readonly ctx: AppContext) {
+    super();
+  }
+
+  protected render(): JSX.Element {
+    return <Sidebar ctx={this.ctx} />;
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    const refresh = this.ctx.refresh as Signal<any, Section>;
+    refresh.emit('datasets');
+    refresh.emit('jobs');
+  }
+}
+
 /** The sidebar widget, for `app.shell.add(widget, 'left')`. */
 export function createSidebar(
   ctx: AppContext,
   languageCode: string
 ): ReactWidget {
-  const widget = ReactWidget.create(<Sidebar ctx={ctx} />);
+  const widget = new SidebarWidget(ctx);
   widget.id = SIDEBAR_ID;
   widget.addClass('trainlab-sidebar');
   widget.title.icon = trainlabIcon;
