@@ -98,6 +98,15 @@ panel'''),
         code('''panel.task.value, panel.mapping_value(), panel.start.disabled'''),
         code('''panel.train(max_steps=150, seed=0)   # what Start does, with a short run for the docs
 print(panel.wait().status)'''),
+        md("""With no code at all: JupyterLab's **Training** sidebar (the icon in the left bar). Drop a
+CSV file on it (this DataFrame as `df.to_csv("customers.csv")`, say), or right-click the file in
+the file browser and pick *Train on this file…*: the form fills the task and columns from the
+data and checks them, **Start** runs a background job
+whose view shows the live loss chart, the log, the metrics, and at the end the model, with the
+`trainlab.load_model("<job id>")` line to copy and a box to predict. It lists the datasets and
+jobs of this workspace, this notebook's runs included.
+
+![The Training sidebar and a job's live view](../docs/sidebar-en.png)"""),
     ],
     "02-datasets.ipynb": [
         md("""# Datasets: what the report says, and fixing a file
@@ -221,6 +230,9 @@ job = ws.jobs.submit(dataset_id=ds.id, columns={"target": "price"},
 job.status'''),
         code('''# varies: a live widget
 trainlab.widgets.JobsPanel(ws)'''),
+        md("""In JupyterLab the same jobs are in the **Training** sidebar (the icon in the left bar),
+live, with Stop, Resume and Delete; a click opens a job's view with its loss chart. The status
+bar says how many run."""),
         code('''done = ws.jobs.wait(job.id, timeout=300)
 print(done.status, "r2 > 0.9:", done.best_metrics["r2"] > 0.9)'''),
         md("The metrics history, as a DataFrame and a plot:"),
