@@ -134,6 +134,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quality.py
 	$(BIN)/python benchmarks/bench_jobs.py
 	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_sidebar.py
 
 clean:
 	rm -rf $(VENV) .venv-latest build .pytest_cache .ruff_cache .coverage
