@@ -27,20 +27,33 @@ async def _wait_for(predicate, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-async def test_delete_while_the_last_part_completes_is_409_and_the_upload_completes(
-        api, jp_serverapp, monkeypatch, workspace_dir):
+def hold(monkeypatch, owner, name: str) -> tuple[threading.Event, threading.Event]:
+    """Make ``owner.name`` wait, once entered, until the returned gate is set: (entered, gate)."""
     entered, gate = threading.Event(), threading.Event()
-    complete = Uploads.complete
+    original = getattr(owner, name)
 
-    def held_complete(self, upload_id):
+    def held(self, *args, **kwargs):
         entered.set()
         assert gate.wait(60)
-        return complete(self, upload_id)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Uploads, "complete", held_complete)
+    monkeypatch.setattr(owner, name, held)
+    return entered, gate
+
+
+async def last_part(api, monkeypatch, owner, name: str):
+    """An upload of CSV whose single (last) part is being answered, held in ``owner.name``:
+    (upload, the PUT's future, entered, gate)."""
+    entered, gate = hold(monkeypatch, owner, name)
     code, up = await api("POST", "datasets/uploads", {"filename": "t.csv", "size": len(CSV)})
-    last = asyncio.ensure_future(api("PUT", f"datasets/uploads/{up['id']}", raw=CSV,
-                                     headers={"Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV)}"}))
+    put = asyncio.ensure_future(api("PUT", f"datasets/uploads/{up['id']}", raw=CSV,
+                                    headers={"Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV)}"}))
+    return up, put, entered, gate
+
+
+async def test_delete_while_the_last_part_completes_is_409_and_the_upload_completes(
+        api, jp_serverapp, monkeypatch, workspace_dir):
+    up, last, entered, gate = await last_part(api, monkeypatch, Uploads, "complete")
     loop = asyncio.get_running_loop()
     try:
         assert await loop.run_in_executor(None, entered.wait, 30)
@@ -60,18 +73,7 @@ async def test_while_the_dataset_is_made_the_upload_reads_whole_then_the_dataset
     it reads complete (offset = size, not 404), and once it is 404 the dataset is there."""
     from trainlab.datasets.dataset import DatasetStore
 
-    entered, gate = threading.Event(), threading.Event()
-    adopt = DatasetStore.adopt
-
-    def held_adopt(self, *args, **kwargs):
-        entered.set()
-        assert gate.wait(60)
-        return adopt(self, *args, **kwargs)
-
-    monkeypatch.setattr(DatasetStore, "adopt", held_adopt)
-    code, up = await api("POST", "datasets/uploads", {"filename": "t.csv", "size": len(CSV)})
-    last = asyncio.ensure_future(api("PUT", f"datasets/uploads/{up['id']}", raw=CSV,
-                                     headers={"Content-Range": f"bytes 0-{len(CSV) - 1}/{len(CSV)}"}))
+    up, last, entered, gate = await last_part(api, monkeypatch, DatasetStore, "adopt")
     loop = asyncio.get_running_loop()
     try:
         assert await loop.run_in_executor(None, entered.wait, 30)

@@ -12,7 +12,7 @@ import { Dataset, DatasetSummary } from '../api/types';
 import { AppContext } from '../context';
 import { formatAge, formatBytes } from './format';
 import { refreshDatasets, startUploads, UploadsList } from './uploads';
-import { MoreButton, PAGE_SIZE, useList } from './useList';
+import { MoreButton, PAGE_SIZE, RefreshButton, useList } from './useList';
 import { pressable } from './viewParts';
 
 export { startUploads };
@@ -195,16 +195,12 @@ export function DatasetsSection(props: { ctx: AppContext }): JSX.Element {
   const [actionError, setActionError] = React.useState<string | null>(null);
   return (
     <div className="trainlab-section-body">
-      <div className="trainlab-section-tools">
-        <button
-          className="jp-mod-styled trainlab-button"
-          data-trainlab="refresh-datasets"
-          title={ctx.trans.__('Refresh the datasets')}
-          onClick={() => refreshDatasets(ctx)}
-        >
-          {ctx.trans.__('Refresh')}
-        </button>
-      </div>
+      <RefreshButton
+        ctx={ctx}
+        what="datasets"
+        title={ctx.trans.__('Refresh the datasets')}
+        onClick={() => refreshDatasets(ctx)}
+      />
       <UploadsList ctx={ctx} />
       {error && <div className="trainlab-error">{error}</div>}
       {actionError && <div className="trainlab-error">{actionError}</div>}

@@ -12,7 +12,13 @@ import { AppContext, Section } from '../context';
 import { JobButtons } from './jobActions';
 import { ACTIVE, age, duration, num, statusLabel } from './jobFormat';
 import { jobStreams, refreshJobs } from './jobStreams';
-import { ListState, MoreButton, PAGE_SIZE, PagedList } from './useList';
+import {
+  ListState,
+  MoreButton,
+  PAGE_SIZE,
+  PagedList,
+  RefreshButton
+} from './useList';
 import { pressable } from './viewParts';
 
 /** A status badge (`data-status` on it too). */
@@ -210,16 +216,12 @@ export function JobsSection(props: { ctx: AppContext }): JSX.Element {
   const { items, more, error } = state;
   return (
     <div className="trainlab-section-body">
-      <div className="trainlab-section-tools">
-        <button
-          className="jp-mod-styled trainlab-button"
-          data-trainlab="refresh-jobs"
-          title={ctx.trans.__('Refresh the jobs')}
-          onClick={() => refreshJobs(ctx)}
-        >
-          {ctx.trans.__('Refresh')}
-        </button>
-      </div>
+      <RefreshButton
+        ctx={ctx}
+        what="jobs"
+        title={ctx.trans.__('Refresh the jobs')}
+        onClick={() => refreshJobs(ctx)}
+      />
       {error && <div className="trainlab-error">{error}</div>}
       {!error && !items.length && (
         <div className="trainlab-empty">{ctx.trans.__('No jobs yet')}</div>

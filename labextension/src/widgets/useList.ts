@@ -168,3 +168,29 @@ export function MoreButton(props: {
     props.ctx.trans.__('More')
   );
 }
+
+/**
+ * A section's Refresh button (`data-trainlab="refresh-<what>"`), `title` its tooltip: a
+ * translated literal of the caller's.
+ */
+export function RefreshButton(props: {
+  ctx: AppContext;
+  what: Section;
+  title: string;
+  onClick: () => void;
+}): JSX.Element {
+  return React.createElement(
+    'div',
+    { className: 'trainlab-section-tools' },
+    React.createElement(
+      'button',
+      {
+        className: 'jp-mod-styled trainlab-button',
+        'data-trainlab': `refresh-${props.what}`,
+        title: props.title,
+        onClick: props.onClick
+      },
+      props.ctx.trans.__('Refresh')
+    )
+  );
+}
