@@ -5,9 +5,9 @@ Rows are read two ways: by step (``ws.jobs.metrics``, a chart's history) and in 
 were written, by rowid (REST's events cursor ``"<run>.<rowid>"``: a row written late for an
 early step, e.g. a validation point after the next training point, is still found). The rowid
 of ``job_metrics`` is stable: rows are only appended and deleted, and the workspace never
-runs VACUUM. A resume deletes the steps after its checkpoint and adds one to the job's
-``metrics_run`` in the same transaction, so a cursor from before the resume is recognisably
-old (new rows may reuse deleted rowids).
+runs VACUUM. A run that repeats steps (a resume after its checkpoint, or from scratch)
+deletes their old rows and adds one to the job's ``metrics_run`` in the same transaction, so
+a cursor from before it is recognisably old (new rows may reuse deleted rowids).
 """
 
 from __future__ import annotations
