@@ -70,7 +70,11 @@ def test_stateful_sequences_of_calls(loaded, live):
     tie a created resource's id to the routes under it), every answer checked with all
     checks."""
     checks = all_checks()
-    machine = loaded.as_state_machine()
+    # GET datasets/uploads is left out of the stateful phase (it is fuzzed above): schemathesis
+    # infers a link from its first item to GET datasets/uploads/{id}, which exists only while
+    # an upload is in progress, so the same example drew differently from run to run
+    # (hypothesis' FlakyStrategyDefinition, in 2 of 3 runs once that list route came).
+    machine = loaded.exclude(method="GET", path="/datasets/uploads").as_state_machine()
     calls: list[str] = []
 
     class Calls(machine):  # type: ignore[misc, valid-type]
