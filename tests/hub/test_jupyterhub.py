@@ -262,7 +262,9 @@ def test_a_server_stopped_by_the_hub_mid_job_leaves_it_interrupted_then_it_resum
     assert stopped_at["status"] == "interrupted"
     before = max(train_steps(again, job["id"]))
     assert before >= 10
-    assert again.ok("POST", f"jobs/{job['id']}/resume")["status"] == "queued"
+    # the answer is the job right after the action: the restarted server's scheduler (its
+    # worker prewarmed) may have claimed it already (seen in a fresh-check)
+    assert again.ok("POST", f"jobs/{job['id']}/resume")["status"] in ("queued", "running")
     again.wait_job(job["id"], lambda j: j["status"] == "running"
                    and j["progress"]["step"] >= before + 10)
     assert again.ok("POST", f"jobs/{job['id']}/stop")["id"] == job["id"]
